@@ -28,7 +28,7 @@
 // consumes at least one 9-byte header per turn, so the frame size bounds the work.
 
 import { CreateMode, OpCode } from "./constants.js";
-import { readMultiHeader, writeMultiHeader } from "./data-records.js";
+import { writeMultiHeader } from "./data-records.js";
 import { DecodeError } from "./decode-error.js";
 import type { Reader } from "./reader.js";
 import type { MultiOp, MultiResult } from "./records.js";
@@ -69,10 +69,12 @@ export function readMultiRequest(
   const reads = opcode === OpCode.multiRead;
   const ops: MultiOp[] = [];
   for (;;) {
+    // The header's fields are read in place: a MultiHeader object per op would be garbage.
     const at = r.offset;
-    const header = readMultiHeader(r);
-    if (header.done) return ops;
-    const type = header.type;
+    const type = r.int();
+    const done = r.boolean();
+    r.int(); // err: -1 in requests, ignored as ZooKeeper does
+    if (done) return ops;
     switch (type) {
       case OpCode.create:
       case OpCode.create2:
@@ -165,9 +167,10 @@ export function readMultiResponse(r: Reader): MultiResult[] {
   const results: MultiResult[] = [];
   for (;;) {
     const at = r.offset;
-    const header = readMultiHeader(r);
-    if (header.done) return results;
-    const type = header.type;
+    const type = r.int();
+    const done = r.boolean();
+    r.int(); // err: repeated by the ErrorResponse body for error results, 0 otherwise
+    if (done) return results;
     switch (type) {
       case OpCode.create:
         results.push({ type, response: readCreateResponse(r) });

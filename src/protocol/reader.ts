@@ -25,6 +25,8 @@ import { DecodeError } from "./decode-error.js";
 
 const twoPow32 = 4294967296;
 const emptyBuffer = Buffer.alloc(0);
+/** Strings up to this many bytes are decoded by hand when they are ASCII. */
+const asciiInlineMax = 12;
 
 /**
  * The largest buffer or string length ZooKeeper's decoder accepts inside a frame for a given
@@ -120,7 +122,20 @@ export class Reader {
     if (length < 0) return null;
     const p = this.pos;
     this.pos = p + length;
-    return length === 0 ? "" : this.bytes.toString("utf8", p, p + length);
+    if (length <= asciiInlineMax) {
+      // Names and short paths are ASCII; building them here skips the runtime call, which
+      // costs more than the whole loop for strings this short (see bench/codec.ts).
+      const b = this.bytes;
+      let text = "";
+      let i = p;
+      for (; i < p + length; i++) {
+        const c = b[i];
+        if (c >= 0x80) break;
+        text += String.fromCharCode(c);
+      }
+      if (i === p + length) return text;
+    }
+    return this.bytes.toString("utf8", p, p + length);
   }
 
   /** A ustring that the record requires to be present (paths, ACL schemes...). */
