@@ -33,7 +33,7 @@ const asciiInlineMax = 12;
  * jute.maxbuffer: maxbuffer plus the "extra" allowance, which defaults to maxbuffer and is at
  * least 1024 bytes (BinaryInputArchive.checkLength).
  */
-export function jutelengthMax(packetBytesMax: number = packetBytesMaxDefault): number {
+export function juteLengthMax(packetBytesMax: number = packetBytesMaxDefault): number {
   return packetBytesMax + Math.max(packetBytesMax, packetBytesExtraMin);
 }
 
@@ -44,7 +44,7 @@ export class Reader {
   private pos = 0;
   private end = 0;
 
-  constructor(lengthMax: number = jutelengthMax()) {
+  constructor(lengthMax: number = juteLengthMax()) {
     assert(Number.isSafeInteger(lengthMax) && lengthMax >= 0, "lengthMax must be a count");
     this.lengthMax = lengthMax;
   }

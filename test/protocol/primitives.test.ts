@@ -10,7 +10,7 @@ import { describe, it } from "node:test";
 import {
   DecodeError,
   type DecodeErrorCode,
-  jutelengthMax,
+  juteLengthMax,
   OpCode,
   Reader,
   readACLList,
@@ -99,8 +99,8 @@ describe("Reader", () => {
   });
 
   it("defaults the maximum to jute.maxbuffer plus ZooKeeper's extra allowance", () => {
-    assert.equal(jutelengthMax(), 2 * 0xfffff);
-    assert.equal(jutelengthMax(512), 512 + 1024);
+    assert.equal(juteLengthMax(), 2 * 0xfffff);
+    assert.equal(juteLengthMax(512), 512 + 1024);
     assert.equal(new Reader().lengthMax, 2 * 0xfffff);
   });
 
