@@ -1,0 +1,1475 @@
+// The ZooKeeper client: one session over one TCP (or TLS) connection at a time, moved from
+// server to server of the connect string as connections fail, like the Java client's
+// ClientCnxn (zookeeper-protocol.md §3, §4, §14).
+//
+// Life of a connection:
+//   connect -> ConnectRequest (lastZxidSeen, timeout, session id + password when resuming,
+//   readOnly byte) -> ConnectResponse: timeOut <= 0 means the session expired; otherwise the
+//   negotiated timeout sets the timers -> every stored auth credential (xid -4) -> setWatches
+//   or setWatches2 (xid -8) re-registering every watch with lastZxidSeen, so the server sends
+//   the events missed while away -> the requests queued while disconnected, in order.
+//
+// Timers (one interval per client, not one per request): a ping when nothing was sent for
+// 1/3 of the negotiated timeout; the connection is declared dead after 2/3 of it without a
+// byte from the server; request deadlines are checked on the same tick.
+//
+// Replies are matched to requests by order: the server answers a connection's requests in
+// the order sent, so the reply at hand belongs to the oldest pending request, and a
+// different xid means the stream is corrupt and the connection is dropped (as Java does).
+// Pings (-2), auth (-4), setWatches (-8) and notifications (-1) are outside that queue.
+//
+// Outcomes for the caller: a request in flight when the connection drops fails with
+// ConnectionLossError (it may or may not have been applied); requests issued while
+// disconnected wait in a queue and are sent after the reconnect; on session expiry every
+// waiting request fails with SessionExpiredError and every watch receives one event with
+// state Expired. With `renewSessionOnExpiry` (the default) the client then starts a new
+// session, like kazoo; otherwise it closes, like the Java client.
+
+import { Buffer } from "node:buffer";
+import { EventEmitter } from "node:events";
+import { connect as netConnect, type Socket } from "node:net";
+import { connect as tlsConnect } from "node:tls";
+import { packetBytesMaxDefault, sessionPasswordBytes } from "../base/limits.js";
+import { encodeConnectRequest, readConnectResponse } from "../protocol/connect-codec.js";
+import {
+  AddWatchMode,
+  CreateMode,
+  ErrorCode,
+  EventType,
+  KeeperState,
+  OpCode,
+  WatcherType,
+  Xid,
+} from "../protocol/constants.js";
+import { readWatcherEvent } from "../protocol/data-records.js";
+import { DecodeError } from "../protocol/decode-error.js";
+import { juteLengthMax, Reader } from "../protocol/reader.js";
+import type {
+  ACL,
+  Create2Response,
+  CreateResponse,
+  GetACLResponse,
+  GetAllChildrenNumberResponse,
+  GetChildren2Response,
+  GetChildrenResponse,
+  GetDataResponse,
+  GetEphemeralsResponse,
+  MultiOp,
+  MultiResult,
+  PathRequest,
+  Stat,
+  StatResponse,
+  WhoAmIResponse,
+} from "../protocol/records.js";
+import { encodeRequest } from "../protocol/request-codec.js";
+import { readResponseBody } from "../protocol/response-codec.js";
+import { Writer } from "../protocol/writer.js";
+import { type HostAddress, parseConnectString, shuffleHosts } from "./connect-string.js";
+import {
+  AuthFailedError,
+  BadArgumentsError,
+  ClientClosedError,
+  ConnectionLossError,
+  errorForCode,
+  NoWatcherError,
+  OperationTimeoutError,
+  SessionExpiredError,
+  type ZooKeeperError,
+} from "./errors.js";
+import { EventQueue } from "./event-queue.js";
+import { type FrameSink, FrameSplitter } from "./frame-splitter.js";
+import { prependChroot, stripChroot, validatePath } from "./paths.js";
+import { Fifo, Request, type RequestOwner, WatchTarget } from "./request.js";
+import {
+  type OpResult,
+  type ReadOp,
+  type ReadOpResult,
+  Transaction,
+  type TransactionOp,
+  toBytes,
+} from "./transaction.js";
+import {
+  Acls,
+  type AddWatchModeName,
+  type CallOptions,
+  type ClientInfo,
+  type ClientOptions,
+  type ConnectionState,
+  type CreateModeName,
+  type CreateOptions,
+  type CreateResult,
+  type GetACLResult,
+  type GetChildrenResult,
+  type GetDataResult,
+  type WatchedEvent,
+  type Watcher,
+  type WatcherTypeName,
+  type WatchOptions,
+} from "./types.js";
+import { deliver, WatchRegistry } from "./watch-registry.js";
+
+const xidMax = 0x7fffffff;
+/** Java splits setWatches so that each frame carries at most ~128 KiB of path text. */
+const setWatchesCharsMax = 128 * 1024;
+const emptyData = Buffer.alloc(0);
+const zeroPassword = new Uint8Array(sessionPasswordBytes);
+
+const createModeFlag: Record<CreateModeName, number> = {
+  persistent: CreateMode.persistent,
+  ephemeral: CreateMode.ephemeral,
+  persistentSequential: CreateMode.persistentSequential,
+  ephemeralSequential: CreateMode.ephemeralSequential,
+  container: CreateMode.container,
+  persistentWithTTL: CreateMode.persistentWithTTL,
+  persistentSequentialWithTTL: CreateMode.persistentSequentialWithTTL,
+};
+
+const watcherTypeNumber: Record<WatcherTypeName, number> = {
+  children: WatcherType.children,
+  data: WatcherType.data,
+  any: WatcherType.any,
+  persistent: WatcherType.persistent,
+  persistentRecursive: WatcherType.persistentRecursive,
+};
+
+interface AuthInfo {
+  scheme: string;
+  auth: Uint8Array;
+  /** The addAuth call waiting for the server's verdict, if any. */
+  waiter: { resolve: () => void; reject: (e: unknown) => void } | null;
+}
+
+/** Internal connection phases (ConnectionState is the public, event-level view). */
+const Phase = {
+  idle: 0,
+  connecting: 1,
+  handshaking: 2,
+  open: 3,
+  closed: 4,
+} as const;
+
+/** The client's events: "state" with every transition, and each state by its own name. */
+export type ClientEvents = { state: [ConnectionState]; error: [unknown] } & {
+  [K in ConnectionState]: [];
+};
+
+export class ZooKeeperClient extends EventEmitter<ClientEvents> implements RequestOwner {
+  /** Client-side chroot ("" for none). */
+  readonly chroot: string;
+  readonly hosts: readonly HostAddress[];
+  private readonly options: Required<
+    Pick<
+      ClientOptions,
+      "sessionTimeoutMs" | "requestTimeoutMs" | "canBeReadOnly" | "renewSessionOnExpiry" | "random"
+    >
+  > &
+    ClientOptions;
+
+  private phase: number = Phase.idle;
+  private publicState: ConnectionState = "connecting";
+  private socket: Socket | null = null;
+  private readonly splitter: FrameSplitter;
+  private readonly reader: Reader;
+  private readonly writer = new Writer(4096);
+  private readonly pending = new Fifo<Request>();
+  private readonly outgoing = new Fifo<Request>();
+  private readonly authReplies = new Fifo<AuthInfo>();
+  private readonly authInfo: AuthInfo[] = [];
+  private readonly watches = new WatchRegistry();
+  private xid = 1;
+  private timedRequests = 0;
+  private corked = false;
+
+  private sessionIdValue = 0n;
+  private password: Uint8Array = zeroPassword;
+  private negotiatedTimeoutMs = 0;
+  private seenRwServerBefore = false;
+  private everConnected = false;
+  private lastZxid = 0;
+  private hostIndex = 0;
+  private attemptsSinceConnected = 0;
+  private lastSentMs = 0;
+  private lastReceivedMs = 0;
+  private connectStartedMs = 0;
+  private disconnectedAtMs = 0;
+  private lostEmitted = false;
+  private tickTimer: NodeJS.Timeout | null = null;
+  private reconnectTimer: NodeJS.Timeout | null = null;
+  private closePromise: Promise<void> | null = null;
+  private closeReply: Request | null = null;
+  private readonly uncorkBound = (): void => this.uncork();
+  private readonly onTickBound = (): void => this.tick();
+
+  constructor(connectString: string, options: ClientOptions = {}) {
+    super();
+    const parsed = parseConnectString(connectString);
+    this.chroot = parsed.chroot;
+    const random = options.random ?? Math.random;
+    this.hosts = options.shuffleHosts === false ? parsed.hosts : shuffleHosts(parsed.hosts, random);
+    this.options = {
+      ...options,
+      sessionTimeoutMs: options.sessionTimeoutMs ?? 30_000,
+      requestTimeoutMs: options.requestTimeoutMs ?? 0,
+      canBeReadOnly: options.canBeReadOnly ?? false,
+      renewSessionOnExpiry: options.renewSessionOnExpiry ?? true,
+      random,
+    };
+    const packetMax = options.packetBytesMax ?? packetBytesMaxDefault;
+    this.reader = new Reader(juteLengthMax(packetMax));
+    // A reply may exceed jute.maxbuffer by the size of its headers; leave generous room.
+    const sink: FrameSink = {
+      frame: (bytes, start, end) => this.onFrame(bytes, start, end),
+      badLength: (length) => this.onBadLength(length),
+    };
+    this.splitter = new FrameSplitter(sink, packetMax + 64 * 1024);
+    if (options.session !== undefined) {
+      this.sessionIdValue = options.session.id;
+      this.password = new Uint8Array(options.session.password);
+      this.seenRwServerBefore = true;
+    }
+    for (const a of options.auth ?? []) {
+      this.authInfo.push({ scheme: a.scheme, auth: toAuthBytes(a.auth), waiter: null });
+    }
+    this.tickTimer = setInterval(this.onTickBound, 100);
+    this.connectNext();
+  }
+
+  /** Creates a client and waits until its first session is established. */
+  static async connect(
+    connectString: string,
+    options: ClientOptions & { signal?: AbortSignal; timeoutMs?: number } = {},
+  ): Promise<ZooKeeperClient> {
+    const client = new ZooKeeperClient(connectString, options);
+    try {
+      await client.waitConnected({
+        signal: options.signal,
+        timeoutMs: options.timeoutMs ?? options.sessionTimeoutMs ?? 30_000,
+      });
+      return client;
+    } catch (e) {
+      await client.close();
+      throw e;
+    }
+  }
+
+  // ---- public state -------------------------------------------------------------------
+
+  get state(): ConnectionState {
+    return this.publicState;
+  }
+
+  /** True while a connection to a server is established (read-write or read-only). */
+  get connected(): boolean {
+    return this.phase === Phase.open;
+  }
+
+  get closed(): boolean {
+    return this.phase === Phase.closed;
+  }
+
+  /** The session id (0n before the first session). */
+  get sessionId(): bigint {
+    return this.sessionIdValue;
+  }
+
+  /** The session id as ZooKeeper prints it ("0x" + unsigned hex). */
+  get sessionIdHex(): string {
+    return `0x${BigInt.asUintN(64, this.sessionIdValue).toString(16)}`;
+  }
+
+  /**
+   * The session id as a Stat's ephemeralOwner reads it (a number, rounded beyond 2^53 the
+   * same way the protocol layer rounds ephemeralOwner).
+   */
+  get sessionOwner(): number {
+    return Number(BigInt.asIntN(64, this.sessionIdValue));
+  }
+
+  get sessionPassword(): Uint8Array {
+    return new Uint8Array(this.password);
+  }
+
+  get sessionTimeoutMs(): number {
+    return this.negotiatedTimeoutMs;
+  }
+
+  /** The highest zxid seen in any reply. */
+  get lastZxidSeen(): number {
+    return this.lastZxid;
+  }
+
+  /** The server currently connected to, or undefined. */
+  get currentHost(): HostAddress | undefined {
+    if (this.phase !== Phase.open) return undefined;
+    return this.hosts[(this.hostIndex + this.hosts.length - 1) % this.hosts.length];
+  }
+
+  /** Resolves once connected (connected, reconnected or readOnly). */
+  waitConnected(options: CallOptions = {}): Promise<void> {
+    if (this.phase === Phase.open) return Promise.resolve();
+    if (this.phase === Phase.closed) return Promise.reject(new ClientClosedError());
+    return new Promise((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined;
+      const cleanup = (): void => {
+        this.off("state", onState);
+        if (timer !== undefined) clearTimeout(timer);
+        options.signal?.removeEventListener("abort", onAbort);
+      };
+      const onState = (s: ConnectionState): void => {
+        if (s === "connected" || s === "reconnected" || s === "readOnly") {
+          cleanup();
+          resolve();
+        } else if (s === "closed") {
+          cleanup();
+          reject(new ClientClosedError());
+        }
+      };
+      const onAbort = (): void => {
+        cleanup();
+        reject(options.signal?.reason);
+      };
+      this.on("state", onState);
+      if (options.signal !== undefined) {
+        if (options.signal.aborted) return onAbort();
+        options.signal.addEventListener("abort", onAbort);
+      }
+      if (options.timeoutMs !== undefined && options.timeoutMs > 0) {
+        timer = setTimeout(() => {
+          cleanup();
+          reject(new OperationTimeoutError(undefined, "not connected within the timeout"));
+        }, options.timeoutMs);
+      }
+    });
+  }
+
+  // ---- operations ---------------------------------------------------------------------
+
+  /** Creates a node; uses create2 (or createContainer/createTTL) so the Stat comes back. */
+  create(
+    path: string,
+    data: Uint8Array | string | null = null,
+    options: CreateOptions = {},
+  ): Promise<CreateResult> {
+    const mode = options.mode ?? "persistent";
+    const flags = createModeFlag[mode];
+    if (flags === undefined) return rejectBad(path, `unknown create mode ${mode}`);
+    const sequential = mode.includes("Sequential") || mode.includes("sequential");
+    try {
+      validatePath(path, sequential);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    const acl = options.acl ?? Acls.openUnsafe;
+    const serverPath = prependChroot(this.chroot, path);
+    const bytes = toBytes(data);
+    if (
+      flags === CreateMode.persistentWithTTL ||
+      flags === CreateMode.persistentSequentialWithTTL
+    ) {
+      if (options.ttlMs === undefined) return rejectBad(path, "TTL modes need ttlMs");
+      return this.submit(
+        OpCode.createTTL,
+        { path: serverPath, data: bytes, acl, flags, ttl: options.ttlMs },
+        path,
+        options,
+      );
+    }
+    if (options.ttlMs !== undefined) return rejectBad(path, "ttlMs needs a TTL mode");
+    const opcode = flags === CreateMode.container ? OpCode.createContainer : OpCode.create2;
+    return this.submit(opcode, { path: serverPath, data: bytes, acl, flags }, path, options);
+  }
+
+  /** Deletes a node; `version` -1 (the default) matches any version. */
+  delete(path: string, version = -1, options: CallOptions = {}): Promise<void> {
+    return this.pathOp(OpCode.delete, path, options, (p) => ({ path: p, version }));
+  }
+
+  /** The node's Stat, or null if it does not exist (an exists watch is set either way). */
+  exists(path: string, options: WatchOptions = {}): Promise<Stat | null> {
+    return this.pathOp(
+      OpCode.exists,
+      path,
+      options,
+      (p) => ({ path: p, watch: options.watch !== undefined }),
+      WatchTarget.exists,
+    );
+  }
+
+  getData(path: string, options: WatchOptions = {}): Promise<GetDataResult> {
+    return this.pathOp(
+      OpCode.getData,
+      path,
+      options,
+      (p) => ({ path: p, watch: options.watch !== undefined }),
+      WatchTarget.data,
+    );
+  }
+
+  setData(
+    path: string,
+    data: Uint8Array | string | null,
+    version = -1,
+    options: CallOptions = {},
+  ): Promise<Stat> {
+    const bytes = toBytes(data);
+    return this.pathOp(OpCode.setData, path, options, (p) => ({ path: p, data: bytes, version }));
+  }
+
+  getACL(path: string, options: CallOptions = {}): Promise<GetACLResult> {
+    return this.pathOp(OpCode.getACL, path, options, (p) => ({ path: p }));
+  }
+
+  /** Replaces the node's ACL; `version` is the expected aversion (-1 for any). */
+  setACL(path: string, acl: ACL[], version = -1, options: CallOptions = {}): Promise<Stat> {
+    return this.pathOp(OpCode.setACL, path, options, (p) => ({ path: p, acl, version }));
+  }
+
+  /** The children's names (unordered, as the server returns them). */
+  getChildren(path: string, options: WatchOptions = {}): Promise<string[]> {
+    return this.pathOp(
+      OpCode.getChildren,
+      path,
+      options,
+      (p) => ({ path: p, watch: options.watch !== undefined }),
+      WatchTarget.child,
+    );
+  }
+
+  /** The children's names and the parent's Stat (getChildren2). */
+  getChildrenWithStat(path: string, options: WatchOptions = {}): Promise<GetChildrenResult> {
+    return this.pathOp(
+      OpCode.getChildren2,
+      path,
+      options,
+      (p) => ({ path: p, watch: options.watch !== undefined }),
+      WatchTarget.child,
+    );
+  }
+
+  /** Waits until the connected server has applied every write committed before the call. */
+  sync(path = "/", options: CallOptions = {}): Promise<string> {
+    return this.pathOp(OpCode.sync, path, options, (p) => ({ path: p }));
+  }
+
+  /** The paths of this session's ephemeral nodes, optionally under a prefix (3.6+). */
+  getEphemerals(prefix = "/", options: CallOptions = {}): Promise<string[]> {
+    const serverPrefix = prependChroot(this.chroot, prefix);
+    return this.submit(OpCode.getEphemerals, { prefixPath: serverPrefix }, prefix, options);
+  }
+
+  /** The number of descendants of a node, the node excluded (3.6+). */
+  getAllChildrenNumber(path: string, options: CallOptions = {}): Promise<number> {
+    return this.pathOp(OpCode.getAllChildrenNumber, path, options, (p) => ({ path: p }));
+  }
+
+  /** The identities of this connection (3.7+): scheme and user of each. */
+  whoAmI(options: CallOptions = {}): Promise<ClientInfo[]> {
+    return this.submit(OpCode.whoAmI, null, "", options);
+  }
+
+  /** The ensemble configuration (getData of /zookeeper/config, never under the chroot). */
+  getConfig(options: WatchOptions = {}): Promise<GetDataResult> {
+    const req = new Request(
+      this,
+      OpCode.getData,
+      { path: "/zookeeper/config", watch: options.watch !== undefined },
+      "/zookeeper/config",
+    );
+    if (options.watch !== undefined) {
+      req.watcher = options.watch;
+      req.watchTarget = WatchTarget.data;
+    }
+    return this.enqueue(req, options) as Promise<GetDataResult>;
+  }
+
+  /** Dynamic reconfiguration (opcode 16); returns the new configuration data and Stat. */
+  reconfig(
+    change: { joining?: string; leaving?: string; newMembers?: string; fromConfig?: number },
+    options: CallOptions = {},
+  ): Promise<GetDataResult> {
+    return this.submit(
+      OpCode.reconfig,
+      {
+        joiningServers: change.joining ?? null,
+        leavingServers: change.leaving ?? null,
+        newMembers: change.newMembers ?? null,
+        curConfigId: change.fromConfig ?? -1,
+      },
+      "/zookeeper/config",
+      options,
+    );
+  }
+
+  /**
+   * Adds a credential to the connection (e.g. "digest", "user:password"); it is sent again
+   * after every reconnect. Resolves when the server accepts it; AuthFailedError if refused.
+   */
+  addAuth(scheme: string, auth: string | Uint8Array): Promise<void> {
+    if (this.phase === Phase.closed) return Promise.reject(new ClientClosedError());
+    return new Promise((resolve, reject) => {
+      const info: AuthInfo = { scheme, auth: toAuthBytes(auth), waiter: { resolve, reject } };
+      this.authInfo.push(info);
+      if (this.phase === Phase.open) this.sendAuth(info);
+    });
+  }
+
+  /** A transaction builder; commit() sends one multi. */
+  transaction(): Transaction {
+    return new Transaction(this);
+  }
+
+  /** Runs operations atomically (opcode 14). See Transaction for the failure shape. */
+  multi(ops: readonly TransactionOp[], options: CallOptions = {}): Promise<OpResult[]> {
+    const wire: MultiOp[] = [];
+    const paths: string[] = [];
+    try {
+      for (const op of ops) {
+        paths.push(op.path);
+        switch (op.type) {
+          case "create": {
+            const flags = createModeFlag[op.mode];
+            validatePath(op.path, op.mode.toLowerCase().includes("sequential"));
+            const request = {
+              path: prependChroot(this.chroot, op.path),
+              data: op.data,
+              acl: op.acl ?? Acls.openUnsafe,
+              flags,
+            };
+            if (
+              flags === CreateMode.persistentWithTTL ||
+              flags === CreateMode.persistentSequentialWithTTL
+            ) {
+              if (op.ttlMs === undefined) throw new BadArgumentsError(op.path, "TTL needs ttlMs");
+              wire.push({ type: OpCode.createTTL, request: { ...request, ttl: op.ttlMs } });
+            } else if (flags === CreateMode.container) {
+              wire.push({ type: OpCode.createContainer, request });
+            } else {
+              wire.push({ type: OpCode.create2, request });
+            }
+            break;
+          }
+          case "delete":
+            validatePath(op.path);
+            wire.push({
+              type: OpCode.delete,
+              request: { path: prependChroot(this.chroot, op.path), version: op.version },
+            });
+            break;
+          case "setData":
+            validatePath(op.path);
+            wire.push({
+              type: OpCode.setData,
+              request: {
+                path: prependChroot(this.chroot, op.path),
+                data: op.data,
+                version: op.version,
+              },
+            });
+            break;
+          case "check":
+            validatePath(op.path);
+            wire.push({
+              type: OpCode.check,
+              request: { path: prependChroot(this.chroot, op.path), version: op.version },
+            });
+            break;
+        }
+      }
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    const req = new Request(this, OpCode.multi, wire, paths[0] ?? "");
+    req.extra = paths;
+    return this.enqueue(req, options) as Promise<OpResult[]>;
+  }
+
+  /** Runs reads together (opcode 22, 3.6+); each result succeeds or fails on its own. */
+  multiRead(ops: readonly ReadOp[], options: CallOptions = {}): Promise<ReadOpResult[]> {
+    const wire: MultiOp[] = [];
+    const paths: string[] = [];
+    for (const op of ops) {
+      paths.push(op.path);
+      wire.push({
+        type: op.type === "getData" ? OpCode.getData : OpCode.getChildren,
+        request: { path: prependChroot(this.chroot, op.path), watch: false },
+      });
+    }
+    const req = new Request(this, OpCode.multiRead, wire, paths[0] ?? "");
+    req.extra = paths;
+    return this.enqueue(req, options) as Promise<ReadOpResult[]>;
+  }
+
+  /**
+   * Adds a persistent (or persistent-recursive) watch (3.6+). `watcher` runs for every event
+   * until removeWatches; it is re-registered after reconnects.
+   */
+  addWatch(
+    path: string,
+    watcher: Watcher,
+    mode: AddWatchModeName = "persistent",
+    options: CallOptions = {},
+  ): Promise<void> {
+    const recursive = mode === "persistentRecursive";
+    return this.pathOp(
+      OpCode.addWatch,
+      path,
+      options,
+      (p) => ({
+        path: p,
+        mode: recursive ? AddWatchMode.persistentRecursive : AddWatchMode.persistent,
+      }),
+      recursive ? WatchTarget.persistentRecursive : WatchTarget.persistent,
+      watcher,
+    );
+  }
+
+  /**
+   * A persistent watch as an async iterator: `for await (const e of client.watchEvents(p))`.
+   * Leaving the loop (or aborting `signal`) removes the watch. The iterator ends when the
+   * session ends (expired or closed).
+   */
+  watchEvents(
+    path: string,
+    mode: AddWatchModeName = "persistent",
+    options: { signal?: AbortSignal } = {},
+  ): AsyncIterableIterator<WatchedEvent> {
+    let sessionEnded = false;
+    const watcher: Watcher = (event) => {
+      if (event.type === EventType.none) {
+        sessionEnded = true;
+        queue.end();
+      } else if (event.type !== EventType.persistentWatchRemoved) {
+        queue.push(event);
+      } else {
+        queue.end();
+      }
+    };
+    const queue: EventQueue<WatchedEvent> = new EventQueue(() => {
+      options.signal?.removeEventListener("abort", onAbort);
+      const table =
+        mode === "persistentRecursive" ? this.watches.persistentRecursive : this.watches.persistent;
+      this.watches.remove(table, path, watcher);
+      // The server keeps one watch per path and kind for the whole connection; ask it to
+      // drop the path's watches only when no other callback of this client still needs one
+      // there (ZooKeeper 3.8 cannot remove a persistent watch by its own type).
+      if (!sessionEnded && !this.hasAnyLocalWatch(path) && this.closePromise === null) {
+        this.removeWatches(path, "any", { serverOnly: true }).catch(() => {});
+      }
+    });
+    const onAbort = (): void => queue.fail(options.signal?.reason);
+    options.signal?.addEventListener("abort", onAbort);
+    this.addWatch(path, watcher, mode).catch((e) => queue.fail(e));
+    return queue;
+  }
+
+  /**
+   * Checks that a watch of `type` is set on `path` (opcode 17): resolves, or rejects with
+   * NoWatcherError. With `watcher`, checks for that callback locally first.
+   */
+  checkWatches(
+    path: string,
+    type: WatcherTypeName = "any",
+    options: CallOptions & { watcher?: Watcher } = {},
+  ): Promise<void> {
+    if (options.watcher !== undefined && !this.hasLocalWatch(path, type, options.watcher)) {
+      return Promise.reject(new NoWatcherError(path));
+    }
+    return this.pathOp(OpCode.checkWatches, path, options, (p) => ({
+      path: p,
+      type: watcherTypeNumber[type],
+    }));
+  }
+
+  /**
+   * Removes watches of `type` on `path`. With `watcher`, only that callback is removed (the
+   * server is asked with checkWatches, as the Java client does, unless other callbacks
+   * remain); without, every watch of the type goes (removeWatches, opcode 18). `local: true`
+   * removes the client's callbacks even if the server cannot be reached. Each removed
+   * callback receives a *WatchRemoved event.
+   */
+  removeWatches(
+    path: string,
+    type: WatcherTypeName = "any",
+    options: CallOptions & { watcher?: Watcher; local?: boolean; serverOnly?: boolean } = {},
+  ): Promise<void> {
+    try {
+      validatePath(path);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    if (options.watcher !== undefined && !this.hasLocalWatch(path, type, options.watcher)) {
+      return Promise.reject(new NoWatcherError(path));
+    }
+    if (options.local === true) {
+      this.removeLocalWatches(path, type, options.watcher);
+      return Promise.resolve();
+    }
+    const opcode = options.watcher !== undefined ? OpCode.checkWatches : OpCode.removeWatches;
+    const req = new Request(
+      this,
+      opcode,
+      { path: prependChroot(this.chroot, path), type: watcherTypeNumber[type] },
+      path,
+    );
+    req.extra = { type, watcher: options.watcher, serverOnly: options.serverOnly === true };
+    return this.enqueue(req, options) as Promise<void>;
+  }
+
+  /**
+   * Ends the session (closeSession) and the connection. Queued requests fail with
+   * ClientClosedError; watches receive a Closed event. Safe to call more than once.
+   */
+  close(): Promise<void> {
+    if (this.closePromise !== null) return this.closePromise;
+    this.closePromise = this.doClose();
+    return this.closePromise;
+  }
+
+  private async doClose(): Promise<void> {
+    if (this.reconnectTimer !== null) {
+      clearTimeout(this.reconnectTimer);
+      this.reconnectTimer = null;
+    }
+    const closedError = new ClientClosedError();
+    for (const r of this.outgoing.drain()) this.fail(r, closedError);
+    if (this.phase === Phase.open && this.socket !== null) {
+      const req = new Request(this, OpCode.closeSession, null, "");
+      this.closeReply = req;
+      const done = new Promise<void>((resolve) => {
+        req.resolve = () => resolve();
+        req.reject = () => resolve();
+      });
+      this.send(req);
+      const timer = setTimeout(() => this.failRequest(req, closedError), 2000);
+      await done;
+      clearTimeout(timer);
+    }
+    this.phase = Phase.closed;
+    if (this.tickTimer !== null) {
+      clearInterval(this.tickTimer);
+      this.tickTimer = null;
+    }
+    const socket = this.socket;
+    this.socket = null;
+    socket?.destroy();
+    for (const r of this.pending.drain()) this.fail(r, closedError);
+    for (const a of this.authInfo) a.waiter?.reject(closedError);
+    this.authInfo.length = 0;
+    this.authReplies.drain();
+    this.endWatches(KeeperState.closed);
+    this.setState("closed");
+  }
+
+  // ---- request plumbing ----------------------------------------------------------------
+
+  private pathOp<T>(
+    opcode: number,
+    path: string,
+    options: CallOptions & { watch?: Watcher },
+    body: (serverPath: string) => unknown,
+    watchTarget: number = WatchTarget.none,
+    watcher?: Watcher,
+  ): Promise<T> {
+    try {
+      validatePath(path);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    const req = new Request(this, opcode, body(prependChroot(this.chroot, path)), path);
+    const w = watcher ?? options.watch;
+    if (w !== undefined && watchTarget !== WatchTarget.none) {
+      req.watcher = w;
+      req.watchTarget = watchTarget;
+    }
+    return this.enqueue(req, options) as Promise<T>;
+  }
+
+  private submit<T>(opcode: number, body: unknown, path: string, options: CallOptions): Promise<T> {
+    return this.enqueue(new Request(this, opcode, body, path), options) as Promise<T>;
+  }
+
+  private enqueue(req: Request, options: CallOptions): Promise<unknown> {
+    if (this.phase === Phase.closed || this.closePromise !== null) {
+      return Promise.reject(new ClientClosedError(req.path || undefined));
+    }
+    const signal = options.signal;
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    const promise = new Promise((resolve, reject) => {
+      req.resolve = resolve;
+      req.reject = reject;
+    });
+    const timeout = options.timeoutMs ?? this.options.requestTimeoutMs;
+    if (timeout > 0) {
+      req.deadlineMs = performance.now() + timeout;
+      this.timedRequests++;
+    }
+    if (signal !== undefined) {
+      req.signal = signal;
+      signal.addEventListener("abort", req);
+    }
+    if (this.phase === Phase.open && this.outgoing.length === 0) this.send(req);
+    else this.outgoing.push(req);
+    return promise;
+  }
+
+  private nextXid(): number {
+    const x = this.xid;
+    this.xid = x >= xidMax ? 1 : x + 1;
+    return x;
+  }
+
+  private send(req: Request): void {
+    req.xid = this.nextXid();
+    this.pending.push(req);
+    this.write(encodeRequest(this.writer, req.xid, req.opcode, req.body as never));
+    // The body is no longer needed once encoded; drop it so large data can be collected.
+    req.body = null;
+  }
+
+  private write(frame: Buffer): void {
+    const socket = this.socket;
+    if (socket === null) return;
+    if (!this.corked) {
+      // Writes of one tick go out in one syscall; the socket copies nothing until uncork.
+      this.corked = true;
+      socket.cork();
+      process.nextTick(this.uncorkBound);
+    }
+    socket.write(Buffer.from(frame));
+    this.lastSentMs = performance.now();
+  }
+
+  private uncork(): void {
+    this.corked = false;
+    this.socket?.uncork();
+  }
+
+  /** AbortSignal fired for `req` (called through Request.handleEvent). */
+  abortRequest(req: Request): void {
+    const reason = req.signal?.reason;
+    if (this.outgoing.remove(req)) {
+      // Never sent: it simply disappears.
+    }
+    this.failRequest(req, reason);
+  }
+
+  private failRequest(req: Request, error: unknown): void {
+    if (!req.settle()) return;
+    if (req.deadlineMs !== 0) this.timedRequests--;
+    req.reject(error);
+  }
+
+  private fail(req: Request, error: unknown): void {
+    this.failRequest(req, error);
+  }
+
+  private succeed(req: Request, value: unknown): void {
+    if (!req.settle()) return;
+    if (req.deadlineMs !== 0) this.timedRequests--;
+    req.resolve(value);
+  }
+
+  // ---- connection management -----------------------------------------------------------
+
+  private connectNext(): void {
+    if (this.phase === Phase.closed || this.closePromise !== null) return;
+    const host = this.hosts[this.hostIndex % this.hosts.length];
+    this.hostIndex = (this.hostIndex + 1) % this.hosts.length;
+    this.attemptsSinceConnected++;
+    this.phase = Phase.connecting;
+    this.connectStartedMs = performance.now();
+    this.splitter.reset();
+    const tlsOption = this.options.tls;
+    let socket: Socket;
+    if (tlsOption !== undefined && tlsOption !== false) {
+      const extra = tlsOption === true ? {} : tlsOption;
+      socket = tlsConnect({ host: host.host, port: host.port, ...extra });
+      socket.once("secureConnect", () => this.onSocketConnected(socket));
+    } else {
+      socket = netConnect({ host: host.host, port: host.port });
+      socket.once("connect", () => this.onSocketConnected(socket));
+    }
+    socket.setNoDelay(true);
+    this.socket = socket;
+    socket.on("data", (chunk: Buffer) => {
+      if (this.socket === socket) {
+        this.lastReceivedMs = performance.now();
+        this.splitter.push(chunk);
+      }
+    });
+    socket.on("error", () => {
+      // "close" follows every error; the reason does not change what we do.
+    });
+    socket.once("close", () => this.onSocketClosed(socket));
+  }
+
+  private onSocketConnected(socket: Socket): void {
+    if (this.socket !== socket) return;
+    this.phase = Phase.handshaking;
+    const resume = this.seenRwServerBefore && this.sessionIdValue !== 0n;
+    const frame = encodeConnectRequest(this.writer, {
+      protocolVersion: 0,
+      lastZxidSeen: this.lastZxid,
+      timeOut: this.options.sessionTimeoutMs,
+      sessionId: resume ? this.sessionIdValue : 0n,
+      passwd: resume ? this.password : zeroPassword,
+      readOnly: this.options.canBeReadOnly,
+    });
+    socket.write(Buffer.from(frame));
+    this.lastSentMs = performance.now();
+    this.lastReceivedMs = this.lastSentMs;
+  }
+
+  /** Drops the current connection (the session lives on); reconnect follows via "close". */
+  private dropConnection(_reason: string): void {
+    this.socket?.destroy();
+  }
+
+  private onSocketClosed(socket: Socket): void {
+    if (this.socket !== socket) return;
+    this.socket = null;
+    this.corked = false;
+    const wasOpen = this.phase === Phase.open;
+    if (this.phase === Phase.closed) return;
+    this.phase = Phase.idle;
+    const loss = new ConnectionLossError();
+    for (const r of this.pending.drain()) {
+      if (r === this.closeReply) r.resolve(undefined);
+      else this.fail(r, loss);
+    }
+    for (const a of this.authReplies.drain()) {
+      // Still in authInfo: it is sent again after the reconnect and the waiter kept.
+      void a;
+    }
+    if (this.closePromise !== null) return;
+    if (wasOpen) {
+      this.disconnectedAtMs = performance.now();
+      this.lostEmitted = false;
+      this.setState("suspended");
+    }
+    this.scheduleReconnect();
+  }
+
+  private scheduleReconnect(): void {
+    if (this.reconnectTimer !== null || this.closePromise !== null) return;
+    // Every host once without delay; then a jittered pause of up to a second per attempt,
+    // as the Java client does, so a dead ensemble is not hammered.
+    const cycle = this.attemptsSinceConnected >= this.hosts.length;
+    const delay = cycle ? Math.floor(200 + 800 * this.options.random()) : 0;
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = null;
+      this.connectNext();
+    }, delay);
+  }
+
+  private tick(): void {
+    const now = performance.now();
+    if (this.phase === Phase.open) {
+      const readTimeout = (this.negotiatedTimeoutMs * 2) / 3;
+      if (now - this.lastReceivedMs > readTimeout) {
+        this.dropConnection("no reply from the server within 2/3 of the session timeout");
+      } else if (now - this.lastSentMs >= readTimeout / 2) {
+        this.sendPing();
+      }
+    } else if (this.phase === Phase.connecting || this.phase === Phase.handshaking) {
+      const connectTimeout =
+        this.options.connectTimeoutMs ??
+        Math.max(1000, Math.floor(this.options.sessionTimeoutMs / this.hosts.length));
+      if (now - this.connectStartedMs > connectTimeout) this.dropConnection("connect timeout");
+    }
+    if (
+      !this.lostEmitted &&
+      this.disconnectedAtMs !== 0 &&
+      this.phase !== Phase.open &&
+      this.negotiatedTimeoutMs > 0 &&
+      now - this.disconnectedAtMs >= this.negotiatedTimeoutMs
+    ) {
+      // Disconnected for a whole session timeout: the server has expired the session or is
+      // about to. Curator calls this LOST; recipes must give up what the session held.
+      this.lostEmitted = true;
+      this.setState("lost");
+    }
+    if (this.timedRequests > 0) this.expireRequests(now);
+  }
+
+  private expireRequests(now: number): void {
+    const expired: Request[] = [];
+    const check = (r: Request): void => {
+      if (!r.settled && r.deadlineMs !== 0 && r.deadlineMs <= now) expired.push(r);
+    };
+    this.pending.forEach(check);
+    this.outgoing.forEach(check);
+    for (const r of expired) {
+      this.outgoing.remove(r);
+      this.failRequest(r, new OperationTimeoutError(r.path || undefined));
+    }
+  }
+
+  private sendPing(): void {
+    this.writer.beginFrame();
+    this.writer.int(Xid.ping);
+    this.writer.int(OpCode.ping);
+    this.write(this.writer.finishFrame());
+  }
+
+  // ---- receive path --------------------------------------------------------------------
+
+  private onBadLength(length: number): void {
+    this.emitError(new Error(`server sent a frame of bad length ${length}`));
+    this.dropConnection("bad frame length");
+  }
+
+  private onFrame(bytes: Buffer, start: number, end: number): boolean {
+    const socket = this.socket;
+    try {
+      const r = this.reader.reset(bytes, start, end);
+      if (this.phase === Phase.handshaking) this.onConnectResponse(r);
+      else this.onReply(r);
+    } catch (e) {
+      if (e instanceof DecodeError) {
+        this.emitError(e);
+        this.dropConnection("undecodable reply");
+        return false;
+      }
+      throw e;
+    }
+    return this.socket === socket && socket !== null;
+  }
+
+  private onConnectResponse(r: Reader): void {
+    const res = readConnectResponse(r);
+    if (res.timeOut <= 0) {
+      this.onSessionExpired();
+      return;
+    }
+    const sameSession = res.sessionId === this.sessionIdValue && this.everConnected;
+    this.negotiatedTimeoutMs = res.timeOut;
+    this.sessionIdValue = res.sessionId;
+    this.password = new Uint8Array(res.passwd);
+    this.phase = Phase.open;
+    this.attemptsSinceConnected = 0;
+    this.disconnectedAtMs = 0;
+    const readOnly = res.readOnly === true;
+    if (!readOnly) this.seenRwServerBefore = true;
+    this.everConnected = true;
+    for (const info of this.authInfo) this.sendAuth(info);
+    this.sendSetWatches();
+    while (this.outgoing.length > 0) {
+      const req = this.outgoing.shift()!;
+      if (!req.settled) this.send(req);
+    }
+    this.setState(readOnly ? "readOnly" : sameSession ? "reconnected" : "connected");
+  }
+
+  private onSessionExpired(): void {
+    const expired = new SessionExpiredError();
+    this.sessionIdValue = 0n;
+    this.password = zeroPassword;
+    this.seenRwServerBefore = false;
+    this.everConnected = false;
+    this.disconnectedAtMs = 0;
+    for (const r of this.outgoing.drain()) this.fail(r, expired);
+    for (const r of this.pending.drain()) this.fail(r, expired);
+    this.endWatches(KeeperState.expired);
+    this.setState("expired");
+    const socket = this.socket;
+    this.socket = null;
+    socket?.destroy();
+    this.phase = Phase.idle;
+    if (this.options.renewSessionOnExpiry) {
+      this.setState("connecting");
+      this.attemptsSinceConnected = 0;
+      this.scheduleReconnect();
+    } else {
+      void this.close();
+    }
+  }
+
+  private onReply(r: Reader): void {
+    const xid = r.int();
+    const zxid = r.long();
+    const err = r.int();
+    if (zxid > this.lastZxid) this.lastZxid = zxid;
+    switch (xid) {
+      case Xid.ping:
+        return;
+      case Xid.notification:
+        this.onNotification(r);
+        return;
+      case Xid.auth:
+        this.onAuthReply(err);
+        return;
+      case Xid.setWatches:
+        if (err !== 0) this.emitError(errorForCode(err, "setWatches"));
+        return;
+    }
+    const req = this.pending.shift();
+    if (req === undefined || req.xid !== xid) {
+      this.emitError(new Error(`reply xid ${xid} does not match request xid ${req?.xid}`));
+      if (req !== undefined) this.fail(req, new ConnectionLossError(req.path || undefined));
+      this.dropConnection("xid mismatch");
+      return;
+    }
+    if (req === this.closeReply) {
+      req.resolve(undefined);
+      return;
+    }
+    if (req.settled) {
+      // Aborted or timed out earlier; the reply still had to be consumed in order.
+      return;
+    }
+    if (err !== 0) {
+      if (err === ErrorCode.noNode && req.opcode === OpCode.exists) {
+        if (req.watcher !== null) this.watches.add(this.watches.exist, req.path, req.watcher);
+        this.succeed(req, null);
+        return;
+      }
+      this.failRequest(req, errorForCode(err, req.path || undefined));
+      return;
+    }
+    const body = readResponseBody(r, req.opcode as never);
+    let value: unknown;
+    try {
+      value = this.shape(req, body);
+    } catch (e) {
+      // A failed transaction: the header said OK, the results carry the error.
+      this.failRequest(req, e);
+      return;
+    }
+    this.registerWatch(req);
+    this.succeed(req, value);
+  }
+
+  private registerWatch(req: Request): void {
+    const w = req.watcher;
+    if (w === null) return;
+    const path = req.path;
+    switch (req.watchTarget) {
+      case WatchTarget.data:
+      case WatchTarget.exists:
+        this.watches.add(this.watches.data, path, w);
+        break;
+      case WatchTarget.child:
+        this.watches.add(this.watches.child, path, w);
+        break;
+      case WatchTarget.persistent:
+        this.watches.add(this.watches.persistent, path, w);
+        break;
+      case WatchTarget.persistentRecursive:
+        this.watches.add(this.watches.persistentRecursive, path, w);
+        break;
+    }
+  }
+
+  /** Turns a decoded reply body into the value the public method promises. */
+  private shape(req: Request, body: unknown): unknown {
+    switch (req.opcode) {
+      case OpCode.create2:
+      case OpCode.createContainer:
+      case OpCode.createTTL: {
+        const b = body as Create2Response;
+        return { path: stripChroot(this.chroot, b.path), stat: b.stat };
+      }
+      case OpCode.create:
+        return { path: stripChroot(this.chroot, (body as CreateResponse).path), stat: null };
+      case OpCode.exists:
+      case OpCode.setData:
+      case OpCode.setACL:
+        return (body as StatResponse).stat;
+      case OpCode.getData:
+      case OpCode.reconfig: {
+        const b = body as GetDataResponse;
+        // Copied so the caller does not pin the whole received chunk in memory.
+        return { data: b.data === null ? emptyData : Buffer.from(b.data), stat: b.stat };
+      }
+      case OpCode.getACL: {
+        const b = body as GetACLResponse;
+        return { acl: b.acl ?? [], stat: b.stat };
+      }
+      case OpCode.getChildren:
+        return (body as GetChildrenResponse).children ?? [];
+      case OpCode.getChildren2: {
+        const b = body as GetChildren2Response;
+        return { children: b.children ?? [], stat: b.stat };
+      }
+      case OpCode.sync:
+        return stripChroot(this.chroot, (body as PathRequest).path);
+      case OpCode.getEphemerals:
+        return (body as GetEphemeralsResponse).ephemerals.map((p) => stripChroot(this.chroot, p));
+      case OpCode.getAllChildrenNumber:
+        return (body as GetAllChildrenNumberResponse).totalNumber;
+      case OpCode.whoAmI:
+        return (body as WhoAmIResponse).clientInfo;
+      case OpCode.multi:
+        return this.shapeMulti(req, body as MultiResult[]);
+      case OpCode.multiRead:
+        return this.shapeMultiRead(req, body as MultiResult[]);
+      case OpCode.removeWatches:
+      case OpCode.checkWatches: {
+        const extra = req.extra as
+          | { type: WatcherTypeName; watcher: Watcher | undefined; serverOnly: boolean }
+          | undefined;
+        if (extra !== undefined && !extra.serverOnly) {
+          this.removeLocalWatches(req.path, extra.type, extra.watcher);
+        }
+        return undefined;
+      }
+      default:
+        return undefined;
+    }
+  }
+
+  private shapeMulti(req: Request, results: MultiResult[]): OpResult[] {
+    const paths = req.extra as string[];
+    const out: OpResult[] = [];
+    let failed = -1;
+    let failedCode = 0;
+    for (let i = 0; i < results.length; i++) {
+      const r = results[i];
+      switch (r.type) {
+        case OpCode.create:
+          out.push({ type: "create", path: stripChroot(this.chroot, r.response.path), stat: null });
+          break;
+        case OpCode.create2:
+          out.push({
+            type: "create",
+            path: stripChroot(this.chroot, r.response.path),
+            stat: r.response.stat,
+          });
+          break;
+        case OpCode.delete:
+          out.push({ type: "delete" });
+          break;
+        case OpCode.check:
+          out.push({ type: "check" });
+          break;
+        case OpCode.setData:
+          out.push({ type: "setData", stat: r.response.stat });
+          break;
+        case OpCode.error: {
+          out.push({ type: "error", error: errorForCode(r.err, paths[i]) });
+          if (failed < 0 && r.err !== ErrorCode.ok && r.err !== ErrorCode.runtimeInconsistency) {
+            failed = i;
+            failedCode = r.err;
+          }
+          break;
+        }
+        default:
+          out.push({ type: "error", error: errorForCode(ErrorCode.marshallingError, paths[i]) });
+      }
+    }
+    if (failed >= 0) {
+      const error = errorForCode(failedCode, paths[failed]);
+      error.opResults = out;
+      error.failedOpIndex = failed;
+      // Thrown through the promise: the caller sees the first failing operation's error.
+      throw error;
+    }
+    return out;
+  }
+
+  private shapeMultiRead(req: Request, results: MultiResult[]): ReadOpResult[] {
+    const paths = req.extra as string[];
+    const out: ReadOpResult[] = [];
+    for (let i = 0; i < results.length; i++) {
+      const r = results[i];
+      if (r.type === OpCode.getData) {
+        const data = r.response.data === null ? emptyData : Buffer.from(r.response.data);
+        out.push({ type: "getData", data, stat: r.response.stat });
+      } else if (r.type === OpCode.getChildren) {
+        out.push({ type: "getChildren", children: r.response.children ?? [] });
+      } else if (r.type === OpCode.error) {
+        out.push({ type: "error", error: errorForCode(r.err, paths[i]) });
+      }
+    }
+    return out;
+  }
+
+  private onNotification(r: Reader): void {
+    const event = readWatcherEvent(r);
+    const path = stripChroot(this.chroot, event.path);
+    const watchers = this.watches.materialize(event.type, path);
+    if (watchers.size === 0) return;
+    deliver(watchers, { type: event.type, state: event.state, path }, (e) => this.watcherError(e));
+  }
+
+  private onAuthReply(err: number): void {
+    const info = this.authReplies.shift();
+    if (err === 0) {
+      if (info?.waiter) {
+        info.waiter.resolve();
+        info.waiter = null;
+      }
+      return;
+    }
+    // Refused: forget the credential (so the reconnect does not fail again), tell the
+    // caller, and report the state; the server closes the connection next.
+    if (info !== undefined) {
+      const i = this.authInfo.indexOf(info);
+      if (i >= 0) this.authInfo.splice(i, 1);
+      info.waiter?.reject(new AuthFailedError(undefined, `auth scheme ${info.scheme} refused`));
+      info.waiter = null;
+    }
+    this.setState("authFailed");
+  }
+
+  private sendAuth(info: AuthInfo): void {
+    this.authReplies.push(info);
+    this.write(
+      encodeRequest(this.writer, Xid.auth, OpCode.auth, {
+        type: 0,
+        scheme: info.scheme,
+        auth: info.auth,
+      }),
+    );
+  }
+
+  private sendSetWatches(): void {
+    const w = this.watches;
+    if (w.empty) return;
+    const persistentAny = w.persistent.size > 0 || w.persistentRecursive.size > 0;
+    const lists: string[][] = [[], [], [], [], []];
+    const tables = [w.data, w.exist, w.child, w.persistent, w.persistentRecursive];
+    let chars = 0;
+    const flush = (): void => {
+      if (persistentAny) {
+        this.write(
+          encodeRequest(this.writer, Xid.setWatches, OpCode.setWatches2, {
+            relativeZxid: this.lastZxid,
+            dataWatches: lists[0],
+            existWatches: lists[1],
+            childWatches: lists[2],
+            persistentWatches: lists[3],
+            persistentRecursiveWatches: lists[4],
+          }),
+        );
+      } else {
+        this.write(
+          encodeRequest(this.writer, Xid.setWatches, OpCode.setWatches, {
+            relativeZxid: this.lastZxid,
+            dataWatches: lists[0],
+            existWatches: lists[1],
+            childWatches: lists[2],
+          }),
+        );
+      }
+      for (const l of lists) l.length = 0;
+      chars = 0;
+    };
+    for (let t = 0; t < tables.length; t++) {
+      for (const path of tables[t].keys()) {
+        const serverPath = prependChroot(this.chroot, path);
+        lists[t].push(serverPath);
+        chars += serverPath.length;
+        if (chars >= setWatchesCharsMax) flush();
+      }
+    }
+    if (chars > 0 || lists.some((l) => l.length > 0)) flush();
+  }
+
+  // ---- watches -------------------------------------------------------------------------
+
+  private hasAnyLocalWatch(path: string): boolean {
+    const w = this.watches;
+    return (
+      w.data.has(path) ||
+      w.exist.has(path) ||
+      w.child.has(path) ||
+      w.persistent.has(path) ||
+      w.persistentRecursive.has(path)
+    );
+  }
+
+  private hasLocalWatch(path: string, type: WatcherTypeName, watcher: Watcher): boolean {
+    const w = this.watches;
+    switch (type) {
+      case "data":
+        return w.has(w.data, path, watcher) || w.has(w.exist, path, watcher);
+      case "children":
+        return w.has(w.child, path, watcher);
+      case "persistent":
+        return w.has(w.persistent, path, watcher);
+      case "persistentRecursive":
+        return w.has(w.persistentRecursive, path, watcher);
+      case "any":
+        return (
+          w.has(w.data, path, watcher) ||
+          w.has(w.exist, path, watcher) ||
+          w.has(w.child, path, watcher) ||
+          w.has(w.persistent, path, watcher) ||
+          w.has(w.persistentRecursive, path, watcher)
+        );
+    }
+  }
+
+  private removeLocalWatches(path: string, type: WatcherTypeName, watcher?: Watcher): void {
+    const w = this.watches;
+    const removed: [Set<Watcher> | undefined, number][] = [];
+    const take = (table: Map<string, Set<Watcher>>, eventType: number): void => {
+      const set = table.get(path);
+      if (set === undefined) return;
+      if (watcher === undefined) {
+        table.delete(path);
+        removed.push([set, eventType]);
+      } else if (set.delete(watcher)) {
+        if (set.size === 0) table.delete(path);
+        removed.push([new Set([watcher]), eventType]);
+      }
+    };
+    if (type === "data" || type === "any") {
+      take(w.data, EventType.dataWatchRemoved);
+      take(w.exist, EventType.dataWatchRemoved);
+    }
+    if (type === "children" || type === "any") take(w.child, EventType.childWatchRemoved);
+    if (type === "persistent" || type === "any") {
+      take(w.persistent, EventType.persistentWatchRemoved);
+    }
+    if (type === "persistentRecursive" || type === "any") {
+      take(w.persistentRecursive, EventType.persistentWatchRemoved);
+    }
+    for (const [set, eventType] of removed) {
+      if (set === undefined) continue;
+      deliver(set, { type: eventType, state: KeeperState.syncConnected, path }, (e) =>
+        this.watcherError(e),
+      );
+    }
+  }
+
+  /** Session over: every watch gets one event of type None with `state`, then all are gone. */
+  private endWatches(state: number): void {
+    const all = this.watches.drainAll();
+    deliver(all, { type: EventType.none, state, path: "" }, (e) => this.watcherError(e));
+  }
+
+  // ---- events ----------------------------------------------------------------------------
+
+  private setState(state: ConnectionState): void {
+    this.publicState = state;
+    this.emit("state", state);
+    this.emit(state);
+  }
+
+  /** Protocol trouble the client recovers from by itself: reported only if someone listens. */
+  private emitError(error: unknown): void {
+    if (this.listenerCount("error") > 0) this.emit("error", error);
+  }
+
+  /** A watcher threw: like any EventEmitter listener, that is the application's bug. */
+  private watcherError(error: unknown): void {
+    if (this.listenerCount("error") > 0) this.emit("error", error);
+    else
+      queueMicrotask(() => {
+        throw error;
+      });
+  }
+}
+
+function rejectBad(path: string, message: string): Promise<never> {
+  return Promise.reject(new BadArgumentsError(path, message));
+}
+
+function toAuthBytes(auth: string | Uint8Array): Uint8Array {
+  return typeof auth === "string" ? Buffer.from(auth, "utf8") : auth;
+}
+
+export type { ZooKeeperError };

@@ -1,0 +1,138 @@
+// The client's side of watches: which callbacks wait on which path, in the five tables the
+// Java client keeps (ZKWatchManager): data watches (getData, and exists on a present node),
+// exist watches (exists on an absent node), child watches (getChildren), persistent watches
+// and persistent-recursive watches (addWatch). Paths here are client paths (chroot removed).
+//
+// A notification is turned into the set of callbacks to run ("materialized") by the rules of
+// the Java client, which mirror the server's trigger rules (zookeeper-protocol.md §11.3):
+//   nodeCreated, nodeDataChanged  -> data + exist watches at the path (removed)
+//   nodeDeleted                   -> data + exist + child watches at the path (removed)
+//   nodeChildrenChanged           -> child watches at the path (removed)
+// then, for every type, persistent watches at the path and, except for nodeChildrenChanged,
+// persistent-recursive watches at the path and at every ancestor. Each callback runs at most
+// once per event, however many of its registrations match (the tables hold Sets).
+//
+// One-shot watches survive a reconnect (they are re-registered with setWatches) and end with
+// the session: on expiry or close every watch gets one terminal event and the tables empty.
+
+import { EventType } from "../protocol/constants.js";
+import type { WatchedEvent, Watcher } from "./types.js";
+
+type Table = Map<string, Set<Watcher>>;
+
+export class WatchRegistry {
+  readonly data: Table = new Map();
+  readonly exist: Table = new Map();
+  readonly child: Table = new Map();
+  readonly persistent: Table = new Map();
+  readonly persistentRecursive: Table = new Map();
+
+  add(table: Table, path: string, watcher: Watcher): void {
+    let set = table.get(path);
+    if (set === undefined) {
+      set = new Set();
+      table.set(path, set);
+    }
+    set.add(watcher);
+  }
+
+  /** Removes one watcher (or all at the path when omitted); true if anything was removed. */
+  remove(table: Table, path: string, watcher?: Watcher): boolean {
+    const set = table.get(path);
+    if (set === undefined) return false;
+    if (watcher === undefined) {
+      table.delete(path);
+      return true;
+    }
+    const removed = set.delete(watcher);
+    if (set.size === 0) table.delete(path);
+    return removed;
+  }
+
+  has(table: Table, path: string, watcher?: Watcher): boolean {
+    const set = table.get(path);
+    if (set === undefined) return false;
+    return watcher === undefined ? set.size > 0 : set.has(watcher);
+  }
+
+  /** True when no watch of any kind is registered. */
+  get empty(): boolean {
+    return (
+      this.data.size === 0 &&
+      this.exist.size === 0 &&
+      this.child.size === 0 &&
+      this.persistent.size === 0 &&
+      this.persistentRecursive.size === 0
+    );
+  }
+
+  /** The callbacks a server notification triggers, removing the one-shot ones. */
+  materialize(type: number, path: string): Set<Watcher> {
+    const result = new Set<Watcher>();
+    switch (type) {
+      case EventType.nodeCreated:
+      case EventType.nodeDataChanged:
+        takeInto(this.data, path, result);
+        takeInto(this.exist, path, result);
+        break;
+      case EventType.nodeDeleted:
+        takeInto(this.data, path, result);
+        takeInto(this.exist, path, result);
+        takeInto(this.child, path, result);
+        break;
+      case EventType.nodeChildrenChanged:
+        takeInto(this.child, path, result);
+        break;
+    }
+    addInto(this.persistent.get(path), result);
+    if (type !== EventType.nodeChildrenChanged && this.persistentRecursive.size > 0) {
+      let p = path;
+      for (;;) {
+        addInto(this.persistentRecursive.get(p), result);
+        if (p === "/") break;
+        const i = p.lastIndexOf("/");
+        p = i <= 0 ? "/" : p.slice(0, i);
+      }
+    }
+    return result;
+  }
+
+  /** Every registered callback, once each, emptying all tables (session end). */
+  drainAll(): Set<Watcher> {
+    const result = new Set<Watcher>();
+    for (const table of [this.data, this.exist, this.child, this.persistent]) {
+      for (const set of table.values()) addInto(set, result);
+      table.clear();
+    }
+    for (const set of this.persistentRecursive.values()) addInto(set, result);
+    this.persistentRecursive.clear();
+    return result;
+  }
+}
+
+function takeInto(table: Table, path: string, out: Set<Watcher>): void {
+  const set = table.get(path);
+  if (set === undefined) return;
+  table.delete(path);
+  for (const w of set) out.add(w);
+}
+
+function addInto(set: Set<Watcher> | undefined, out: Set<Watcher>): void {
+  if (set === undefined) return;
+  for (const w of set) out.add(w);
+}
+
+/** Runs each watcher with the event; a throwing watcher does not stop the others. */
+export function deliver(
+  watchers: Iterable<Watcher>,
+  event: WatchedEvent,
+  onError: (e: unknown) => void,
+): void {
+  for (const w of watchers) {
+    try {
+      w(event);
+    } catch (e) {
+      onError(e);
+    }
+  }
+}
