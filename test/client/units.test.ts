@@ -1,0 +1,226 @@
+// Proves the client's pure pieces without a server: connect-string parsing (hosts, ports,
+// IPv6, chroot) and shuffling, path validation and chroot arithmetic, the retry policy's
+// bounded exponential backoff, the frame splitter on every chunking of a stream, the watch
+// registry's materialization rules, the typed error table, and the event queue.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { parseConnectString, shuffleHosts } from "../../src/client/connect-string.js";
+import {
+  BadArgumentsError,
+  ClientClosedError,
+  ConnectionLossError,
+  errorForCode,
+  isRetriable,
+  NoNodeError,
+  ZooKeeperError,
+} from "../../src/client/errors.js";
+import { EventQueue } from "../../src/client/event-queue.js";
+import { FrameSplitter } from "../../src/client/frame-splitter.js";
+import { prependChroot, stripChroot, validatePath } from "../../src/client/paths.js";
+import { ExponentialBackoff, withRetry } from "../../src/client/retry.js";
+import type { Watcher } from "../../src/client/types.js";
+import { WatchRegistry } from "../../src/client/watch-registry.js";
+import { ErrorCode, EventType, errorCodeName } from "../../src/protocol/constants.js";
+
+test("connect strings: hosts, default port, IPv6, chroot", () => {
+  assert.deepEqual(parseConnectString("a:1,b,[::1]:3/app/x"), {
+    hosts: [
+      { host: "a", port: 1 },
+      { host: "b", port: 2181 },
+      { host: "::1", port: 3 },
+    ],
+    chroot: "/app/x",
+  });
+  assert.equal(parseConnectString("h:1/").chroot, "");
+  assert.throws(() => parseConnectString(""), BadArgumentsError);
+  assert.throws(() => parseConnectString("h:99999"), BadArgumentsError);
+  assert.throws(() => parseConnectString("h:1/bad/"), BadArgumentsError);
+  const hosts = parseConnectString("a,b,c,d,e").hosts;
+  let seed = 7;
+  const random = (): number => {
+    seed = (seed * 16807) % 2147483647;
+    return seed / 2147483647;
+  };
+  const shuffled = shuffleHosts(hosts, random);
+  assert.deepEqual(shuffled.map((h) => h.host).sort(), ["a", "b", "c", "d", "e"]);
+  assert.notDeepEqual(shuffled, hosts);
+});
+
+test("paths: validation as the Java client, chroot in and out", () => {
+  for (const ok of ["/", "/a", "/a/b", "/.x", "/a..", "/ü"]) validatePath(ok);
+  for (const bad of ["", "a", "/a/", "//", "/a//b", "/.", "/a/..", "/a\u0000", "/\ud800"]) {
+    assert.throws(() => validatePath(bad), BadArgumentsError, bad);
+  }
+  validatePath("/q/", true);
+  assert.equal(prependChroot("/c", "/"), "/c");
+  assert.equal(prependChroot("/c", "/x"), "/c/x");
+  assert.equal(stripChroot("/c", "/c"), "/");
+  assert.equal(stripChroot("/c", "/c/x"), "/x");
+  assert.equal(stripChroot("/c", "/cx"), "/cx");
+});
+
+test("exponential backoff doubles, caps and stops", () => {
+  const policy = new ExponentialBackoff({
+    baseDelayMs: 10,
+    maxDelayMs: 50,
+    maxRetries: 4,
+    jitter: 0,
+  });
+  assert.deepEqual(
+    [1, 2, 3, 4, 5].map((n) => policy.delayMs(n, 0)),
+    [10, 20, 40, 50, undefined],
+  );
+  const jittered = new ExponentialBackoff({ baseDelayMs: 100, jitter: 0.5, random: () => 0 });
+  assert.equal(jittered.delayMs(1, 0), 50);
+  assert.equal(new ExponentialBackoff({ maxElapsedMs: 10 }).delayMs(1, 11), undefined);
+});
+
+test("withRetry retries retriable errors only, then gives up with the last error", async () => {
+  let calls = 0;
+  const value = await withRetry(
+    async () => {
+      calls++;
+      if (calls < 3) throw new ConnectionLossError();
+      return "ok";
+    },
+    { policy: new ExponentialBackoff({ baseDelayMs: 1, maxDelayMs: 2 }) },
+  );
+  assert.equal(value, "ok");
+  assert.equal(calls, 3);
+  calls = 0;
+  await assert.rejects(
+    withRetry(async () => {
+      calls++;
+      throw new NoNodeError("/x");
+    }),
+    NoNodeError,
+  );
+  assert.equal(calls, 1);
+  await assert.rejects(
+    withRetry(
+      async () => {
+        throw new ConnectionLossError();
+      },
+      { policy: new ExponentialBackoff({ baseDelayMs: 1, maxRetries: 2 }) },
+    ),
+    ConnectionLossError,
+  );
+  assert.equal(isRetriable(new ClientClosedError()), false);
+});
+
+test("every ZooKeeper error code maps to its own class", () => {
+  const names = new Set<string>();
+  for (const [code, name] of errorCodeName) {
+    if (code === 0) continue;
+    const e = errorForCode(code, "/p");
+    assert.ok(e instanceof ZooKeeperError);
+    assert.equal(e.code, code);
+    assert.equal(e.codeName, name);
+    assert.notEqual(e.constructor, ZooKeeperError, `code ${code} has no class`);
+    names.add(e.name);
+  }
+  assert.equal(names.size, errorCodeName.size - 1);
+  assert.ok(errorForCode(ErrorCode.noNode) instanceof NoNodeError);
+  assert.equal(errorForCode(-999).codeName, "UNKNOWN(-999)");
+});
+
+test("the frame splitter yields the same frames for every way of chunking", () => {
+  const frames = [
+    Buffer.from("a"),
+    Buffer.alloc(0),
+    Buffer.from("hello world"),
+    Buffer.alloc(300, 7),
+  ];
+  const stream = Buffer.concat(
+    frames.flatMap((f) => {
+      const len = Buffer.alloc(4);
+      len.writeInt32BE(f.length);
+      return [len, f];
+    }),
+  );
+  for (const size of [1, 2, 3, 5, 7, 64, stream.length]) {
+    const got: Buffer[] = [];
+    const splitter = new FrameSplitter(
+      {
+        frame: (b, s, e) => {
+          got.push(Buffer.from(b.subarray(s, e)));
+          return true;
+        },
+        badLength: () => assert.fail("bad length"),
+      },
+      1000,
+    );
+    for (let i = 0; i < stream.length; i += size) splitter.push(stream.subarray(i, i + size));
+    assert.deepEqual(got, frames, `chunk size ${size}`);
+  }
+  let bad = -2;
+  const splitter = new FrameSplitter(
+    {
+      frame: () => true,
+      badLength: (l) => {
+        bad = l;
+      },
+    },
+    10,
+  );
+  splitter.push(Buffer.from([0, 0, 0, 11]));
+  assert.equal(bad, 11);
+});
+
+test("watch registry materializes as the Java client does", () => {
+  const reg = new WatchRegistry();
+  const calls: string[] = [];
+  const w =
+    (name: string): Watcher =>
+    () =>
+      calls.push(name);
+  const data = w("data");
+  const exist = w("exist");
+  const child = w("child");
+  const pers = w("pers");
+  const rec = w("rec");
+  reg.add(reg.data, "/a", data);
+  reg.add(reg.exist, "/a", exist);
+  reg.add(reg.child, "/a", child);
+  reg.add(reg.persistent, "/a", pers);
+  reg.add(reg.persistentRecursive, "/", rec);
+  const names = (set: Set<Watcher>): string[] => {
+    calls.length = 0;
+    for (const f of set) f({ type: 0, state: 0, path: "" });
+    return calls.slice().sort();
+  };
+  assert.deepEqual(names(reg.materialize(EventType.nodeChildrenChanged, "/a")), ["child", "pers"]);
+  assert.deepEqual(names(reg.materialize(EventType.nodeDataChanged, "/a")), [
+    "data",
+    "exist",
+    "pers",
+    "rec",
+  ]);
+  assert.deepEqual(names(reg.materialize(EventType.nodeDataChanged, "/a")), ["pers", "rec"]);
+  assert.deepEqual(names(reg.materialize(EventType.nodeCreated, "/a/b/c")), ["rec"]);
+  // One callback registered twice runs once.
+  reg.add(reg.data, "/z", pers);
+  assert.deepEqual(names(reg.materialize(EventType.nodeDeleted, "/z")), ["pers", "rec"]);
+  assert.deepEqual(names(reg.drainAll()), ["pers", "rec"]);
+  assert.ok(reg.empty);
+});
+
+test("event queue buffers, ends and fails", async () => {
+  let cleaned = 0;
+  const q = new EventQueue<number>(() => cleaned++);
+  q.push(1);
+  q.push(2);
+  const seen: number[] = [];
+  const loop = (async () => {
+    for await (const n of q) seen.push(n);
+  })();
+  await new Promise((r) => setImmediate(r));
+  q.push(3);
+  q.end();
+  await loop;
+  assert.deepEqual(seen, [1, 2, 3]);
+  assert.equal(cleaned, 1);
+  const failing = new EventQueue<number>();
+  failing.fail(new Error("boom"));
+  await assert.rejects(failing.next(), /boom/);
+});
