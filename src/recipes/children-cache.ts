@@ -62,7 +62,9 @@ export class ChildrenCache extends EventEmitter<ChildrenCacheEvents> {
 
   private spawn(p: Promise<void>): void {
     p.catch((e) => {
-      if (!this.closed) this.emit("error", e);
+      // A closed client ends the cache quietly; other failures go to "error" listeners.
+      if (!this.closed && !this.client.closed && this.listenerCount("error") > 0)
+        this.emit("error", e);
     });
   }
 
@@ -95,7 +97,7 @@ export class ChildrenCache extends EventEmitter<ChildrenCacheEvents> {
         return;
       } catch (e) {
         if (!isRetriable(e) || attempt > 10) throw e;
-        await this.client.waitConnected();
+        await this.client.waitConnected({ timeoutMs: 60000 });
       }
     }
   }

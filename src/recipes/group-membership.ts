@@ -23,7 +23,9 @@ export class GroupMember extends EventEmitter<GroupMemberEvents> {
     if (state === "connected" && this.joined) {
       this.create()
         .then(() => this.emit("rejoined"))
-        .catch((e) => this.emit("error", e));
+        .catch((e) => {
+          if (this.listenerCount("error") > 0) this.emit("error", e);
+        });
     }
   };
 

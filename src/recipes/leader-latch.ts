@@ -27,6 +27,7 @@ export class LeaderLatch extends EventEmitter<LeaderLatchEvents> {
   private closed = false;
   private running: Promise<void> | null = null;
   private wake: (() => void) | null = null;
+  private readonly stopper = new AbortController();
   private readonly onState = (state: ConnectionState): void => this.stateChanged(state);
 
   constructor(
@@ -91,6 +92,7 @@ export class LeaderLatch extends EventEmitter<LeaderLatchEvents> {
     this.closed = true;
     this.client.off("state", this.onState);
     this.setLeader(false);
+    this.stopper.abort(new Error("latch closed"));
     this.wake?.();
     await this.running?.catch(() => {});
     if (this.nodePath !== null) await this.contender.deleteQuietly(this.nodePath);
@@ -116,7 +118,7 @@ export class LeaderLatch extends EventEmitter<LeaderLatchEvents> {
   private async run(): Promise<void> {
     while (!this.closed) {
       try {
-        await this.client.waitConnected();
+        await this.client.waitConnected({ signal: this.stopper.signal });
         if (this.closed) break;
         if (this.nodeSession !== this.client.sessionId) this.nodePath = null;
         if (this.nodePath === null) {
@@ -128,7 +130,7 @@ export class LeaderLatch extends EventEmitter<LeaderLatchEvents> {
       } catch (e) {
         if (this.closed) break;
         if (e instanceof NoNodeError) this.nodePath = null;
-        else if (!isRetriable(e)) this.emit("error", e);
+        else if (!isRetriable(e) && this.listenerCount("error") > 0) this.emit("error", e);
         await new Promise((r) => setTimeout(r, 50));
       }
     }

@@ -53,7 +53,9 @@ export class NodeCache extends EventEmitter<NodeCacheEvents> {
 
   private refreshSoon(): void {
     this.refresh().catch((e) => {
-      if (!this.closed) this.emit("error", e);
+      // A closed client ends the cache quietly; other failures go to "error" listeners.
+      if (!this.closed && !this.client.closed && this.listenerCount("error") > 0)
+        this.emit("error", e);
     });
   }
 
@@ -75,7 +77,7 @@ export class NodeCache extends EventEmitter<NodeCacheEvents> {
         return;
       } catch (e) {
         if (!isRetriable(e) || attempt > 10) throw e;
-        await this.client.waitConnected();
+        await this.client.waitConnected({ timeoutMs: 60000 });
       }
     }
   }

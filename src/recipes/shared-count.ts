@@ -24,7 +24,9 @@ export class SharedCount extends EventEmitter<SharedCountEvents> {
     this.cache.on("change", (node) => {
       if (node !== null) this.emit("change", parseCount(node.data), node.stat.version);
     });
-    this.cache.on("error", (e) => this.emit("error", e));
+    this.cache.on("error", (e) => {
+      if (this.listenerCount("error") > 0) this.emit("error", e);
+    });
   }
 
   async start(): Promise<void> {
