@@ -22,11 +22,10 @@ import type {
   StatResponse,
 } from "../protocol/records.js";
 import { fixupAcl, hasPermission } from "../tree/acl.js";
-import { ownData } from "../tree/data-tree.js";
 import type { WatchTrigger } from "../tree/events.js";
 import { isProtectedPath, isValidPath, rootPath, sequenceSuffix } from "../tree/path.js";
 import { limitPathOf, parseStats, type QuotaViolation, statPathOf } from "../tree/quota.js";
-import { NodeKind, statOf, type Znode } from "../tree/znode.js";
+import { NodeKind, statOf, storedData, type Znode } from "../tree/znode.js";
 import { type Entry, EntryKind, type WriteEntry, type WriteOp } from "./entry.js";
 import { Session } from "./sessions.js";
 import type { State } from "./state.js";
@@ -226,7 +225,7 @@ function create(ctx: Ctx, type: number, req: CreateRequest, ttl: number): OpResu
     kind = NodeKind.ephemeral;
     owner = ctx.sessionId;
   }
-  const node = tree.createNode(path, ownData(req.data), acl, kind, owner, ctx.zxid, ctx.timeMs);
+  const node = tree.createNode(path, storedData(req.data), acl, kind, owner, ctx.zxid, ctx.timeMs);
   ctx.triggers.push(
     { type: EventType.nodeCreated, path, zxid: ctx.zxid, acl: node.acl.acl },
     { type: EventType.nodeChildrenChanged, path: parentPath, zxid: ctx.zxid, acl: parent.acl.acl },
@@ -278,7 +277,7 @@ function setData(ctx: Ctx, req: SetDataRequest): OpResult {
   const dataLength = req.data === null ? 0 : req.data.length;
   if (quotaRefuses(ctx, req.path, dataLength - node.dataLength, 0)) return ErrorCode.quotaExceeded;
   if (req.version !== -1 && req.version !== node.version) return ErrorCode.badVersion;
-  tree.setData(req.path, node, ownData(req.data), ctx.zxid, ctx.timeMs);
+  tree.setData(req.path, node, storedData(req.data), ctx.zxid, ctx.timeMs);
   ctx.triggers.push({
     type: EventType.nodeDataChanged,
     path: req.path,

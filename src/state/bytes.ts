@@ -65,6 +65,17 @@ export class ByteWriter {
     this.pos += v.length;
   }
 
+  /** A latin1 string (stored znode data) as its bytes, in the same layout as bytes(). */
+  latin1(v: string | null): void {
+    if (v === null) {
+      this.i32(-1);
+      return;
+    }
+    this.i32(v.length);
+    this.room(v.length);
+    this.pos += this.buf.write(v, this.pos, "latin1");
+  }
+
   str(v: string): void {
     // Worst case 3 bytes per UTF-16 unit; write in place, then patch the length.
     this.room(4 + v.length * 3);
@@ -137,6 +148,16 @@ export class ByteReader {
     if (n === -1) return null;
     this.need(n);
     const v = this.buf.subarray(this.pos, this.pos + n);
+    this.pos += n;
+    return v;
+  }
+
+  /** Bytes written by ByteWriter.latin1 (or bytes()), as a latin1 string or null. */
+  latin1(): string | null {
+    const n = this.i32();
+    if (n === -1) return null;
+    this.need(n);
+    const v = this.buf.toString("latin1", this.pos, this.pos + n);
     this.pos += n;
     return v;
   }

@@ -27,7 +27,7 @@
 
 import { crc32 } from "node:zlib";
 import type { AclEntry } from "../tree/acl.js";
-import { DataTree, ownData } from "../tree/data-tree.js";
+import { DataTree } from "../tree/data-tree.js";
 import { rootPath } from "../tree/path.js";
 import { type NodeKind, Znode } from "../tree/znode.js";
 import { ByteReader, ByteWriter, StateFormatError } from "./bytes.js";
@@ -87,7 +87,7 @@ export function encodeSnapshot(state: State): Buffer {
     const index = aclIndex.get(node.acl);
     if (index === undefined) throw new StateFormatError(`ACL of ${path} not interned`);
     w.u32(index);
-    w.bytes(node.data);
+    w.latin1(node.data);
     const children = node.children;
     w.u32(children === null ? 0 : children.size);
     if (children === null) continue;
@@ -136,9 +136,9 @@ export function decodeSnapshot(bytes: Uint8Array, options: Partial<StateOptions>
   for (let i = 0; i < sessionCount; i++) {
     const id = reader.f64();
     const timeoutMs = reader.i32();
-    const password = ownData(reader.bytes());
+    const password = reader.bytes();
     if (password === null || password.length !== 16) throw new StateFormatError("bad password");
-    sessions.add(new Session(id, password, timeoutMs));
+    sessions.add(new Session(id, Uint8Array.prototype.slice.call(password), timeoutMs));
   }
 
   const nodeCount = reader.count(60);
@@ -158,7 +158,7 @@ export function decodeSnapshot(bytes: Uint8Array, options: Partial<StateOptions>
     const kind = reader.u8();
     const owner = reader.f64();
     const aclAt = reader.u32();
-    const data = ownData(reader.bytes());
+    const data = reader.latin1();
     const childCount = reader.count(60);
     if (kind > 3) throw new StateFormatError(`bad node kind ${kind}`);
     if (aclAt >= entries.length) throw new StateFormatError(`bad ACL index ${aclAt}`);

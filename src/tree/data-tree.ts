@@ -8,7 +8,6 @@
 // undo log while a multi runs: each primitive records how to reverse itself, and a failing
 // multi rolls back in reverse order. This keeps one code path for single writes and multi.
 
-import { Buffer } from "node:buffer";
 import { assert } from "../base/assert.js";
 import type { ACL } from "../protocol/records.js";
 import { AclTable, openAclUnsafe, readAclUnsafe } from "./acl.js";
@@ -32,7 +31,7 @@ import {
 } from "./quota.js";
 import { NodeKind, Znode } from "./znode.js";
 
-const emptyData = new Uint8Array(0);
+const emptyData = "";
 
 const UndoKind = { created: 0, deleted: 1, data: 2, acl: 3, rawData: 4 } as const;
 
@@ -46,7 +45,7 @@ interface Undo {
   timeMs: number;
   /** data: old version; acl: old aversion. */
   version: number;
-  data: Uint8Array | null;
+  data: string | null;
   acl: readonly ACL[] | null;
 }
 
@@ -218,7 +217,7 @@ export class DataTree {
     zxid: number,
     timeMs: number,
     version: number,
-    data: Uint8Array | null,
+    data: string | null,
     acl: readonly ACL[] | null,
   ): void {
     this.undoLog?.push({ kind, path, node, zxid, timeMs, version, data, acl });
@@ -233,7 +232,7 @@ export class DataTree {
    */
   createNode(
     path: string,
-    data: Uint8Array | null,
+    data: string | null,
     acl: readonly ACL[],
     kind: NodeKind,
     owner: number,
@@ -279,7 +278,7 @@ export class DataTree {
   }
 
   /** setData: mzxid, mtime, version +1 (int32 wrap), new data. */
-  setData(path: string, node: Znode, data: Uint8Array | null, zxid: number, timeMs: number): void {
+  setData(path: string, node: Znode, data: string | null, zxid: number, timeMs: number): void {
     this.record(UndoKind.data, path, node, node.mzxid, node.mtime, node.version, node.data, null);
     const before = node.dataLength;
     node.data = data;
@@ -300,7 +299,7 @@ export class DataTree {
   }
 
   /** Replaces a node's data without touching its Stat (quota stats, reconfig's config text). */
-  setRawData(path: string, node: Znode, data: Uint8Array | null): void {
+  setRawData(path: string, node: Znode, data: string | null): void {
     this.record(UndoKind.rawData, path, node, 0, 0, 0, node.data, null);
     node.data = data;
   }
@@ -404,13 +403,4 @@ export class DataTree {
     if (node.kind === NodeKind.ttl) return node.owner !== 0 && nowMs - node.mtime > node.owner;
     return false;
   }
-}
-
-/** Data as the tree stores it: a private copy, so no log or network buffer stays pinned. */
-export function ownData(data: Uint8Array | null): Uint8Array | null {
-  if (data === null) return null;
-  if (data.length === 0) return emptyData;
-  const copy = Buffer.allocUnsafe(data.length);
-  copy.set(data);
-  return copy;
 }

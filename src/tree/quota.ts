@@ -70,15 +70,14 @@ export class StatsTrack {
   }
 }
 
-const decoder = new TextDecoder();
-const encoder = new TextEncoder();
-
-export function parseStats(data: Uint8Array | null): StatsTrack {
-  return new StatsTrack(data === null ? "" : decoder.decode(data));
+/** Parses a quota node's stored data (latin1; the text is ASCII as ZooKeeper writes it). */
+export function parseStats(data: string | null): StatsTrack {
+  return new StatsTrack(data ?? "");
 }
 
-export function encodeStats(stats: StatsTrack): Uint8Array {
-  return encoder.encode(stats.toString());
+/** The stored data of a stats node: the ASCII text is its own latin1 form. */
+export function encodeStats(stats: StatsTrack): string {
+  return stats.toString();
 }
 
 /** A quota check's verdict for one write: which limit, soft or hard, and the message. */

@@ -18,7 +18,7 @@ import type {
 import { copyAcl, hasPermission, maskDigests } from "./acl.js";
 import type { DataTree } from "./data-tree.js";
 import { rootPath } from "./path.js";
-import { statOf } from "./znode.js";
+import { dataBytes, statOf } from "./znode.js";
 
 export function exists(tree: DataTree, path: string, ids: readonly Id[]): Stat | number {
   if (path.includes("\u0000")) return ErrorCode.badArguments;
@@ -36,7 +36,7 @@ export function getData(
   const node = tree.get(path);
   if (node === undefined) return ErrorCode.noNode;
   if (!hasPermission(node.acl.acl, Perm.read, ids)) return ErrorCode.noAuth;
-  return { data: node.data, stat: statOf(node) };
+  return { data: dataBytes(node), stat: statOf(node) };
 }
 
 function childNames(children: Set<string> | null): string[] {

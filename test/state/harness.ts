@@ -133,7 +133,7 @@ export function dumpState(state: State): string {
   const tree = state.tree;
   for (const [path, node] of tree.nodes) {
     const st = statOf(node);
-    const data = node.data === null ? "null" : Buffer.from(node.data).toString("hex");
+    const data = node.data === null ? "null" : Buffer.from(node.data, "latin1").toString("hex");
     const children = node.children === null ? "" : Array.from(node.children).sort().join(",");
     lines.push(
       `node ${path} ${JSON.stringify(st)} C=${node.childCreations} kind=${node.kind} owner=${node.owner} data=${data} acl=${JSON.stringify(node.acl.acl)} children=${children}`,

@@ -9,7 +9,7 @@ import { ErrorCode, OpCode } from "../../src/protocol/constants.js";
 import { Harness, open, text } from "./harness.js";
 
 function statsOf(h: Harness, path: string): string {
-  return Buffer.from(h.tree.get(`/zookeeper/quota${path}/zookeeper_stats`)?.data ?? []).toString();
+  return h.tree.get(`/zookeeper/quota${path}/zookeeper_stats`)?.data ?? "";
 }
 
 function setQuota(h: Harness, path: string, limits: string): void {

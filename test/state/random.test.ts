@@ -410,7 +410,7 @@ class Run {
 }
 
 const runs = Number(process.env.CORRAL_RANDOM_RUNS ?? 8);
-const steps = Number(process.env.CORRAL_RANDOM_STEPS ?? 1500);
+const steps = Number(process.env.CORRAL_RANDOM_STEPS ?? 1000);
 const fixedSeed = process.env.CORRAL_SEED;
 
 test("random entry sequences keep every invariant", (t) => {
