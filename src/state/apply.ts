@@ -210,7 +210,7 @@ function create(ctx: Ctx, type: number, req: CreateRequest, ttl: number): OpResu
   if (!hasPermission(parent.acl.acl, Perm.create, ctx.ids)) return ErrorCode.noAuth;
   if (isSequential(flags)) path += sequenceSuffix(parent.childCreations);
   if (!isValidPath(path)) return ErrorCode.badArguments;
-  if (tree.nodes.has(path)) return ErrorCode.nodeExists;
+  if (tree.has(path)) return ErrorCode.nodeExists;
   if (parent.kind === NodeKind.ephemeral) return ErrorCode.noChildrenForEphemerals;
   const dataLength = req.data === null ? 0 : req.data.length;
   if (quotaRefuses(ctx, path, dataLength, 1)) return ErrorCode.quotaExceeded;
@@ -245,7 +245,7 @@ function remove(ctx: Ctx, req: DeleteRequest): OpResult {
   const parent = tree.get(lastSlash === 0 ? rootPath : path.slice(0, lastSlash));
   if (parent === undefined) return ErrorCode.noNode;
   if (!hasPermission(parent.acl.acl, Perm.delete, ctx.ids)) return ErrorCode.noAuth;
-  const node = tree.nodes.get(path);
+  const node = tree.get(path);
   if (node === undefined) return ErrorCode.noNode;
   if (req.version !== -1 && req.version !== node.version) return ErrorCode.badVersion;
   if (node.children !== null) return ErrorCode.notEmpty;
@@ -257,7 +257,7 @@ function remove(ctx: Ctx, req: DeleteRequest): OpResult {
 function removeNode(ctx: Ctx, path: string): Znode {
   const tree = ctx.state.tree;
   const parentPath = path.lastIndexOf("/") === 0 ? rootPath : path.slice(0, path.lastIndexOf("/"));
-  const parent = tree.nodes.get(parentPath);
+  const parent = tree.get(parentPath);
   assert(parent !== undefined, `parent of ${path} missing`);
   const node = tree.deleteNode(path, ctx.zxid);
   ctx.triggers.push(
@@ -271,7 +271,7 @@ function removeNode(ctx: Ctx, path: string): Znode {
 function setData(ctx: Ctx, req: SetDataRequest): OpResult {
   const tree = ctx.state.tree;
   if (!isValidPath(req.path)) return ErrorCode.badArguments;
-  const node = tree.nodes.get(req.path);
+  const node = tree.get(req.path);
   if (node === undefined) return ErrorCode.noNode;
   if (!hasPermission(node.acl.acl, Perm.write, ctx.ids)) return ErrorCode.noAuth;
   const dataLength = req.data === null ? 0 : req.data.length;
@@ -293,7 +293,7 @@ function setAcl(ctx: Ctx, req: SetACLRequest): OpResult {
   if (!isValidPath(req.path)) return ErrorCode.badArguments;
   const acl = fixupAcl(req.acl, ctx.ids);
   if (acl === null) return ErrorCode.invalidACL;
-  const node = tree.nodes.get(req.path);
+  const node = tree.get(req.path);
   if (node === undefined) return ErrorCode.noNode;
   if (!hasPermission(node.acl.acl, Perm.admin, ctx.ids)) return ErrorCode.noAuth;
   if (req.version !== -1 && req.version !== node.aversion) return ErrorCode.badVersion;
@@ -305,7 +305,7 @@ function setAcl(ctx: Ctx, req: SetACLRequest): OpResult {
 function check(ctx: Ctx, req: CheckVersionRequest): OpResult {
   const tree = ctx.state.tree;
   if (!isValidPath(req.path)) return ErrorCode.badArguments;
-  const node = tree.nodes.get(req.path);
+  const node = tree.get(req.path);
   if (node === undefined) return ErrorCode.noNode;
   if (!hasPermission(node.acl.acl, Perm.read, ctx.ids)) return ErrorCode.noAuth;
   if (req.version !== -1 && req.version !== node.version) return ErrorCode.badVersion;
@@ -405,13 +405,13 @@ function quotaRefuses(ctx: Ctx, path: string, bytesDiff: number, countDiff: numb
   const tree = ctx.state.tree;
   const prefix = tree.quotaPrefixOf(path);
   if (prefix === null) return false;
-  const limitNode = tree.nodes.get(limitPathOf(prefix));
+  const limitNode = tree.get(limitPathOf(prefix));
   if (limitNode === undefined) return false;
   const limits = parseStats(limitNode.data);
   const checkCount = countDiff !== 0 && (limits.count > -1 || limits.countHardLimit > -1);
   const checkBytes = bytesDiff !== 0 && (limits.bytes > -1 || limits.byteHardLimit > -1);
   if (!checkCount && !checkBytes) return false;
-  const statNode = tree.nodes.get(statPathOf(prefix));
+  const statNode = tree.get(statPathOf(prefix));
   if (statNode === undefined) return false;
   const current = parseStats(statNode.data);
   const enforce = ctx.state.options.enforceQuota;

@@ -94,12 +94,10 @@ export function encodeSnapshot(state: State): Buffer {
     // Pushed in reverse so the first child is written first.
     const list = Array.from(children);
     for (let i = list.length - 1; i >= 0; i--) {
-      const childPath = path === rootPath ? `/${list[i]}` : `${path}/${list[i]}`;
-      const child = tree.nodes.get(childPath);
-      if (child === undefined) throw new StateFormatError(`child ${childPath} missing`);
+      const [childName, child] = list[i];
       nodes.push(child);
-      paths.push(childPath);
-      names.push(list[i]);
+      paths.push(path === rootPath ? `/${childName}` : `${path}/${childName}`);
+      names.push(childName);
     }
   }
   w.u32(crc32(w.view()));
@@ -144,6 +142,7 @@ export function decodeSnapshot(bytes: Uint8Array, options: Partial<StateOptions>
   const nodeCount = reader.count(60);
   // Open parents: the path of each and how many of its children are still to come.
   const openPaths: string[] = [];
+  const openNodes: Znode[] = [];
   const openLeft: number[] = [];
   for (let i = 0; i < nodeCount; i++) {
     const name = reader.str();
@@ -163,6 +162,7 @@ export function decodeSnapshot(bytes: Uint8Array, options: Partial<StateOptions>
     if (kind > 3) throw new StateFormatError(`bad node kind ${kind}`);
     if (aclAt >= entries.length) throw new StateFormatError(`bad ACL index ${aclAt}`);
     let path: string;
+    let parentNode: Znode | undefined;
     if (i === 0) {
       if (name !== "") throw new StateFormatError("first node is not the root");
       path = rootPath;
@@ -170,14 +170,16 @@ export function decodeSnapshot(bytes: Uint8Array, options: Partial<StateOptions>
       while (openLeft.length > 0 && openLeft[openLeft.length - 1] === 0) {
         openLeft.pop();
         openPaths.pop();
+        openNodes.pop();
       }
       if (openLeft.length === 0 || name.length === 0 || name.includes("/")) {
         throw new StateFormatError(`misplaced node ${name}`);
       }
       openLeft[openLeft.length - 1]--;
       const parent = openPaths[openPaths.length - 1];
+      parentNode = openNodes[openNodes.length - 1];
       path = parent === rootPath ? `/${name}` : `${parent}/${name}`;
-      if (tree.nodes.has(path)) throw new StateFormatError(`duplicate node ${path}`);
+      if (parentNode.children?.has(name)) throw new StateFormatError(`duplicate node ${path}`);
     }
     const node = new Znode(
       data,
@@ -193,9 +195,10 @@ export function decodeSnapshot(bytes: Uint8Array, options: Partial<StateOptions>
     node.version = nodeVersion;
     node.aversion = aversion;
     node.childCreations = childCreations;
-    tree.restoreNode(path, node);
+    tree.restoreNode(path, node, parentNode);
     if (childCount > 0) {
       openPaths.push(path);
+      openNodes.push(node);
       openLeft.push(childCount);
     }
   }

@@ -4,6 +4,11 @@
 // (zookeeper-protocol.md §9.1) but make no permission or precondition checks: the state
 // machine (src/state/apply.ts) checks in ZooKeeper's order first, then calls them.
 //
+// Nodes hang off their parents (a child map per node, keyed by name) and there is no global
+// path map: a path is looked up by walking its segments. That costs a few short map lookups
+// per access and saves the path string and a hash entry per node, about 60 bytes, which is a
+// sixth of a small znode's footprint.
+//
 // Multi is all-or-nothing. Instead of ZooKeeper's shadow "change records", the tree keeps an
 // undo log while a multi runs: each primitive records how to reverse itself, and a failing
 // multi rolls back in reverse order. This keeps one code path for single writes and multi.
@@ -50,8 +55,8 @@ interface Undo {
 }
 
 export class DataTree {
-  /** Every node by path; the root is "/" ("" is accepted as its alias by get()). */
-  readonly nodes = new Map<string, Znode>();
+  private root: Znode;
+  private count = 0;
   readonly acls = new AclTable();
   /** Paths of the ephemeral nodes of each session that owns any. */
   readonly ephemerals = new Map<number, Set<string>>();
@@ -64,10 +69,16 @@ export class DataTree {
   private undoLog: Undo[] | null = null;
 
   /** A tree holding the built-in nodes, as a fresh ZooKeeper starts with. */
+  /** An empty tree: only a snapshot loader starts from it (restoreNode, root first). */
+  constructor() {
+    // Placeholder until the root is set; the tree counts zero nodes until then.
+    this.root = null as unknown as Znode;
+  }
+
   static withSystemNodes(): DataTree {
     const tree = new DataTree();
-    const root = new Znode(emptyData, tree.acls.acquire(openAclUnsafe), 0, 0, 0, 0);
-    tree.nodes.set(rootPath, root);
+    tree.root = new Znode(emptyData, tree.acls.acquire(openAclUnsafe), 0, 0, 0, 0);
+    tree.count = 1;
     // The system nodes are added without counting creations, so the root shows cversion -1,
     // /zookeeper -2 and the leaves 0, exactly like ZooKeeper (§9.2).
     tree.addSystemNode(zookeeperPath, openAclUnsafe);
@@ -78,41 +89,86 @@ export class DataTree {
 
   private addSystemNode(path: string, acl: readonly ACL[]): Znode {
     const node = new Znode(emptyData, this.acls.acquire(acl), 0, 0, 0, 0);
-    this.nodes.set(path, node);
-    this.attach(path);
+    this.attach(path, node);
     return node;
   }
 
+  /** Number of nodes, the root included. */
   get size(): number {
-    return this.nodes.size;
+    return this.count;
   }
 
+  /**
+   * The node at `path`, or undefined. Only exact paths match ("/a/" and "a" do not exist);
+   * "" is the root's alias, as in ZooKeeper.
+   */
   get(path: string): Znode | undefined {
-    return this.nodes.get(path === "" ? rootPath : path);
+    const n = path.length;
+    if (n <= 1) return n === 0 || path === rootPath ? this.root : undefined;
+    if (path.charCodeAt(0) !== 0x2f) return undefined;
+    let node = this.root;
+    let start = 1;
+    for (;;) {
+      const children = node.children;
+      if (children === null) return undefined;
+      const slash = path.indexOf("/", start);
+      const child = children.get(slash < 0 ? path.slice(start) : path.slice(start, slash));
+      if (child === undefined || slash < 0) return child;
+      node = child;
+      start = slash + 1;
+    }
   }
 
-  /** Adds a node decoded from a snapshot: its parent is already present. */
-  restoreNode(path: string, node: Znode): void {
-    assert(!this.nodes.has(path), `restoreNode: ${path} exists`);
-    this.nodes.set(path, node);
-    if (path !== rootPath) this.attach(path);
+  has(path: string): boolean {
+    return this.get(path) !== undefined;
+  }
+
+  /** Every node with its path, parents before children (depth-first). */
+  *entries(): Generator<[string, Znode]> {
+    const stack: [string, Znode][] = [[rootPath, this.root]];
+    while (stack.length > 0) {
+      const [p, n] = stack.pop()!;
+      yield [p, n];
+      if (n.children === null) continue;
+      for (const [name, child] of n.children) {
+        stack.push([p === rootPath ? `/${name}` : `${p}/${name}`, child]);
+      }
+    }
+  }
+
+  /** Adds a node decoded from a snapshot: the root first, then parents before children. */
+  restoreNode(path: string, node: Znode, parent?: Znode): void {
+    if (path === rootPath) {
+      assert(this.count === 0, "restoreNode: root after other nodes");
+      this.root = node;
+    } else if (parent !== undefined) {
+      if (parent.children === null) parent.children = new Map();
+      assert(!parent.children.has(nameOf(path)), `restoreNode: ${path} exists`);
+      parent.children.set(nameOf(path), node);
+    } else {
+      assert(!this.has(path), `restoreNode: ${path} exists`);
+      this.attach(path, node);
+    }
+    this.count++;
     this.index(path, node);
     if (nameOf(path) === limitNodeName) this.trackQuotaNode(path, true);
   }
 
-  private attach(path: string): Znode {
-    const parent = this.nodes.get(parentOf(path));
+  private attach(path: string, node: Znode): Znode {
+    const parent = this.get(parentOf(path));
     assert(parent !== undefined, `parent of ${path} missing`);
-    if (parent.children === null) parent.children = new Set();
-    parent.children.add(nameOf(path));
+    if (parent.children === null) parent.children = new Map();
+    parent.children.set(nameOf(path), node);
+    this.count++;
     return parent;
   }
 
   private detach(path: string): Znode {
-    const parent = this.nodes.get(parentOf(path));
+    const parent = this.get(parentOf(path));
     assert(parent?.children != null, `parent of ${path} missing`);
-    parent.children.delete(nameOf(path));
+    assert(parent.children.delete(nameOf(path)), `${path} not attached`);
     if (parent.children.size === 0) parent.children = null;
+    this.count--;
     return parent;
   }
 
@@ -171,7 +227,6 @@ export class DataTree {
       const u = log[i];
       switch (u.kind) {
         case UndoKind.created: {
-          this.nodes.delete(u.path);
           const parent = this.detach(u.path);
           parent.childCreations = (parent.childCreations - 1) | 0;
           parent.pzxid = u.zxid;
@@ -181,8 +236,7 @@ export class DataTree {
           break;
         }
         case UndoKind.deleted: {
-          this.nodes.set(u.path, u.node);
-          const parent = this.attach(u.path);
+          const parent = this.attach(u.path, u.node);
           parent.pzxid = u.zxid;
           this.index(u.path, u.node);
           u.node.acl = this.acls.acquire(u.node.acl.acl);
@@ -239,10 +293,9 @@ export class DataTree {
     zxid: number,
     timeMs: number,
   ): Znode {
-    assert(!this.nodes.has(path), `createNode: ${path} exists`);
+    assert(!this.has(path), `createNode: ${path} exists`);
     const node = new Znode(data, this.acls.acquire(acl), zxid, timeMs, kind, owner);
-    this.nodes.set(path, node);
-    const parent = this.attach(path);
+    const parent = this.attach(path, node);
     this.record(UndoKind.created, path, node, parent.pzxid, 0, 0, null, null);
     parent.childCreations = (parent.childCreations + 1) | 0;
     parent.pzxid = zxid;
@@ -262,10 +315,9 @@ export class DataTree {
 
   /** Deletes a childless node; the parent's pzxid moves forward only (§9.1). */
   deleteNode(path: string, zxid: number): Znode {
-    const node = this.nodes.get(path);
+    const node = this.get(path);
     assert(node !== undefined, `deleteNode: ${path} missing`);
     assert(node.children === null, `deleteNode: ${path} has children`);
-    this.nodes.delete(path);
     const parent = this.detach(path);
     this.record(UndoKind.deleted, path, node, parent.pzxid, 0, 0, null, null);
     if (zxid > parent.pzxid) parent.pzxid = zxid;
@@ -322,7 +374,7 @@ export class DataTree {
 
   private updateQuotaStats(prefix: string, bytesDiff: number, countDiff: number): void {
     const statPath = statPathOf(prefix);
-    const statNode = this.nodes.get(statPath);
+    const statNode = this.get(statPath);
     if (statNode === undefined) return;
     const stats = parseStats(statNode.data);
     stats.set("count", stats.count + countDiff);
@@ -333,7 +385,7 @@ export class DataTree {
   /** Rewrites a stats node from a full count of the subtree (when the stats node appears). */
   private recountQuota(userPath: string): void {
     const statPath = statPathOf(userPath);
-    const statNode = this.nodes.get(statPath);
+    const statNode = this.get(statPath);
     if (statNode === undefined) return;
     const stats = new StatsTrack();
     let count = 0;
@@ -358,11 +410,8 @@ export class DataTree {
       const [p, n] = stack.pop()!;
       visit(p, n);
       if (n.children === null) continue;
-      for (const name of n.children) {
-        const cp = p === rootPath ? `/${name}` : `${p}/${name}`;
-        const child = this.nodes.get(cp);
-        assert(child !== undefined, `child ${cp} missing`);
-        stack.push([cp, child]);
+      for (const [name, child] of n.children) {
+        stack.push([p === rootPath ? `/${name}` : `${p}/${name}`, child]);
       }
     }
   }
@@ -370,7 +419,7 @@ export class DataTree {
   /** Number of descendants of a node (not counting itself). */
   countDescendants(path: string): number {
     const p = path === "" ? rootPath : path;
-    if (p === rootPath) return this.nodes.size - 1;
+    if (p === rootPath) return this.count - 1;
     let count = -1;
     this.walk(p, () => {
       count++;
@@ -397,7 +446,7 @@ export class DataTree {
 
   /** The reaper's condition for one node, re-checked when its delete entry is applied. */
   isReapable(path: string, nowMs: number): boolean {
-    const node = this.nodes.get(path);
+    const node = this.get(path);
     if (node === undefined || node.children !== null) return false;
     if (node.kind === NodeKind.container) return node.childCreations > 0;
     if (node.kind === NodeKind.ttl) return node.owner !== 0 && nowMs - node.mtime > node.owner;

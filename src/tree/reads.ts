@@ -39,8 +39,8 @@ export function getData(
   return { data: dataBytes(node), stat: statOf(node) };
 }
 
-function childNames(children: Set<string> | null): string[] {
-  return children === null ? [] : Array.from(children);
+function childNames(children: Map<string, unknown> | null): string[] {
+  return children === null ? [] : Array.from(children.keys());
 }
 
 export function getChildren(

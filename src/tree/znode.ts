@@ -1,7 +1,6 @@
 // One znode in memory. Every node has the same shape (all fields set in the constructor,
 // numbers only, no BigInt) so V8 keeps one hidden class for a million of them. The node does
-// not store its own path: the tree's map key is the path, and the parent's child set holds
-// the name. ACL lists are interned (AclEntry).
+// not store its own path: its parent's child map holds it under its name. ACL lists are interned (AclEntry).
 //
 // Data is kept as a latin1 string, one char per byte, or null (null and empty are different
 // to clients). A one-byte string costs its length plus a 16-byte header, where a Uint8Array
@@ -25,8 +24,8 @@ export class Znode {
   /** The data bytes as a latin1 string, or null. */
   data: string | null;
   acl: AclEntry;
-  /** Names of the children, or null while there are none (most nodes are leaves). */
-  children: Set<string> | null;
+  /** The children by name, or null while there are none (most nodes are leaves). */
+  children: Map<string, Znode> | null;
   czxid: number;
   mzxid: number;
   pzxid: number;

@@ -131,10 +131,11 @@ export class Harness {
 export function dumpState(state: State): string {
   const lines: string[] = [`lastZxid ${state.lastZxid}`];
   const tree = state.tree;
-  for (const [path, node] of tree.nodes) {
+  for (const [path, node] of tree.entries()) {
     const st = statOf(node);
     const data = node.data === null ? "null" : Buffer.from(node.data, "latin1").toString("hex");
-    const children = node.children === null ? "" : Array.from(node.children).sort().join(",");
+    const children =
+      node.children === null ? "" : Array.from(node.children.keys()).sort().join(",");
     lines.push(
       `node ${path} ${JSON.stringify(st)} C=${node.childCreations} kind=${node.kind} owner=${node.owner} data=${data} acl=${JSON.stringify(node.acl.acl)} children=${children}`,
     );

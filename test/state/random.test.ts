@@ -81,7 +81,7 @@ class Run {
   }
 
   livePaths(): string[] {
-    return Array.from(this.state.tree.nodes.keys());
+    return Array.from(this.state.tree.entries(), ([p]) => p);
   }
 
   randomPath(): string {
@@ -330,7 +330,7 @@ class Run {
     const ttls = new Set<string>();
     const aclRefs = new Map<unknown, number>();
     const nextC = new Map<string, number>();
-    for (const [path, node] of tree.nodes) {
+    for (const [path, node] of tree.entries()) {
       const at = `${where} ${path}`;
       aclRefs.set(node.acl, (aclRefs.get(node.acl) ?? 0) + 1);
       if (path !== "/") {
@@ -346,9 +346,9 @@ class Run {
       }
       const n = node.numChildren;
       assert.equal(node.children === null, n === 0, `${at}: empty child set kept`);
-      for (const name of node.children ?? []) {
+      for (const name of node.children?.keys() ?? []) {
         assert.ok(
-          tree.nodes.has(path === "/" ? `/${name}` : `${path}/${name}`),
+          tree.has(path === "/" ? `/${name}` : `${path}/${name}`),
           `${at}: dangling ${name}`,
         );
       }
@@ -374,6 +374,7 @@ class Run {
       }
     }
     this.prevC = nextC;
+    assert.equal(tree.size, nextC.size, `${where}: node count`);
     assert.deepEqual(tree.ephemerals, ephemeral, `${where}: ephemeral index`);
     assert.deepEqual(tree.containers, containers, `${where}: container index`);
     assert.deepEqual(tree.ttls, ttls, `${where}: TTL index`);

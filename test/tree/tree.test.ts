@@ -263,3 +263,23 @@ test("multiRead: each op independent, errors in place", () => {
   assert.deepEqual(out[1], { type: -1, err: ErrorCode.noNode });
   assert.equal(out[2].type, OpCode.getChildren);
 });
+
+test("lookup matches exact paths only; '' is the root's alias", () => {
+  const h = new Harness();
+  h.create("/a");
+  h.create("/a/b");
+  assert.equal(h.tree.get(""), h.tree.get("/"));
+  assert.ok(h.tree.get("/a/b"));
+  for (const p of ["a", "/a/", "//a", "/a//b", "/a/b/", "/a/b/c", "a/b", "/b"]) {
+    assert.equal(h.tree.get(p), undefined, p);
+  }
+  assert.equal(h.tree.size, 6);
+  assert.deepEqual(Array.from(h.tree.entries(), ([p]) => p).sort(), [
+    "/",
+    "/a",
+    "/a/b",
+    "/zookeeper",
+    "/zookeeper/config",
+    "/zookeeper/quota",
+  ]);
+});
