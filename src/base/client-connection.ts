@@ -1,0 +1,36 @@
+// How a member sees one client connection, whatever carries it: a TCP socket in production
+// (src/io/client-listener.ts) or a simulated link in the simulator. Framing (the 4-byte
+// length prefix) and four-letter-word detection belong to the carrier; the member only
+// receives whole frame bodies and sends whole frame bodies.
+
+export interface ClientConnection {
+  /** Unique per member for the life of the process; watches and sessions refer to it. */
+  readonly id: number;
+  /** Remote IP address as text (for `ip:` ACL ids, logs and four-letter words). */
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  /**
+   * Queues one frame body for sending; the carrier adds the length prefix. The bytes are
+   * copied before send() returns, so the caller may reuse its buffer at once.
+   */
+  send(body: Uint8Array): void;
+  /** Sends what is queued, then closes. `reason` is logged. */
+  close(reason: string): void;
+  /** True once closed by either side. */
+  readonly closed: boolean;
+}
+
+/** What the carrier calls on the member. */
+export interface ClientConnectionHandler {
+  /** A new connection was accepted. */
+  connected(connection: ClientConnection): void;
+  /**
+   * One frame body arrived. It is a view into the carrier's receive buffer, valid only
+   * during this call: copy what must outlive it.
+   */
+  frame(connection: ClientConnection, body: Uint8Array): void;
+  /** The first four bytes were a four-letter word; the answer is written, then closed. */
+  fourLetterWord(connection: ClientConnection, word: string): string;
+  /** The connection is gone (closed by either side). Called exactly once. */
+  disconnected(connection: ClientConnection): void;
+}

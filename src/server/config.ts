@@ -1,0 +1,346 @@
+// A member's configuration, read from ZooKeeper's own zoo.cfg keys so that a user can switch
+// over with the same file. Parsing is pure (text in, validated object out); the cli reads the
+// file and dataDir/myid. ZooKeeper passes keys it does not know on as `zookeeper.<key>` system
+// properties, which is how zoo.cfg carries extendedTypesEnabled, snapCount or enforceQuota; we
+// accept those spellings directly. Keys ZooKeeper knows that do not apply to Corral are
+// accepted with a note, unknown keys are warned about, and wrong values are refused with the
+// line number.
+
+export interface ServerSpec {
+  id: number;
+  host: string;
+  peerPort: number;
+  electionPort: number;
+  role: "participant" | "observer";
+  clientHost: string | null;
+  clientPort: number | null;
+}
+
+export interface ServerConfig {
+  tickTimeMs: number;
+  dataDir: string;
+  dataLogDir: string;
+  clientPort: number;
+  clientPortAddress: string;
+  minSessionTimeoutMs: number;
+  maxSessionTimeoutMs: number;
+  /** Connections allowed from one IP address; 0 means no limit. */
+  maxClientCnxns: number;
+  /** Four-letter words allowed; "*" allows all. `srvr` is always allowed. */
+  fourLetterWords: ReadonlySet<string> | "*";
+  packetBytesMax: number;
+  snapRetainCount: number;
+  /** Hours between purges of old snapshots and logs; 0 disables purging. */
+  purgeIntervalHours: number;
+  /** Entries written between snapshots. */
+  snapCount: number;
+  extendedTypesEnabled: boolean;
+  enforceQuota: boolean;
+  /** `super:<base64 sha1>` digest granting the super identity, or null. */
+  superDigest: string | null;
+  reconfigEnabled: boolean;
+  standaloneEnabled: boolean;
+  initLimit: number;
+  syncLimit: number;
+  servers: ServerSpec[];
+  adminEnableServer: boolean;
+  adminServerAddress: string;
+  adminServerPort: number;
+  /** Maximum znodes reaped per minute (znode.container.maxPerMinute). */
+  containerMaxPerMinute: number;
+  containerCheckIntervalMs: number;
+}
+
+export interface ConfigWarning {
+  line: number;
+  message: string;
+}
+
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+}
+
+/** ZooKeeper's defaults, with client port 2181 and data under ./data. */
+export function defaultConfig(): ServerConfig {
+  return {
+    tickTimeMs: 2000,
+    dataDir: "./data",
+    dataLogDir: "./data",
+    clientPort: 2181,
+    clientPortAddress: "0.0.0.0",
+    minSessionTimeoutMs: 4000,
+    maxSessionTimeoutMs: 40000,
+    maxClientCnxns: 60,
+    fourLetterWords: new Set(["srvr"]),
+    packetBytesMax: 0xfffff,
+    snapRetainCount: 3,
+    purgeIntervalHours: 0,
+    snapCount: 100000,
+    extendedTypesEnabled: false,
+    enforceQuota: false,
+    superDigest: null,
+    reconfigEnabled: false,
+    standaloneEnabled: true,
+    initLimit: 10,
+    syncLimit: 5,
+    servers: [],
+    adminEnableServer: true,
+    adminServerAddress: "0.0.0.0",
+    adminServerPort: 8080,
+    containerMaxPerMinute: 10000,
+    containerCheckIntervalMs: 60000,
+  };
+}
+
+/** Every four-letter word ZooKeeper 3.8 knows (zookeeper-protocol.md §17). */
+export const knownFourLetterWords: ReadonlySet<string> = new Set([
+  "ruok",
+  "srvr",
+  "stat",
+  "conf",
+  "cons",
+  "crst",
+  "dump",
+  "envi",
+  "mntr",
+  "wchs",
+  "wchc",
+  "wchp",
+  "isro",
+  "srst",
+  "dirs",
+  "gtmk",
+  "stmk",
+  "hash",
+]);
+
+type Setter = (cfg: ServerConfig, value: string) => void;
+
+function integer(value: string, min: number, max: number): number {
+  if (!/^-?\d+$/.test(value)) throw new ConfigError(`expected an integer, got "${value}"`);
+  const n = Number(value);
+  if (n < min || n > max) throw new ConfigError(`expected an integer in ${min}..${max}, got ${n}`);
+  return n;
+}
+
+function boolean(value: string): boolean {
+  const v = value.toLowerCase();
+  if (v === "true" || v === "yes") return true;
+  if (v === "false" || v === "no") return false;
+  throw new ConfigError(`expected true or false, got "${value}"`);
+}
+
+function nonEmpty(value: string): string {
+  if (value === "") throw new ConfigError("expected a value");
+  return value;
+}
+
+const portMax = 65535;
+const int32Max = 2 ** 31 - 1;
+
+const setters: ReadonlyMap<string, Setter> = new Map<string, Setter>([
+  ["tickTime", (c, v) => (c.tickTimeMs = integer(v, 1, int32Max))],
+  ["dataDir", (c, v) => (c.dataDir = nonEmpty(v))],
+  ["dataLogDir", (c, v) => (c.dataLogDir = nonEmpty(v))],
+  // 0 asks the operating system for a free port (handy for tests; ZooKeeper refuses it).
+  ["clientPort", (c, v) => (c.clientPort = integer(v, 0, portMax))],
+  ["clientPortAddress", (c, v) => (c.clientPortAddress = nonEmpty(v))],
+  ["minSessionTimeout", (c, v) => (c.minSessionTimeoutMs = integer(v, -1, int32Max))],
+  ["maxSessionTimeout", (c, v) => (c.maxSessionTimeoutMs = integer(v, -1, int32Max))],
+  ["maxClientCnxns", (c, v) => (c.maxClientCnxns = integer(v, 0, int32Max))],
+  ["4lw.commands.whitelist", (c, v) => (c.fourLetterWords = parseWhitelist(v))],
+  ["jute.maxbuffer", (c, v) => (c.packetBytesMax = integer(v, 1024, 2 ** 30))],
+  [
+    "autopurge.snapRetainCount",
+    (c, v) => (c.snapRetainCount = Math.max(3, integer(v, 0, int32Max))),
+  ],
+  ["autopurge.purgeInterval", (c, v) => (c.purgeIntervalHours = integer(v, 0, int32Max))],
+  ["snapCount", (c, v) => (c.snapCount = integer(v, 2, int32Max))],
+  ["extendedTypesEnabled", (c, v) => (c.extendedTypesEnabled = boolean(v))],
+  ["enforceQuota", (c, v) => (c.enforceQuota = boolean(v))],
+  ["DigestAuthenticationProvider.superDigest", (c, v) => (c.superDigest = parseSuperDigest(v))],
+  ["reconfigEnabled", (c, v) => (c.reconfigEnabled = boolean(v))],
+  ["standaloneEnabled", (c, v) => (c.standaloneEnabled = boolean(v))],
+  ["initLimit", (c, v) => (c.initLimit = integer(v, 1, int32Max))],
+  ["syncLimit", (c, v) => (c.syncLimit = integer(v, 1, int32Max))],
+  ["admin.enableServer", (c, v) => (c.adminEnableServer = boolean(v))],
+  ["admin.serverAddress", (c, v) => (c.adminServerAddress = nonEmpty(v))],
+  ["admin.serverPort", (c, v) => (c.adminServerPort = integer(v, 0, portMax))],
+  ["znode.container.maxPerMinute", (c, v) => (c.containerMaxPerMinute = integer(v, 1, int32Max))],
+  [
+    "znode.container.checkIntervalMs",
+    (c, v) => (c.containerCheckIntervalMs = integer(v, 1, int32Max)),
+  ],
+]);
+
+/**
+ * Keys ZooKeeper understands that change nothing in Corral (JVM, SASL/TLS, ZAB tuning).
+ * They are accepted so an existing zoo.cfg starts unchanged, and reported once as a note.
+ */
+const acceptedWithoutEffect: ReadonlySet<string> = new Set([
+  "electionAlg",
+  "syncEnabled",
+  "forceSync",
+  "preAllocSize",
+  "globalOutstandingLimit",
+  "quorumListenOnAllIPs",
+  "peerType",
+  "dynamicConfigFile",
+  "localSessionsEnabled",
+  "localSessionsUpgradingEnabled",
+  "clientPortListenBacklog",
+  "connectToLearnerMasterLimit",
+  "cnxTimeout",
+  "maxCnxns",
+  "skipACL",
+  "admin.commandURL",
+  "serverCnxnFactory",
+  "metricsProvider.className",
+  "metricsProvider.httpPort",
+  "metricsProvider.httpHost",
+  "metricsProvider.exportJvmInfo",
+  "sslQuorum",
+  "portUnification",
+  "secureClientPort",
+  "secureClientPortAddress",
+  "observerMasterPort",
+  "audit.enable",
+  "jvm.pause.warn-threshold.ms",
+  "jvm.pause.info-threshold.ms",
+  "jvm.pause.sleep.time.ms",
+  "quorum.cnxn.threads.size",
+  "fsync.warningthresholdms",
+  "leaderServes",
+]);
+
+function parseWhitelist(value: string): ReadonlySet<string> | "*" {
+  const words = value
+    .split(",")
+    .map((w) => w.trim())
+    .filter((w) => w !== "");
+  if (words.includes("*")) return "*";
+  for (const w of words) {
+    if (!knownFourLetterWords.has(w)) throw new ConfigError(`unknown four-letter word "${w}"`);
+  }
+  return new Set([...words, "srvr"]);
+}
+
+function parseSuperDigest(value: string): string {
+  // ZooKeeper's form is `super:<base64 of sha1("super:password")>`.
+  if (!/^[^:]+:[A-Za-z0-9+/]{27}=$/.test(value)) {
+    throw new ConfigError(`expected user:base64sha1 (28 characters), got "${value}"`);
+  }
+  return value;
+}
+
+/**
+ * `server.N=host:peerPort:electionPort[:participant|observer][;[clientHost:]clientPort]`
+ * (zookeeperAdmin.md, "Clustered (Multi-Server) Setup" and dynamic reconfiguration).
+ */
+export function parseServerSpec(id: number, value: string): ServerSpec {
+  const [peerPart, clientPart] = value.split(";", 2).map((s) => s.trim());
+  const pieces = peerPart.split(":");
+  if (pieces.length < 3 || pieces.length > 4) {
+    throw new ConfigError(
+      `server.${id}: expected host:peerPort:electionPort[:role], got "${value}"`,
+    );
+  }
+  const [host, peer, election, roleText] = pieces;
+  if (host === "") throw new ConfigError(`server.${id}: empty host`);
+  const role = roleText === undefined ? "participant" : roleText;
+  if (role !== "participant" && role !== "observer") {
+    throw new ConfigError(`server.${id}: role must be participant or observer, got "${role}"`);
+  }
+  let clientHost: string | null = null;
+  let clientPort: number | null = null;
+  if (clientPart !== undefined && clientPart !== "") {
+    const at = clientPart.lastIndexOf(":");
+    clientHost = at >= 0 ? clientPart.slice(0, at) : null;
+    clientPort = integer(at >= 0 ? clientPart.slice(at + 1) : clientPart, 1, portMax);
+  }
+  return {
+    id,
+    host,
+    peerPort: integer(peer, 1, portMax),
+    electionPort: integer(election, 1, portMax),
+    role,
+    clientHost,
+    clientPort,
+  };
+}
+
+/** Java Properties lines: `#`/`!` comments, `=`, `:` or blank separators, `\` continuations. */
+export function parseProperties(text: string): { key: string; value: string; line: number }[] {
+  const out: { key: string; value: string; line: number }[] = [];
+  const lines = text.split(/\r?\n/);
+  for (let i = 0; i < lines.length; i++) {
+    const startLine = i + 1;
+    let logical = lines[i].replace(/^\s+/, "");
+    if (logical === "" || logical.startsWith("#") || logical.startsWith("!")) continue;
+    while (/(^|[^\\])(\\\\)*\\$/.test(logical) && i + 1 < lines.length) {
+      logical = logical.slice(0, -1) + lines[++i].replace(/^\s+/, "");
+    }
+    const m = /^([^=:\s]+)\s*[=:\s]\s*(.*)$/.exec(logical);
+    const key = m ? m[1] : logical.trim();
+    const value = m ? m[2].trim() : "";
+    out.push({ key, value, line: startLine });
+  }
+  return out;
+}
+
+/** Parses zoo.cfg text into a validated configuration, with warnings for unknown keys. */
+export function parseZooCfg(text: string): { config: ServerConfig; warnings: ConfigWarning[] } {
+  const config = defaultConfig();
+  const warnings: ConfigWarning[] = [];
+  const setKeys = new Set<string>();
+  const seenIds = new Set<number>();
+  for (const { key, value, line } of parseProperties(text)) {
+    const bare = key.startsWith("zookeeper.") ? key.slice("zookeeper.".length) : key;
+    try {
+      const serverMatch = /^server\.(\d+)$/.exec(bare);
+      if (serverMatch) {
+        const id = integer(serverMatch[1], 0, 255);
+        if (seenIds.has(id)) throw new ConfigError(`server.${id} appears twice`);
+        seenIds.add(id);
+        config.servers.push(parseServerSpec(id, value));
+        continue;
+      }
+      const setter = setters.get(bare);
+      if (setter !== undefined) {
+        setter(config, value);
+        setKeys.add(bare);
+      } else if (
+        acceptedWithoutEffect.has(bare) ||
+        /^(group|weight)\.\d+$/.test(bare) ||
+        /^(quorum\.auth|ssl|authProvider|sasl|kerberos|multiAddress)\./.test(bare)
+      ) {
+        warnings.push({ line, message: `${key} is accepted but has no effect in Corral` });
+      } else {
+        warnings.push({ line, message: `unknown key ${key} ignored` });
+      }
+    } catch (err) {
+      if (err instanceof ConfigError)
+        throw new ConfigError(`zoo.cfg line ${line}: ${key}: ${err.message}`);
+      throw err;
+    }
+  }
+  // ZooKeeper derives the session timeout bounds from tickTime unless they are set (-1 = derive).
+  if (!setKeys.has("minSessionTimeout") || config.minSessionTimeoutMs === -1) {
+    config.minSessionTimeoutMs = 2 * config.tickTimeMs;
+  }
+  if (!setKeys.has("maxSessionTimeout") || config.maxSessionTimeoutMs === -1) {
+    config.maxSessionTimeoutMs = 20 * config.tickTimeMs;
+  }
+  if (config.minSessionTimeoutMs > config.maxSessionTimeoutMs) {
+    throw new ConfigError(
+      `minSessionTimeout (${config.minSessionTimeoutMs}) must not exceed maxSessionTimeout (${config.maxSessionTimeoutMs})`,
+    );
+  }
+  // Like ZooKeeper, the transaction log lives in dataDir unless dataLogDir says otherwise.
+  if (!setKeys.has("dataLogDir")) config.dataLogDir = config.dataDir;
+  if (!setKeys.has("clientPort") && config.servers.length === 0) {
+    warnings.push({ line: 0, message: "clientPort not set; using 2181" });
+  }
+  config.servers.sort((a, b) => a.id - b.id);
+  return { config, warnings };
+}

@@ -1,0 +1,104 @@
+// Starts the real Apache ZooKeeper server (Debian's `zookeeper` package, installed by
+// scripts/install-interop.sh) on a free loopback port with a temporary data directory, for
+// interop, differential and client tests. stop() kills it and removes the directory.
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fourLetterWord } from "./four-letter.js";
+import { freePort } from "./ports.js";
+
+export const zookeeperJar = "/usr/share/java/zookeeper.jar";
+
+export function realZooKeeperAvailable(): boolean {
+  return existsSync(zookeeperJar) && existsSync("/usr/bin/java");
+}
+
+export interface RealZooKeeper {
+  port: number;
+  dataDir: string;
+  /** Connect string for clients: 127.0.0.1:<port>. */
+  connectString: string;
+  stop(): Promise<void>;
+}
+
+export interface RealZooKeeperOptions {
+  tickTimeMs?: number;
+  /** Extra zoo.cfg lines. */
+  extraConfig?: string[];
+  /** Extra JVM system properties, e.g. zookeeper.DigestAuthenticationProvider.superDigest=... */
+  systemProperties?: Record<string, string>;
+  startTimeoutMs?: number;
+}
+
+export async function startRealZooKeeper(
+  options: RealZooKeeperOptions = {},
+): Promise<RealZooKeeper> {
+  const dataDir = mkdtempSync(join(tmpdir(), "corral-realzk-"));
+  const port = await freePort();
+  const cfg = [
+    `tickTime=${options.tickTimeMs ?? 2000}`,
+    `dataDir=${dataDir}`,
+    `clientPort=${port}`,
+    "clientPortAddress=127.0.0.1",
+    "admin.enableServer=false",
+    "4lw.commands.whitelist=*",
+    "extendedTypesEnabled=true",
+    "maxClientCnxns=0",
+    ...(options.extraConfig ?? []),
+  ];
+  const cfgPath = join(dataDir, "zoo.cfg");
+  writeFileSync(cfgPath, `${cfg.join("\n")}\n`);
+  const props = Object.entries(options.systemProperties ?? {}).map(([k, v]) => `-D${k}=${v}`);
+  const child: ChildProcess = spawn(
+    "java",
+    [
+      "-Xmx256m",
+      "-XX:+UseSerialGC",
+      "-XX:TieredStopAtLevel=1",
+      ...props,
+      "-cp",
+      `/etc/zookeeper/conf:${zookeeperJar}`,
+      "org.apache.zookeeper.server.ZooKeeperServerMain",
+      cfgPath,
+    ],
+    { stdio: ["ignore", "ignore", "pipe"] },
+  );
+  let stderr = "";
+  child.stderr?.on("data", (d: Buffer) => {
+    if (stderr.length < 20000) stderr += d.toString();
+  });
+  let exited = false;
+  const exitPromise = new Promise<void>((resolve) => {
+    child.once("exit", () => {
+      exited = true;
+      resolve();
+    });
+  });
+  const stop = async (): Promise<void> => {
+    if (!exited) {
+      child.kill("SIGKILL");
+      await exitPromise;
+    }
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  const deadline = Date.now() + (options.startTimeoutMs ?? 30000);
+  for (;;) {
+    if (exited) {
+      await stop();
+      throw new Error(`ZooKeeper exited during start-up: ${stderr}`);
+    }
+    try {
+      // ruok answers imok before the server serves; srvr tells the truth.
+      if ((await fourLetterWord(port, "srvr", 1000)).startsWith("Zookeeper version")) break;
+    } catch {
+      // Not listening yet.
+    }
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`ZooKeeper did not start serving on port ${port}: ${stderr}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { port, dataDir, connectString: `127.0.0.1:${port}`, stop };
+}
