@@ -1,6 +1,6 @@
 // State machine micro-benchmark: apply() rates for create and setData, the read rate of
 // getData, and (with --memory) the heap the tree needs per znode. A script, not a test:
-//   npm run bench:apply                      rates with 200 000 znodes
+//   npm run bench:apply                      rates with 200 000 znodes, snapshot timing
 //   npm run bench:apply -- 50000             rates with another count
 //   npm run bench:apply -- --memory 1000000  bytes per znode of 100 bytes (needs --expose-gc,
 //                                            which the npm script passes)
@@ -13,6 +13,7 @@ import { OpCode } from "../src/protocol/constants.js";
 import type { ACL, Id } from "../src/protocol/records.js";
 import { apply } from "../src/state/apply.js";
 import { type Entry, EntryKind } from "../src/state/entry.js";
+import { decodeSnapshot, encodeSnapshot } from "../src/state/snapshot.js";
 import { State } from "../src/state/state.js";
 import { getData } from "../src/tree/reads.js";
 
@@ -121,4 +122,16 @@ if (memoryMode) {
   }
   report("getData (100 B)", count * 3, performance.now() - t);
   if (checksum !== count * 3) throw new Error(`checksum ${checksum}`);
+
+  t = performance.now();
+  const snapshot = encodeSnapshot(state);
+  const encodeMs = performance.now() - t;
+  t = performance.now();
+  const back = decodeSnapshot(snapshot);
+  const decodeMs = performance.now() - t;
+  if (back.tree.size !== state.tree.size) throw new Error("snapshot lost nodes");
+  console.log(
+    `snapshot of ${state.tree.size} znodes: ${(snapshot.length / 2 ** 20).toFixed(1)} MiB, ` +
+      `encode ${encodeMs.toFixed(0)} ms, decode ${decodeMs.toFixed(0)} ms`,
+  );
 }
