@@ -87,7 +87,16 @@ def walk(p):
     except E.NoAuthError: return
     for c in sorted(kids): walk(("/" if p == "/" else p + "/") + c)
 walk("/")
-print(json.dumps({"results": out, "tree": tree}))
+before_close = tree
+# Closing the session deletes its ephemerals (one txn); a new session then reads the tree.
+zk.stop()
+zk.close()
+zk = KazooClient(hosts=sys.argv[1], timeout=15)
+zk.start(timeout=30)
+zk.add_auth("digest", "alice:secret")
+tree = {}
+walk("/")
+print(json.dumps({"results": out, "tree": before_close, "afterClose": tree}))
 zk.stop()
 `;
 
@@ -220,7 +229,11 @@ function multiOp(op: DOp): MultiOp {
 }
 
 /** Runs the ops through apply() and renders results the way the driver does. */
-function runOurs(ops: DOp[]): { results: unknown[]; tree: Record<string, unknown> } {
+function runOurs(ops: DOp[]): {
+  results: unknown[];
+  tree: Record<string, unknown>;
+  afterClose: Record<string, unknown>;
+} {
   const h = new Harness();
   const ids = [localIp, aliceId];
   const results: unknown[] = [];
@@ -264,7 +277,7 @@ function runOurs(ops: DOp[]): { results: unknown[]; tree: Record<string, unknown
       results.push({ err: 0, results: rs });
     }
   }
-  const tree: Record<string, unknown> = {};
+  let tree: Record<string, unknown> = {};
   const walk = (p: string) => {
     const entry: Record<string, unknown> = {};
     const d = getData(h.tree, p, ids);
@@ -286,7 +299,12 @@ function runOurs(ops: DOp[]): { results: unknown[]; tree: Record<string, unknown
     for (const name of (c.children ?? []).sort()) walk(p === "/" ? `/${name}` : `${p}/${name}`);
   };
   walk("/");
-  return { results, tree };
+  const beforeClose = tree;
+  h.closeSession();
+  h.newSession();
+  tree = {};
+  walk("/");
+  return { results, tree: beforeClose, afterClose: tree };
 }
 
 test("apply() matches real ZooKeeper op by op and in the final tree", {
@@ -305,7 +323,7 @@ test("apply() matches real ZooKeeper op by op and in the final tree", {
       maxBuffer: 64 * 1024 * 1024,
     });
     assert.equal(run.status, 0, `kazoo driver failed: ${run.stderr}`);
-    const theirs = JSON.parse(run.stdout) as { results: unknown[]; tree: Record<string, unknown> };
+    const theirs = JSON.parse(run.stdout) as ReturnType<typeof runOurs>;
     const ours = runOurs(ops);
     if (process.env.CORRAL_DIFF_TRACE) {
       ops.forEach((op, i) => {
@@ -325,6 +343,7 @@ test("apply() matches real ZooKeeper op by op and in the final tree", {
       );
     }
     assert.deepEqual(ours.tree, theirs.tree, `seed ${seed}: final tree`);
+    assert.deepEqual(ours.afterClose, theirs.afterClose, `seed ${seed}: tree after closeSession`);
   } finally {
     await zk.stop();
   }
