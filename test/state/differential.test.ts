@@ -344,6 +344,12 @@ test("apply() matches real ZooKeeper op by op and in the final tree", {
     }
     assert.deepEqual(ours.tree, theirs.tree, `seed ${seed}: final tree`);
     assert.deepEqual(ours.afterClose, theirs.afterClose, `seed ${seed}: tree after closeSession`);
+    if (ops.length >= 100) {
+      assert.ok(
+        Object.keys(ours.afterClose).length < Object.keys(ours.tree).length,
+        `seed ${seed}: no ephemeral survived to be deleted by closeSession`,
+      );
+    }
   } finally {
     await zk.stop();
   }
