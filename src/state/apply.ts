@@ -121,7 +121,7 @@ export function apply(state: State, zxid: number, entry: Entry): ApplyOutcome {
     }
     case EntryKind.reap: {
       const ctx = new Ctx(state, zxid, entry.timeMs, 0, noIds, triggers, warnings);
-      const deleted = state.tree.isReapable(entry.path, entry.timeMs);
+      const deleted = state.tree.isReapable(entry.path, entry.timeMs, entry.containerNeverUsedMs);
       if (deleted) removeNode(ctx, entry.path);
       result = { err: ErrorCode.ok, body: { deleted } };
       break;

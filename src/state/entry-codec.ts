@@ -10,7 +10,7 @@
 //   kind 1: i32 timeoutMs, bytes password
 //   kind 2: f64 sessionId
 //   kind 3: f64 sessionId, u32 id count, per id (str scheme, str id), op
-//   kind 4: str path
+//   kind 4: str path, f64 containerNeverUsedMs
 //
 //   op = i32 opcode, then by opcode:
 //     1, 15, 19  create:    str path, bytes data, acl, i32 flags
@@ -176,6 +176,7 @@ export function encodeEntry(entry: Entry, w: ByteWriter = new ByteWriter()): Buf
       break;
     case EntryKind.reap:
       w.str(entry.path);
+      w.f64(entry.containerNeverUsedMs);
       break;
     default:
       unreachable(entry, "entry kind");
@@ -220,9 +221,11 @@ export function decodeEntry(bytes: Uint8Array): Entry {
       entry = { kind, timeMs, sessionId, authIds, op: op as WriteOp };
       break;
     }
-    case EntryKind.reap:
-      entry = { kind, timeMs, path: r.str() };
+    case EntryKind.reap: {
+      const path = r.str();
+      entry = { kind, timeMs, path, containerNeverUsedMs: r.f64() };
       break;
+    }
     default:
       throw new StateFormatError(`unknown entry kind ${kind}`);
   }

@@ -59,6 +59,11 @@ export interface ReapEntry {
   kind: 4;
   timeMs: number;
   path: string;
+  /**
+   * The leader's znode.container.maxNeverUsedIntervalMs (0 = never-used containers stay), in
+   * the entry so that every member re-checks the same condition.
+   */
+  containerNeverUsedMs: number;
 }
 
 export type Entry = CreateSessionEntry | CloseSessionEntry | WriteEntry | ReapEntry;

@@ -429,26 +429,31 @@ export class DataTree {
 
   /**
    * Nodes the reaper may delete at `nowMs`, at most `max` (§9.6): containers that once had a
-   * child and have none now, TTL nodes without children idle longer than their TTL.
+   * child and have none now, TTL nodes without children idle longer than their TTL, and,
+   * when `neverUsedMs` > 0 (znode.container.maxNeverUsedIntervalMs), containers that never
+   * had a child and were last modified longer ago than that.
    */
-  reapCandidates(nowMs: number, max: number): string[] {
+  reapCandidates(nowMs: number, max: number, neverUsedMs = 0): string[] {
     const out: string[] = [];
     for (const path of this.containers) {
       if (out.length >= max) return out;
-      if (this.isReapable(path, nowMs)) out.push(path);
+      if (this.isReapable(path, nowMs, neverUsedMs)) out.push(path);
     }
     for (const path of this.ttls) {
       if (out.length >= max) return out;
-      if (this.isReapable(path, nowMs)) out.push(path);
+      if (this.isReapable(path, nowMs, neverUsedMs)) out.push(path);
     }
     return out;
   }
 
   /** The reaper's condition for one node, re-checked when its delete entry is applied. */
-  isReapable(path: string, nowMs: number): boolean {
+  isReapable(path: string, nowMs: number, neverUsedMs = 0): boolean {
     const node = this.get(path);
     if (node === undefined || node.children !== null) return false;
-    if (node.kind === NodeKind.container) return node.childCreations > 0;
+    if (node.kind === NodeKind.container) {
+      if (node.childCreations > 0) return true;
+      return neverUsedMs > 0 && node.childCreations === 0 && nowMs - node.mtime > neverUsedMs;
+    }
     if (node.kind === NodeKind.ttl) return node.owner !== 0 && nowMs - node.mtime > node.owner;
     return false;
   }

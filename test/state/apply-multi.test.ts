@@ -221,3 +221,15 @@ test("reapCandidates honours its limit", () => {
   }
   assert.equal(h.tree.reapCandidates(h.timeMs, 3).length, 3);
 });
+
+test("never-used containers are reaped only with maxNeverUsedIntervalMs set and elapsed", () => {
+  const h = new Harness();
+  h.create("/n", { type: OpCode.createContainer, flags: CreateMode.container });
+  const mtime = h.stat("/n").mtime;
+  assert.deepEqual(h.tree.reapCandidates(mtime + 10_000, 10), []);
+  assert.deepEqual(h.tree.reapCandidates(mtime + 1000, 10, 1000), []);
+  assert.deepEqual(h.tree.reapCandidates(mtime + 1001, 10, 1000), ["/n"]);
+  assert.deepEqual(h.reap("/n", mtime + 10_000, 0).result.body, { deleted: false });
+  assert.deepEqual(h.reap("/n", mtime + 1000, 1000).result.body, { deleted: false });
+  assert.deepEqual(h.reap("/n", mtime + 1001, 1000).result.body, { deleted: true });
+});

@@ -21,7 +21,7 @@ const entries: Entry[] = [
     password: new Uint8Array(16).fill(3),
   },
   { kind: EntryKind.closeSession, timeMs: 5, sessionId: 2 ** 52 + 1 },
-  { kind: EntryKind.reap, timeMs: 6, path: "/c/ünïcode" },
+  { kind: EntryKind.reap, timeMs: 6, path: "/c/ünïcode", containerNeverUsedMs: 60000 },
   {
     kind: EntryKind.write,
     timeMs: 7,

@@ -112,8 +112,8 @@ export class Harness {
     return this.apply({ kind: EntryKind.closeSession, timeMs: this.timeMs, sessionId });
   }
 
-  reap(path: string, timeMs = this.timeMs): ApplyOutcome {
-    return this.apply({ kind: EntryKind.reap, timeMs, path });
+  reap(path: string, timeMs = this.timeMs, containerNeverUsedMs = 0): ApplyOutcome {
+    return this.apply({ kind: EntryKind.reap, timeMs, path, containerNeverUsedMs });
   }
 
   stat(path: string) {

@@ -181,9 +181,10 @@ class Run {
       };
     }
     if (k < 11) {
-      const candidates = this.state.tree.reapCandidates(this.timeMs, 5);
+      const neverUsedMs = r.pick([0, 0, 500]);
+      const candidates = this.state.tree.reapCandidates(this.timeMs, 5, neverUsedMs);
       const path = candidates.length > 0 && r.chance(0.8) ? r.pick(candidates) : this.randomPath();
-      return { kind: EntryKind.reap, timeMs: this.timeMs, path };
+      return { kind: EntryKind.reap, timeMs: this.timeMs, path, containerNeverUsedMs: neverUsedMs };
     }
     if (k < 12) return this.quotaEntry();
     let op = this.writeOp();
