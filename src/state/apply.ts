@@ -23,7 +23,7 @@ import type {
 } from "../protocol/records.js";
 import { fixupAcl, hasPermission } from "../tree/acl.js";
 import type { WatchTrigger } from "../tree/events.js";
-import { isProtectedPath, isValidPath, rootPath, sequenceSuffix } from "../tree/path.js";
+import { isProtectedPath, isValidPath, parentOf, rootPath, sequenceSuffix } from "../tree/path.js";
 import { limitPathOf, parseStats, type QuotaViolation, statPathOf } from "../tree/quota.js";
 import { NodeKind, statOf, storedData, type Znode } from "../tree/znode.js";
 import { type Entry, EntryKind, type WriteEntry, type WriteOp } from "./entry.js";
@@ -256,7 +256,7 @@ function remove(ctx: Ctx, req: DeleteRequest): OpResult {
 /** Deletes an existing childless node and records its triggers (delete, close, reap). */
 function removeNode(ctx: Ctx, path: string): Znode {
   const tree = ctx.state.tree;
-  const parentPath = path.lastIndexOf("/") === 0 ? rootPath : path.slice(0, path.lastIndexOf("/"));
+  const parentPath = parentOf(path);
   const parent = tree.get(parentPath);
   assert(parent !== undefined, `parent of ${path} missing`);
   const node = tree.deleteNode(path, ctx.zxid);

@@ -158,7 +158,9 @@ export class DataTree {
     const parent = this.get(parentOf(path));
     assert(parent !== undefined, `parent of ${path} missing`);
     if (parent.children === null) parent.children = new Map();
-    parent.children.set(nameOf(path), node);
+    const name = nameOf(path);
+    assert(!parent.children.has(name), `${path} exists`);
+    parent.children.set(name, node);
     this.count++;
     return parent;
   }
@@ -293,7 +295,6 @@ export class DataTree {
     zxid: number,
     timeMs: number,
   ): Znode {
-    assert(!this.has(path), `createNode: ${path} exists`);
     const node = new Znode(data, this.acls.acquire(acl), zxid, timeMs, kind, owner);
     const parent = this.attach(path, node);
     this.record(UndoKind.created, path, node, parent.pzxid, 0, 0, null, null);
