@@ -148,6 +148,8 @@ export class WriteAheadLog {
   private failed: DiskError | null = null;
   /** Index the next append() must carry: counts queued work, not only what is on disk. */
   private nextIndex: number;
+  /** Where the log starts while it has no segment (the first append will create one). */
+  private emptyStart: number;
 
   /** Counters for tests and metrics. */
   readonly stats = { appends: 0, batches: 0, fsyncs: 0, bytesWritten: 0 };
@@ -165,6 +167,7 @@ export class WriteAheadLog {
     this.segments = segments;
     this.file = file;
     this.nextIndex = nextIndex;
+    this.emptyStart = nextIndex;
     assert(nextIndex >= 1, "WAL nextIndex must be >= 1");
     assert(
       (segments.length === 0) === file < 0,
@@ -189,7 +192,7 @@ export class WriteAheadLog {
 
   /** First index still on disk (or the next append's index if the log is empty). */
   get firstIndex(): number {
-    return this.segments.length === 0 ? this.nextIndex : this.segments[0].firstIndex;
+    return this.segments.length === 0 ? this.emptyStart : this.segments[0].firstIndex;
   }
 
   /** Names and ranges of the segments on disk, oldest first. For tests and status pages. */
@@ -268,6 +271,7 @@ export class WriteAheadLog {
     if (this.refuse(callback)) return;
     assert(nextIndex >= 1, "WAL reset to an index below 1");
     this.nextIndex = nextIndex;
+    this.emptyStart = nextIndex;
     this.enqueue(new Control(ControlKind.reset, nextIndex, callback));
   }
 
