@@ -1,6 +1,6 @@
 // The real Clock: wall time from Date, monotonic time from performance.now(), timers from
-// node's setTimeout. Timers are unref'd so that a pending timer alone never keeps a
-// process alive after the server has been asked to stop.
+// node's setTimeout. A pending timer keeps the process alive, as node's own timers do; a
+// member stopping cancels its timers.
 
 import type { Clock, TimerHandle } from "../base/clock.js";
 
@@ -32,7 +32,6 @@ export class NodeClock implements Clock {
       },
       Math.max(0, delayMs),
     );
-    timer.timeout.unref();
     return timer;
   }
 
