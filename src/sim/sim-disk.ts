@@ -4,7 +4,9 @@
 // - Each file remembers the changes (writes, truncations) made since its last successful
 //   sync, with the bytes they replaced, so a crash can undo them. crash() keeps a random
 //   prefix of those changes per file, and may keep only a prefix of the first change it
-//   drops when that change is a write: a torn write.
+//   drops when that change is a write: a torn write. With scrambledTears, a torn write may
+//   instead keep any subset of its sectors, with or without its new file size, as a disk
+//   that reorders writes within a flush can.
 // - Each directory remembers the entry changes (create, rename, remove) made since its last
 //   syncDir; a crash keeps a random prefix of them, so a file created or renamed without a
 //   directory sync may vanish or revert.
@@ -59,6 +61,11 @@ export interface SimDiskOptions {
   ioErrorRate?: number;
   /** Whether crash() may keep a prefix of a write (true) or only whole writes. Default true. */
   tornWrites?: boolean;
+  /**
+   * Whether a torn write may keep any subset of its 512-byte sectors instead of a prefix,
+   * as a disk that reorders its writes does. Default false.
+   */
+  scrambledTears?: boolean;
 }
 
 /** What a change replaced, so that a crash can undo it. */
@@ -114,6 +121,44 @@ class Inode {
     this.setLength(size);
   }
 
+  /**
+   * Undoes a write except for the sectors `keep` selects (sectors are aligned to file
+   * offsets). The length becomes the old length, the end of the last kept sector, or the
+   * write's end (size persisted, some data not), as `lengthChoice` (0, 1, 2) says.
+   */
+  undoSectors(
+    change: Change,
+    sectorBytes: number,
+    keep: (sector: number) => boolean,
+    lengthChoice: number,
+  ): void {
+    const end = change.position + change.length;
+    let keptEnd = change.oldLength;
+    for (let from = change.position; from < end; ) {
+      const to = Math.min(end, (Math.floor(from / sectorBytes) + 1) * sectorBytes);
+      if (keep(Math.floor(from / sectorBytes))) {
+        keptEnd = Math.max(keptEnd, to);
+      } else {
+        const oldEnd = Math.min(to, change.oldLength);
+        if (oldEnd > from)
+          this.data.set(
+            change.oldBytes.subarray(from - change.position, oldEnd - change.position),
+            from,
+          );
+        const zeroFrom = Math.max(from, change.oldLength);
+        if (to > zeroFrom) this.data.fill(0, zeroFrom, to);
+      }
+      from = to;
+    }
+    const length =
+      lengthChoice === 0
+        ? change.oldLength
+        : lengthChoice === 1
+          ? keptEnd
+          : Math.max(end, change.oldLength);
+    this.setLength(length);
+  }
+
   undo(change: Change, keptBytes: number): void {
     if (change.write) {
       const restoreFrom = change.position + keptBytes;
@@ -164,6 +209,7 @@ export class SimDisk implements Disk {
   capacityBytes: number;
   ioErrorRate: number;
   tornWrites: boolean;
+  scrambledTears: boolean;
 
   private readonly files = new Map<string, Inode>();
   private readonly durableFiles = new Map<string, Inode>();
@@ -208,6 +254,7 @@ export class SimDisk implements Disk {
     this.capacityBytes = options.capacityBytes ?? Number.POSITIVE_INFINITY;
     this.ioErrorRate = options.ioErrorRate ?? 0;
     this.tornWrites = options.tornWrites ?? true;
+    this.scrambledTears = options.scrambledTears ?? false;
   }
 
   /** Makes the next `operation` (optionally only on `path`) fail with `code`. */
@@ -248,8 +295,12 @@ export class SimDisk implements Disk {
     for (let i = changes.length - 1; i > kept; i--) inode.undo(changes[i], 0);
     if (kept < changes.length) {
       const first = changes[kept];
-      const torn = first.write && this.tornWrites ? this.random.below(first.length + 1) : 0;
-      inode.undo(first, torn);
+      if (first.write && this.tornWrites && this.scrambledTears && this.random.below(2) === 0) {
+        inode.undoSectors(first, 512, () => this.random.below(2) === 0, this.random.below(3));
+      } else {
+        const torn = first.write && this.tornWrites ? this.random.below(first.length + 1) : 0;
+        inode.undo(first, torn);
+      }
     }
     inode.unsynced = [];
   }

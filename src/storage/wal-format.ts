@@ -13,12 +13,13 @@
 // Record (one Raft log entry):
 //
 //   offset  size  field
-//   0       4     CRC-32 of bytes 4 .. 25+length (everything after this field)
+//   0       4     CRC-32 of bytes 4 .. 26+length (everything after this field)
 //   4       4     length: payload bytes
 //   8       8     index
 //   16      8     term
 //   24      1     kind (Raft entry kind)
-//   25      len   payload
+//   25      1     flags: bit 0 = first record of its write (group commit); other bits 0
+//   26      len   payload
 //
 // All integers are big-endian; u64 values are below 2^53. Records in a segment have
 // consecutive indexes starting at firstIndex, and segment k+1 starts right after the last
@@ -26,11 +27,14 @@
 //
 // Reading a segment distinguishes three endings (see scanSegment):
 // - clean: every byte belongs to a valid record;
-// - torn: from some offset on, no valid record can be found: the unsynced tail of the last
-//   write before a crash, or damage to the very end. Recovery cuts it off (with a log line).
-// - corrupt: a bad record is followed by a valid one later in the file. A crash cannot
-//   produce that (the log only ever has one unsynced write, at its end), so it is damage to
-//   acknowledged data, and recovery refuses to start rather than silently drop entries.
+// - torn: from the first bad record on, no valid record that starts a write can be found.
+//   The log writes and fsyncs one group-commit batch at a time, so only the last write can
+//   be incomplete after a crash, and a disk may persist that write's sectors in any order:
+//   valid records of the same write may follow the damage. Recovery cuts the tail off
+//   (with a log line); nothing in it was acknowledged, unless bit rot hit the last write.
+// - corrupt: a bad record is followed by a valid record that starts a later write. That
+//   later write was only issued after the damaged one had been fsynced, so this is damage
+//   to acknowledged data, and recovery refuses to start rather than silently drop entries.
 
 import { assert } from "../base/assert.js";
 import { checksum, padIndex, readU64, viewOf, writeU64 } from "./bytes.js";
@@ -39,7 +43,9 @@ import type { LogEntry } from "./types.js";
 export const segmentMagic = 0x43524c57;
 export const segmentVersion = 1;
 export const segmentHeaderBytes = 20;
-export const recordHeaderBytes = 25;
+export const recordHeaderBytes = 26;
+/** Record flag: the record is the first of a group-commit write. */
+export const recordFlagWriteStart = 1;
 /** Largest payload a record may carry; larger lengths are read as damage. */
 export const recordPayloadBytesMax = 64 * 1024 * 1024;
 
@@ -90,6 +96,7 @@ export function encodeRecord(
   index: number,
   term: number,
   kind: number,
+  flags: number,
   data: Uint8Array,
 ): number {
   assert(data.length <= recordPayloadBytesMax, `WAL payload too large: ${data.length}`);
@@ -100,6 +107,7 @@ export function encodeRecord(
   writeU64(view, offset + 8, index);
   writeU64(view, offset + 16, term);
   target[offset + 24] = kind;
+  target[offset + 25] = flags;
   target.set(data, offset + recordHeaderBytes);
   view.setUint32(offset, checksum(target, offset + 4, end));
   return end;
@@ -151,8 +159,8 @@ function checkRecord(
       why[0] = `record index ${index} where ${expected >= 0 ? expected : `> ${after}`} was expected`;
     return -1;
   }
-  if (readU64(view, offset + 16) < 0) {
-    if (why) why[0] = "record term out of range";
+  if (readU64(view, offset + 16) < 0 || (bytes[offset + 25] & ~recordFlagWriteStart) !== 0) {
+    if (why) why[0] = "record term or flags out of range";
     return -1;
   }
   if (view.getUint32(offset) !== checksum(bytes, offset + 4, end)) {
@@ -197,13 +205,17 @@ export function scanSegment(bytes: Uint8Array): SegmentScan {
   scan.validEnd = offset;
   if (offset === bytes.length) return scan;
   scan.problem = `${why[0]} at byte ${offset} of ${bytes.length}`;
-  // Is there a valid record anywhere after the bad one? Only then is it mid-log damage.
+  // Is there a valid record starting a later write anywhere after the bad one? Only then is
+  // it mid-log damage.
   // Candidates are cheap to reject (length and index first), so the scan is fast even over
   // a long garbage tail; the checksum is computed only for plausible headers.
   for (let at = offset + 1; at + recordHeaderBytes <= bytes.length; at++) {
-    if (checkRecord(bytes, view, at, -1, index - 1, null) >= 0) {
+    if (
+      (bytes[at + 25] & recordFlagWriteStart) !== 0 &&
+      checkRecord(bytes, view, at, -1, index - 1, null) >= 0
+    ) {
       scan.ending = SegmentEnding.corrupt;
-      scan.problem += `; a valid record (index ${readU64(view, at + 8)}) follows at byte ${at}`;
+      scan.problem += `; a later write's valid record (index ${readU64(view, at + 8)}) follows at byte ${at}`;
       return scan;
     }
   }

@@ -39,6 +39,7 @@ import type { StorageLogger } from "./types.js";
 import {
   encodeRecord,
   encodeSegmentHeader,
+  recordFlagWriteStart,
   recordHeaderBytes,
   segmentHeaderBytes,
   segmentName,
@@ -228,7 +229,8 @@ export class WriteAheadLog {
     }
     batch.reserve(recordHeaderBytes + data.length);
     batch.recordOffsets.push(batch.used);
-    batch.used = encodeRecord(batch.bytes, batch.view, batch.used, index, term, kind, data);
+    const flags = batch.count === 0 ? recordFlagWriteStart : 0;
+    batch.used = encodeRecord(batch.bytes, batch.view, batch.used, index, term, kind, flags, data);
     batch.count++;
     batch.callbacks.push(callback);
     this.nextIndex++;

@@ -125,6 +125,7 @@ function runSeed(seed: number): number {
   const sim = makeSim(seed, {
     latencyMsMin: 0,
     latencyMsMax: 3,
+    scrambledTears: seed % 2 === 0,
     ioErrorRate: seed % 3 === 0 ? 0.001 : 0,
   });
   const r = sim.random;

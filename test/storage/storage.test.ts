@@ -208,6 +208,23 @@ test("a bit flip in the last record is a damaged tail: cut, not fatal", () => {
   assert.ok(sim.logger.has(/checksum mismatch \(index 30\)/), sim.logger.lines.join("\n"));
 });
 
+test("damage inside the last write is a torn tail even with valid records after it", () => {
+  // A disk may persist the sectors of the last (unsynced) write in any order.
+  const sim = makeSim(21);
+  const { storage } = open(sim);
+  appendRange(sim, storage, 1, 10);
+  appendRange(sim, storage, 11, 40); // 11 alone, then 12..40 in one write
+  const path = `/data/log/${segmentName(1)}`;
+  const bytes = sim.disk.peek(path)!;
+  const at = bytes.length - 400;
+  flip(sim, path, at);
+  const again = reopen(sim);
+  const entries = again.recovered.entries;
+  assert.ok(entries.length >= 11 && entries.length < 40, `kept ${entries.length}`);
+  checkEntries(entries, 1, entries.length);
+  assert.ok(sim.logger.has(/truncating torn WAL tail/));
+});
+
 test("garbage after the last record (a torn write of zeros) is cut", () => {
   const sim = makeSim(8);
   const { storage } = open(sim);
@@ -234,7 +251,7 @@ test("garbage after the last record (a torn write of zeros) is cut", () => {
 test("damage in the middle of the log refuses to start", () => {
   const sim = makeSim(9);
   const { storage } = open(sim);
-  appendRange(sim, storage, 1, 30);
+  for (let i = 1; i <= 30; i += 3) appendRange(sim, storage, i, i + 2);
   const path = `/data/log/${segmentName(1)}`;
   const bytes = sim.disk.peek(path)!;
   const middle = Math.floor(bytes.length / 2);
@@ -243,7 +260,10 @@ test("damage in the middle of the log refuses to start", () => {
   sim.queue.clear();
   const error = openError(sim);
   assert.ok(error instanceof StorageCorruptionError, String(error));
-  assert.match(error.message, /refusing to start.*a valid record \(index \d+\) follows/);
+  assert.match(
+    error.message,
+    /refusing to start.*a later write's valid record \(index \d+\) follows/,
+  );
   // Nothing was cut: the file is as it was.
   assert.equal(sim.disk.peek(path)!.length, bytes.length);
 });
