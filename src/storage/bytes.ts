@@ -3,12 +3,14 @@
 // high 32 bits then the low 32 bits, so no BigInt is needed on the hot path.
 
 import { crc32 } from "node:zlib";
-import { assert } from "../base/assert.js";
+import { InvariantError } from "../base/assert.js";
 
 const two32 = 2 ** 32;
 
 export function writeU64(view: DataView, offset: number, value: number): void {
-  assert(Number.isSafeInteger(value) && value >= 0, `u64 value out of range: ${value}`);
+  // Checked with an if, not assert(): the message must not be built on the hot path.
+  if (!(Number.isSafeInteger(value) && value >= 0))
+    throw new InvariantError(`u64 value out of range: ${value}`);
   view.setUint32(offset, Math.floor(value / two32));
   view.setUint32(offset + 4, value >>> 0);
 }

@@ -83,6 +83,7 @@ export class HardStateFile {
   private flightCallbacks: StorageCallback[] = [];
   private flying = false;
   private failed: DiskError | null = null;
+  private closeCallback: StorageCallback | null = null;
   private readonly logger: StorageLogger;
   /** Counters for tests. */
   readonly stats = { saves: 0, writes: 0 };
@@ -163,6 +164,7 @@ export class HardStateFile {
 
   /** Makes `state` durable; `callback` runs after its fsync (or with the error). */
   save(state: HardState, callback: StorageCallback): void {
+    assert(this.closeCallback === null, "hard state saved after close()");
     if (this.failed !== null) {
       callback(new StorageFailedError(this.failed));
       return;
@@ -225,6 +227,7 @@ export class HardStateFile {
     for (let i = 0; i < callbacks.length; i++) callbacks[i](null);
     callbacks.length = 0;
     if (this.pending !== null) this.flush();
+    else if (this.closeCallback !== null) this.closeNow();
   };
 
   private fail(error: DiskError): void {
@@ -237,11 +240,18 @@ export class HardStateFile {
     const refused = new StorageFailedError(error);
     for (const callback of this.pendingCallbacks.splice(0)) callback(refused);
     this.pending = null;
+    if (this.closeCallback !== null) this.closeNow();
   }
 
-  /** Closes the file once no save is in flight. */
+  /** Closes the file once the saves already asked for are done. Nothing may be saved after. */
   close(callback: StorageCallback): void {
-    assert(!this.flying && this.pending === null, "hard state closed during a save");
+    assert(this.closeCallback === null && this.file >= 0, "hard state closed twice");
+    this.closeCallback = callback;
+    if (!this.flying) this.closeNow();
+  }
+
+  private closeNow(): void {
+    const callback = this.closeCallback!;
     const file = this.file;
     this.file = -1;
     this.disk.close(file, callback);

@@ -149,7 +149,9 @@ export class Storage {
 
   /**
    * Installs a snapshot received from the leader: saves it, then drops the whole log, which
-   * continues at meta.lastIndex + 1. Appends may be queued right after this call.
+   * continues at meta.lastIndex + 1. The log is dropped only once the snapshot is durable
+   * (a crash in between must not lose both), so appends after the snapshot wait for the
+   * callback.
    */
   installSnapshot(meta: SnapshotMeta, state: Uint8Array, callback: StorageCallback): void {
     this.writeSnapshot(meta, state, (error) => {

@@ -36,7 +36,7 @@
 //   later write was only issued after the damaged one had been fsynced, so this is damage
 //   to acknowledged data, and recovery refuses to start rather than silently drop entries.
 
-import { assert } from "../base/assert.js";
+import { InvariantError } from "../base/assert.js";
 import { checksum, padIndex, readU64, viewOf, writeU64 } from "./bytes.js";
 import type { LogEntry } from "./types.js";
 
@@ -99,10 +99,13 @@ export function encodeRecord(
   flags: number,
   data: Uint8Array,
 ): number {
-  assert(data.length <= recordPayloadBytesMax, `WAL payload too large: ${data.length}`);
-  assert(Number.isInteger(kind) && kind >= 0 && kind <= 255, `WAL entry kind not a u8: ${kind}`);
+  // Invariants checked with ifs so that no message string is built per record.
+  if (data.length > recordPayloadBytesMax)
+    throw new InvariantError(`WAL payload too large: ${data.length}`);
+  if (!(Number.isInteger(kind) && kind >= 0 && kind <= 255))
+    throw new InvariantError(`WAL entry kind not a u8: ${kind}`);
   const end = offset + recordHeaderBytes + data.length;
-  assert(end <= target.length, "WAL record does not fit its buffer");
+  if (end > target.length) throw new InvariantError("WAL record does not fit its buffer");
   view.setUint32(offset + 4, data.length);
   writeU64(view, offset + 8, index);
   writeU64(view, offset + 16, term);
@@ -209,7 +212,7 @@ export function scanSegment(bytes: Uint8Array): SegmentScan {
   // it mid-log damage.
   // Candidates are cheap to reject (length and index first), so the scan is fast even over
   // a long garbage tail; the checksum is computed only for plausible headers.
-  for (let at = offset + 1; at + recordHeaderBytes <= bytes.length; at++) {
+  for (let at = offset; at + recordHeaderBytes <= bytes.length; at++) {
     if (
       (bytes[at + 25] & recordFlagWriteStart) !== 0 &&
       checkRecord(bytes, view, at, -1, index - 1, null) >= 0

@@ -24,7 +24,7 @@
 // newest first, syncs the directory, then cuts the remaining segment and fsyncs it, so each
 // step leaves a prefix of the old log.
 
-import { assert } from "../base/assert.js";
+import { assert, InvariantError } from "../base/assert.js";
 import {
   type Disk,
   type DiskError,
@@ -218,8 +218,11 @@ export class WriteAheadLog {
     callback: AppendCallback,
   ): void {
     if (this.refuse(callback)) return;
-    assert(index === this.nextIndex, `WAL append of index ${index}, expected ${this.nextIndex}`);
-    assert(Number.isSafeInteger(term) && term >= 0, `WAL append with bad term ${term}`);
+    // Invariants checked with ifs so that no message string is built per append.
+    if (index !== this.nextIndex)
+      throw new InvariantError(`WAL append of index ${index}, expected ${this.nextIndex}`);
+    if (!(Number.isSafeInteger(term) && term >= 0))
+      throw new InvariantError(`WAL append with bad term ${term}`);
     let batch = this.open;
     if (batch === null) {
       batch = this.spare.pop() ?? new Batch();
