@@ -357,7 +357,10 @@ function reconcile(
   };
   if (log.length === 0) {
     if (wal.nextAppendIndex === snapIndex + 1) callback(null, []);
-    else if (wal.nextAppendIndex <= snapIndex) {
+    else if (wal.segmentInfo().length === 0) {
+      // No segment at all: normal after installing a leader's snapshot, or on a fresh member.
+      wal.reset(snapIndex + 1, (error) => callback(error, []));
+    } else if (wal.nextAppendIndex <= snapIndex) {
       restart(`the log (next index ${wal.nextAppendIndex}) ends before snapshot ${snapIndex}`);
     } else {
       callback(

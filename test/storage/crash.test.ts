@@ -143,10 +143,14 @@ function runSeed(seed: number): number {
     let hsTerm = Math.max(storage.hardState.term, model.ackedHardState.term);
     let seq = 0;
     let snapshotBusy = false;
+    /** While a leader's snapshot is being installed, the log takes no appends. */
+    let installing = false;
     const actions = 5 + r.below(40);
     for (let a = 0; a < actions && storage.failure === null; a++) {
       const choice = r.below(100);
-      if (choice < 70) {
+      if (installing && choice < 78) {
+        // No appends or truncations until the installed snapshot has replaced the log.
+      } else if (choice < 70) {
         const count = 1 + r.below(12);
         for (let k = 0; k < count; k++) {
           const index = next++;
@@ -194,6 +198,27 @@ function runSeed(seed: number): number {
             (error) => {
               snapshotBusy = false;
               if (error === null) model.ackedSnapshot = Math.max(model.ackedSnapshot, index);
+            },
+          );
+        }
+      } else if (choice < 88) {
+        // A snapshot from a leader, beyond the end of our log: it replaces the whole log.
+        if (!snapshotBusy) {
+          const index = next + r.below(20);
+          model.latestSnapshotIssued = index;
+          model.issuedSnapshots.add(index);
+          snapshotBusy = true;
+          installing = true;
+          storage.installSnapshot(
+            { lastIndex: index, lastTerm: term, config: new Uint8Array([2]) },
+            snapshotState(index),
+            (error) => {
+              snapshotBusy = false;
+              installing = false;
+              if (error !== null) return;
+              model.ackedSnapshot = Math.max(model.ackedSnapshot, index);
+              model.issued.clear();
+              next = index + 1;
             },
           );
         }
