@@ -280,9 +280,20 @@ export class WriteAheadLog {
     this.enqueue(new Control(ControlKind.reset, nextIndex, callback));
   }
 
-  /** Finishes queued work, then closes the segment file. The log accepts nothing after. */
+  /**
+   * Finishes queued work, then closes the segment file. The log accepts nothing after. A
+   * failed log just releases its file.
+   */
   close(callback: DoneCallbackLike): void {
-    if (this.refuse(callback)) return;
+    assert(!this.closed, "WAL closed twice");
+    if (this.failed !== null) {
+      this.closed = true;
+      const file = this.file;
+      this.file = -1;
+      if (file >= 0) this.disk.close(file, callback);
+      else this.disk.syncDir(this.dir, callback);
+      return;
+    }
     this.enqueue(new Control(ControlKind.close, 0, callback));
     this.closed = true;
   }

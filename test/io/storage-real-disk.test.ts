@@ -2,7 +2,9 @@
 // snapshots round-trip across reopen, segments roll and purge, a torn tail written by a
 // real truncation is cut, mid-log damage refuses to start; and a child process appending
 // under group commit and killed with SIGKILL at random moments never loses an entry it
-// reported acknowledged. Temp dirs are removed; the child is always stopped.
+// reported acknowledged; a disk that fills up mid-write fails the appends concerned and
+// leaves every acknowledged entry readable. Temp dirs are removed; the child is always
+// stopped.
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs";
@@ -10,6 +12,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { after, test } from "node:test";
 import { fileURLToPath } from "node:url";
+import { DiskError, type DoneCallback, type FileHandle } from "../../src/base/disk.js";
 import { NodeDisk } from "../../src/io/node-disk.js";
 import { StorageCorruptionError } from "../../src/storage/errors.js";
 import { openStorage, type Recovered, type Storage } from "../../src/storage/storage.js";
@@ -28,12 +31,44 @@ function freshDir(): string {
   return join(root, `d${dirCount++}`);
 }
 
-function openAt(dir: string, logger = new RecordingLogger(), segmentBytesMax = 4096) {
+/**
+ * The real disk with a byte budget: a write beyond it writes what fits to the real file and
+ * fails with ENOSPC, as a full file system does.
+ */
+class FillingDisk extends NodeDisk {
+  budgetBytes = Number.POSITIVE_INFINITY;
+  override write(
+    file: FileHandle,
+    data: Uint8Array,
+    offset: number,
+    length: number,
+    position: number,
+    callback: DoneCallback,
+  ): void {
+    if (length <= this.budgetBytes) {
+      this.budgetBytes -= length;
+      super.write(file, data, offset, length, position, callback);
+      return;
+    }
+    const fits = Math.max(0, this.budgetBytes);
+    this.budgetBytes = 0;
+    super.write(file, data, offset, fits, position, (error) =>
+      callback(error ?? new DiskError("ENOSPC", "write", `fd ${file}`)),
+    );
+  }
+}
+
+function openAt(
+  dir: string,
+  logger = new RecordingLogger(),
+  segmentBytesMax = 4096,
+  disk = new NodeDisk(),
+) {
   return new Promise<{ error: Error | null; storage: Storage | null; recovered: Recovered | null }>(
     (resolve) =>
       openStorage(
         {
-          disk: new NodeDisk(),
+          disk,
           logDir: join(dir, "log"),
           snapDir: join(dir, "snap"),
           logger,
@@ -123,6 +158,38 @@ test("a torn tail on the real disk is cut; mid-log damage refuses", async () => 
   writeFileSync(path, bytes);
   const refused = await openAt(dir);
   assert.ok(refused.error instanceof StorageCorruptionError, String(refused.error));
+});
+
+test("disk full on the real disk: failing appends get ENOSPC, acknowledged entries survive", async () => {
+  const dir = freshDir();
+  const disk = new FillingDisk();
+  const logger = new RecordingLogger();
+  const opened = await openAt(dir, logger, 1 << 20, disk);
+  assert.equal(opened.error, null);
+  const storage = opened.storage!;
+  for (let i = 1; i <= 100; i += 10) await appendAll(storage, i, i + 9);
+  disk.budgetBytes = 150;
+  const codes: string[] = [];
+  await new Promise<void>((resolve) => {
+    for (let i = 101; i <= 120; i++) {
+      storage.append(i, termFor(i), i % 3, payloadFor(i), (error) => {
+        codes.push(error === null ? "ok" : (error as DiskError).code);
+        if (codes.length === 20) resolve();
+      });
+    }
+  });
+  const failedAt = codes.indexOf("ENOSPC");
+  assert.ok(failedAt >= 0, codes.join());
+  assert.ok(
+    codes.slice(failedAt).every((c) => c === "ENOSPC"),
+    codes.join(),
+  );
+  assert.ok(logger.has(/ERROR storage: write-ahead log failed/));
+  await done(storage, "close"); // a failed log still releases its files
+  const reopened = await mustOpen(dir);
+  assert.ok(reopened.recovered.entries.length >= 100 + failedAt);
+  checkRange(reopened.recovered, 1, reopened.recovered.entries.length);
+  await done(reopened.storage, "close");
 });
 
 test("kill -9 during group-committed appends loses no acknowledged entry", async () => {
