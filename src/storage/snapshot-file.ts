@@ -104,6 +104,16 @@ export function readSnapshotFile(
   });
 }
 
+/** A state image: one buffer, or several written back to back (no need to join them). */
+export type SnapshotState = Uint8Array | readonly Uint8Array[];
+
+export function snapshotStateBytes(state: SnapshotState): number {
+  if (state instanceof Uint8Array) return state.length;
+  let total = 0;
+  for (const part of state) total += part.length;
+  return total;
+}
+
 /**
  * Writes a snapshot durably (temp file, fsync, rename, directory fsync) in chunks of
  * `chunkBytes`. The caller must not change `state` or `meta.config` until `callback` runs.
@@ -112,13 +122,14 @@ export function writeSnapshotFile(
   disk: Disk,
   dir: string,
   meta: SnapshotMeta,
-  state: Uint8Array,
+  state: SnapshotState,
   chunkBytes: number,
   callback: (error: DiskError | null) => void,
 ): void {
   const path = joinPath(dir, snapshotName(meta.lastIndex));
   const temp = `${path}.tmp`;
-  const header = encodeSnapshotHeader(meta, state.length);
+  const parts: readonly Uint8Array[] = state instanceof Uint8Array ? [state] : state;
+  const header = encodeSnapshotHeader(meta, snapshotStateBytes(state));
   const trailer = new Uint8Array(snapshotTrailerBytes);
   disk.open(temp, OpenMode.createTruncate, (openError, file) => {
     if (openError) {
@@ -131,6 +142,7 @@ export function writeSnapshotFile(
     };
     let crc = checksum(meta.config, 0, meta.config.length);
     let position = 0;
+    let part = 0;
     let offset = 0;
     const writeTrailer = (): void => {
       viewOf(trailer).setUint32(0, crc);
@@ -162,17 +174,22 @@ export function writeSnapshotFile(
         abandon(error);
         return;
       }
-      if (offset === state.length) {
+      while (part < parts.length && offset === parts[part].length) {
+        part++;
+        offset = 0;
+      }
+      if (part === parts.length) {
         writeTrailer();
         return;
       }
-      const end = Math.min(state.length, offset + chunkBytes);
-      crc = checksum(state, offset, end, crc);
+      const current = parts[part];
+      const end = Math.min(current.length, offset + chunkBytes);
+      crc = checksum(current, offset, end, crc);
       const at = position;
       position += end - offset;
       const start = offset;
       offset = end;
-      disk.write(file, state, start, end - start, at, writeChunk);
+      disk.write(file, current, start, end - start, at, writeChunk);
     };
     disk.write(file, header, 0, header.length, 0, (error) => {
       if (error) {

@@ -23,6 +23,7 @@ import {
   isSnapshotTempName,
   parseSnapshotName,
   readSnapshotFile,
+  type SnapshotState,
   snapshotChunkBytesDefault,
   snapshotName,
   writeSnapshotFile,
@@ -142,7 +143,7 @@ export class Storage {
    * Saves a snapshot of the local state machine (covering entries the log already holds).
    * The log keeps working meanwhile; the file is written in chunks.
    */
-  saveSnapshot(meta: SnapshotMeta, state: Uint8Array, callback: StorageCallback): void {
+  saveSnapshot(meta: SnapshotMeta, state: SnapshotState, callback: StorageCallback): void {
     assert(meta.lastIndex < this.wal.nextAppendIndex, "snapshot beyond the end of the log");
     this.writeSnapshot(meta, state, callback);
   }
@@ -153,7 +154,7 @@ export class Storage {
    * (a crash in between must not lose both), so appends after the snapshot wait for the
    * callback.
    */
-  installSnapshot(meta: SnapshotMeta, state: Uint8Array, callback: StorageCallback): void {
+  installSnapshot(meta: SnapshotMeta, state: SnapshotState, callback: StorageCallback): void {
     this.writeSnapshot(meta, state, (error) => {
       if (error) {
         callback(error);
@@ -163,7 +164,7 @@ export class Storage {
     });
   }
 
-  private writeSnapshot(meta: SnapshotMeta, state: Uint8Array, callback: StorageCallback): void {
+  private writeSnapshot(meta: SnapshotMeta, state: SnapshotState, callback: StorageCallback): void {
     assert(!this.snapshotInFlight, "a snapshot is already being written");
     const newest = this.snapshots[this.snapshots.length - 1] ?? 0;
     assert(meta.lastIndex >= newest, `snapshot ${meta.lastIndex} older than snapshot ${newest}`);
@@ -178,6 +179,23 @@ export class Storage {
       if (this.snapshots[this.snapshots.length - 1] !== meta.lastIndex)
         this.snapshots.push(meta.lastIndex);
       callback(null);
+    });
+  }
+
+  /**
+   * Reads snapshot `lastIndex` back (for sending it to a follower that is too far behind).
+   * Damage is reported as StorageCorruptionError.
+   */
+  readSnapshot(
+    lastIndex: number,
+    callback: (error: Error | null, snapshot: StoredSnapshot | null) => void,
+  ): void {
+    assert(this.snapshots.includes(lastIndex), `no snapshot ${lastIndex}`);
+    const path = joinPath(this.snapDir, snapshotName(lastIndex));
+    readSnapshotFile(this.disk, path, (error, result) => {
+      if (error) callback(error, null);
+      else if (typeof result === "string") callback(new StorageCorruptionError(path, result), null);
+      else callback(null, result);
     });
   }
 

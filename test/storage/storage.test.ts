@@ -10,7 +10,7 @@ import { test } from "node:test";
 import { DiskError } from "../../src/base/disk.js";
 import { StorageCorruptionError, StorageFailedError } from "../../src/storage/errors.js";
 import { snapshotName } from "../../src/storage/snapshot-file.js";
-import type { LogEntry } from "../../src/storage/types.js";
+import type { LogEntry, StoredSnapshot } from "../../src/storage/types.js";
 import { segmentName } from "../../src/storage/wal-format.js";
 import {
   appendRange,
@@ -294,6 +294,32 @@ test("snapshots round-trip; recovery returns only the entries after the snapshot
   assert.deepEqual(recovered.snapshot!.meta, snapshotMeta(60));
   assert.deepEqual(recovered.snapshot!.state, stateFor(60));
   checkEntries(recovered.entries, 61, 100);
+});
+
+test("a snapshot given in parts is written back to back; readSnapshot reads it", () => {
+  const sim = makeSim(22);
+  const { storage } = open(sim, { snapshotChunkBytes: 700 });
+  appendRange(sim, storage, 1, 20);
+  const whole = stateFor(20, 5000);
+  const parts = [
+    whole.subarray(0, 1234),
+    new Uint8Array(0),
+    whole.subarray(1234, 4000),
+    whole.subarray(4000),
+  ];
+  const writesBefore = sim.disk.counts.write;
+  const [error] = complete(sim, (done) => storage.saveSnapshot(snapshotMeta(20), parts, done));
+  assert.equal(error, null);
+  // Header, config, chunks of at most 700 bytes per part, trailer.
+  assert.equal(sim.disk.counts.write - writesBefore, 2 + 2 + 4 + 2 + 1);
+  const [readError, read] = complete(
+    sim,
+    (done: (e: Error | null, snapshot: StoredSnapshot | null) => void) =>
+      storage.readSnapshot(20, done),
+  );
+  assert.equal(readError, null);
+  assert.deepEqual(read!.state, whole);
+  assert.deepEqual(reopen(sim).recovered.snapshot!.state, whole);
 });
 
 test("a damaged newest snapshot falls back to the previous one", () => {
