@@ -119,9 +119,19 @@ export class RaftCore {
     this.resetRandomizedElectionTimeout();
   }
 
-  /** Whether this member may campaign: it is a voter in its newest configuration. */
+  /**
+   * Whether this member may campaign: it is a voter in its newest configuration, or that
+   * configuration is not committed yet and we were a voter before it. The second case is a
+   * leader that proposed its own removal (or demotion) and restarted before the change
+   * committed: if the remaining voters are all behind it, only it can finish the change.
+   * It still needs a majority of the newest configuration (its own vote does not count
+   * there), so elections stay as safe as anyone else's.
+   */
   promotable(): boolean {
-    return isVoter(this.log.currentConf(), this.id);
+    const conf = this.log.conf;
+    if (isVoter(conf.current, this.id)) return true;
+    const index = conf.currentIndex;
+    return index > this.log.committed && isVoter(conf.at(index - 1), this.id);
   }
 
   resetRandomizedElectionTimeout(): void {

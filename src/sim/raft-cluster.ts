@@ -66,7 +66,7 @@ export interface SimResult {
 const tickMs = 10;
 const livenessBoundMs = 20_000;
 
-const Ev = { tick: 0, deliver: 1, diskDone: 2, chaos: 3, client: 4 } as const;
+const Ev = { tick: 0, deliver: 1, diskDone: 2, chaos: 3, client: 4, strike: 5 } as const;
 
 type DiskRecord =
   | { readonly kind: "snapshot"; readonly snapshot: Snapshot }
@@ -152,6 +152,10 @@ export class RaftSimulation {
     compactRetainEntries: number;
   };
   private readonly membershipChanges: boolean;
+  /** How busy the fault scheduler is in this run: the longest gap between two faults. */
+  private readonly chaosGapMaxMs: number;
+  /** Probability that a new leader is struck down (crashed or cut off) soon after winning. */
+  private readonly strikeRate: number;
   private readonly stats = {
     leaders: 0,
     committed: 0,
@@ -171,6 +175,8 @@ export class RaftSimulation {
     const voterCount = rng.chance(0.1) ? 1 : rng.chance(0.6) ? 3 : 5;
     const learnerCount = rng.between(0, 1);
     this.membershipChanges = rng.chance(0.7);
+    this.chaosGapMaxMs = rng.pick([10, 30, 60, 120]);
+    this.strikeRate = rng.pick([0, 0.2, 0.5]);
     const spareCount = this.membershipChanges ? rng.between(1, 2) : 0;
     this.raftOptions = {
       electionTicks: 10,
@@ -202,6 +208,7 @@ export class RaftSimulation {
       `${confToString(conf)}, spares ${spareCount}, preVote ${o.preVote}, checkQuorum ${o.checkQuorum}, ` +
       `inflight ${o.inflightMessagesMax}/${o.inflightBytesMax}B, batch ${o.appendBytesMax}B, ` +
       `chunk ${o.snapshotChunkBytes}B, retain ${o.compactRetainEntries}` +
+      `, faults every <=${this.chaosGapMaxMs}ms, leader strikes ${this.strikeRate}` +
       (options.plantedBug ? `, PLANTED BUG ${options.plantedBug}` : "");
     this.queue.push(rng.between(50, 200), Ev.chaos, 0, null);
     this.queue.push(rng.between(1, 10), Ev.client, 0, null);
@@ -393,6 +400,11 @@ export class RaftSimulation {
       this.note(`${m.id} became leader of term ${node.term} (log to ${node.log.lastIndex()})`);
       this.checker.onLeader(m.id, node.term, node.log);
       this.stats.leaders++;
+      // Leaders that fall soon after winning leave the messiest logs behind (uncommitted
+      // tails of several terms, the raw material of the paper's figure 8).
+      if (!this.healed && this.rng.chance(this.strikeRate)) {
+        this.queue.push(this.now + this.rng.float() ** 2 * 30, Ev.strike, m.id, node.term);
+      }
     } else if (node.role !== m.prevRole) {
       this.note(`${m.id} is ${roleNames[node.role]} in term ${node.term}`);
     }
@@ -402,6 +414,10 @@ export class RaftSimulation {
     if (commit > m.prevCommit) {
       this.checker.onCommit(m.id, node.term, node.log, m.prevCommit, commit, this.leaders());
       m.prevCommit = commit;
+      // A leader that falls right after committing may not have told anyone yet.
+      if (node.role === Role.leader && !this.healed && this.rng.chance(this.strikeRate / 4)) {
+        this.queue.push(this.now + this.rng.float() * 3, Ev.strike, m.id, node.term);
+      }
     }
   }
 
@@ -424,7 +440,9 @@ export class RaftSimulation {
     }
     if (target?.node != null && target.node.role === Role.leader) {
       const id = this.nextProposalId++;
-      const data = new Uint8Array(4 + this.rng.below(12));
+      const data = new Uint8Array(
+        4 + (this.rng.chance(0.2) ? this.rng.below(300) : this.rng.below(12)),
+      );
       new DataView(data.buffer).setUint32(0, id);
       const res = target.node.propose(data);
       if (res.ok && this.healed && this.probe === null) {
@@ -442,7 +460,14 @@ export class RaftSimulation {
     const down = all.filter((id) => this.members.get(id)!.node === null);
     const roll = rng.below(100);
     if (roll < 10) {
-      if (up.length > 0) this.crash(this.members.get(rng.pick(up))!);
+      // Crashes aim where they hurt most: in the middle of a disk write (between a vote
+      // or an append and its fsync), or at the leader; otherwise anywhere.
+      const writing = up.filter((id) => this.members.get(id)!.writing !== null);
+      const leader = this.currentLeader();
+      const aim = rng.below(3);
+      if (aim === 0 && writing.length > 0) this.crash(this.members.get(rng.pick(writing))!);
+      else if (aim === 1 && leader !== null) this.crash(leader);
+      else if (up.length > 0) this.crash(this.members.get(rng.pick(up))!);
     } else if (roll < 22) {
       if (down.length > 0) this.restart(this.members.get(rng.pick(down))!);
     } else if (roll < 27) {
@@ -507,7 +532,7 @@ export class RaftSimulation {
         this.note(`${m.id} compacted at ${snap.meta.index} (log from ${node.log.firstIndex()})`);
       }
     }
-    this.queue.push(this.now + rng.between(5, 60), Ev.chaos, 0, null);
+    this.queue.push(this.now + rng.between(1, this.chaosGapMaxMs), Ev.chaos, 0, null);
   }
 
   private changeMembership(): void {
@@ -650,6 +675,24 @@ export class RaftSimulation {
       case Ev.client:
         this.client();
         return;
+      case Ev.strike: {
+        const m = this.members.get(id)!;
+        if (
+          this.healed ||
+          m.node === null ||
+          m.node.term !== payload ||
+          m.node.role !== Role.leader
+        ) {
+          return;
+        }
+        if (this.rng.chance(0.5)) {
+          this.crash(m);
+        } else {
+          this.net.partition([id], this.ids);
+          this.note(`partition: leader ${id} isolated`);
+        }
+        return;
+      }
     }
   }
 }
