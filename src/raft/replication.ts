@@ -208,7 +208,9 @@ export function handleHeartbeatResponse(r: RaftCore, m: Message, pr: Progress): 
   pr.probeSent = false;
   if (pr.state === ProgressState.replicate && pr.inflights.full()) pr.inflights.freeFirst();
   if (pr.match < r.log.lastIndex()) {
-    sendAppends(r, m.from, pr, pr.state === ProgressState.probe);
+    // Even with nothing new to send: appends lost in the pipeline are otherwise never
+    // noticed, and an empty append at our last index makes the follower say where it is.
+    sendAppends(r, m.from, pr, true);
   }
   onHeartbeatAck(r, pr, m.context);
 }
