@@ -114,8 +114,15 @@ export class RaftCore {
     this.handedVote = vote;
     this.handedCommit = log.committed;
     this.durableTerm = term;
+    if (log.lastTerm() > term) {
+      // Entries reached the disk but the hard state written after them did not (a torn
+      // write). Their term is at least the term we were in; any vote we cast in it left
+      // only after a complete write, so forgetting an unsent vote is harmless. The new
+      // term goes to disk with the first Ready.
+      this.term = log.lastTerm();
+      this.vote = noNode;
+    }
     this.trackedConf = log.currentConf();
-    assert(log.lastTerm() <= term, `raft: log term ${log.lastTerm()} above hard state ${term}`);
     this.resetRandomizedElectionTimeout();
   }
 

@@ -150,8 +150,10 @@ export interface ReadState {
 /**
  * Work for the caller, handed out by RaftNode.ready(). The caller must, in this order:
  * 1. send `messages` (any time, even before persisting: none depends on this Ready);
- * 2. durably persist `snapshot` (if any), then `hardState` (if any), then `entries`
- *    (truncating its log from entries[0].index first), and fsync;
+ * 2. durably persist `snapshot` (if any), then `entries` (truncating its log from
+ *    entries[0].index first), then `hardState` (if any), and fsync. The order matters
+ *    after a torn write: the hard state's commit index may refer to entries of the same
+ *    Ready, so it must never survive without them;
  * 3. install `snapshot` into the state machine, then apply `committed` in order;
  * 4. call advance(). Messages that depended on step 2 come out in the next Ready.
  * Read states may be served once the caller has applied through their index.

@@ -7,7 +7,7 @@
 // every fault heals and the cluster must elect a leader and commit within a bound.
 //
 // Each member's durable state (hard state, snapshot, log) is modelled here, in the order a
-// write-ahead log would hold one Ready: snapshot, hard state, entries. A crash during a
+// write-ahead log would hold one Ready: snapshot, entries, hard state. A crash during a
 // write keeps a random prefix of those records: a torn last record is detected by its
 // checksum and dropped, which is the same as a shorter prefix.
 
@@ -176,7 +176,7 @@ export class RaftSimulation {
     const learnerCount = rng.between(0, 1);
     this.membershipChanges = rng.chance(0.7);
     this.chaosGapMaxMs = rng.pick([10, 30, 60, 120]);
-    this.strikeRate = rng.pick([0, 0.2, 0.5]);
+    this.strikeRate = rng.pick([0, 0.3, 0.8]);
     const spareCount = this.membershipChanges ? rng.between(1, 2) : 0;
     this.raftOptions = {
       electionTicks: 10,
@@ -185,7 +185,7 @@ export class RaftSimulation {
       checkQuorum: rng.chance(0.7),
       inflightMessagesMax: rng.between(1, 8),
       inflightBytesMax: rng.between(16, 512),
-      appendBytesMax: rng.between(8, 256),
+      appendBytesMax: rng.chance(0.5) ? rng.between(4, 32) : rng.between(32, 256),
       snapshotChunkBytes: rng.between(16, 256),
       compactRetainEntries: rng.between(0, 20),
     };
@@ -324,8 +324,8 @@ export class RaftSimulation {
       if (rd.entries.length > 0) this.checker.onEntries(m.id, rd.entries, node.log);
       const records: DiskRecord[] = [];
       if (rd.snapshot !== null) records.push({ kind: "snapshot", snapshot: rd.snapshot });
-      if (rd.hardState !== null) records.push({ kind: "hardState", hardState: rd.hardState });
       for (const entry of rd.entries) records.push({ kind: "entry", entry });
+      if (rd.hardState !== null) records.push({ kind: "hardState", hardState: rd.hardState });
       if (records.length === 0) {
         this.finishReady(m, rd);
         continue;
@@ -415,7 +415,7 @@ export class RaftSimulation {
       this.checker.onCommit(m.id, node.term, node.log, m.prevCommit, commit, this.leaders());
       m.prevCommit = commit;
       // A leader that falls right after committing may not have told anyone yet.
-      if (node.role === Role.leader && !this.healed && this.rng.chance(this.strikeRate / 4)) {
+      if (node.role === Role.leader && !this.healed && this.rng.chance(this.strikeRate / 2)) {
         this.queue.push(this.now + this.rng.float() * 3, Ev.strike, m.id, node.term);
       }
     }
