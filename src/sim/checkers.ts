@@ -61,24 +61,28 @@ export class SafetyChecker {
     }
   }
 
-  onEntries(node: number, entries: readonly Entry[], log: RaftLog): void {
-    for (const e of entries) {
-      this.checks++;
-      if (e.term >= termBits) throw new Error("checker: term too large");
-      const key = e.index * termBits + e.term;
-      const ident = entryIdentity(e);
-      const prevTerm = log.term(e.index - 1);
-      const seen = this.entries.get(key);
-      if (seen === undefined) {
-        this.entries.set(key, { ident, prevTerm });
-      } else if (
-        seen.ident !== ident ||
-        (prevTerm >= 0 && seen.prevTerm >= 0 && seen.prevTerm !== prevTerm)
-      ) {
-        throw new SafetyViolation(
-          `log matching: member ${node} has entry ${e.index}/t${e.term} = ${ident} after t${prevTerm}, another log has ${seen.ident} after t${seen.prevTerm}`,
-        );
-      }
+  /**
+   * Member `node` made entry `e` durable, after an entry of term `prevTerm` (-1 if that one
+   * is not in its log). Only durable entries count: an entry a member appended and lost in a
+   * crash before anyone saw it (its messages wait for the write) was never part of any log.
+   */
+  onDurableEntry(node: number, e: Entry, prevTerm: number): void {
+    this.checks++;
+    if (e.term >= termBits) throw new Error("checker: term too large");
+    const key = e.index * termBits + e.term;
+    const ident = entryIdentity(e);
+    const seen = this.entries.get(key);
+    if (seen === undefined) {
+      this.entries.set(key, { ident, prevTerm });
+    } else if (
+      seen.ident !== ident ||
+      (prevTerm >= 0 && seen.prevTerm >= 0 && seen.prevTerm !== prevTerm)
+    ) {
+      throw new SafetyViolation(
+        `log matching: member ${node} has entry ${e.index}/t${e.term} = ${ident} after t${prevTerm}, another log has ${seen.ident} after t${seen.prevTerm}`,
+      );
+    } else if (seen.prevTerm < 0) {
+      seen.prevTerm = prevTerm;
     }
   }
 
