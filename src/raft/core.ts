@@ -201,6 +201,7 @@ export class RaftCore {
     this.votes.clear();
     this.prs.clear();
     this.appendPending = false;
+    this.heartbeatPending = false;
     dropPendingReads(this);
   }
 

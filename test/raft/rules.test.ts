@@ -335,3 +335,30 @@ test("read-index: a single voter answers at once", () => {
   c.deliverAll();
   assert.deepEqual(c.get(1).readStates, [{ index: 1, context: 3 }]);
 });
+
+test("restart after a torn write: entries survived but not the hard state after them", () => {
+  const c = new TestCluster([1, 2, 3], { preVote: false });
+  c.elect(1);
+  c.propose(1, "a");
+  const m = c.get(2);
+  // The disk kept the term-1 entries but an older hard state (term 0): adopt the log's term.
+  m.disk.hardState = { term: 0, vote: 0, commit: 0 };
+  m.boot();
+  assert.equal(m.node.term, 1);
+  assert.equal(m.node.status().vote, 0);
+  const rd = m.node.ready();
+  assert.equal(rd.hardState?.term, 1, "the adopted term is persisted with the first Ready");
+  m.node.advance();
+});
+
+test("committed entries are handed out only once they are durable locally", () => {
+  const c = new TestCluster([1, 2], { preVote: false });
+  const n = c.node(2);
+  const entries: Entry[] = [{ term: 1, index: 1, kind: 0, data: enc.encode("a") }];
+  n.step(makeMessage(MessageType.append, 1, 2, 1, { index: 0, logTerm: 0, entries, commit: 1 }));
+  const rd = n.ready();
+  assert.equal(rd.entries.length, 1);
+  assert.equal(rd.committed.length, 0, "commit 1 is known, but entry 1 is not on disk yet");
+  n.advance();
+  assert.equal(n.ready().committed.length, 1);
+});
