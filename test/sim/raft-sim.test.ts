@@ -18,11 +18,11 @@ test("a run replays exactly from its seed", () => {
 });
 
 test("sweep: no safety or liveness violation across seeds (bounded in wall time)", () => {
-  const seeds = 8000;
+  const seeds = 20_000;
   const result = sweep({
     from: 1,
     to: seeds,
-    timeBudgetMs: 75_000,
+    timeBudgetMs: 60_000,
     clockMs: () => performance.now(),
     stopOnFailure: true,
   });
