@@ -508,9 +508,9 @@ export class RaftSimulation {
       const m = this.members.get(rng.pick(all))!;
       m.diskSlowMs = rng.chance(0.5) ? 0 : rng.between(5, 200);
       this.note(`disk of ${m.id}: slow up to ${m.diskSlowMs}ms`);
-    } else if (roll < 60) {
-      this.changeMembership();
     } else if (roll < 64) {
+      this.changeMembership();
+    } else if (roll < 68) {
       const l = this.currentLeader();
       if (l !== null) {
         const target = rng.pick(l.node!.log.currentConf().voters);
@@ -519,7 +519,7 @@ export class RaftSimulation {
         if (why === null) this.stats.transfers++;
         this.afterEvent(l);
       }
-    } else if (roll < 76) {
+    } else if (roll < 78) {
       const m = this.members.get(rng.pick(all))!;
       if (m.node !== null) {
         const ctx = ++this.readCtx;
