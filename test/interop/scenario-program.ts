@@ -25,6 +25,8 @@ export interface ProgramResult {
   signal: NodeJS.Signals | null;
   timedOut: boolean;
   stderr: string;
+  /** The whole standard output, for programs whose output is not JSON lines. */
+  stdout: string;
   /** Non-protocol stdout lines, kept for diagnosis. */
   otherOutput: string;
 }
@@ -89,6 +91,7 @@ export function runProgram(
         signal,
         timedOut,
         stderr,
+        stdout,
         otherOutput: other.join("\n").slice(-keptOutputChars),
       });
     });
