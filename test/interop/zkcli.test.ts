@@ -93,7 +93,11 @@ const steps: [string, string[]][] = [
   ],
   ["set /z denied", ["Insufficient permission : /z"]],
   ["create /z/child", ["Insufficient permission : /z/child"]],
-  ["deleteall /z", ["Failed to delete some node(s) in the subtree!"]],
+  // deleteall fails here (no DELETE permission on /z), but whether zkCli says so is a race
+  // inside the client (its multi callback releases a semaphore before recording the
+  // failure), so the step's output is not compared; the ls below proves nothing was deleted.
+  ["deleteall /z", ["<not compared>"]],
+  ["ls /z", ["[eph, eph-0000000002]"]],
   ["setAcl /z world:anyone:cdrwa", ["Insufficient permission : /z"]],
   ["setAcl /zc digest:bad:cdrwa", ["Acl is not valid : /zc"]],
   ["addauth digest alice:secret", []],
@@ -101,7 +105,7 @@ const steps: [string, string[]][] = [
   ["getAcl /za", [`'digest,'${digest}`, ": cdrwa"]],
   ["whoami", ["Auth scheme: User", "digest: alice", "ip: 127.0.0.1"]],
   ["sync /z", ["Sync is OK"]],
-  ["config", [""]],
+  ["config", []],
   ["getEphemerals", ["[/z/eph, /z/eph-0000000002]"]],
   ["getEphemerals /z/eph-", ["[/z/eph-0000000002]"]],
   ["getEphemerals /nomatch", ["[]"]],
@@ -169,30 +173,21 @@ interface Transcript {
 }
 
 function splitTranscript(stdout: string): Transcript {
-  const lines = stdout.split("\n");
+  // A notification prints as the lines "", "WATCHER::", "", "WatchedEvent ..." from the
+  // client's event thread, interleaved line by line with the main thread's output. Take the
+  // event lines out wherever they are, and compare steps without empty lines.
   const events: string[] = [];
   const kept: string[] = [];
-  // A notification prints as "", "WATCHER::", "", "WatchedEvent ..." (lines may be empty).
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i];
-    if (line === "WATCHER::") {
-      if (kept.length > 0 && kept[kept.length - 1] === "") kept.pop();
-      let j = i + 1;
-      while (j < lines.length && lines[j] === "") j++;
-      if (j < lines.length && lines[j].startsWith("WatchedEvent ")) events.push(lines[j]);
-      i = j;
-      continue;
-    }
-    if (!line.startsWith("SLF4J:")) kept.push(line);
+  for (const line of stdout.split("\n")) {
+    if (line.startsWith("WatchedEvent ")) events.push(line);
+    else if (line !== "" && line !== "WATCHER::" && !line.startsWith("SLF4J:")) kept.push(line);
   }
-  // Everything before the first step's output is the banner; the connection event was
-  // removed above. Split at the marker lines.
+  // Everything before the banner's last line is start-up output. Split at the marker lines.
   const perStep: string[][] = [];
   let current: string[] = [];
   let started = false;
   for (const line of kept) {
     if (!started) {
-      // The banner ends with "JLine support is disabled".
       if (line.startsWith("JLine support")) started = true;
       continue;
     }
@@ -251,7 +246,8 @@ for (const target of targets) {
     }
     const transcript = splitTranscript(session.stdout);
     const checks: Check[] = steps.map(([command, expected], i) => {
-      const actual = transcript.steps[i] ?? ["<no output: the session ended early>"];
+      const output = transcript.steps[i] ?? ["<no output: the session ended early>"];
+      const actual = expected[0] === "<not compared>" && transcript.steps[i] ? expected : output;
       return {
         check: `zkcli/${command}`,
         ok: JSON.stringify(actual) === JSON.stringify(expected),
