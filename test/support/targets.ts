@@ -3,8 +3,13 @@
 // server is listed here, that Corral behaves the same for unmodified clients.
 //
 // A target starts a fresh standalone server on a free loopback port with an empty tree,
-// extended types (TTL nodes) enabled and every four-letter word allowed, and stops it again
-// removing everything it wrote. Set INTEROP_TARGETS=name1,name2 to run only some targets.
+// ZooKeeper's defaults otherwise (tickTime 2000, so sessions negotiate between 4 s and 40 s,
+// which the suites check), extended types (TTL nodes) enabled and every four-letter word
+// allowed, and stops it again removing everything it wrote. Adding a server is one entry in
+// `allTargets`, e.g. for Corral:
+//   { name: "corral", unavailableReason: () => undefined,
+//     start: (o) => startCorralServer({ tickTimeMs: o?.tickTimeMs ?? 2000, ... }) }
+// Set INTEROP_TARGETS=name1,name2 to run only some targets.
 import { realZooKeeperAvailable, startRealZooKeeper } from "./real-zookeeper.js";
 
 export interface TargetOptions {
