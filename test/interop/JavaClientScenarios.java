@@ -120,11 +120,14 @@ public class JavaClientScenarios {
   static final class Events implements Watcher {
     final BlockingQueue<List<Object>> q = new LinkedBlockingQueue<>();
     final String tag;
-    Events(String tag) { this.tag = tag; }
+    /** Connection state changes reach every watcher object; some checks leave them out. */
+    final boolean states;
+    Events(String tag, boolean states) { this.tag = tag; this.states = states; }
+    Events(String tag) { this(tag, true); }
     Events() { this(""); }
     @Override public void process(WatchedEvent e) {
-      if (e.getType() == Event.EventType.None) q.add(l(tag + e.getState().name()));
-      else q.add(l(tag + e.getType().name(), e.getPath()));
+      if (e.getType() != Event.EventType.None) q.add(l(tag + e.getType().name(), e.getPath()));
+      else if (states) q.add(l(tag + e.getState().name()));
     }
     List<Object> next() throws InterruptedException {
       List<Object> e = q.poll(WAIT_S, TimeUnit.SECONDS);
@@ -472,6 +475,63 @@ public class JavaClientScenarios {
     close(alice);
   }
 
+  /** Drops the client's TCP connection as a network failure would; the client reconnects. */
+  static void dropConnection(ZooKeeper zk) throws Exception {
+    java.lang.reflect.Field cnxnField = ZooKeeper.class.getDeclaredField("cnxn");
+    cnxnField.setAccessible(true);
+    Object cnxn = cnxnField.get(zk);
+    java.lang.reflect.Field sendField = cnxn.getClass().getDeclaredField("sendThread");
+    sendField.setAccessible(true);
+    Object sendThread = sendField.get(cnxn);
+    java.lang.reflect.Method close = sendThread.getClass().getDeclaredMethod("testableCloseSocket");
+    close.setAccessible(true);
+    close.invoke(sendThread);
+  }
+
+  static void reconnect(ZooKeeper main) throws Exception {
+    // After a lost connection the client resumes its session and re-sends its watches
+    // (setWatches, or setWatches2 when it holds persistent ones) with its last zxid; the
+    // server fires at once the watches whose nodes changed meanwhile and re-arms the others.
+    Events session = new Events("session:");
+    ZooKeeper zk = connect(10000, session);
+    session.next(); // SyncConnected
+    zk.create("/j-rc", null, OPEN, CreateMode.PERSISTENT);
+    zk.create("/j-rc/d", b("0"), OPEN, CreateMode.PERSISTENT);
+    zk.create("/j-rc2", null, OPEN, CreateMode.PERSISTENT);
+    zk.create("/j-rc3", null, OPEN, CreateMode.PERSISTENT);
+    zk.create("/j-rc/eph", null, OPEN, CreateMode.EPHEMERAL);
+    Events ev = new Events("", false);
+    zk.getData("/j-rc/d", ev, null);
+    zk.exists("/j-rc2/missing", ev);
+    zk.getChildren("/j-rc", ev);
+    zk.getData("/j-rc3", ev, null);
+    Events persistent = new Events("persistent:", false);
+    zk.addWatch("/j-rc3", persistent, AddWatchMode.PERSISTENT);
+    long sid = zk.getSessionId();
+    dropConnection(zk);
+    // Written while the client is (most likely) disconnected: caught up on reconnect.
+    main.setData("/j-rc/d", b("1"), -1);
+    main.create("/j-rc2/missing", null, OPEN, CreateMode.PERSISTENT);
+    main.create("/j-rc/c", null, OPEN, CreateMode.PERSISTENT);
+    check("reconnect/session events", session.take(2), l(l("session:Disconnected"), l("session:SyncConnected")));
+    check("reconnect/same session", zk.getSessionId(), sid);
+    check("reconnect/ephemeral kept", zk.exists("/j-rc/eph", false).getEphemeralOwner(), sid);
+    List<String> got = new ArrayList<>();
+    for (List<Object> e : ev.take(3)) got.add(e.toString());
+    Collections.sort(got);
+    check("reconnect/missed changes fire the restored watches", got,
+        l("[NodeChildrenChanged, /j-rc]", "[NodeCreated, /j-rc2/missing]", "[NodeDataChanged, /j-rc/d]"));
+    main.setData("/j-rc3", b("x"), -1);
+    check("reconnect/restored data watch fires", ev.next(), l("NodeDataChanged", "/j-rc3"));
+    check("reconnect/restored persistent watch fires", persistent.next(),
+        l("persistent:NodeDataChanged", "/j-rc3"));
+    main.setData("/j-rc3", b("y"), -1);
+    check("reconnect/persistent watch still armed", persistent.next(),
+        l("persistent:NodeDataChanged", "/j-rc3"));
+    check("reconnect/nothing else", l(fence(zk, ev, "/j-rc-fence"), persistent.q.size()), l(l(), 0));
+    close(zk);
+  }
+
   static void writeLock(ZooKeeper zk) throws Exception {
     ZooKeeper other = connect();
     CountDownLatch secondGot = new CountDownLatch(1);
@@ -566,6 +626,7 @@ public class JavaClientScenarios {
         {"watch-order", (Scenario) JavaClientScenarios::watchOrder},
         {"introspect", (Scenario) JavaClientScenarios::introspection},
         {"acl", (Scenario) JavaClientScenarios::acl},
+        {"reconnect", (Scenario) JavaClientScenarios::reconnect},
         {"lock", (Scenario) JavaClientScenarios::writeLock},
         {"election", (Scenario) JavaClientScenarios::election},
         {"queue", (Scenario) JavaClientScenarios::queue},

@@ -27,6 +27,7 @@ const scenarios = [
   "watch-order",
   "introspect",
   "acl",
+  "reconnect",
   "lock",
   "election",
   "queue",
