@@ -33,6 +33,7 @@ const scenarios = [
   "wchild",
   "worder",
   "eclose",
+  "fourlw",
   "expiry",
   "recipes",
 ];

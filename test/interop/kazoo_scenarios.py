@@ -499,6 +499,23 @@ def ephemeral_close(zk):
     check("eclose/ephemerals gone", zk.get_children(p), [])
 
 
+@scenario("fourlw")
+def four_letter_words(zk):
+    # kazoo's command() and server_version() use four-letter words on the client port.
+    check("fourlw/ruok", zk.command(b"ruok"), "imok")
+    srvr = zk.command(b"srvr").splitlines()
+    check("fourlw/srvr version line", srvr[0].startswith("Zookeeper version: 3."), True)
+    check("fourlw/srvr mode", "Mode: standalone" in srvr, True)
+    check("fourlw/isro", zk.command(b"isro"), "rw")
+    version = zk.server_version()
+    check("fourlw/server_version from envi", (version[0], len(version) >= 2), (3, True))
+    mntr = zk.command(b"mntr").splitlines()
+    check("fourlw/mntr server state", "zk_server_state\tstandalone" in mntr, True)
+    conf = zk.command(b"conf").splitlines()
+    port = HOSTS.rsplit(":", 1)[1]
+    check("fourlw/conf client port", "clientPort=" + port in conf, True)
+
+
 # A victim session in its own process, so that it can be frozen with SIGSTOP: it creates an
 # ephemeral, prints its session id and password, and after being continued reports the
 # connection states kazoo went through until it is connected again.
