@@ -15,7 +15,7 @@ import sys
 import threading
 import traceback
 
-from kazoo.client import KazooClient, KazooState
+from kazoo.client import KazooClient
 from kazoo.exceptions import (
     BadVersionError,
     InvalidACLError,
@@ -27,7 +27,6 @@ from kazoo.exceptions import (
     RolledBackError,
     RuntimeInconsistency,
 )
-from kazoo.protocol.states import EventType
 from kazoo.security import (
     ACL,
     OPEN_ACL_UNSAFE,
@@ -727,6 +726,8 @@ def recipes(zk):
 
 
 def _eventually(fn, ok):
+    """Re-reads fn() until ok(value), at most WAIT_S. Used where the condition is another
+    client's recipe state, which offers no event to wait on."""
     ev = threading.Event()
     value = fn()
     for _ in range(int(WAIT_S / 0.05)):
