@@ -321,8 +321,9 @@ public class CuratorScenarios {
   }
 
   static void ttlNode(CuratorFramework a) throws Exception {
-    // A 1 s TTL makes the recipe touch its TTL child every 500 ms.
-    PersistentTtlNode node = new PersistentTtlNode(a, "/c-ttl/node", 1000, b("hello"));
+    // The recipe keeps a container alive through a TTL child it touches every ttl/2 (first
+    // touch after ttl/2). 2 s keeps the test short and leaves a servers' reaper a 2x margin.
+    PersistentTtlNode node = new PersistentTtlNode(a, "/c-ttl/node", 2000, b("hello"));
     node.start();
     check("ttlnode/initial create", node.waitForInitialCreate(WAIT_S, TimeUnit.SECONDS), true);
     check("ttlnode/touch child appears", awaitNode(a, "/c-ttl/node/touch"), true);
