@@ -33,6 +33,7 @@ const scenarios = [
   "wchild",
   "worder",
   "eclose",
+  "chroot",
   "fourlw",
   "expiry",
   "recipes",

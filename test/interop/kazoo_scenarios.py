@@ -498,6 +498,34 @@ def ephemeral_close(zk):
     check("eclose/ephemerals gone", zk.get_children(p), [])
 
 
+@scenario("chroot")
+def chroot(zk):
+    # A chroot is the client's business: the server sees and reports full paths and the client
+    # strips its prefix, in replies and in watch notifications alike.
+    zk.create("/jail")
+    c = KazooClient(hosts=HOSTS + "/jail", timeout=10.0)
+    c.start(timeout=WAIT_S)
+    clients.append(c)
+    try:
+        ev = Events()
+        check("chroot/create returns relative path", c.create("/a", b"x"), "/a")
+        check("chroot/node is under the chroot", zk.get("/jail/a")[0], b"x")
+        check("chroot/sequential relative", c.create("/s-", sequence=True), "/s-0000000001")
+        check("chroot/children of chroot root", sorted(c.get_children("/")), ["a", "s-0000000001"])
+        c.get("/a", watch=ev.watcher())
+        c.get_children("/", watch=ev.watcher())
+        zk.set("/jail/a", b"y")
+        zk.create("/jail/b")
+        check("chroot/event paths are relative", ev.take(2), [["CHANGED", "/a"], ["CHILD", "/"]])
+        t = c.transaction()
+        t.create("/t")
+        t.set_data("/a", b"z")
+        check("chroot/transaction paths", [r if isinstance(r, str) else type(r).__name__ for r in t.commit()],
+              ["/t", "ZnodeStat"])
+    finally:
+        stop(c)
+
+
 @scenario("fourlw")
 def four_letter_words(zk):
     # kazoo's command() and server_version() use four-letter words on the client port.
