@@ -13,8 +13,10 @@ const lock = join(root, "package-lock.json");
 const npm = process.platform === "win32" ? "npm.cmd" : "npm";
 
 if (!existsSync(marker) || statSync(marker).mtimeMs < statSync(lock).mtimeMs) {
-  console.error("corral: installing dependencies (npm ci)");
-  execFileSync(npm, ["ci", "--no-audit", "--no-fund", "--loglevel=error"], {
+  // `npm install` rather than `npm ci`: npm 11 refuses `ci` when the lock lacks optional
+  // packages for other platforms (biome ships one per platform), which it often does.
+  console.error("corral: installing dependencies (npm install)");
+  execFileSync(npm, ["install", "--no-audit", "--no-fund", "--loglevel=error"], {
     cwd: root,
     stdio: "inherit",
   });

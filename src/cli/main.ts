@@ -2,6 +2,7 @@
 // The `corral` command. Each subcommand lives in its own module and is wired here; the
 // subcommands that later issues provide (server, shell, bench, sim) say so until they exist.
 import { Command } from "commander";
+import { registerSimCommand } from "./sim.js";
 
 const program = new Command();
 program
@@ -17,5 +18,7 @@ program
     console.error("corral: server not built yet (see the standalone-server issue)");
     process.exitCode = 1;
   });
+
+registerSimCommand(program);
 
 await program.parseAsync(process.argv);

@@ -1,0 +1,87 @@
+// The options of one Raft member, validated once before the member starts, so nonsense
+// (a heartbeat slower than the election timeout, a zero flow-control window) is refused
+// up front instead of producing a cluster that never elects anyone.
+import type { Random } from "../base/random.js";
+import type { NodeId } from "./types.js";
+
+/**
+ * Classic Raft bugs that the simulator must catch. Test-only: production code never sets
+ * `plantedBug`; the teeth tests set it on a variant to prove the checkers bite.
+ */
+export type PlantedBug =
+  /** Leader commits any index a quorum stores, even of an earlier term (paper figure 8). */
+  | "commit-prior-term-by-counting"
+  /** A member grants its vote on the wire before the vote is on stable storage. */
+  | "vote-before-persist"
+  /** A follower appends entries without checking the entry before them matches. */
+  | "skip-prev-entry-check";
+
+export interface RaftConfig {
+  readonly id: NodeId;
+  /** Ticks without hearing from a leader before campaigning; randomized in [t, 2t). */
+  readonly electionTicks: number;
+  /** Ticks between leader heartbeats. Must be well below electionTicks. */
+  readonly heartbeatTicks: number;
+  /** Ask for votes at term+1 before disrupting anyone with a real term bump. */
+  readonly preVote: boolean;
+  /** Leader steps down when it has not heard from a quorum for electionTicks. */
+  readonly checkQuorum: boolean;
+  /** Append messages one follower may have unacknowledged. */
+  readonly inflightMessagesMax: number;
+  /** Entry bytes one follower may have unacknowledged. */
+  readonly inflightBytesMax: number;
+  /** Entry bytes batched into one append message (at least one entry is always sent). */
+  readonly appendBytesMax: number;
+  /** Bytes per InstallSnapshot chunk. */
+  readonly snapshotChunkBytes: number;
+  /** Entries kept in memory behind a snapshot so slightly lagging followers avoid one. */
+  readonly compactRetainEntries: number;
+  /** Source of randomized election timeouts. */
+  readonly random: Random;
+  /** Test-only: see PlantedBug. */
+  readonly plantedBug?: PlantedBug;
+}
+
+export type RaftOptions = Pick<RaftConfig, "id" | "random"> & Partial<RaftConfig>;
+
+export const raftDefaults = {
+  electionTicks: 10,
+  heartbeatTicks: 1,
+  preVote: true,
+  checkQuorum: true,
+  inflightMessagesMax: 256,
+  inflightBytesMax: 16 * 1024 * 1024,
+  appendBytesMax: 1024 * 1024,
+  snapshotChunkBytes: 1024 * 1024,
+  compactRetainEntries: 1000,
+} as const;
+
+export function makeRaftConfig(options: RaftOptions): RaftConfig {
+  const config: RaftConfig = { ...raftDefaults, ...options };
+  checkRaftConfig(config);
+  return config;
+}
+
+function positiveInteger(name: string, value: number): void {
+  if (!Number.isSafeInteger(value) || value < 1) {
+    throw new RangeError(`raft: ${name} must be a positive integer, got ${value}`);
+  }
+}
+
+export function checkRaftConfig(config: RaftConfig): void {
+  positiveInteger("id", config.id);
+  positiveInteger("electionTicks", config.electionTicks);
+  positiveInteger("heartbeatTicks", config.heartbeatTicks);
+  positiveInteger("inflightMessagesMax", config.inflightMessagesMax);
+  positiveInteger("inflightBytesMax", config.inflightBytesMax);
+  positiveInteger("appendBytesMax", config.appendBytesMax);
+  positiveInteger("snapshotChunkBytes", config.snapshotChunkBytes);
+  if (!Number.isSafeInteger(config.compactRetainEntries) || config.compactRetainEntries < 0) {
+    throw new RangeError(`raft: compactRetainEntries must be >= 0`);
+  }
+  if (config.heartbeatTicks >= config.electionTicks) {
+    throw new RangeError(
+      `raft: heartbeatTicks (${config.heartbeatTicks}) must be below electionTicks (${config.electionTicks})`,
+    );
+  }
+}

@@ -1,0 +1,106 @@
+// Snapshots (paper section 7): a follower whose next entry the leader has compacted away
+// gets the leader's newest snapshot instead, in chunks of snapshotChunkBytes so that one
+// message never has to hold a whole state machine. Transfer is stop-and-wait per chunk:
+// the follower answers each chunk with the offset it wants next, and the leader re-sends
+// the unconfirmed chunk with every heartbeat, so lost chunks, lost answers and a follower
+// restart in the middle all resolve without extra timers.
+import { assert } from "../base/assert.js";
+import type { RaftCore } from "./core.js";
+import { type Progress, ProgressState } from "./progress.js";
+import {
+  type Message,
+  MessageType,
+  type NodeId,
+  type Snapshot,
+  type SnapshotMeta,
+} from "./types.js";
+
+/** A snapshot being received: the chunks so far, in order. */
+export interface SnapshotReceive {
+  readonly meta: SnapshotMeta;
+  readonly parts: Uint8Array[];
+  received: number;
+}
+
+export function sendSnapshot(r: RaftCore, to: NodeId, pr: Progress): void {
+  pr.becomeSnapshot(r.log.snapshot.meta.index);
+  sendSnapshotChunk(r, to, pr);
+}
+
+export function sendSnapshotChunk(r: RaftCore, to: NodeId, pr: Progress): void {
+  const snap = r.log.snapshot;
+  // A newer snapshot replaced the one being sent: start over with it.
+  if (snap.meta.index !== pr.pendingSnapshot) pr.becomeSnapshot(snap.meta.index);
+  const offset = pr.snapshotOffset;
+  const data = snap.data.subarray(offset, offset + r.config.snapshotChunkBytes);
+  r.send(MessageType.snapshot, to, {
+    snapshot: { meta: snap.meta, offset, totalBytes: snap.data.length, data },
+  });
+}
+
+/** Follower: takes one chunk; installs the snapshot when the last one arrives. */
+export function handleSnapshotChunk(r: RaftCore, m: Message): void {
+  const chunk = m.snapshot;
+  assert(chunk !== null, "snapshot: message without a chunk");
+  const meta = chunk.meta;
+  if (meta.index <= r.log.committed) {
+    // We already have everything it covers (perhaps a re-sent last chunk): say how far.
+    r.snapshotReceive = null;
+    r.send(MessageType.appendResp, m.from, { index: r.log.committed });
+    return;
+  }
+  if (chunk.offset === 0) r.snapshotReceive = { meta, parts: [], received: 0 };
+  const recv = r.snapshotReceive;
+  const same = recv !== null && recv.meta.index === meta.index && recv.meta.term === meta.term;
+  if (!same || chunk.offset !== recv.received) {
+    // A chunk out of order (one was lost or duplicated, or we restarted): ask for what we need.
+    r.send(MessageType.snapshotResp, m.from, {
+      index: same ? recv.received : 0,
+      context: meta.index,
+    });
+    return;
+  }
+  recv.parts.push(chunk.data);
+  recv.received += chunk.data.length;
+  if (recv.received < chunk.totalBytes) {
+    r.send(MessageType.snapshotResp, m.from, { index: recv.received, context: meta.index });
+    return;
+  }
+  assert(recv.received === chunk.totalBytes, "snapshot: received more than the total");
+  r.snapshotReceive = null;
+  installSnapshot(r, { meta, data: concat(recv.parts, recv.received) });
+  r.send(MessageType.appendResp, m.from, { index: meta.index });
+}
+
+/**
+ * If our log already holds the snapshot's last entry, the logs agree up to it and we only
+ * learn that it is committed. Otherwise nothing in our log can be trusted to match, and
+ * the snapshot replaces the log and, through the next Ready, the state machine.
+ */
+function installSnapshot(r: RaftCore, snapshot: Snapshot): void {
+  const { index, term } = snapshot.meta;
+  if (r.log.matchTerm(index, term)) {
+    r.log.commitTo(index);
+    return;
+  }
+  r.log.restore(snapshot);
+}
+
+function concat(parts: readonly Uint8Array[], total: number): Uint8Array {
+  if (parts.length === 1) return parts[0];
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/** Leader: the follower wants the snapshot from byte `index` on. */
+export function handleSnapshotResponse(r: RaftCore, m: Message, pr: Progress): void {
+  pr.recentActive = true;
+  if (pr.state !== ProgressState.snapshot || m.context !== pr.pendingSnapshot) return;
+  pr.snapshotOffset = Math.min(m.index, r.log.snapshot.data.length);
+  sendSnapshotChunk(r, m.from, pr);
+}

@@ -1,0 +1,79 @@
+// Runs the Raft simulation over one seed or a range of seeds and reports failures in a
+// form a person can act on: the seed, the one command that replays it, the setup, and a
+// readable trace of the events leading up to the failure.
+import type { PlantedBug } from "../raft/config.js";
+import { runSimulation, type SimResult } from "./raft-cluster.js";
+
+export const defaultEventsPerSeed = 3000;
+
+export interface SweepOptions {
+  from: number;
+  to: number;
+  events?: number;
+  plantedBug?: PlantedBug;
+  /** Stop at the first failure (default true). */
+  stopOnFailure?: boolean;
+  /** Wall-clock budget in milliseconds; the sweep stops early once spent. */
+  timeBudgetMs?: number;
+  /** Called after each seed (progress reporting). */
+  onResult?: (result: SimResult) => void;
+  /** Reads a monotonic clock (ms); only needed with timeBudgetMs. */
+  clockMs?: () => number;
+}
+
+export interface SweepResult {
+  seedsRun: number;
+  failures: SimResult[];
+  events: number;
+  /** True if the time budget ran out before `to`. */
+  truncated: boolean;
+}
+
+export function runSeed(
+  seed: number,
+  events = defaultEventsPerSeed,
+  plantedBug?: PlantedBug,
+): SimResult {
+  return runSimulation({ seed, events, ...(plantedBug ? { plantedBug } : {}), traceLength: 40 });
+}
+
+export function sweep(options: SweepOptions): SweepResult {
+  const failures: SimResult[] = [];
+  let events = 0;
+  let seedsRun = 0;
+  const started = options.clockMs?.() ?? 0;
+  for (let seed = options.from; seed <= options.to; seed++) {
+    if (options.timeBudgetMs !== undefined && options.clockMs !== undefined) {
+      if (options.clockMs() - started > options.timeBudgetMs) {
+        return { seedsRun, failures, events, truncated: true };
+      }
+    }
+    const r = runSeed(seed, options.events, options.plantedBug);
+    seedsRun++;
+    events += r.events;
+    options.onResult?.(r);
+    if (!r.ok) {
+      failures.push(r);
+      if (options.stopOnFailure ?? true) break;
+    }
+  }
+  return { seedsRun, failures, events, truncated: false };
+}
+
+/** The command that replays one seed exactly. */
+export function replayCommand(r: SimResult, events: number, plantedBug?: PlantedBug): string {
+  const extra = events !== defaultEventsPerSeed ? ` --events ${events}` : "";
+  const bug = plantedBug ? ` --planted-bug ${plantedBug}` : "";
+  return `corral sim --seed ${r.seed}${extra}${bug}`;
+}
+
+export function formatFailure(r: SimResult, events: number, plantedBug?: PlantedBug): string {
+  return [
+    `FAILED seed ${r.seed} after ${r.events} events (${r.simTimeMs.toFixed(0)}ms simulated)`,
+    `  ${r.failure}`,
+    `  setup: ${r.setup}`,
+    `  replay: ${replayCommand(r, events, plantedBug)}`,
+    `  last events:`,
+    ...r.trace.map((line) => `    ${line}`),
+  ].join("\n");
+}
