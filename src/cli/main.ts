@@ -2,6 +2,7 @@
 // The `corral` command. Each subcommand lives in its own module and is wired here; the
 // subcommands that later issues provide (server, shell, bench, sim) say so until they exist.
 import { Command } from "commander";
+import { registerShell } from "./shell.js";
 import { registerSimCommand } from "./sim.js";
 
 const program = new Command();
@@ -20,5 +21,6 @@ program
   });
 
 registerSimCommand(program);
+registerShell(program);
 
 await program.parseAsync(process.argv);

@@ -14,7 +14,7 @@
 // resource can refuse a paused former holder's late writes.
 
 import type { ZooKeeperClient } from "../client/client.js";
-import { ConnectionLossError, isRetriable, NoNodeError } from "../client/errors.js";
+import { isRetriable, NoNodeError } from "../client/errors.js";
 import { EventType } from "../client/index.js";
 import type { Stat } from "../client/types.js";
 import {
@@ -172,11 +172,12 @@ export class Contender {
   async deleteQuietly(path: string): Promise<void> {
     for (let attempt = 0; attempt < 5; attempt++) {
       try {
-        await this.client.delete(path);
+        // Bounded: a client cut off from every server must not hang its owner's cleanup.
+        await this.client.delete(path, -1, { timeoutMs: 5000 });
         return;
       } catch (e) {
         if (e instanceof NoNodeError) return;
-        if (!(e instanceof ConnectionLossError) || this.client.closed) return;
+        if (!isRetriable(e) || this.client.closed) return;
         // Retry after a reconnect; if the session is gone the ephemeral node is gone too.
         try {
           await this.client.waitConnected({ timeoutMs: 10000 });

@@ -94,7 +94,12 @@ export class LeaderLatch extends EventEmitter<LeaderLatchEvents> {
     this.setLeader(false);
     this.stopper.abort(new Error("latch closed"));
     this.wake?.();
-    await this.running?.catch(() => {});
+    // The loop may be waiting on a request that a disconnected client holds until it
+    // reconnects; closing must not wait for that.
+    await Promise.race([
+      this.running?.catch(() => {}),
+      new Promise((r) => setTimeout(r, 1000).unref()),
+    ]);
     if (this.nodePath !== null) await this.contender.deleteQuietly(this.nodePath);
     this.nodePath = null;
   }

@@ -1,14 +1,10 @@
-// The servers the client and recipe suites run against. Today that is the real Apache
-// ZooKeeper 3.8 (Debian package); when Corral's standalone server exists, adding it is one
-// entry in `serverTargets`. Each test file calls `forEachServer`, which makes one describe()
+// The servers the client and recipe suites run against: the interop targets of
+// test/support/targets.ts (today the real Apache ZooKeeper 3.8; Corral's server joins by its
+// one entry there). Each test file calls `forEachServer`, which makes one describe()
 // block per target with one shared server for the whole file (a JVM start costs ~0.5 s),
 // skipped with a reason when the target cannot run on this machine.
 import { after, before, describe } from "node:test";
-import {
-  type RealZooKeeper,
-  realZooKeeperAvailable,
-  startRealZooKeeper,
-} from "../support/real-zookeeper.js";
+import { type InteropTarget, targets } from "../support/targets.js";
 
 export interface TestServer {
   readonly port: number;
@@ -24,19 +20,16 @@ export interface ServerTarget {
   start(options: { tickTimeMs: number }): Promise<TestServer>;
 }
 
-const realZooKeeper: ServerTarget = {
-  name: "real ZooKeeper 3.8",
-  unavailable: () =>
-    realZooKeeperAvailable()
-      ? null
-      : "real ZooKeeper is not installed (scripts/install-interop.sh)",
-  start: async (options): Promise<TestServer> => {
-    const zk: RealZooKeeper = await startRealZooKeeper({ tickTimeMs: options.tickTimeMs });
-    return zk;
-  },
-};
+function fromInterop(t: InteropTarget): ServerTarget {
+  return {
+    name: t.name,
+    unavailable: () => t.unavailableReason() ?? null,
+    start: (options) => t.start({ tickTimeMs: options.tickTimeMs }),
+  };
+}
 
-export const serverTargets: ServerTarget[] = [realZooKeeper];
+/** The shared list of test/support/targets.ts (INTEROP_TARGETS selects among them). */
+export const serverTargets: ServerTarget[] = targets.map(fromInterop);
 
 /** Access to the file's shared server from inside tests. */
 export class ServerHandle {

@@ -1,0 +1,143 @@
+// Proves that `corral shell` prints what zkCli.sh prints for the same commands on the same
+// tree: both run the same sample of commands (listing, data, Stat, ACLs, counts, recursive
+// listing, errors) against one real server, and stdout and stderr must match line for line.
+// Also proves -c scripting (exit codes), quoting, ACL parsing and path completion.
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { test } from "node:test";
+import { parseAcl, runShell, Shell, tokenize } from "../../src/cli/shell.js";
+import { ZooKeeperClient } from "../../src/client/client.js";
+import { uniquePath } from "./helpers.js";
+import { forEachServer } from "./targets.js";
+
+const zkCli = "/usr/share/zookeeper/bin/zkCli.sh";
+
+forEachServer((server) => {
+  test("shell output matches zkCli.sh on a sample of commands", {
+    skip: !existsSync(zkCli) && "zkCli.sh not installed",
+  }, async () => {
+    const zk = await ZooKeeperClient.connect(server.connectString);
+    const root = uniquePath("shell");
+    try {
+      await zk.create(root, "root data");
+      await zk.create(`${root}/a`, "x");
+      await zk.create(`${root}/b`);
+      await zk.create(`${root}/b/c`, "deep");
+      await zk.create(`${root}/empty`, "");
+      await zk.addAuth("digest", "u:p");
+      await zk.create(`${root}/secret`, "s", {
+        acl: [{ perms: 31, id: { scheme: "auth", id: "" } }],
+      });
+      const commands = [
+        `ls ${root}`,
+        `ls -s ${root}`,
+        `ls -R ${root}`,
+        `get ${root}`,
+        `get -s ${root}/a`,
+        `get ${root}/b`,
+        `stat ${root}/b/c`,
+        `getAcl ${root}`,
+        `getAcl ${root}/secret`,
+        `getAllChildrenNumber ${root}`,
+        `sync ${root}`,
+        `get ${root}/nope`,
+        `ls ${root}/nope`,
+        `create ${root}/a`,
+        `delete ${root}/b`,
+        `set -v 9 ${root}/a y`,
+        `get ${root}/secret`,
+      ];
+      const java = spawnSync(zkCli, ["-server", server.connectString], {
+        input: `${commands.join("\n")}\nquit\n`,
+        encoding: "utf8",
+        timeout: 60000,
+      });
+      // Drop zkCli's banner and its connection event; keep what the commands printed.
+      let javaOut = java.stdout.slice(java.stdout.indexOf("type:None path:null\n") + 20);
+      // ...and the Closed event that `quit` prints at the end.
+      const closedAt = javaOut.lastIndexOf("\nWATCHER::\n\nWatchedEvent state:Closed");
+      if (closedAt >= 0) javaOut = javaOut.slice(0, closedAt);
+      const javaErr = java.stderr
+        .split("\n")
+        .filter(
+          (l) =>
+            !/^(SLF4J|log4j|\s*at |Exception|WATCHER|$)/.test(l) &&
+            !l.includes("INFO") &&
+            !l.includes("WARN"),
+        );
+      let ourOut = "";
+      let ourErr = "";
+      const shell = new Shell(
+        { timeoutMs: 10000 },
+        (s) => {
+          ourOut += s;
+        },
+        (s) => {
+          ourErr += s;
+        },
+      );
+      await shell.connect(server.connectString);
+      for (const c of commands) await shell.execute(c);
+      await shell.disconnect();
+      assert.equal(ourOut, javaOut);
+      assert.deepEqual(
+        ourErr.split("\n").filter((l) => l !== ""),
+        javaErr,
+      );
+    } finally {
+      await zk.close();
+    }
+  });
+
+  test("-c runs one command; the exit code reports failure", async () => {
+    let out = "";
+    let err = "";
+    const collect = (s: string): void => {
+      out += s;
+    };
+    const p = uniquePath("shellc");
+    assert.equal(
+      await runShell(["-server", server.connectString, "-c", `create ${p} "two words"`], collect),
+      0,
+    );
+    assert.equal(await runShell(["-server", server.connectString, "get", p], collect), 0);
+    assert.equal(
+      await runShell(["-server", server.connectString, "-c", `get ${p}/none`], collect, (s) => {
+        err += s;
+      }),
+      1,
+    );
+    assert.equal(out, `Created ${p}\ntwo words\n`);
+    assert.equal(err, `Node does not exist: ${p}/none\n`);
+  });
+
+  test("path completion lists matching children", async () => {
+    const zk = await ZooKeeperClient.connect(server.connectString);
+    const p = uniquePath("complete");
+    await zk.create(p);
+    await zk.create(`${p}/alpha`);
+    await zk.create(`${p}/alps`);
+    await zk.create(`${p}/beta`);
+    const shell = new Shell({ timeoutMs: 10000 }, () => {});
+    try {
+      await shell.connect(server.connectString);
+      assert.deepEqual(await shell.complete(`get ${p}/al`), [
+        [`${p}/alpha`, `${p}/alps`],
+        `${p}/al`,
+      ]);
+      assert.deepEqual((await shell.complete("getA"))[0], ["getAcl", "getAllChildrenNumber"]);
+    } finally {
+      await shell.disconnect();
+      await zk.close();
+    }
+  });
+});
+
+test("tokenizer honours quotes; ACL strings parse as zkCli's", () => {
+  assert.deepEqual(tokenize(`set /a "hello world" 'x y'`), ["set", "/a", "hello world", "x y"]);
+  assert.deepEqual(parseAcl("world:anyone:cdrwa,digest:u:hash=:r"), [
+    { perms: 31, id: { scheme: "world", id: "anyone" } },
+    { perms: 1, id: { scheme: "digest", id: "u:hash=" } },
+  ]);
+});
