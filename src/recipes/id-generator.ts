@@ -76,5 +76,3 @@ export class BlockIdAllocator {
     this.end = change.postValue;
   }
 }
-
-export { ensurePath };

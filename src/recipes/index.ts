@@ -1,0 +1,20 @@
+// The recipes' public surface (package export "corral/recipes").
+export * from "./barrier.js";
+export * from "./children-cache.js";
+export * from "./contender.js";
+export * from "./counter.js";
+export * from "./group-membership.js";
+export * from "./id-generator.js";
+export * from "./leader-latch.js";
+export * from "./leader-selector.js";
+export * from "./multi-lock.js";
+export * from "./mutex.js";
+export * from "./node-cache.js";
+export * from "./queue.js";
+export * from "./read-write-lock.js";
+export * from "./semaphore.js";
+export * from "./shared-count.js";
+export { ensurePath, sessionLossSignal } from "./support.js";
+export * from "./tree-cache.js";
+export * from "./watched-config.js";
+export * from "./work-partitioner.js";
