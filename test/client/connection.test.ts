@@ -78,6 +78,33 @@ forEachServer((server) => {
     }
   });
 
+  test("the session moves to the next host when its server goes away", async () => {
+    // Two proxies in front of one server stand in for two members of an ensemble.
+    const first = await new TcpProxy(server.port).start();
+    const second = await new TcpProxy(server.port).start();
+    const zk = await ZooKeeperClient.connect(`${first.connectString},${second.connectString}`, {
+      shuffleHosts: false,
+      sessionTimeoutMs: 8000,
+    });
+    try {
+      assert.equal(zk.currentHost?.port, first.port);
+      const session = zk.sessionId;
+      const p = uniquePath("move");
+      await zk.create(p, null, { mode: "ephemeral" });
+      const reconnected = nextState(zk, "reconnected");
+      first.refusing = true;
+      first.cutAll();
+      await reconnected;
+      assert.equal(zk.currentHost?.port, second.port);
+      assert.equal(zk.sessionId, session);
+      assert.ok(await zk.exists(p), "the ephemeral node survived the move");
+    } finally {
+      await zk.close();
+      await first.stop();
+      await second.stop();
+    }
+  });
+
   test("a silent server is detected by the ping timer; in-flight requests fail", async () => {
     const proxy = await new TcpProxy(server.port).start();
     const zk = await ZooKeeperClient.connect(proxy.connectString, { sessionTimeoutMs: 3000 });
