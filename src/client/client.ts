@@ -197,6 +197,10 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> implements Reque
   private reconnectTimer: NodeJS.Timeout | null = null;
   private closePromise: Promise<void> | null = null;
   private closeReply: Request | null = null;
+  /** setWatches frames sent on this connection and not yet answered. */
+  private setWatchesPending = 0;
+  /** The state to report once the pending setWatches are answered. */
+  private deferredState: ConnectionState | null = null;
   private readonly uncorkBound = (): void => this.uncork();
   private readonly onTickBound = (): void => this.tick();
 
@@ -929,7 +933,10 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> implements Reque
     if (this.socket !== socket) return;
     this.socket = null;
     this.corked = false;
-    const wasOpen = this.phase === Phase.open;
+    // A connection whose (re)connect was not reported yet was never "up" for the user.
+    const wasOpen = this.phase === Phase.open && this.deferredState === null;
+    this.setWatchesPending = 0;
+    this.deferredState = null;
     if (this.phase === Phase.closed) return;
     this.phase = Phase.idle;
     const loss = new ConnectionLossError();
@@ -1058,7 +1065,15 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> implements Reque
       const req = this.outgoing.shift()!;
       if (!req.settled) this.send(req);
     }
-    this.setState(readOnly ? "readOnly" : sameSession ? "reconnected" : "connected");
+    const state: ConnectionState = readOnly
+      ? "readOnly"
+      : sameSession
+        ? "reconnected"
+        : "connected";
+    // Report the (re)connection once the server has the watches back, so that a write made
+    // by anyone after the event cannot slip past a watch still in flight.
+    if (this.setWatchesPending > 0) this.deferredState = state;
+    else this.setState(state);
   }
 
   private onSessionExpired(): void {
@@ -1101,6 +1116,11 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> implements Reque
         return;
       case Xid.setWatches:
         if (err !== 0) this.emitError(errorForCode(err, "setWatches"));
+        if (--this.setWatchesPending === 0 && this.deferredState !== null) {
+          const state = this.deferredState;
+          this.deferredState = null;
+          this.setState(state);
+        }
         return;
     }
     const req = this.pending.shift();
@@ -1353,6 +1373,7 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> implements Reque
           }),
         );
       }
+      this.setWatchesPending++;
       for (const l of lists) l.length = 0;
       chars = 0;
     };

@@ -40,7 +40,10 @@ export class TreeCache extends EventEmitter<TreeCacheEvents> {
     if (e.type === EventType.nodeChildrenChanged) this.spawn(this.loadNode(e.path, true));
   };
   private readonly onState = (state: ConnectionState): void => {
-    if (state === "connected") this.spawn(this.reload());
+    // A new session lost every watch; a resumed one keeps them, but the server sends no
+    // catch-up events for persistent watches, so the recursive mode re-reads the tree.
+    if (state === "connected" || (state === "reconnected" && this.recursive))
+      this.spawn(this.reload());
   };
 
   constructor(

@@ -105,6 +105,28 @@ forEachServer((server) => {
     }
   });
 
+  test("persistent watches are re-registered (setWatches2) after a reconnect", async () => {
+    const proxy = await new TcpProxy(server.port).start();
+    const zk = await ZooKeeperClient.connect(proxy.connectString, { sessionTimeoutMs: 8000 });
+    const direct = await ZooKeeperClient.connect(server.connectString);
+    try {
+      const p = uniquePath("pers");
+      await direct.create(p);
+      const seen: string[] = [];
+      await zk.addWatch(p, (e) => seen.push(e.path), "persistentRecursive");
+      const reconnected = nextState(zk, "reconnected");
+      proxy.cutAll();
+      await reconnected;
+      await direct.create(`${p}/after`);
+      await waitFor(() => seen.length === 1, 5000, "event after reconnect");
+      assert.deepEqual(seen, [`${p}/after`]);
+    } finally {
+      await zk.close();
+      await direct.close();
+      await proxy.stop();
+    }
+  });
+
   test("a silent server is detected by the ping timer; in-flight requests fail", async () => {
     const proxy = await new TcpProxy(server.port).start();
     const zk = await ZooKeeperClient.connect(proxy.connectString, { sessionTimeoutMs: 3000 });
