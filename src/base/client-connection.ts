@@ -1,7 +1,7 @@
 // How a member sees one client connection, whatever carries it: a TCP socket in production
 // (src/io/client-listener.ts) or a simulated link in the simulator. Framing (the 4-byte
 // length prefix) and four-letter-word detection belong to the carrier; the member only
-// receives whole frame bodies and sends whole frame bodies.
+// receives whole frame bodies and sends whole frames.
 
 export interface ClientConnection {
   /** Unique per member for the life of the process; watches and sessions refer to it. */
@@ -10,10 +10,11 @@ export interface ClientConnection {
   readonly remoteAddress: string;
   readonly remotePort: number;
   /**
-   * Queues one frame body for sending; the carrier adds the length prefix. The bytes are
-   * copied before send() returns, so the caller may reuse its buffer at once.
+   * Queues one whole frame (4-byte length prefix included, as the protocol encoders produce
+   * it) for sending. The bytes are copied before send() returns, so the caller may reuse
+   * its buffer at once.
    */
-  send(body: Uint8Array): void;
+  send(frame: Uint8Array): void;
   /** Sends what is queued, then closes. `reason` is logged. */
   close(reason: string): void;
   /** True once closed by either side. */

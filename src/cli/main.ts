@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// The `corral` command. Each subcommand lives in its own module and is wired here; the
-// subcommands that later issues provide (server, shell, bench, sim) say so until they exist.
+// The `corral` command. Each subcommand lives in its own module and is wired here.
 import { Command } from "commander";
+import { registerServerCommand } from "./server.js";
 import { registerShell } from "./shell.js";
 import { registerSimCommand } from "./sim.js";
 
@@ -11,15 +11,7 @@ program
   .description("Corral: a ZooKeeper-compatible coordination service replicated with Raft")
   .version("0.1.0");
 
-program
-  .command("server")
-  .description("run a member (standalone with embedded defaults, or from a zoo.cfg)")
-  .option("--config <file>", "ZooKeeper-style zoo.cfg")
-  .action(() => {
-    console.error("corral: server not built yet (see the standalone-server issue)");
-    process.exitCode = 1;
-  });
-
+registerServerCommand(program);
 registerSimCommand(program);
 registerShell(program);
 

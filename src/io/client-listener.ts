@@ -49,16 +49,15 @@ class TcpClientConnection implements ClientConnection {
     private readonly listener: ClientListener,
   ) {}
 
-  send(body: Uint8Array): void {
+  send(frame: Uint8Array): void {
     if (this.closed) return;
-    const need = this.outLength + 4 + body.length;
+    const need = this.outLength + frame.length;
     if (this.out === null || need > this.out.length) {
       const grown = Buffer.allocUnsafe(Math.max(outputChunkBytesMin, need * 2));
       if (this.out !== null) this.out.copy(grown, 0, 0, this.outLength);
       this.out = grown;
     }
-    this.out.writeInt32BE(body.length, this.outLength);
-    this.out.set(body, this.outLength + 4);
+    this.out.set(frame, this.outLength);
     this.outLength = need;
     if (!this.queuedForFlush) {
       this.queuedForFlush = true;

@@ -25,8 +25,10 @@ export const clientInfoBytesMin = 8;
 export const statBytes = 68;
 
 export function readId(r: Reader): Id {
+  // ZooKeeper decodes a null id as null and lets the ACL fix-up judge it (an `auth` entry
+  // ignores its id; anything else is InvalidACL), so null reads as "" rather than failing.
   const scheme = r.string();
-  const id = r.string();
+  const id = r.ustring() ?? "";
   return { scheme, id };
 }
 

@@ -47,7 +47,7 @@ for (const target of targets) {
     try {
       result = await runProgram(
         python,
-        [scenarioFile("kazoo_scenarios.py"), server.connectString],
+        [scenarioFile("kazoo_scenarios.py"), server.connectString, target.name],
         {
           timeoutMs: 120_000,
         },

@@ -24,7 +24,7 @@ class EchoHandler implements ClientConnectionHandler {
     const text = Buffer.from(body).toString();
     this.frames.push(text);
     if (text === "close") connection.close("asked to");
-    else connection.send(Buffer.from(`echo:${text}`));
+    else connection.send(frame(`echo:${text}`));
     this.wake();
   }
   fourLetterWord(_c: ClientConnection, word: string): string {

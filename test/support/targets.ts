@@ -10,6 +10,7 @@
 //   { name: "corral", unavailableReason: () => undefined,
 //     start: (o) => startCorralServer({ tickTimeMs: o?.tickTimeMs ?? 2000, ... }) }
 // Set INTEROP_TARGETS=name1,name2 to run only some targets.
+import { startCorralServer } from "./corral-server.js";
 import { realZooKeeperAvailable, startRealZooKeeper } from "./real-zookeeper.js";
 
 export interface TargetOptions {
@@ -44,7 +45,21 @@ export const realZooKeeperTarget: InteropTarget = {
   },
 };
 
-const allTargets: InteropTarget[] = [realZooKeeperTarget];
+export const corralTarget: InteropTarget = {
+  name: "corral",
+  unavailableReason: () => undefined,
+  async start(options = {}) {
+    const server = await startCorralServer({ tickTimeMs: options.tickTimeMs ?? 2000 });
+    return {
+      host: "127.0.0.1",
+      port: server.port,
+      connectString: server.connectString,
+      stop: server.stop,
+    };
+  },
+};
+
+const allTargets: InteropTarget[] = [realZooKeeperTarget, corralTarget];
 
 function selected(): InteropTarget[] {
   const wanted = process.env.INTEROP_TARGETS;

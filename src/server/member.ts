@@ -1,0 +1,865 @@
+// A member's request pipeline: the handshake, sessions, per-session FIFO, reads against the
+// local tree, writes through the replicated log, watch delivery and session expiry. It sees
+// clients only through ClientConnection and time only through Clock, so the same code runs
+// over TCP (src/io) and in the simulator.
+//
+// A write becomes a state entry; when the log commits it, apply() computes ZooKeeper's
+// result on every member, this member's WatchRegistry turns the triggers into notifications
+// (sent at once, so before any later reply on the watching connection and before the
+// writer's own reply), and the client that sent it gets its reply when its FIFO reaches it.
+import { assert } from "../base/assert.js";
+import type { ClientConnection, ClientConnectionHandler } from "../base/client-connection.js";
+import type { Clock, TimerHandle } from "../base/clock.js";
+import { sessionPasswordBytes } from "../base/limits.js";
+import type { Logger } from "../base/logger.js";
+import type { Random } from "../base/random.js";
+import { encodeConnectResponse, readConnectRequest } from "../protocol/connect-codec.js";
+import { ErrorCode, KeeperState, OpCode, Xid } from "../protocol/constants.js";
+import { DecodeError } from "../protocol/decode-error.js";
+import { juteLengthMax, Reader } from "../protocol/reader.js";
+import type { ConnectRequest, Id } from "../protocol/records.js";
+import { isRequestOpcode, readRequestBody, readRequestHeader } from "../protocol/request-codec.js";
+import { encodeNotification, encodeReply, encodeReplyHeader } from "../protocol/response-codec.js";
+import { Writer } from "../protocol/writer.js";
+import { type ApplyOutcome, apply, type SessionCreated } from "../state/apply.js";
+import { type Entry, EntryKind, type WriteOp } from "../state/entry.js";
+import { decodeEntry, encodeEntry } from "../state/entry-codec.js";
+import type { State } from "../state/state.js";
+import * as reads from "../tree/reads.js";
+import { type Delivery, WatchRegistry } from "../tree/watch-registry.js";
+import { ClientState, ItemKind, opShortName, PendingItem, Phase } from "./client-state.js";
+import type { ServerConfig } from "./config.js";
+import { digestId } from "./digest.js";
+import { ExpiryQueue } from "./expiry-queue.js";
+import { type FourLetterContext, fourLetterWord } from "./four-letter-words.js";
+import type { CommitSink, ReplicatedLog } from "./replicated-log.js";
+
+export interface MemberOptions {
+  config: ServerConfig;
+  clock: Clock;
+  random: Random;
+  logger: Logger;
+  log: ReplicatedLog;
+  state: State;
+  /** "standalone", "leader", "follower" or "observer", for srvr/mntr. */
+  mode: () => string;
+  /** Called after `snapCount` entries were applied since the last snapshot. */
+  snapshotDue?: (index: number) => void;
+  /** Sizes of the data and log directories for `dirs` and `conf`. */
+  directorySizes?: () => { dataBytes: number; logBytes: number };
+}
+
+interface PendingWrite {
+  client: ClientState;
+  item: PendingItem;
+}
+
+const zeroPassword = new Uint8Array(sessionPasswordBytes);
+
+export class Member implements ClientConnectionHandler, CommitSink {
+  readonly state: State;
+  readonly watches = new WatchRegistry();
+  readonly clients = new Map<number, ClientState>();
+  /** The connection each live session is bound to on this member. */
+  private readonly boundSessions = new Map<number, ClientState>();
+  private readonly pendingWrites = new Map<number, PendingWrite>();
+  /** Sessions whose close was proposed (client close or expiry) and not yet applied. */
+  private readonly closingSessions = new Set<number>();
+  private readonly expiry: ExpiryQueue<number>;
+  /** Clients whose FIFO head waits for a sync index. */
+  private readonly syncWaiters = new Set<ClientState>();
+  private readonly reader: Reader;
+  private readonly writer = new Writer(64 * 1024);
+  private readonly deliveries: Delivery[] = [];
+  private timers: TimerHandle[] = [];
+  private appliedSinceSnapshot = 0;
+  private stopped = false;
+  readonly startedMs: number;
+  // Server-wide counters for srvr/stat/mntr.
+  packetsReceived = 0;
+  packetsSent = 0;
+  latencyMinMs = Number.POSITIVE_INFINITY;
+  latencyMaxMs = 0;
+  latencySumMs = 0;
+  latencyCount = 0;
+  authFailedCount = 0;
+
+  constructor(private readonly options: MemberOptions) {
+    this.state = options.state;
+    this.expiry = new ExpiryQueue(options.config.tickTimeMs);
+    this.reader = new Reader(juteLengthMax(options.config.packetBytesMax));
+    this.startedMs = options.clock.nowMs();
+  }
+
+  /** The port clients reach this member on (the bound one when the config asked for 0). */
+  clientPort = 0;
+
+  get config(): ServerConfig {
+    return this.options.config;
+  }
+
+  get lastZxid(): number {
+    return this.state.lastZxid;
+  }
+
+  /**
+   * Starts the timers that expire sessions and reap container/TTL nodes. Every session found
+   * in the state gets a fresh full timeout: after a restart or a change of leader nobody can
+   * know when its client was last heard from.
+   */
+  start(): void {
+    const now = this.options.clock.monotonicMs();
+    for (const s of this.state.sessions.values()) this.expiry.touch(s.id, now, s.timeoutMs);
+    const tick = (): void => {
+      if (this.stopped) return;
+      this.expireSessions();
+      this.timers[0] = this.options.clock.setTimer(this.options.config.tickTimeMs, tick);
+    };
+    const reap = (): void => {
+      if (this.stopped) return;
+      this.reap();
+      this.timers[1] = this.options.clock.setTimer(
+        this.options.config.containerCheckIntervalMs,
+        reap,
+      );
+    };
+    this.timers = [
+      this.options.clock.setTimer(this.options.config.tickTimeMs, tick),
+      this.options.clock.setTimer(this.options.config.containerCheckIntervalMs, reap),
+    ];
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const t of this.timers) this.options.clock.cancelTimer(t);
+    for (const c of this.clients.values()) c.connection.close("server shutting down");
+  }
+
+  // ---- ClientConnectionHandler -------------------------------------------------------
+
+  connected(connection: ClientConnection): void {
+    const client = new ClientState(connection, this.options.clock.nowMs());
+    this.clients.set(connection.id, client);
+    this.watches.addConnection(connection.id, client.authIds);
+  }
+
+  disconnected(connection: ClientConnection): void {
+    const client = this.clients.get(connection.id);
+    if (client === undefined) return;
+    this.clients.delete(connection.id);
+    this.syncWaiters.delete(client);
+    this.watches.removeConnection(connection.id);
+    if (client.sessionId !== 0 && this.boundSessions.get(client.sessionId) === client) {
+      this.boundSessions.delete(client.sessionId);
+    }
+  }
+
+  fourLetterWord(connection: ClientConnection, word: string): string {
+    const allowed = this.options.config.fourLetterWords;
+    if (word !== "srvr" && allowed !== "*" && !allowed.has(word)) {
+      return `${word} is not executed because it is not in the whitelist.\n`;
+    }
+    return fourLetterWord(word, this.fourLetterContext(connection));
+  }
+
+  frame(connection: ClientConnection, body: Uint8Array): void {
+    const client = this.clients.get(connection.id);
+    if (client === undefined || connection.closed) return;
+    client.received++;
+    this.packetsReceived++;
+    switch (client.phase) {
+      case Phase.handshake:
+        this.handshake(client, body);
+        return;
+      case Phase.connecting:
+        // Clients pipeline auth and setWatches right behind the ConnectRequest; they run
+        // once the session exists (zookeeper-protocol.md §3 rule 6).
+        client.early.push(Uint8Array.prototype.slice.call(body));
+        return;
+      default:
+        this.request(client, body);
+    }
+  }
+
+  // ---- handshake ---------------------------------------------------------------------
+
+  private handshake(client: ClientState, body: Uint8Array): void {
+    let req: ConnectRequest;
+    try {
+      req = readConnectRequest(this.reader.reset(body));
+    } catch (err) {
+      this.options.logger.warn("closing connection: malformed ConnectRequest", {
+        remote: this.label(client),
+        error: err instanceof Error ? err.message : String(err),
+      });
+      client.connection.close("malformed ConnectRequest");
+      return;
+    }
+    client.readOnlyDialect = req.readOnly !== undefined;
+    if (req.lastZxidSeen > this.state.lastZxid) {
+      // The client saw a newer state elsewhere; it must try another member (§3 rule 3).
+      this.options.logger.info("refusing client that has seen a newer zxid", {
+        remote: this.label(client),
+        clientZxid: req.lastZxidSeen,
+        lastZxid: this.state.lastZxid,
+      });
+      client.connection.close("client is ahead of this member");
+      return;
+    }
+    const cfg = this.options.config;
+    const timeoutMs = Math.min(
+      Math.max(req.timeOut, cfg.minSessionTimeoutMs),
+      cfg.maxSessionTimeoutMs,
+    );
+    client.sessionTimeoutMs = timeoutMs;
+    if (req.sessionId === 0n) {
+      const password = this.options.random.fill(new Uint8Array(sessionPasswordBytes));
+      const item = new PendingItem(
+        ItemKind.write,
+        0,
+        OpCode.createSession,
+        this.options.clock.monotonicMs(),
+      );
+      client.phase = Phase.connecting;
+      client.push(item);
+      if (
+        !this.propose(client, item, {
+          kind: EntryKind.createSession,
+          timeMs: this.options.clock.nowMs(),
+          timeoutMs,
+          password,
+        })
+      ) {
+        client.connection.close("cannot create sessions now");
+      }
+      return;
+    }
+    const id =
+      req.sessionId <= BigInt(Number.MAX_SAFE_INTEGER) && req.sessionId > 0n
+        ? Number(req.sessionId)
+        : -1;
+    const session = id > 0 ? this.state.sessions.get(id) : undefined;
+    if (
+      session === undefined ||
+      this.closingSessions.has(id) ||
+      !samePassword(session.password, req.passwd)
+    ) {
+      this.options.logger.info("session resume refused: expired, unknown or wrong password", {
+        remote: this.label(client),
+        session: `0x${req.sessionId.toString(16)}`,
+      });
+      this.sendFrame(
+        client,
+        encodeConnectResponse(this.writer, {
+          protocolVersion: 0,
+          timeOut: 0,
+          sessionId: 0n,
+          passwd: zeroPassword,
+          readOnly: client.readOnlyDialect ? false : undefined,
+        }),
+      );
+      client.connection.close("session expired");
+      return;
+    }
+    this.bind(client, id);
+    this.sendFrame(
+      client,
+      encodeConnectResponse(this.writer, {
+        protocolVersion: 0,
+        timeOut: timeoutMs,
+        sessionId: req.sessionId,
+        passwd: session.password,
+        readOnly: client.readOnlyDialect ? false : undefined,
+      }),
+    );
+  }
+
+  private bind(client: ClientState, sessionId: number): void {
+    const previous = this.boundSessions.get(sessionId);
+    if (previous !== undefined && previous !== client) {
+      // The session moved to a new connection: the old one must not execute anything more.
+      previous.phase = Phase.closing;
+      previous.connection.close("session moved to another connection");
+    }
+    client.sessionId = sessionId;
+    client.phase = Phase.ready;
+    this.boundSessions.set(sessionId, client);
+    this.expiry.touch(sessionId, this.options.clock.monotonicMs(), client.sessionTimeoutMs);
+  }
+
+  // ---- requests ----------------------------------------------------------------------
+
+  private request(client: ClientState, body: Uint8Array): void {
+    const r = this.reader.reset(body);
+    let xid: number;
+    let type: number;
+    try {
+      const header = readRequestHeader(r);
+      xid = header.xid;
+      type = header.type;
+    } catch {
+      this.options.logger.warn("closing connection: truncated request header", {
+        remote: this.label(client),
+      });
+      client.connection.close("truncated request header");
+      return;
+    }
+    const now = this.options.clock.monotonicMs();
+    if (client.sessionId !== 0 && !this.closingSessions.has(client.sessionId)) {
+      this.expiry.touch(client.sessionId, now, client.sessionTimeoutMs);
+    }
+    client.lastOp = opShortName.get(type) ?? "NA";
+    if (xid >= 0) client.lastCxid = xid;
+    if (client.phase === Phase.closing) {
+      if (type !== OpCode.ping)
+        this.reply(
+          client,
+          new PendingItem(ItemKind.done, xid, type, now),
+          ErrorCode.sessionExpired,
+        );
+      return;
+    }
+    if (!isRequestOpcode(type) || type === OpCode.check || type === OpCode.deleteContainer) {
+      // ZooKeeper answers an unknown opcode with Unimplemented, then closes (§5).
+      this.options.logger.warn("closing connection: unsupported opcode", {
+        remote: this.label(client),
+        opcode: type,
+      });
+      const item = new PendingItem(ItemKind.done, xid, type, now);
+      item.closeAfter = true;
+      this.reply(client, item, ErrorCode.unimplemented);
+      return;
+    }
+    switch (type) {
+      case OpCode.ping: {
+        const item = new PendingItem(ItemKind.done, Xid.ping, type, now);
+        this.reply(client, item, 0);
+        return;
+      }
+      case OpCode.auth:
+        this.auth(client, r, xid, now);
+        return;
+      case OpCode.sasl: {
+        this.options.logger.warn("SASL is not supported; closing", { remote: this.label(client) });
+        this.authFailedCount++;
+        const item = new PendingItem(ItemKind.done, xid, type, now);
+        item.closeAfter = true;
+        this.reply(client, item, ErrorCode.authFailed);
+        return;
+      }
+      case OpCode.closeSession: {
+        const item = new PendingItem(ItemKind.write, xid, type, now);
+        item.closeAfter = true;
+        client.push(item);
+        this.closingSessions.add(client.sessionId);
+        client.phase = Phase.closing;
+        if (
+          !this.propose(client, item, {
+            kind: EntryKind.closeSession,
+            timeMs: this.options.clock.nowMs(),
+            sessionId: client.sessionId,
+          })
+        ) {
+          client.connection.close("cannot close the session now");
+        }
+        return;
+      }
+      case OpCode.create:
+      case OpCode.create2:
+      case OpCode.createContainer:
+      case OpCode.createTTL:
+      case OpCode.delete:
+      case OpCode.setData:
+      case OpCode.setACL:
+      case OpCode.multi:
+        this.write(client, r, xid, type, now);
+        return;
+      case OpCode.reconfig: {
+        const item = new PendingItem(ItemKind.done, xid, type, now);
+        this.reply(
+          client,
+          item,
+          this.options.config.reconfigEnabled
+            ? ErrorCode.unimplemented
+            : ErrorCode.reconfigDisabled,
+        );
+        return;
+      }
+      case OpCode.sync: {
+        const item = new PendingItem(ItemKind.sync, xid, type, now);
+        item.body = Uint8Array.prototype.slice.call(body);
+        item.syncIndex = this.options.log.lastIndex;
+        client.push(item);
+        this.drain(client);
+        return;
+      }
+      default: {
+        const item = new PendingItem(ItemKind.read, xid, type, now);
+        if (client.outstanding === 0) {
+          // Nothing ahead: run it now, straight from the receive buffer.
+          item.body = body;
+          client.push(item);
+          this.drain(client);
+        } else {
+          item.body = Uint8Array.prototype.slice.call(body);
+          client.push(item);
+        }
+      }
+    }
+  }
+
+  private auth(client: ClientState, r: Reader, xid: number, now: number): void {
+    const item = new PendingItem(ItemKind.done, Xid.auth, OpCode.auth, now);
+    let scheme: string;
+    let auth: Uint8Array | null;
+    try {
+      const packet = readRequestBody(r, OpCode.auth);
+      scheme = packet.scheme;
+      auth = packet.auth;
+    } catch {
+      scheme = "";
+      auth = null;
+    }
+    if (scheme === "digest" && auth !== null) {
+      const id = digestId(Buffer.from(auth).toString("utf8"));
+      addId(client.authIds, { scheme: "digest", id });
+      if (this.options.config.superDigest !== null && id === this.options.config.superDigest) {
+        addId(client.authIds, { scheme: "super", id: "" });
+      }
+      this.watches.setAuthIds(client.connection.id, client.authIds);
+      this.reply(client, item, 0);
+      return;
+    }
+    if (scheme === "ip") {
+      this.reply(client, item, 0);
+      return;
+    }
+    this.authFailedCount++;
+    this.options.logger.warn("authentication failed: unknown scheme", {
+      remote: this.label(client),
+      scheme,
+      xid,
+    });
+    item.closeAfter = true;
+    this.reply(client, item, ErrorCode.authFailed);
+  }
+
+  private write(client: ClientState, r: Reader, xid: number, type: number, now: number): void {
+    const item = new PendingItem(ItemKind.write, xid, type, now);
+    let op: WriteOp;
+    try {
+      if (type === OpCode.multi) {
+        op = { type: 14, ops: readRequestBody(r, OpCode.multi) };
+      } else {
+        const request = readRequestBody(r, type as 1);
+        // Views into the receive buffer are fine: the entry is encoded before this returns.
+        op = { type, request } as WriteOp;
+      }
+    } catch (err) {
+      if (!(err instanceof DecodeError)) throw err;
+      this.reply(client, item, ErrorCode.marshallingError);
+      return;
+    }
+    client.push(item);
+    const entry: Entry = {
+      kind: EntryKind.write,
+      timeMs: this.options.clock.nowMs(),
+      sessionId: client.sessionId,
+      authIds: client.authIds.slice(),
+      op,
+    };
+    if (!this.propose(client, item, entry)) {
+      this.options.logger.error(
+        "write refused: the log does not accept writes; closing the connection",
+        {
+          remote: this.label(client),
+        },
+      );
+      client.connection.close("writes unavailable");
+    }
+  }
+
+  private propose(client: ClientState, item: PendingItem, entry: Entry): boolean {
+    const index = this.options.log.propose(encodeEntry(entry));
+    if (index < 0) return false;
+    this.pendingWrites.set(index, { client, item });
+    return true;
+  }
+
+  /** Completes an item with a header-only reply (or the given error) and drains. */
+  private reply(client: ClientState, item: PendingItem, err: number): void {
+    const zxid = item.opcode === OpCode.auth ? 0 : this.state.lastZxid;
+    item.reply = copy(encodeReplyHeader(this.writer, item.xid, zxid, err));
+    item.kind = ItemKind.done;
+    client.push(item);
+    this.drain(client);
+  }
+
+  /** Sends every finished reply at the head of the FIFO, running reads as they come up. */
+  private drain(client: ClientState): void {
+    for (;;) {
+      const item = client.peek();
+      if (item === undefined || client.connection.closed) break;
+      if (item.kind === ItemKind.read) {
+        item.reply = copy(this.runRead(client, item));
+        item.body = null;
+        item.kind = ItemKind.done;
+      } else if (item.kind === ItemKind.sync) {
+        if (this.state.lastZxid < item.syncIndex) {
+          this.syncWaiters.add(client);
+          break;
+        }
+        this.syncWaiters.delete(client);
+        const path = readRequestBody(this.reader.reset(item.body!, 8), OpCode.sync).path;
+        item.reply = copy(
+          encodeReply(this.writer, item.xid, this.state.lastZxid, 0, OpCode.sync, { path }),
+        );
+        item.body = null;
+        item.kind = ItemKind.done;
+      }
+      if (item.reply === null) break;
+      client.shift();
+      this.sendFrame(client, item.reply);
+      const latency = this.options.clock.monotonicMs() - item.receivedMs;
+      if (item.opcode !== OpCode.ping) this.recordLatency(client, latency);
+      if (item.closeAfter) {
+        client.phase = Phase.closing;
+        client.connection.close(
+          item.opcode === OpCode.closeSession
+            ? "session closed by client"
+            : "request ends the connection",
+        );
+        break;
+      }
+    }
+  }
+
+  private sendFrame(client: ClientState, frame: Uint8Array): void {
+    client.sent++;
+    this.packetsSent++;
+    client.lastResponseMs = this.options.clock.nowMs();
+    client.connection.send(frame);
+  }
+
+  private recordLatency(client: ClientState, ms: number): void {
+    const rounded = Math.round(ms);
+    client.recordLatency(rounded);
+    if (rounded < this.latencyMinMs) this.latencyMinMs = rounded;
+    if (rounded > this.latencyMaxMs) this.latencyMaxMs = rounded;
+    this.latencySumMs += rounded;
+    this.latencyCount++;
+  }
+
+  /** Runs a read-type request against the tree as it is now; returns the reply frame. */
+  private runRead(client: ClientState, item: PendingItem): Uint8Array {
+    const w = this.writer;
+    const tree = this.state.tree;
+    const zxid = this.state.lastZxid;
+    const ids = client.authIds;
+    const conn = client.connection.id;
+    const xid = item.xid;
+    client.lastZxid = zxid;
+    const r = this.reader.reset(item.body!, 8);
+    try {
+      switch (item.opcode) {
+        case OpCode.exists: {
+          const req = readRequestBody(r, OpCode.exists);
+          const res = reads.exists(tree, req.path, ids);
+          if (typeof res === "number") {
+            // An exists watch is set even when the node is missing (§6.3).
+            if (res === ErrorCode.noNode && req.watch) this.watches.addDataWatch(conn, req.path);
+            return encodeReplyHeader(w, xid, zxid, res);
+          }
+          if (req.watch) this.watches.addDataWatch(conn, req.path);
+          return encodeReply(w, xid, zxid, 0, OpCode.exists, { stat: res });
+        }
+        case OpCode.getData: {
+          const req = readRequestBody(r, OpCode.getData);
+          const res = reads.getData(tree, req.path, ids);
+          if (typeof res === "number") return encodeReplyHeader(w, xid, zxid, res);
+          if (req.watch) this.watches.addDataWatch(conn, req.path);
+          return encodeReply(w, xid, zxid, 0, OpCode.getData, res);
+        }
+        case OpCode.getChildren: {
+          const req = readRequestBody(r, OpCode.getChildren);
+          const res = reads.getChildren(tree, req.path, ids);
+          if (typeof res === "number") return encodeReplyHeader(w, xid, zxid, res);
+          if (req.watch) this.watches.addChildWatch(conn, req.path);
+          return encodeReply(w, xid, zxid, 0, OpCode.getChildren, res);
+        }
+        case OpCode.getChildren2: {
+          const req = readRequestBody(r, OpCode.getChildren2);
+          const res = reads.getChildren2(tree, req.path, ids);
+          if (typeof res === "number") return encodeReplyHeader(w, xid, zxid, res);
+          if (req.watch) this.watches.addChildWatch(conn, req.path);
+          return encodeReply(w, xid, zxid, 0, OpCode.getChildren2, res);
+        }
+        case OpCode.getACL: {
+          const req = readRequestBody(r, OpCode.getACL);
+          const res = reads.getAcl(tree, req.path, ids);
+          if (typeof res === "number") return encodeReplyHeader(w, xid, zxid, res);
+          return encodeReply(w, xid, zxid, 0, OpCode.getACL, res);
+        }
+        case OpCode.getAllChildrenNumber: {
+          const req = readRequestBody(r, OpCode.getAllChildrenNumber);
+          const res = reads.getAllChildrenNumber(tree, req.path, ids);
+          if (typeof res === "number") return encodeReplyHeader(w, xid, zxid, res);
+          return encodeReply(w, xid, zxid, 0, OpCode.getAllChildrenNumber, res);
+        }
+        case OpCode.getEphemerals: {
+          const req = readRequestBody(r, OpCode.getEphemerals);
+          const ephemerals = reads.getEphemerals(tree, client.sessionId, req.prefixPath);
+          return encodeReply(w, xid, zxid, 0, OpCode.getEphemerals, { ephemerals });
+        }
+        case OpCode.multiRead: {
+          const ops = readRequestBody(r, OpCode.multiRead);
+          return encodeReply(w, xid, zxid, 0, OpCode.multiRead, reads.multiRead(tree, ops, ids));
+        }
+        case OpCode.whoAmI: {
+          // ZooKeeper keeps a set; it lists the address id last, and so do we.
+          const ordered = [
+            ...ids.filter((id) => id.scheme !== "ip"),
+            ...ids.filter((id) => id.scheme === "ip"),
+          ];
+          const clientInfo = ordered.map((id) => ({ authScheme: id.scheme, user: whoAmIUser(id) }));
+          return encodeReply(w, xid, zxid, 0, OpCode.whoAmI, { clientInfo });
+        }
+        case OpCode.setWatches:
+        case OpCode.setWatches2: {
+          const req = readRequestBody(r, item.opcode);
+          // Catch-up events go out before the reply (§11.4).
+          for (const d of this.watches.setWatches(conn, req, tree))
+            this.notify(client, d.type, d.path, d.zxid);
+          return encodeReplyHeader(w, xid, zxid, 0);
+        }
+        case OpCode.addWatch: {
+          const req = readRequestBody(r, OpCode.addWatch);
+          if (req.mode !== 0 && req.mode !== 1)
+            return encodeReplyHeader(w, xid, zxid, ErrorCode.marshallingError);
+          this.watches.addPersistentWatch(conn, req.path, req.mode === 1);
+          return encodeReply(w, xid, zxid, 0, OpCode.addWatch, { err: 0 });
+        }
+        case OpCode.checkWatches:
+        case OpCode.removeWatches: {
+          const req = readRequestBody(r, item.opcode);
+          const err = this.watches.checkOrRemove(
+            conn,
+            req.path,
+            req.type,
+            item.opcode === OpCode.removeWatches,
+          );
+          return encodeReplyHeader(w, xid, zxid, err);
+        }
+        default:
+          assert(false, `read dispatch for opcode ${item.opcode}`);
+      }
+    } catch (err) {
+      if (!(err instanceof DecodeError)) throw err;
+      return encodeReplyHeader(w, xid, zxid, ErrorCode.marshallingError);
+    }
+  }
+
+  private notify(client: ClientState, type: number, path: string, zxid: number): void {
+    this.sendFrame(
+      client,
+      encodeNotification(this.writer, zxid, { type, state: KeeperState.syncConnected, path }),
+    );
+  }
+
+  // ---- commit path -------------------------------------------------------------------
+
+  committed(index: number, data: Uint8Array): void {
+    const entry = decodeEntry(data);
+    const outcome = apply(this.state, index, entry);
+    this.deliver(outcome);
+    for (const v of outcome.quotaWarnings) {
+      this.options.logger.warn("quota exceeded", {
+        ...(v as unknown as Record<string, string | number>),
+      });
+    }
+    const pending = this.pendingWrites.get(index);
+    if (pending !== undefined) this.pendingWrites.delete(index);
+    if (entry.kind === EntryKind.createSession) {
+      const created = outcome.result.body as SessionCreated;
+      this.expiry.touch(created.sessionId, this.options.clock.monotonicMs(), created.timeoutMs);
+      if (pending !== undefined) this.sessionCreated(pending, created);
+    } else if (entry.kind === EntryKind.closeSession) {
+      this.sessionClosed(entry.sessionId);
+      if (pending !== undefined) this.completeWrite(pending, index, outcome);
+    } else if (pending !== undefined) {
+      this.completeWrite(pending, index, outcome);
+    }
+    this.afterApply(index);
+  }
+
+  skipped(index: number): void {
+    // A no-op or configuration entry consumes its index; zxids stay log indexes.
+    if (index > this.state.lastZxid) this.state.lastZxid = index;
+    this.afterApply(index);
+  }
+
+  private afterApply(index: number): void {
+    if (this.syncWaiters.size > 0) {
+      for (const c of [...this.syncWaiters]) this.drain(c);
+    }
+    if (
+      ++this.appliedSinceSnapshot >= this.options.config.snapCount &&
+      this.options.snapshotDue !== undefined
+    ) {
+      this.appliedSinceSnapshot = 0;
+      this.options.snapshotDue(index);
+    }
+  }
+
+  private deliver(outcome: ApplyOutcome): void {
+    if (outcome.triggers.length === 0) return;
+    const out = this.deliveries;
+    out.length = 0;
+    this.watches.trigger(outcome.triggers, out);
+    for (let i = 0; i < out.length; i++) {
+      const d = out[i];
+      const client = this.clients.get(d.connection);
+      if (client !== undefined && !client.connection.closed)
+        this.notify(client, d.type, d.path, d.zxid);
+    }
+    out.length = 0;
+  }
+
+  private sessionCreated(pending: PendingWrite, created: SessionCreated): void {
+    const client = pending.client;
+    client.shift();
+    if (client.connection.closed) return;
+    this.bind(client, created.sessionId);
+    this.sendFrame(
+      client,
+      encodeConnectResponse(this.writer, {
+        protocolVersion: 0,
+        timeOut: created.timeoutMs,
+        sessionId: BigInt(created.sessionId),
+        passwd: created.password,
+        readOnly: client.readOnlyDialect ? false : undefined,
+      }),
+    );
+    const early = client.early;
+    client.early = [];
+    for (const frame of early) {
+      if (client.connection.closed) break;
+      this.request(client, frame);
+    }
+  }
+
+  private completeWrite(pending: PendingWrite, index: number, outcome: ApplyOutcome): void {
+    const { client, item } = pending;
+    const result = outcome.result;
+    client.lastZxid = index;
+    if (item.opcode === OpCode.closeSession) {
+      item.reply = copy(encodeReplyHeader(this.writer, item.xid, index, 0));
+    } else {
+      item.reply = copy(
+        encodeReply(this.writer, item.xid, index, result.err, item.opcode, result.body as never),
+      );
+    }
+    item.kind = ItemKind.done;
+    this.drain(client);
+  }
+
+  private sessionClosed(sessionId: number): void {
+    this.closingSessions.delete(sessionId);
+    this.expiry.remove(sessionId);
+    const client = this.boundSessions.get(sessionId);
+    if (client === undefined) return;
+    this.boundSessions.delete(sessionId);
+    const head = client.peek();
+    // A client's own closeSession is answered by its FIFO; an expired session's connection
+    // is closed now (the client learns of the expiry on its next handshake).
+    if (head === undefined || head.opcode !== OpCode.closeSession) {
+      client.phase = Phase.closing;
+      client.connection.close("session expired");
+    }
+  }
+
+  // ---- leader duties -----------------------------------------------------------------
+
+  private expireSessions(): void {
+    if (!this.options.log.isLeader) return;
+    const expired = this.expiry.expired(this.options.clock.monotonicMs());
+    for (const id of expired) {
+      if (this.closingSessions.has(id) || !this.state.sessions.has(id)) continue;
+      this.options.logger.info("session expired", { session: `0x${id.toString(16)}` });
+      const index = this.options.log.propose(
+        encodeEntry({
+          kind: EntryKind.closeSession,
+          timeMs: this.options.clock.nowMs(),
+          sessionId: id,
+        }),
+      );
+      if (index >= 0) this.closingSessions.add(id);
+    }
+  }
+
+  private reap(): void {
+    if (!this.options.log.isLeader) return;
+    const now = this.options.clock.nowMs();
+    const max = this.options.config.containerMaxPerMinute;
+    for (const path of this.state.tree.reapCandidates(now, max)) {
+      this.options.log.propose(
+        encodeEntry({ kind: EntryKind.reap, timeMs: now, path, containerNeverUsedMs: 0 }),
+      );
+    }
+  }
+
+  // ---- status ------------------------------------------------------------------------
+
+  private fourLetterContext(connection: ClientConnection): FourLetterContext {
+    return {
+      member: this,
+      connection,
+      nowMs: this.options.clock.nowMs(),
+      monotonicMs: this.options.clock.monotonicMs(),
+      mode: this.options.mode(),
+      sizes: this.options.directorySizes?.() ?? { dataBytes: 0, logBytes: 0 },
+      expiry: this.expiry,
+    };
+  }
+
+  resetStats(): void {
+    this.packetsReceived = 0;
+    this.packetsSent = 0;
+    this.latencyMinMs = Number.POSITIVE_INFINITY;
+    this.latencyMaxMs = 0;
+    this.latencySumMs = 0;
+    this.latencyCount = 0;
+  }
+
+  outstandingRequests(): number {
+    let n = 0;
+    for (const c of this.clients.values()) n += c.outstanding;
+    return n;
+  }
+
+  private label(client: ClientState): string {
+    return `${client.connection.remoteAddress}:${client.connection.remotePort}`;
+  }
+}
+
+function samePassword(a: Uint8Array, b: Uint8Array | null): boolean {
+  if (b === null || a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a[i] ^ b[i];
+  return diff === 0;
+}
+
+function addId(ids: Id[], id: Id): void {
+  if (!ids.some((x) => x.scheme === id.scheme && x.id === id.id)) ids.push(id);
+}
+
+/** whoAmI's user: the digest user name, the address for ip, "" for schemes without one. */
+function whoAmIUser(id: Id): string {
+  if (id.scheme === "digest") return id.id.slice(0, id.id.indexOf(":"));
+  if (id.scheme === "super") return "";
+  return id.id;
+}
+
+function copy(view: Uint8Array): Uint8Array {
+  return Uint8Array.prototype.slice.call(view);
+}

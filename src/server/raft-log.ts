@@ -1,0 +1,236 @@
+// Drives the pure Raft core against durable storage: the ReplicatedLog of a member. Each
+// turn of the event loop that has work pulls one Ready from the core, makes its entries
+// durable (one group-committed write and fsync for everything proposed meanwhile), then its
+// hard state, then hands committed entries to the member and advances the core. That is the
+// persistence contract of docs/raft.md: entries before hard state, nothing applied before it
+// is durable. A standalone server is a group of one voter; peers plug in through `send`.
+import type { Clock, TimerHandle } from "../base/clock.js";
+import type { Logger } from "../base/logger.js";
+import { decodeConfState, encodeConfState } from "../raft/conf-state.js";
+import type { PersistedState, RaftNode } from "../raft/node.js";
+import { EntryKind, type Message, type Ready, Role, type Snapshot } from "../raft/types.js";
+import type { Storage } from "../storage/storage.js";
+import type { CommitSink, ReplicatedLog } from "./replicated-log.js";
+
+export interface RaftLogOptions {
+  id: number;
+  clock: Clock;
+  logger: Logger;
+  storage: Storage;
+  node: RaftNode;
+  /** Runs `callback` soon, after the current I/O callbacks (setImmediate in production). */
+  defer: (callback: () => void) => void;
+  /** Milliseconds per Raft tick. */
+  tickMs: number;
+  /** Sends a message to a peer (no peers in a standalone member). */
+  send?: (message: Message) => void;
+}
+
+export class RaftLog implements ReplicatedLog {
+  private sink: CommitSink | null = null;
+  private busy = false;
+  private scheduled = false;
+  private stopped = false;
+  private failed: Error | null = null;
+  private tickTimer: TimerHandle | null = null;
+  private savedTerm: number;
+  private savedVote: number;
+  private proposedIndex: number;
+
+  constructor(private readonly options: RaftLogOptions) {
+    const status = options.node.status();
+    this.savedTerm = status.term;
+    this.savedVote = status.vote;
+    this.proposedIndex = status.lastIndex;
+  }
+
+  /** Starts ticking and processing; committed entries go to `sink`. */
+  start(sink: CommitSink): void {
+    this.sink = sink;
+    const tick = (): void => {
+      if (this.stopped) return;
+      this.options.node.tick();
+      this.schedule();
+      this.tickTimer = this.options.clock.setTimer(this.options.tickMs, tick);
+    };
+    this.tickTimer = this.options.clock.setTimer(this.options.tickMs, tick);
+    this.schedule();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.tickTimer !== null) this.options.clock.cancelTimer(this.tickTimer);
+  }
+
+  get node(): RaftNode {
+    return this.options.node;
+  }
+
+  get lastIndex(): number {
+    return this.proposedIndex;
+  }
+
+  get writable(): boolean {
+    return !this.stopped && this.failed === null && this.options.node.role === Role.leader;
+  }
+
+  get isLeader(): boolean {
+    return this.writable;
+  }
+
+  get failure(): Error | null {
+    return this.failed;
+  }
+
+  propose(data: Uint8Array): number {
+    if (!this.writable) return -1;
+    const result = this.options.node.propose(data);
+    if (!result.ok) return -1;
+    this.proposedIndex = Math.max(this.proposedIndex, result.index);
+    this.schedule();
+    return result.index;
+  }
+
+  /** Records a snapshot the member took at `index` and lets the core compact before it. */
+  compact(index: number, data: Uint8Array): Snapshot {
+    return this.options.node.compact(index, data);
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.busy || this.stopped) return;
+    this.scheduled = true;
+    this.options.defer(this.process);
+  }
+
+  private readonly process = (): void => {
+    this.scheduled = false;
+    if (this.busy || this.stopped || this.failed !== null) return;
+    const node = this.options.node;
+    if (!node.hasReady()) return;
+    this.busy = true;
+    const ready = node.ready();
+    if (this.options.send !== undefined) for (const m of ready.messages) this.options.send(m);
+    this.persistEntries(ready);
+  };
+
+  private persistEntries(ready: Ready): void {
+    const storage = this.options.storage;
+    if (ready.snapshot !== null) {
+      const s = ready.snapshot;
+      storage.installSnapshot(
+        { lastIndex: s.meta.index, lastTerm: s.meta.term, config: encodeConfState(s.meta.conf) },
+        s.data,
+        (error) => (error ? this.fail(error) : this.appendEntries(ready)),
+      );
+      return;
+    }
+    this.appendEntries(ready);
+  }
+
+  private appendEntries(ready: Ready): void {
+    const storage = this.options.storage;
+    const entries = ready.entries;
+    if (entries.length === 0) {
+      this.persistHardState(ready);
+      return;
+    }
+    const append = (): void => {
+      let left = entries.length;
+      let failed = false;
+      const done = (error: Error | null): void => {
+        if (failed) return;
+        if (error) {
+          failed = true;
+          this.fail(error);
+          return;
+        }
+        if (--left === 0) this.persistHardState(ready);
+      };
+      for (const e of entries) storage.append(e.index, e.term, e.kind, e.data, done);
+    };
+    if (entries[0].index < storage.wal.nextAppendIndex) {
+      storage.truncateSuffix(entries[0].index, (error) => (error ? this.fail(error) : append()));
+    } else {
+      append();
+    }
+  }
+
+  private persistHardState(ready: Ready): void {
+    const hs = ready.hardState;
+    // The commit index is relearned after a restart, so saving it on every Ready would cost
+    // a second fsync per batch for nothing; term and vote must be durable before the core's
+    // held messages go out, so they are saved whenever they change.
+    if (hs !== null && (hs.term !== this.savedTerm || hs.vote !== this.savedVote)) {
+      this.options.storage.saveHardState(hs, (error) => {
+        if (error) {
+          this.fail(error);
+          return;
+        }
+        this.savedTerm = hs.term;
+        this.savedVote = hs.vote;
+        this.applyAndAdvance(ready);
+      });
+      return;
+    }
+    this.applyAndAdvance(ready);
+  }
+
+  private applyAndAdvance(ready: Ready): void {
+    const sink = this.sink!;
+    for (const e of ready.committed) {
+      if (e.kind === EntryKind.normal) sink.committed(e.index, e.data);
+      else sink.skipped(e.index);
+    }
+    this.options.node.advance();
+    this.busy = false;
+    // Messages the core held until this Ready was durable come out with the next one.
+    if (this.options.node.hasReady()) this.schedule();
+  }
+
+  private fail(error: Error): void {
+    if (this.failed !== null) return;
+    this.failed = error;
+    this.busy = false;
+    this.options.logger.error("storage failed; this member stops taking writes", {
+      error: error.message,
+    });
+  }
+}
+
+/** The Raft core's starting point from what storage recovered (or a new single voter). */
+export function persistedStateFrom(
+  recovered: {
+    snapshot: {
+      meta: { lastIndex: number; lastTerm: number; config: Uint8Array };
+      state: Uint8Array;
+    } | null;
+    entries: { index: number; term: number; kind: number; data: Uint8Array }[];
+    hardState: { term: number; vote: number; commit: number };
+  },
+  initialVoters: readonly number[],
+): PersistedState {
+  const snapshot: Snapshot =
+    recovered.snapshot === null
+      ? {
+          meta: { index: 0, term: 0, conf: { voters: [...initialVoters], learners: [] } },
+          data: new Uint8Array(0),
+        }
+      : {
+          meta: {
+            index: recovered.snapshot.meta.lastIndex,
+            term: recovered.snapshot.meta.lastTerm,
+            conf: decodeConfState(recovered.snapshot.meta.config),
+          },
+          data: recovered.snapshot.state,
+        };
+  return {
+    hardState: recovered.hardState,
+    snapshot,
+    entries: recovered.entries.map((e) => ({
+      index: e.index,
+      term: e.term,
+      kind: e.kind as EntryKind,
+      data: e.data,
+    })),
+  };
+}
