@@ -83,6 +83,9 @@ export function waitable(
       }, left);
     }
   });
+  // The caller may still be busy setting its watch when the signal aborts; mark the
+  // rejection handled so it is not reported as unhandled before the caller awaits it.
+  promise.catch(() => {});
   return { trigger, promise };
 }
 
