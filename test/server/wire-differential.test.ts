@@ -1,0 +1,350 @@
+// Differential test over the wire: one seeded random sequence of operations from three
+// sessions (digest alice, digest bob, anonymous) runs through kazoo against the real Apache
+// ZooKeeper 3.8 server and against Corral's standalone server, and everything the clients see
+// must be identical: error codes, returned paths, data, children, ACLs, Stats, the watch
+// notifications each session received (type and path, in order), and the tree read back
+// before and after every session closed. The ops cover create in every mode (persistent,
+// ephemeral, sequential, container, TTL, create2), delete, setData, setACL, getACL, getData,
+// getChildren(2) and exists with and without watches, sync, addWatch (persistent and
+// recursive), removeWatches, multi that succeeds and fails, digest and auth-scheme ACLs, and
+// sessions closing (their ephemerals go, their watches with them) and reconnecting.
+//
+// What is compared by order rather than value: zxids (ZooKeeper's are epoch<<32|counter,
+// Corral's are log indexes, and what consumes a zxid besides writes and sessions may differ),
+// so each side's zxids are replaced by their rank among all zxids that side returned; clock
+// times, which must rise with the zxid on each side and are then dropped; session ids, which
+// are replaced by which session (in creation order) they name. Deliberate differences, where
+// Corral follows ZooKeeper 3.8.4+/3.9 and the installed server is 3.8.0, are kept out of the
+// comparison by construction, each explained in the generator: exists() and notifications
+// check READ (3.8.4+), so watches are only set where every session can read, and unreadable
+// nodes are probed (driver) rather than sent exists(); one connection's watch modes on one
+// path are independent in 3.9, so no session sets a standard watch on a path where it holds a
+// persistent one. CORRAL_SEED replays a run, CORRAL_WIRE_DIFF_OPS sets its length (default
+// 400), CORRAL_DIFF_TRACE=1 prints both sides op by op.
+
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { startCorralServer } from "../support/corral-server.js";
+import { realZooKeeperAvailable, startRealZooKeeper } from "../support/real-zookeeper.js";
+
+const python = "/usr/bin/python3";
+const here = dirname(fileURLToPath(import.meta.url));
+
+function driverFile(): string {
+  // Compiled: dist/test/server/ -> test/server/. Run from source: this folder.
+  const name = "wire_differential_driver.py";
+  const compiled = join(here, "..", "..", "..", "test", "server", name);
+  return existsSync(compiled) ? compiled : join(here, name);
+}
+
+function kazooAvailable(): boolean {
+  return spawnSync(python, ["-c", "import kazoo"], { stdio: "ignore" }).status === 0;
+}
+
+function rng(seed: number) {
+  let a = seed >>> 0;
+  const next = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  return {
+    int: (n: number) => Math.floor(next() * n),
+    pick<T>(xs: readonly T[]): T {
+      return xs[Math.floor(next() * xs.length)];
+    },
+  };
+}
+
+interface AclEntry {
+  perms: number;
+  id: { scheme: string; id: string };
+}
+const entry = (perms: number, scheme: string, id: string): AclEntry => ({
+  perms,
+  id: { scheme, id },
+});
+const digestId = (user: string, password: string) =>
+  `${user}:${createHash("sha1").update(`${user}:${password}`).digest("base64")}`;
+const alice = digestId("alice", "secret");
+const bob = digestId("bob", "hunter2");
+
+// Outside /s every ACL lets every session READ, so the notification READ filter of 3.8.4+
+// (which Corral applies and 3.8.0 does not) never drops anything there.
+const readableAcls: AclEntry[][] = [
+  [entry(31, "world", "anyone")],
+  [entry(31, "world", "anyone")],
+  [entry(1, "world", "anyone"), entry(31, "digest", alice)],
+  [entry(5, "world", "anyone"), entry(31, "digest", bob)],
+  [entry(31, "auth", ""), entry(1, "world", "anyone")],
+  [entry(31, "ip", "127.0.0.1")],
+  [entry(29, "world", "anyone")],
+];
+// Under /s anything goes, including ACLs some or all sessions cannot read, and invalid ones.
+const anyAcls: AclEntry[][] = [
+  ...readableAcls,
+  [entry(31, "digest", alice)],
+  [entry(30, "world", "anyone")],
+  [entry(31, "ip", "10.0.0.0/8")],
+  [entry(31, "world", "bob")],
+  [entry(31, "auth", "")],
+  [entry(3, "digest", bob), entry(31, "digest", alice)],
+];
+
+interface WOp {
+  op: string;
+  c?: number;
+  path?: string;
+  data?: string;
+  acl?: AclEntry[];
+  mode?: string;
+  sequence?: boolean;
+  stat?: boolean;
+  ttl?: number;
+  version?: number;
+  watch?: boolean;
+  type?: number;
+  watchMode?: number;
+  ops?: WOp[];
+}
+
+function generate(seed: number, count: number): WOp[] {
+  const r = rng(seed);
+  const known = new Set<string>(["/", "/zookeeper", "/s", "/a", "/b"]);
+  // Per client slot: paths where the current session holds a persistent or recursive watch.
+  const persistent: Set<string>[] = [new Set(), new Set(), new Set()];
+  const path = (): string => {
+    if (r.int(2) === 0) return r.pick(Array.from(known));
+    let p = `/${r.pick(["a", "b", "s"])}`;
+    for (let d = r.pick([0, 1, 1, 2]); d > 0; d--) p += `/${r.pick(["a", "b", "c"])}`;
+    return p;
+  };
+  // /s is created once by the run's first op and stays: it is the readable parent of the
+  // unreadable area, so nothing deletes it or changes its ACL.
+  const writable = (p: string) => (p === "/s" ? "/a" : p);
+  const secret = (p: string) => p.startsWith("/s/");
+  const aclFor = (p: string) => r.pick(secret(p) ? anyAcls : readableAcls);
+  const version = () => r.pick([-1, -1, 0, 1, 2]);
+  const data = () => "62".repeat(r.int(10));
+  // A standard watch only where every session can read (see readableAcls) and where this
+  // session holds no persistent watch (3.8 lets the standard one replace it, 3.9 keeps both).
+  const watch = (c: number, p: string) => !secret(p) && !persistent[c].has(p) && r.int(2) === 0;
+  const create = (c: number, inMulti: boolean): WOp => {
+    const p = writable(path());
+    known.add(p);
+    const m = r.int(inMulti ? 2 : 5);
+    const mode = ["persistent", "ephemeral", "persistent", "container", "ttl"][m];
+    const sequence = mode !== "container" && r.int(3) === 0;
+    // kazoo strips a trailing slash inside a transaction, so only top-level creates use one.
+    const target = sequence && !inMulti && m < 3 && r.int(3) === 0 ? `${p}/` : p;
+    return {
+      op: "create",
+      c,
+      path: target,
+      data: data(),
+      // kazoo replaces an empty ACL with its default, so creates never send one.
+      acl: aclFor(p),
+      mode,
+      sequence,
+      stat: r.int(2) === 0,
+      ttl: r.pick([3_600_000, 3_600_000, 0]),
+    };
+  };
+  const sub = (c: number): WOp => {
+    const k = r.int(7);
+    if (k < 3) return create(c, true);
+    const p = path();
+    if (k < 4) return { op: "delete", path: writable(p), version: version() };
+    if (k < 6) return { op: "set", path: p, data: data(), version: version() };
+    return { op: "check", path: p, version: version() };
+  };
+  const out: WOp[] = [
+    {
+      op: "create",
+      c: 0,
+      path: "/s",
+      data: "",
+      acl: readableAcls[0],
+      mode: "persistent",
+      sequence: false,
+      stat: false,
+      ttl: 0,
+    },
+  ];
+  while (out.length < count) {
+    const c = r.int(3);
+    const k = r.int(100);
+    const p = path();
+    if (k < 24) out.push(create(c, false));
+    else if (k < 32) out.push({ op: "delete", c, path: writable(p), version: version() });
+    else if (k < 44) out.push({ op: "set", c, path: p, data: data(), version: version() });
+    else if (k < 49)
+      out.push({
+        op: "setacl",
+        c,
+        path: writable(p),
+        acl: r.int(8) === 0 ? [] : aclFor(p),
+        version: r.pick([-1, 0, 1]),
+      });
+    else if (k < 53) out.push({ op: "getacl", c, path: p });
+    else if (k < 61) out.push({ op: "get", c, path: p, watch: watch(c, p) });
+    else if (k < 69)
+      out.push({ op: "children", c, path: p, watch: watch(c, p), stat: r.int(2) === 0 });
+    else if (k < 77) out.push({ op: "exists", c, path: p, watch: watch(c, p) });
+    else if (k < 79) out.push({ op: "sync", c, path: p });
+    else if (k < 90) {
+      const ops: WOp[] = [];
+      for (let n = 1 + r.int(4); n > 0; n--) ops.push(sub(c));
+      out.push({ op: "multi", c, ops });
+    } else if (k < 93) {
+      const wp = r.pick(["/a", "/b", "/a/b", "/b/a", "/a/a"]);
+      if (persistent[c].has(wp)) continue;
+      persistent[c].add(wp);
+      out.push({ op: "addwatch", c, path: wp, watchMode: r.int(2) });
+    } else if (k < 97) {
+      if (persistent[c].has(p)) continue;
+      out.push({ op: "removewatches", c, path: p, type: 1 + r.int(3) });
+    } else if (k < 99) {
+      out.push({ op: "close", c });
+      persistent[c].clear();
+    } else out.push({ op: "exists", c, path: p, watch: false });
+  }
+  return out;
+}
+
+interface Run {
+  results: unknown[];
+  events: Record<string, [number, string][]>;
+  sessions: string[];
+  tree: Record<string, unknown>;
+  afterClose: Record<string, unknown>;
+}
+
+type StatArray = [
+  number, // czxid
+  number, // mzxid
+  number, // ctime
+  number, // mtime
+  number, // version
+  number, // cversion
+  number, // aversion
+  string, // ephemeralOwner, as a decimal string (ZooKeeper's exceed 2^53)
+  number, // dataLength
+  number, // numChildren
+  number, // pzxid
+];
+
+function isStat(x: unknown): x is StatArray {
+  return (
+    Array.isArray(x) &&
+    x.length === 11 &&
+    typeof x[7] === "string" &&
+    x.every((v, i) => i === 7 || typeof v === "number")
+  );
+}
+
+function forEachStat(x: unknown, f: (s: StatArray) => void): void {
+  if (isStat(x)) f(x);
+  else if (Array.isArray(x)) for (const y of x) forEachStat(y, f);
+  else if (x !== null && typeof x === "object")
+    for (const y of Object.values(x as Record<string, unknown>)) forEachStat(y, f);
+}
+
+/**
+ * Rewrites one side's run so it can be compared with the other's: zxids become ranks, times
+ * are checked to rise with zxids and then zeroed, session ids become session names.
+ */
+function normalize(run: Run, side: string): Run {
+  const all = [run.results, run.tree, run.afterClose];
+  const zxids = new Set<number>();
+  const times: [number, number][] = [];
+  forEachStat(all, (s) => {
+    zxids.add(s[0]);
+    zxids.add(s[1]);
+    zxids.add(s[10]);
+    times.push([s[0], s[2]], [s[1], s[3]]);
+  });
+  times.sort((x, y) => x[0] - y[0] || x[1] - y[1]);
+  for (let i = 1; i < times.length; i++) {
+    assert.ok(
+      times[i][1] >= times[i - 1][1],
+      `${side}: time ${times[i][1]} of zxid ${times[i][0]} is before time ${times[i - 1][1]} of zxid ${times[i - 1][0]}`,
+    );
+  }
+  const rank = new Map<number, number>();
+  for (const z of Array.from(zxids).sort((x, y) => x - y)) rank.set(z, rank.size);
+  const session = new Map<string, string>(run.sessions.map((id, i) => [id, `s${i}`]));
+  const copy = JSON.parse(JSON.stringify(run)) as Run;
+  forEachStat([copy.results, copy.tree, copy.afterClose], (s) => {
+    s[0] = rank.get(s[0]) ?? -1;
+    s[1] = rank.get(s[1]) ?? -1;
+    s[10] = rank.get(s[10]) ?? -1;
+    s[2] = 0;
+    s[3] = 0;
+    if (s[7] !== "0") s[7] = session.get(s[7]) ?? `unknown session ${s[7]}`;
+  });
+  copy.sessions = [];
+  return copy;
+}
+
+function drive(connectString: string, ops: WOp[]): Run {
+  const run = spawnSync(python, [driverFile(), connectString], {
+    input: JSON.stringify(ops),
+    encoding: "utf8",
+    timeout: 120_000,
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  assert.equal(run.status, 0, `kazoo driver failed: ${run.stderr}`);
+  return JSON.parse(run.stdout) as Run;
+}
+
+test("Corral's server answers like real ZooKeeper over the wire", {
+  skip: (!realZooKeeperAvailable() || !kazooAvailable()) && "real ZooKeeper or kazoo not installed",
+  timeout: 300_000,
+}, async (t) => {
+  const seed = Number(process.env.CORRAL_SEED ?? Date.now() % 1_000_000);
+  t.diagnostic(`seed ${seed} (replay: CORRAL_SEED=${seed} npm test -- wire-differential)`);
+  const ops = generate(seed, Number(process.env.CORRAL_WIRE_DIFF_OPS ?? 400));
+  // Containers and TTL nodes are reaped by a periodic check on both servers; pushing it out of
+  // the run's reach keeps the trees deterministic.
+  const [zk, corral] = await Promise.all([
+    startRealZooKeeper({ systemProperties: { "znode.container.checkIntervalMs": "3600000" } }),
+    startCorralServer({ extraConfig: ["znode.container.checkIntervalMs=3600000"] }),
+  ]);
+  try {
+    const theirs = normalize(drive(zk.connectString, ops), "zookeeper");
+    const ours = normalize(drive(corral.connectString, ops), "corral");
+    if (process.env.CORRAL_DIFF_TRACE) {
+      ops.forEach((op, i) => {
+        console.log(i, JSON.stringify(op));
+        console.log("   corral", JSON.stringify(ours.results[i]));
+        console.log("   zk    ", JSON.stringify(theirs.results[i]));
+      });
+    }
+    for (let i = 0; i < ops.length; i++) {
+      assert.deepEqual(
+        ours.results[i],
+        theirs.results[i],
+        `seed ${seed} op ${i}: ${JSON.stringify(ops[i])}`,
+      );
+    }
+    assert.deepEqual(ours.events, theirs.events, `seed ${seed}: watch notifications`);
+    assert.deepEqual(ours.tree, theirs.tree, `seed ${seed}: final tree`);
+    assert.deepEqual(ours.afterClose, theirs.afterClose, `seed ${seed}: tree after close`);
+    // The run must have exercised what it claims to compare.
+    const notified = Object.values(ours.events).reduce((n, e) => n + e.length, 0);
+    if (ops.length >= 200) assert.ok(notified > 0, `seed ${seed}: no notification at all`);
+  } catch (e) {
+    t.diagnostic(`corral log tail:\n${corral.logs().slice(-3000)}`);
+    throw e;
+  } finally {
+    await Promise.all([zk.stop(), corral.stop()]);
+  }
+});

@@ -1,0 +1,263 @@
+# Kazoo driver of the wire differential test (test/server/wire-differential.test.ts): runs one
+# JSON op list, read from stdin, against the server at argv[1] with three client slots
+# (slot 0 authenticated as digest alice, slot 1 as digest bob, slot 2 anonymous), and prints one
+# JSON document: a result per op, the raw watch notifications each session received in arrival
+# order, the session ids in creation order, and the tree read back before and after every
+# session closed. Values are printed raw (zxids, times, session ids); the test normalizes them.
+# Notifications are captured where kazoo's connection thread reads them, before kazoo's own
+# watcher bookkeeping, so persistent-watch events (which kazoo 2.8 does not know) are seen too.
+import json
+import sys
+from collections import namedtuple
+
+import kazoo.exceptions as E
+import kazoo.protocol.connection as C
+from kazoo.client import KazooClient
+from kazoo.protocol.serialization import Create2, int_struct, long_struct, write_string
+from kazoo.security import ACL, Id
+
+ops = json.load(sys.stdin)
+hosts = sys.argv[1]
+
+# Every notification a session's connection reads, in order, keyed by the client object.
+raw_events = {}
+_orig_read_watch_event = C.ConnectionHandler._read_watch_event
+
+
+def _recording_read_watch_event(self, buffer, offset):
+    watch, _ = C.Watch.deserialize(buffer, offset)
+    raw_events.setdefault(id(self.client), []).append([watch.type, watch.path])
+    return _orig_read_watch_event(self, buffer, offset)
+
+
+C.ConnectionHandler._read_watch_event = _recording_read_watch_event
+
+
+# Requests kazoo 2.8 lacks, in ZooKeeper's layouts: createContainer (19) and createTTL (21)
+# answer like create2; addWatch (106) and removeWatches (18) answer with a header only.
+class CreateContainer(namedtuple("CreateContainer", "path data acl flags")):
+    type = 19
+    serialize = Create2.serialize
+    deserialize = Create2.deserialize
+
+
+class CreateTTL(namedtuple("CreateTTL", "path data acl flags ttl")):
+    type = 21
+
+    def serialize(self):
+        return Create2.serialize(self) + long_struct.pack(self.ttl)
+
+    deserialize = Create2.deserialize
+
+
+class AddWatch(namedtuple("AddWatch", "path mode")):
+    type = 106
+
+    def serialize(self):
+        return write_string(self.path) + int_struct.pack(self.mode)
+
+    @classmethod
+    def deserialize(cls, bytes, offset):
+        return True
+
+
+class RemoveWatches(namedtuple("RemoveWatches", "path type")):
+    type = 18
+
+    def serialize(self):
+        return write_string(self.path) + int_struct.pack(self.type)
+
+    @classmethod
+    def deserialize(cls, bytes, offset):
+        return True
+
+
+AUTH = [("alice", "secret"), ("bob", "hunter2"), None]
+sessions = []  # session ids in creation order
+clients = [None, None, None]
+events = {}  # session label -> its notifications (filled at the end from raw_events)
+labels = {}  # id(client) -> session label
+all_clients = []  # keeps every client alive so that id() keys stay unique
+
+
+def connect(slot):
+    zk = KazooClient(hosts=hosts, timeout=15)
+    zk.start(timeout=30)
+    if AUTH[slot] is not None:
+        zk.add_auth("digest", "%s:%s" % AUTH[slot])
+    # Session ids go out as strings: ZooKeeper's exceed the 2^53 a JSON reader keeps exact.
+    sessions.append(str(zk.client_id[0]))
+    labels[id(zk)] = "s%d" % (len(sessions) - 1)
+    clients[slot] = zk
+    all_clients.append(zk)
+    return zk
+
+
+def call(zk, request):
+    result = zk.handler.async_result()
+    zk._call(request, result)
+    return result.get(timeout=30)
+
+
+def code(e):
+    c = getattr(e, "code", None)
+    if isinstance(e, E.RolledBackError):
+        return 0
+    if isinstance(e, E.RuntimeInconsistency):
+        return -2
+    return c if isinstance(c, int) else repr(e)
+
+
+def st(s):
+    if s is None:
+        return None
+    return [s.czxid, s.mzxid, s.ctime, s.mtime, s.version, s.cversion, s.aversion,
+            str(s.ephemeralOwner), s.dataLength, s.numChildren, s.pzxid]
+
+
+def acls(lst):
+    return [ACL(a["perms"], Id(a["id"]["scheme"], a["id"]["id"])) for a in lst]
+
+
+def noop(event):
+    pass
+
+
+def run(op):
+    k = op["op"]
+    zk = clients[op.get("c", 0)]
+    w = noop if op.get("watch") else None
+    if k == "create":
+        data = bytes.fromhex(op["data"])
+        mode = op["mode"]
+        if mode == "container":
+            p, s = call(zk, CreateContainer(op["path"], data, acls(op["acl"]), 4))
+            return {"err": 0, "path": p, "stat": st(s)}
+        if mode == "ttl":
+            flags = 6 if op["sequence"] else 5
+            p, s = call(zk, CreateTTL(op["path"], data, acls(op["acl"]), flags, op["ttl"]))
+            return {"err": 0, "path": p, "stat": st(s)}
+        r = zk.create(op["path"], data, acl=acls(op["acl"]), ephemeral=mode == "ephemeral",
+                      sequence=op["sequence"], include_data=op["stat"])
+        return {"err": 0, "path": r[0], "stat": st(r[1])} if op["stat"] else {"err": 0, "path": r}
+    if k == "delete":
+        zk.delete(op["path"], version=op["version"])
+        return {"err": 0}
+    if k == "set":
+        return {"err": 0, "stat": st(zk.set(op["path"], bytes.fromhex(op["data"]),
+                                              version=op["version"]))}
+    if k == "setacl":
+        return {"err": 0, "stat": st(zk.set_acls(op["path"], acls(op["acl"]),
+                                                   version=op["version"]))}
+    if k == "getacl":
+        a, s = zk.get_acls(op["path"])
+        return {"err": 0, "acl": [[x.perms, x.id.scheme, x.id.id] for x in a], "stat": st(s)}
+    if k == "get":
+        d, s = zk.get(op["path"], watch=w)
+        return {"err": 0, "data": d.hex(), "stat": st(s)}
+    if k == "children":
+        if op["stat"]:
+            kids, s = zk.get_children(op["path"], watch=w, include_data=True)
+            return {"err": 0, "children": sorted(kids), "stat": st(s)}
+        return {"err": 0, "children": sorted(zk.get_children(op["path"], watch=w))}
+    if k == "exists":
+        # ZooKeeper 3.8.0 answers exists() without READ permission; Corral follows the
+        # 3.8.4+/3.9.2+ security fix (NoAuth, and no watch left). Probing with getData first
+        # (no watch, no zxid) keeps both servers on the same path through the run: an
+        # unreadable node is reported as such and the exists() is not sent.
+        try:
+            zk.get(op["path"])
+        except E.NoAuthError:
+            return {"err": "unreadable"}
+        except E.NoNodeError:
+            pass
+        return {"err": 0, "stat": st(zk.exists(op["path"], watch=w))}
+    if k == "sync":
+        return {"err": 0, "path": zk.sync(op["path"])}
+    if k == "addwatch":
+        call(zk, AddWatch(op["path"], op["watchMode"]))
+        return {"err": 0}
+    if k == "removewatches":
+        call(zk, RemoveWatches(op["path"], op["type"]))
+        return {"err": 0}
+    if k == "close":
+        slot = op["c"]
+        zk.stop()
+        zk.close()
+        connect(slot)
+        return {"err": 0}
+    t = zk.transaction()
+    for s in op["ops"]:
+        if s["op"] == "create":
+            t.create(s["path"], bytes.fromhex(s["data"]), acl=acls(s["acl"]),
+                     ephemeral=s["mode"] == "ephemeral", sequence=s["sequence"])
+        elif s["op"] == "delete":
+            t.delete(s["path"], version=s["version"])
+        elif s["op"] == "set":
+            t.set_data(s["path"], bytes.fromhex(s["data"]), version=s["version"])
+        else:
+            t.check(s["path"], s["version"])
+    rs = []
+    for x in t.commit():
+        if isinstance(x, Exception):
+            rs.append({"err": code(x)})
+        elif isinstance(x, str):
+            rs.append({"path": x})
+        elif x is True:
+            rs.append({})
+        else:
+            rs.append({"stat": st(x)})
+    return {"err": 0, "results": rs}
+
+
+for slot in range(3):
+    connect(slot)
+out = []
+for op in ops:
+    try:
+        res = run(op)
+    except E.KazooException as e:
+        res = {"err": code(e)}
+    out.append(res)
+
+
+def walk(zk, tree, p):
+    entry = {}
+    try:
+        d, s = zk.get(p)
+        entry["data"] = d.hex() if d is not None else None
+        entry["stat"] = st(s)
+    except E.NoAuthError:
+        entry["data"] = "noauth"
+    try:
+        a, _ = zk.get_acls(p)
+        entry["acl"] = [[x.perms, x.id.scheme, x.id.id] for x in a]
+    except E.NoAuthError:
+        entry["acl"] = "noauth"
+    tree[p] = entry
+    try:
+        kids = zk.get_children(p)
+    except E.NoAuthError:
+        return
+    for c in sorted(kids):
+        walk(zk, tree, ("/" if p == "/" else p + "/") + c)
+
+
+# A round trip on every session makes sure every notification triggered so far has been read:
+# the server sends a session's notifications before any later reply to that session.
+for zk in clients:
+    zk.sync("/")
+before = {}
+walk(clients[0], before, "/")
+for zk in list(clients):
+    zk.stop()
+    zk.close()
+for key, label in labels.items():
+    events[label] = raw_events.get(key, [])
+connect(0)
+after = {}
+walk(clients[0], after, "/")
+clients[0].stop()
+clients[0].close()
+print(json.dumps({"results": out, "events": events, "sessions": sessions,
+                  "tree": before, "afterClose": after}))
