@@ -123,7 +123,13 @@ def noop(event):
     pass
 
 
-def run(op):
+def mark(zks, text):
+    for zk in zks:
+        zk.sync("/")
+        raw_events.setdefault(id(zk), []).append([0, text])
+
+
+def run(index, op):
     k = op["op"]
     zk = clients[op.get("c", 0)]
     w = noop if op.get("watch") else None
@@ -181,9 +187,20 @@ def run(op):
         call(zk, RemoveWatches(op["path"], op["type"]))
         return {"err": 0}
     if k == "close":
+        # Closing a session deletes its ephemerals in one transaction, and the order in which
+        # ZooKeeper deletes them (so notifies about them) is a Java HashSet's iteration order.
+        # Markers around the close in every session's notification stream let the test
+        # compare that stretch as a set; a round trip first makes sure every notification up
+        # to the marker has been read.
+        # The closing session itself is notified too when it watches its own ephemerals; the
+        # server sends that before the close reply, which stop() waits for.
         slot = op["c"]
+        others = [c for i, c in enumerate(clients) if i != slot]
+        mark(clients, "before close %d" % index)
         zk.stop()
         zk.close()
+        raw_events.setdefault(id(zk), []).append([0, "after close %d" % index])
+        mark(others, "after close %d" % index)
         connect(slot)
         return {"err": 0}
     t = zk.transaction()
@@ -213,9 +230,9 @@ def run(op):
 for slot in range(3):
     connect(slot)
 out = []
-for op in ops:
+for index, op in enumerate(ops):
     try:
-        res = run(op)
+        res = run(index, op)
     except E.KazooException as e:
         res = {"err": code(e)}
     out.append(res)
@@ -247,13 +264,13 @@ def walk(zk, tree, p):
 # the server sends a session's notifications before any later reply to that session.
 for zk in clients:
     zk.sync("/")
+for key, label in labels.items():
+    events[label] = list(raw_events.get(key, []))
 before = {}
 walk(clients[0], before, "/")
 for zk in list(clients):
     zk.stop()
     zk.close()
-for key, label in labels.items():
-    events[label] = raw_events.get(key, [])
 connect(0)
 after = {}
 walk(clients[0], after, "/")
