@@ -13,7 +13,9 @@ from collections import namedtuple
 import kazoo.exceptions as E
 import kazoo.protocol.connection as C
 from kazoo.client import KazooClient
-from kazoo.protocol.serialization import Create2, int_struct, long_struct, write_string
+from kazoo.protocol.serialization import (
+    CheckVersion, Create, Create2, Delete, Exists, GetACL, GetChildren, GetChildren2, GetData,
+    SetACL, SetData, Sync, Transaction, int_struct, long_struct, read_string, write_string)
 from kazoo.security import ACL, Id
 
 ops = json.load(sys.stdin)
@@ -34,7 +36,8 @@ C.ConnectionHandler._read_watch_event = _recording_read_watch_event
 
 
 # Requests kazoo 2.8 lacks, in ZooKeeper's layouts: createContainer (19) and createTTL (21)
-# answer like create2; addWatch (106) and removeWatches (18) answer with a header only.
+# answer like create2; addWatch (106), checkWatches (17) and removeWatches (18) answer with a
+# header only. (A field may not be called "type": that is the class's opcode attribute.)
 class CreateContainer(namedtuple("CreateContainer", "path data acl flags")):
     type = 19
     serialize = Create2.serialize
@@ -61,15 +64,62 @@ class AddWatch(namedtuple("AddWatch", "path mode")):
         return True
 
 
-class RemoveWatches(namedtuple("RemoveWatches", "path type")):
-    type = 18
+class GetEphemerals(namedtuple("GetEphemerals", "path")):
+    type = 103
 
     def serialize(self):
-        return write_string(self.path) + int_struct.pack(self.type)
+        return write_string(self.path)
+
+    @classmethod
+    def deserialize(cls, bytes, offset):
+        count = int_struct.unpack_from(bytes, offset)[0]
+        offset += int_struct.size
+        out = []
+        for _ in range(max(count, 0)):
+            p, offset = read_string(bytes, offset)
+            out.append(p)
+        return out
+
+
+class GetAllChildrenNumber(namedtuple("GetAllChildrenNumber", "path")):
+    type = 104
+
+    def serialize(self):
+        return write_string(self.path)
+
+    @classmethod
+    def deserialize(cls, bytes, offset):
+        return int_struct.unpack_from(bytes, offset)[0]
+
+
+class CheckWatches(namedtuple("CheckWatches", "path kind")):
+    type = 17
+
+    def serialize(self):
+        return write_string(self.path) + int_struct.pack(self.kind)
 
     @classmethod
     def deserialize(cls, bytes, offset):
         return True
+
+
+class RemoveWatches(namedtuple("RemoveWatches", "path kind")):
+    type = 18
+
+    def serialize(self):
+        return write_string(self.path) + int_struct.pack(self.kind)
+
+    @classmethod
+    def deserialize(cls, bytes, offset):
+        return True
+
+
+# kazoo 2.8 does not know NoWatcher (-121), the answer to checkWatches/removeWatches when
+# nothing matches; unknown codes would kill its connection thread.
+if -121 not in E.EXCEPTIONS:
+    @E._zookeeper_exception(-121)
+    class NoWatcherError(E.ZookeeperError):
+        pass
 
 
 AUTH = [("alice", "secret"), ("bob", "hunter2"), None]
@@ -130,6 +180,9 @@ def mark(zks, text):
 
 
 def run(index, op):
+    # Requests go out through kazoo's request records rather than its high-level calls, which
+    # would refuse malformed paths before the server sees them (and strip a trailing slash in
+    # transactions); kazoo still frames, matches replies and maps errors to exceptions.
     k = op["op"]
     zk = clients[op.get("c", 0)]
     w = noop if op.get("watch") else None
@@ -143,45 +196,54 @@ def run(index, op):
             flags = 6 if op["sequence"] else 5
             p, s = call(zk, CreateTTL(op["path"], data, acls(op["acl"]), flags, op["ttl"]))
             return {"err": 0, "path": p, "stat": st(s)}
-        r = zk.create(op["path"], data, acl=acls(op["acl"]), ephemeral=mode == "ephemeral",
-                      sequence=op["sequence"], include_data=op["stat"])
-        return {"err": 0, "path": r[0], "stat": st(r[1])} if op["stat"] else {"err": 0, "path": r}
+        flags = (1 if mode == "ephemeral" else 0) | (2 if op["sequence"] else 0)
+        if op["stat"]:
+            p, s = call(zk, Create2(op["path"], data, acls(op["acl"]), flags))
+            return {"err": 0, "path": p, "stat": st(s)}
+        return {"err": 0, "path": call(zk, Create(op["path"], data, acls(op["acl"]), flags))}
     if k == "delete":
-        zk.delete(op["path"], version=op["version"])
+        call(zk, Delete(op["path"], op["version"]))
         return {"err": 0}
     if k == "set":
-        return {"err": 0, "stat": st(zk.set(op["path"], bytes.fromhex(op["data"]),
-                                              version=op["version"]))}
+        return {"err": 0, "stat": st(call(zk, SetData(op["path"], bytes.fromhex(op["data"]),
+                                                      op["version"])))}
     if k == "setacl":
-        return {"err": 0, "stat": st(zk.set_acls(op["path"], acls(op["acl"]),
-                                                   version=op["version"]))}
+        return {"err": 0, "stat": st(call(zk, SetACL(op["path"], acls(op["acl"]),
+                                                     op["version"])))}
     if k == "getacl":
-        a, s = zk.get_acls(op["path"])
+        a, s = call(zk, GetACL(op["path"]))
         return {"err": 0, "acl": [[x.perms, x.id.scheme, x.id.id] for x in a], "stat": st(s)}
     if k == "get":
-        d, s = zk.get(op["path"], watch=w)
-        return {"err": 0, "data": d.hex(), "stat": st(s)}
+        d, s = call(zk, GetData(op["path"], w))
+        return {"err": 0, "data": d.hex() if d is not None else None, "stat": st(s)}
     if k == "children":
         if op["stat"]:
-            kids, s = zk.get_children(op["path"], watch=w, include_data=True)
+            kids, s = call(zk, GetChildren2(op["path"], w))
             return {"err": 0, "children": sorted(kids), "stat": st(s)}
-        return {"err": 0, "children": sorted(zk.get_children(op["path"], watch=w))}
+        return {"err": 0, "children": sorted(call(zk, GetChildren(op["path"], w)))}
     if k == "exists":
         # ZooKeeper 3.8.0 answers exists() without READ permission; Corral follows the
         # 3.8.4+/3.9.2+ security fix (NoAuth, and no watch left). Probing with getData first
         # (no watch, no zxid) keeps both servers on the same path through the run: an
         # unreadable node is reported as such and the exists() is not sent.
         try:
-            zk.get(op["path"])
+            call(zk, GetData(op["path"], None))
         except E.NoAuthError:
             return {"err": "unreadable"}
         except E.NoNodeError:
             pass
-        return {"err": 0, "stat": st(zk.exists(op["path"], watch=w))}
+        return {"err": 0, "stat": st(call(zk, Exists(op["path"], w)))}
     if k == "sync":
-        return {"err": 0, "path": zk.sync(op["path"])}
+        return {"err": 0, "path": call(zk, Sync(op["path"]))}
     if k == "addwatch":
         call(zk, AddWatch(op["path"], op["watchMode"]))
+        return {"err": 0}
+    if k == "ephemerals":
+        return {"err": 0, "paths": sorted(call(zk, GetEphemerals(op["path"])))}
+    if k == "count":
+        return {"err": 0, "count": call(zk, GetAllChildrenNumber(op["path"]))}
+    if k == "checkwatches":
+        call(zk, CheckWatches(op["path"], op["type"]))
         return {"err": 0}
     if k == "removewatches":
         call(zk, RemoveWatches(op["path"], op["type"]))
@@ -203,19 +265,19 @@ def run(index, op):
         mark(others, "after close %d" % index)
         connect(slot)
         return {"err": 0}
-    t = zk.transaction()
+    sub = []
     for s in op["ops"]:
         if s["op"] == "create":
-            t.create(s["path"], bytes.fromhex(s["data"]), acl=acls(s["acl"]),
-                     ephemeral=s["mode"] == "ephemeral", sequence=s["sequence"])
+            flags = (1 if s["mode"] == "ephemeral" else 0) | (2 if s["sequence"] else 0)
+            sub.append(Create(s["path"], bytes.fromhex(s["data"]), acls(s["acl"]), flags))
         elif s["op"] == "delete":
-            t.delete(s["path"], version=s["version"])
+            sub.append(Delete(s["path"], s["version"]))
         elif s["op"] == "set":
-            t.set_data(s["path"], bytes.fromhex(s["data"]), version=s["version"])
+            sub.append(SetData(s["path"], bytes.fromhex(s["data"]), s["version"]))
         else:
-            t.check(s["path"], s["version"])
+            sub.append(CheckVersion(s["path"], s["version"]))
     rs = []
-    for x in t.commit():
+    for x in call(zk, Transaction(sub)):
         if isinstance(x, Exception):
             rs.append({"err": code(x)})
         elif isinstance(x, str):
