@@ -163,7 +163,10 @@ test("acknowledged writes survive SIGKILL and are applied exactly once", {
   const random = rng(seed);
   const rounds = Number(process.env.CORRAL_CRASH_ROUNDS ?? 8);
   const writers = 4;
-  let server = await startCorralServer();
+  // A small snapCount makes the server snapshot (and compact its log) several times per round,
+  // so restarts recover from a snapshot plus a log tail rather than from the log alone.
+  const extraConfig = ["snapCount=300"];
+  let server = await startCorralServer({ extraConfig });
   const { dataDir, port } = server;
   const acks: Ack[] = [];
   try {
@@ -174,9 +177,13 @@ test("acknowledged writes survive SIGKILL and are applied exactly once", {
       const writes = got.filter((a) => a.op !== undefined);
       t.diagnostic(`round ${r}: killed after ${killAfterMs} ms, ${writes.length} acknowledged`);
       acks.push(...writes);
-      server = await startCorralServer({ dataDir, port });
+      server = await startCorralServer({ dataDir, port, extraConfig });
     }
     assert.ok(acks.length > rounds * writers, `too little load to prove anything: ${acks.length}`);
+    // The last restart must have recovered from a snapshot plus a log tail.
+    const recovered = /storage recovered snapshotZxid=(\d+) logEntries=(\d+)/.exec(server.logs());
+    t.diagnostic(`last recovery: ${recovered?.[0]}`);
+    assert.ok(recovered !== null && Number(recovered[1]) > 0, `seed ${seed}: no snapshot used`);
     const final = runPython(setup, [server.connectString, "check", String(writers)]) as {
       seq: Record<string, string>;
       w: Record<string, { data: string; version: number }>;
