@@ -7,7 +7,7 @@
 // ephemeral, sequential, container, TTL, create2), delete, setData, setACL, getACL, getData,
 // getChildren(2) and exists with and without watches, sync, getEphemerals,
 // getAllChildrenNumber, addWatch (persistent and recursive), checkWatches, removeWatches,
-// multi that succeeds and fails, digest and auth-scheme ACLs, built-in and malformed paths,
+// multi that succeeds and fails, multiRead, digest and auth-scheme ACLs, built-in and malformed paths,
 // and sessions closing (their ephemerals go, their watches with them) and reconnecting.
 //
 // What is compared by order rather than value: zxids (ZooKeeper's are epoch<<32|counter,
@@ -216,7 +216,12 @@ function generate(seed: number, count: number): WOp[] {
       out.push({ op: "children", c, path: p, watch: watch(c, p), stat: r.int(2) === 0 });
     else if (k < 77) out.push({ op: "exists", c, path: p, watch: watch(c, p) });
     else if (k < 78) out.push({ op: "sync", c, path: p });
-    else if (k < 79)
+    else if (k < 79 && r.int(2) === 0) {
+      const reads: WOp[] = [];
+      for (let n = 1 + r.int(4); n > 0; n--)
+        reads.push({ op: r.pick(["get", "children"]), path: path() });
+      out.push({ op: "multiread", c, ops: reads });
+    } else if (k < 79)
       out.push(
         r.int(2) === 0
           ? { op: "ephemerals", c, path: r.pick(["/", "", "/a", "/b/", "/s/a"]) }

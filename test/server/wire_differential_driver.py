@@ -15,7 +15,8 @@ import kazoo.protocol.connection as C
 from kazoo.client import KazooClient
 from kazoo.protocol.serialization import (
     CheckVersion, Create, Create2, Delete, Exists, GetACL, GetChildren, GetChildren2, GetData,
-    SetACL, SetData, Sync, Transaction, int_struct, long_struct, read_string, write_string)
+    MultiHeader, SetACL, SetData, Sync, Transaction, ZnodeStat, int_struct, long_struct,
+    read_buffer, read_string, stat_struct, write_string)
 from kazoo.security import ACL, Id
 
 ops = json.load(sys.stdin)
@@ -62,6 +63,38 @@ class AddWatch(namedtuple("AddWatch", "path mode")):
     @classmethod
     def deserialize(cls, bytes, offset):
         return True
+
+
+class MultiRead(namedtuple("MultiRead", "operations")):
+    """multiRead (22): getData/getChildren ops, each answered on its own."""
+    type = 22
+    serialize = Transaction.serialize
+
+    @classmethod
+    def deserialize(cls, bytes, offset):
+        results = []
+        header, offset = MultiHeader.deserialize(bytes, offset)
+        while not header.done:
+            if header.type == GetData.type:
+                data, offset = read_buffer(bytes, offset)
+                stat = ZnodeStat._make(stat_struct.unpack_from(bytes, offset))
+                offset += stat_struct.size
+                results.append({"data": data.hex() if data is not None else None,
+                                "stat": st(stat)})
+            elif header.type == GetChildren.type:
+                count = int_struct.unpack_from(bytes, offset)[0]
+                offset += int_struct.size
+                kids = []
+                for _ in range(max(count, 0)):
+                    k, offset = read_string(bytes, offset)
+                    kids.append(k)
+                results.append({"children": sorted(kids)})
+            else:
+                err = int_struct.unpack_from(bytes, offset)[0]
+                offset += int_struct.size
+                results.append({"type": header.type, "err": err})
+            header, offset = MultiHeader.deserialize(bytes, offset)
+        return results
 
 
 class GetEphemerals(namedtuple("GetEphemerals", "path")):
@@ -238,6 +271,10 @@ def run(index, op):
     if k == "addwatch":
         call(zk, AddWatch(op["path"], op["watchMode"]))
         return {"err": 0}
+    if k == "multiread":
+        reads = [GetData(x["path"], None) if x["op"] == "get" else GetChildren(x["path"], None)
+                 for x in op["ops"]]
+        return {"err": 0, "results": call(zk, MultiRead(reads))}
     if k == "ephemerals":
         return {"err": 0, "paths": sorted(call(zk, GetEphemerals(op["path"])))}
     if k == "count":
