@@ -182,7 +182,26 @@ function generate(seed: number, count: number): WOp[] {
     if (k < 6) return { op: "set", path: p, data: data(), version: version() };
     return { op: "check", path: p, version: version() };
   };
+  // A quota on /a, as zkCli's setquota lays it out: the server keeps zookeeper_stats current.
+  const hexOf = (text: string) => Buffer.from(text).toString("hex");
+  const plain = (c: number, p: string, d: string): WOp => ({
+    op: "create",
+    c,
+    path: p,
+    data: hexOf(d),
+    acl: readableAcls[0],
+    mode: "persistent",
+    sequence: false,
+    stat: false,
+    ttl: 0,
+  });
+  const quota = [
+    plain(1, "/zookeeper/quota/a", ""),
+    plain(1, "/zookeeper/quota/a/zookeeper_limits", "count=5,bytes=40"),
+    plain(1, "/zookeeper/quota/a/zookeeper_stats", "count=0,bytes=0"),
+  ];
   const out: WOp[] = [
+    ...quota,
     {
       op: "create",
       c: 0,
@@ -211,8 +230,11 @@ function generate(seed: number, count: number): WOp[] {
         version: r.pick([-1, 0, 1]),
       });
     else if (k < 53) out.push({ op: "getacl", c, path: p });
-    else if (k < 61) out.push({ op: "get", c, path: p, watch: watch(c, p) });
-    else if (k < 69)
+    else if (k < 61) {
+      // Clients only read the quota's nodes: ZooKeeper 3.8.0 dies on some writes to them.
+      if (r.int(6) === 0) out.push({ op: "get", c, path: r.pick(quota).path, watch: false });
+      else out.push({ op: "get", c, path: p, watch: watch(c, p) });
+    } else if (k < 69)
       out.push({ op: "children", c, path: p, watch: watch(c, p), stat: r.int(2) === 0 });
     else if (k < 77) out.push({ op: "exists", c, path: p, watch: watch(c, p) });
     else if (k < 78) out.push({ op: "sync", c, path: p });
