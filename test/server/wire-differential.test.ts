@@ -24,7 +24,7 @@
 // notified in an order ZooKeeper takes from a Java HashSet, so that stretch of each session's
 // notifications is compared as a set (the driver marks it). ZooKeeper 3.8's checkWatches also
 // matches other connections' watches (see sameAnswer()).
-// CORRAL_SEED replays a run, CORRAL_WIRE_DIFF_OPS sets its length (default 1500),
+// CORRAL_SEED replays a run, CORRAL_WIRE_DIFF_OPS sets its length (default 3000),
 // CORRAL_DIFF_TRACE=1 prints both sides op by op, CORRAL_DIFF_DUMP=file.json writes the ops and
 // both normalized runs.
 
@@ -398,7 +398,7 @@ test("Corral's server answers like real ZooKeeper over the wire", {
 }, async (t) => {
   const seed = Number(process.env.CORRAL_SEED ?? Date.now() % 1_000_000);
   t.diagnostic(`seed ${seed} (replay: CORRAL_SEED=${seed} npm test -- wire-differential)`);
-  const ops = generate(seed, Number(process.env.CORRAL_WIRE_DIFF_OPS ?? 1500));
+  const ops = generate(seed, Number(process.env.CORRAL_WIRE_DIFF_OPS ?? 3000));
   // Containers and TTL nodes are reaped by a periodic check on both servers; pushing it out of
   // the run's reach keeps the trees deterministic.
   const [zk, corral] = await Promise.all([
