@@ -132,7 +132,10 @@ export class Member implements ClientConnectionHandler, CommitSink {
   stop(): void {
     this.stopped = true;
     for (const t of this.timers) this.options.clock.cancelTimer(t);
-    for (const c of this.clients.values()) c.connection.close("server shutting down");
+    for (const c of this.clients.values()) {
+      this.cancelHandshakeTimer(c);
+      c.connection.close("server shutting down");
+    }
   }
 
   // ---- ClientConnectionHandler -------------------------------------------------------
@@ -141,12 +144,35 @@ export class Member implements ClientConnectionHandler, CommitSink {
     const client = new ClientState(connection, this.options.clock.nowMs());
     this.clients.set(connection.id, client);
     this.watches.addConnection(connection.id, client.authIds);
+    // Like ZooKeeper's NIO server, a connection that never sends a ConnectRequest is closed
+    // after a while, so idle or half-open sockets cannot pile up. One timer per connection,
+    // cancelled as soon as the handshake frame arrives.
+    client.handshakeTimer = this.options.clock.setTimer(
+      this.options.config.sessionlessConnectionTimeoutMs,
+      () => {
+        client.handshakeTimer = null;
+        if (client.phase !== Phase.handshake || connection.closed) return;
+        this.options.logger.info("closing connection: no ConnectRequest in time", {
+          remote: this.label(client),
+          timeoutMs: this.options.config.sessionlessConnectionTimeoutMs,
+        });
+        connection.close("handshake timed out");
+      },
+    );
+  }
+
+  private cancelHandshakeTimer(client: ClientState): void {
+    if (client.handshakeTimer !== null) {
+      this.options.clock.cancelTimer(client.handshakeTimer);
+      client.handshakeTimer = null;
+    }
   }
 
   disconnected(connection: ClientConnection): void {
     const client = this.clients.get(connection.id);
     if (client === undefined) return;
     this.clients.delete(connection.id);
+    this.cancelHandshakeTimer(client);
     this.syncWaiters.delete(client);
     this.watches.removeConnection(connection.id);
     if (client.sessionId !== 0 && this.boundSessions.get(client.sessionId) === client) {
@@ -184,6 +210,7 @@ export class Member implements ClientConnectionHandler, CommitSink {
   // ---- handshake ---------------------------------------------------------------------
 
   private handshake(client: ClientState, body: Uint8Array): void {
+    this.cancelHandshakeTimer(client);
     let req: ConnectRequest;
     try {
       req = readConnectRequest(this.reader.reset(body));
@@ -457,6 +484,9 @@ export class Member implements ClientConnectionHandler, CommitSink {
       }
     } catch (err) {
       if (!(err instanceof DecodeError)) throw err;
+      // ZooKeeper answers an undecodable request with MarshallingError and keeps the
+      // connection (zookeeper-protocol.md §1).
+      this.logUndecodable(client, type, err);
       this.reply(client, item, ErrorCode.marshallingError);
       return;
     }
@@ -655,8 +685,17 @@ export class Member implements ClientConnectionHandler, CommitSink {
       }
     } catch (err) {
       if (!(err instanceof DecodeError)) throw err;
+      this.logUndecodable(client, item.opcode, err);
       return encodeReplyHeader(w, xid, zxid, ErrorCode.marshallingError);
     }
+  }
+
+  private logUndecodable(client: ClientState, opcode: number, err: DecodeError): void {
+    this.options.logger.warn("undecodable request answered with MarshallingError", {
+      remote: this.label(client),
+      opcode,
+      error: err.message,
+    });
   }
 
   private notify(client: ClientState, type: number, path: string, zxid: number): void {
