@@ -3,6 +3,7 @@
 // password or lastZxidSeen, and seeing exactly when the server closes the connection.
 import { connect, type Socket } from "node:net";
 import { encodeConnectRequest, readConnectResponse } from "../../src/protocol/connect-codec.js";
+import { OpCode, Xid } from "../../src/protocol/constants.js";
 import { Reader } from "../../src/protocol/reader.js";
 import type { ConnectResponse, ReplyHeader } from "../../src/protocol/records.js";
 import {
@@ -30,6 +31,8 @@ export class RawConnection {
   private readonly writer = new Writer(64 * 1024);
   private xid = 1;
   isClosed = false;
+  /** The highest zxid seen in a reply header (what a real client sends as lastZxidSeen). */
+  lastZxid = 0;
   /** Resolves when the server (or we) closed the socket. */
   readonly closed: Promise<void>;
 
@@ -123,7 +126,8 @@ export class RawConnection {
     type: T,
     body: RequestBodies[T],
   ): Promise<Reply<ResponseBodies[T]>> {
-    const xid = this.xid++;
+    // Auth packets travel with the reserved xid -4 and are answered with it.
+    const xid = type === OpCode.auth ? Xid.auth : this.xid++;
     this.write(encodeRequest(this.writer, xid, type, body));
     for (;;) {
       const frame = await this.nextFrame();
@@ -131,6 +135,7 @@ export class RawConnection {
       const r = new Reader().reset(frame);
       const header = readReplyHeader(r);
       if (header.xid === -1) continue;
+      if (header.zxid > this.lastZxid) this.lastZxid = header.zxid;
       if (header.xid !== xid) throw new Error(`reply xid ${header.xid}, expected ${xid}`);
       const parsed = header.err === 0 && r.remaining > 0 ? readResponseBody(r, type) : null;
       return { header, body: parsed };
