@@ -347,14 +347,15 @@ export class Member implements ClientConnectionHandler, CommitSink {
       return;
     }
     if (!isRequestOpcode(type) || type === OpCode.check || type === OpCode.deleteContainer) {
-      // ZooKeeper answers an unknown opcode with Unimplemented, then closes (§5).
+      // ZooKeeper answers an unknown opcode with Unimplemented and zxid -1, then closes (§5;
+      // observed on 3.8: the header carries -1, not the last zxid).
       this.options.logger.warn("closing connection: unsupported opcode", {
         remote: this.label(client),
         opcode: type,
       });
       const item = new PendingItem(ItemKind.done, xid, type, now);
       item.closeAfter = true;
-      this.reply(client, item, ErrorCode.unimplemented);
+      this.reply(client, item, ErrorCode.unimplemented, -1);
       return;
     }
     switch (type) {
@@ -517,8 +518,8 @@ export class Member implements ClientConnectionHandler, CommitSink {
   }
 
   /** Completes an item with a header-only reply (or the given error) and drains. */
-  private reply(client: ClientState, item: PendingItem, err: number): void {
-    const zxid = item.opcode === OpCode.auth ? 0 : this.state.lastZxid;
+  private reply(client: ClientState, item: PendingItem, err: number, zxid?: number): void {
+    zxid ??= item.opcode === OpCode.auth ? 0 : this.state.lastZxid;
     item.reply = copy(encodeReplyHeader(this.writer, item.xid, zxid, err));
     item.kind = ItemKind.done;
     client.push(item);
