@@ -95,6 +95,11 @@ class TcpClientConnection implements ClientConnection {
     this.closed = true;
   }
 
+  /** Bytes of a frame received but not yet complete. */
+  get partialFrameBytes(): number {
+    return this.pending === null ? 0 : this.pendingLength;
+  }
+
   label(): string {
     return `${this.remoteAddress}:${this.remotePort}`;
   }
@@ -286,6 +291,15 @@ export class ClientListener {
       this.logger.debug("client socket error", { connection: connection.id, error: err.message });
     });
     socket.on("close", () => {
+      if (!connection.closed) {
+        // The peer went away (or reset) without us closing: say so, with any half-received
+        // frame, so an operator can tell an abrupt client from a server-side close.
+        this.logger.debug("client connection closed by peer", {
+          connection: connection.id,
+          remote: connection.label(),
+          partialFrameBytes: connection.partialFrameBytes,
+        });
+      }
       connection.markClosed();
       this.connections.delete(connection);
       const left = (this.perAddress.get(address) ?? 1) - 1;

@@ -7,6 +7,7 @@
 // reaches the head and then runs against the tree as it is at that moment, so it sees every
 // earlier write of the same session. A read with nothing ahead of it runs at once.
 import type { ClientConnection } from "../base/client-connection.js";
+import type { TimerHandle } from "../base/clock.js";
 import type { Id } from "../protocol/records.js";
 
 export const Phase = {
@@ -54,6 +55,8 @@ export class ClientState {
   sessionTimeoutMs = 0;
   /** ConnectRequest carried the read-only byte: answer in the same dialect. */
   readOnlyDialect = false;
+  /** Closes the connection if no ConnectRequest arrives in time; null once it did. */
+  handshakeTimer: TimerHandle | null = null;
   authIds: Id[];
   /** Requests in arrival order; `head` is the next to answer. */
   readonly queue: PendingItem[] = [];

@@ -49,6 +49,12 @@ export interface ServerConfig {
   /** Maximum znodes reaped per minute (znode.container.maxPerMinute). */
   containerMaxPerMinute: number;
   containerCheckIntervalMs: number;
+  /**
+   * A connection that has not completed its handshake after this long is closed
+   * (nio.sessionlessCnxnTimeout, ZooKeeper's NIO default 10 s), so idle sockets that never
+   * send a ConnectRequest cannot pin server resources.
+   */
+  sessionlessConnectionTimeoutMs: number;
 }
 
 export interface ConfigWarning {
@@ -89,6 +95,7 @@ export function defaultConfig(): ServerConfig {
     adminServerPort: 8080,
     containerMaxPerMinute: 10000,
     containerCheckIntervalMs: 60000,
+    sessionlessConnectionTimeoutMs: 10000,
   };
 }
 
@@ -170,6 +177,12 @@ const setters: ReadonlyMap<string, Setter> = new Map<string, Setter>([
   [
     "znode.container.checkIntervalMs",
     (c, v) => (c.containerCheckIntervalMs = integer(v, 1, int32Max)),
+  ],
+  // ZooKeeper reads this as the system property zookeeper.nio.sessionlessCnxnTimeout, which
+  // zoo.cfg sets through its `zookeeper.`-less spelling like any other unknown key.
+  [
+    "nio.sessionlessCnxnTimeout",
+    (c, v) => (c.sessionlessConnectionTimeoutMs = integer(v, 1, int32Max)),
   ],
 ]);
 

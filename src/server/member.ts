@@ -132,7 +132,10 @@ export class Member implements ClientConnectionHandler, CommitSink {
   stop(): void {
     this.stopped = true;
     for (const t of this.timers) this.options.clock.cancelTimer(t);
-    for (const c of this.clients.values()) c.connection.close("server shutting down");
+    for (const c of this.clients.values()) {
+      this.cancelHandshakeTimer(c);
+      c.connection.close("server shutting down");
+    }
   }
 
   // ---- ClientConnectionHandler -------------------------------------------------------
@@ -141,12 +144,35 @@ export class Member implements ClientConnectionHandler, CommitSink {
     const client = new ClientState(connection, this.options.clock.nowMs());
     this.clients.set(connection.id, client);
     this.watches.addConnection(connection.id, client.authIds);
+    // Like ZooKeeper's NIO server, a connection that never sends a ConnectRequest is closed
+    // after a while, so idle or half-open sockets cannot pile up. One timer per connection,
+    // cancelled as soon as the handshake frame arrives.
+    client.handshakeTimer = this.options.clock.setTimer(
+      this.options.config.sessionlessConnectionTimeoutMs,
+      () => {
+        client.handshakeTimer = null;
+        if (client.phase !== Phase.handshake || connection.closed) return;
+        this.options.logger.info("closing connection: no ConnectRequest in time", {
+          remote: this.label(client),
+          timeoutMs: this.options.config.sessionlessConnectionTimeoutMs,
+        });
+        connection.close("handshake timed out");
+      },
+    );
+  }
+
+  private cancelHandshakeTimer(client: ClientState): void {
+    if (client.handshakeTimer !== null) {
+      this.options.clock.cancelTimer(client.handshakeTimer);
+      client.handshakeTimer = null;
+    }
   }
 
   disconnected(connection: ClientConnection): void {
     const client = this.clients.get(connection.id);
     if (client === undefined) return;
     this.clients.delete(connection.id);
+    this.cancelHandshakeTimer(client);
     this.syncWaiters.delete(client);
     this.watches.removeConnection(connection.id);
     if (client.sessionId !== 0 && this.boundSessions.get(client.sessionId) === client) {
@@ -184,6 +210,7 @@ export class Member implements ClientConnectionHandler, CommitSink {
   // ---- handshake ---------------------------------------------------------------------
 
   private handshake(client: ClientState, body: Uint8Array): void {
+    this.cancelHandshakeTimer(client);
     let req: ConnectRequest;
     try {
       req = readConnectRequest(this.reader.reset(body));
@@ -320,14 +347,15 @@ export class Member implements ClientConnectionHandler, CommitSink {
       return;
     }
     if (!isRequestOpcode(type) || type === OpCode.check || type === OpCode.deleteContainer) {
-      // ZooKeeper answers an unknown opcode with Unimplemented, then closes (§5).
+      // ZooKeeper answers an unknown opcode with Unimplemented and zxid -1, then closes (§5;
+      // observed on 3.8: the header carries -1, not the last zxid).
       this.options.logger.warn("closing connection: unsupported opcode", {
         remote: this.label(client),
         opcode: type,
       });
       const item = new PendingItem(ItemKind.done, xid, type, now);
       item.closeAfter = true;
-      this.reply(client, item, ErrorCode.unimplemented);
+      this.reply(client, item, ErrorCode.unimplemented, -1);
       return;
     }
     switch (type) {
@@ -457,6 +485,9 @@ export class Member implements ClientConnectionHandler, CommitSink {
       }
     } catch (err) {
       if (!(err instanceof DecodeError)) throw err;
+      // ZooKeeper answers an undecodable request with MarshallingError and keeps the
+      // connection (zookeeper-protocol.md §1).
+      this.logUndecodable(client, type, err);
       this.reply(client, item, ErrorCode.marshallingError);
       return;
     }
@@ -487,8 +518,8 @@ export class Member implements ClientConnectionHandler, CommitSink {
   }
 
   /** Completes an item with a header-only reply (or the given error) and drains. */
-  private reply(client: ClientState, item: PendingItem, err: number): void {
-    const zxid = item.opcode === OpCode.auth ? 0 : this.state.lastZxid;
+  private reply(client: ClientState, item: PendingItem, err: number, zxid?: number): void {
+    zxid ??= item.opcode === OpCode.auth ? 0 : this.state.lastZxid;
     item.reply = copy(encodeReplyHeader(this.writer, item.xid, zxid, err));
     item.kind = ItemKind.done;
     client.push(item);
@@ -655,8 +686,17 @@ export class Member implements ClientConnectionHandler, CommitSink {
       }
     } catch (err) {
       if (!(err instanceof DecodeError)) throw err;
+      this.logUndecodable(client, item.opcode, err);
       return encodeReplyHeader(w, xid, zxid, ErrorCode.marshallingError);
     }
+  }
+
+  private logUndecodable(client: ClientState, opcode: number, err: DecodeError): void {
+    this.options.logger.warn("undecodable request answered with MarshallingError", {
+      remote: this.label(client),
+      opcode,
+      error: err.message,
+    });
   }
 
   private notify(client: ClientState, type: number, path: string, zxid: number): void {

@@ -151,3 +151,13 @@ test("Java properties syntax: separators, comments, continuations", () => {
     ],
   );
 });
+
+test("nio.sessionlessCnxnTimeout sets how long a connection may go without a handshake", () => {
+  assert.equal(parseZooCfg("").config.sessionlessConnectionTimeoutMs, 10000);
+  for (const key of ["nio.sessionlessCnxnTimeout", "zookeeper.nio.sessionlessCnxnTimeout"]) {
+    const { config, warnings } = parseZooCfg(`clientPort=2181\n${key}=1500\n`);
+    assert.deepEqual(warnings, []);
+    assert.equal(config.sessionlessConnectionTimeoutMs, 1500);
+  }
+  assert.throws(() => parseZooCfg("nio.sessionlessCnxnTimeout=0\n"), ConfigError);
+});
