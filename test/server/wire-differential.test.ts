@@ -37,6 +37,7 @@ import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { startCorralServer } from "../support/corral-server.js";
 import { realZooKeeperAvailable, startRealZooKeeper } from "../support/real-zookeeper.js";
+import { rng } from "../support/rng.js";
 
 const python = "/usr/bin/python3";
 const here = dirname(fileURLToPath(import.meta.url));
@@ -50,23 +51,6 @@ function driverFile(): string {
 
 function kazooAvailable(): boolean {
   return spawnSync(python, ["-c", "import kazoo"], { stdio: "ignore" }).status === 0;
-}
-
-function rng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return {
-    int: (n: number) => Math.floor(next() * n),
-    pick<T>(xs: readonly T[]): T {
-      return xs[Math.floor(next() * xs.length)];
-    },
-  };
 }
 
 interface AclEntry {

@@ -100,22 +100,7 @@ print(json.dumps({"results": out, "tree": before_close, "afterClose": tree}))
 zk.stop()
 `;
 
-function rng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return {
-    int: (n: number) => Math.floor(next() * n),
-    pick<T>(xs: readonly T[]): T {
-      return xs[Math.floor(next() * xs.length)];
-    },
-  };
-}
+import { rng } from "../support/rng.js";
 
 const aclChoices: ACL[][] = [
   [acl(Perm.all, "world", "anyone")],

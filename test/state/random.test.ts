@@ -25,27 +25,10 @@ import { isAtOrBelow, parentOf } from "../../src/tree/path.js";
 import { parseStats, statPathOf } from "../../src/tree/quota.js";
 import { WatchRegistry } from "../../src/tree/watch-registry.js";
 import { NodeKind } from "../../src/tree/znode.js";
+import { rng } from "../support/rng.js";
 import { acl, aliceId, bobId, dumpState, localIp, open, superId, text } from "./harness.js";
 
 /** mulberry32: small, fast, good enough to pick test operations reproducibly. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return {
-    next,
-    int: (n: number) => Math.floor(next() * n),
-    pick<T>(xs: readonly T[]): T {
-      return xs[Math.floor(next() * xs.length)];
-    },
-    chance: (p: number) => next() < p,
-  };
-}
 type Rng = ReturnType<typeof rng>;
 
 const names = ["a", "b", "c", "s-", ""];
