@@ -231,7 +231,11 @@ function create(ctx: Ctx, type: number, req: CreateRequest, ttl: number): OpResu
     { type: EventType.nodeChildrenChanged, path: parentPath, zxid: ctx.zxid, acl: parent.acl.acl },
   );
   if (type === OpCode.create) return { path };
-  return { path, stat: statOf(node) };
+  const stat = statOf(node);
+  // ZooKeeper copies the Stat before its quota bookkeeping runs, so creating a quota's
+  // zookeeper_stats node reports the length of the data sent, not of the recount written.
+  stat.dataLength = dataLength;
+  return { path, stat };
 }
 
 /** delete (2): §6.2 in its order. */

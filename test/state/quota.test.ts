@@ -115,3 +115,17 @@ test("deleting zookeeper_limits removes the quota", () => {
   assert.equal(h.tree.quotaPaths.size, 0);
   assert.deepEqual(h.create("/q/more").quotaWarnings, []);
 });
+
+test("create2 of zookeeper_stats reports the data sent, as ZooKeeper copies the Stat first", () => {
+  const h = new Harness();
+  h.create("/q", { data: text("12345") });
+  h.create("/zookeeper/quota/q", { data: null });
+  h.create("/zookeeper/quota/q/zookeeper_limits", { data: text("count=10,bytes=100") });
+  const out = h.create("/zookeeper/quota/q/zookeeper_stats", {
+    data: text("abcdefg"),
+    type: OpCode.create2,
+  });
+  assert.equal(out.result.err, 0);
+  assert.equal((out.result.body as { stat: { dataLength: number } }).stat.dataLength, 7);
+  assert.equal(statsOf(h, "/q"), "count=1,bytes=5");
+});
