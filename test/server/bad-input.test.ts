@@ -75,7 +75,7 @@ let target: Target;
 const written = new Map<string, { data: string; stat: Stat }>();
 
 async function writeNodes(): Promise<void> {
-  const { conn } = await openSession(target.port, 4000);
+  const { conn } = await openSessionRetrying(4000);
   written.clear();
   for (const name of ["a", "b", "c"]) {
     const path = `/keep-${name}`;
@@ -125,6 +125,38 @@ async function openSessions(n: number): Promise<RawConnection[]> {
   throw new Error(`cannot open ${n} sessions`);
 }
 
+/**
+ * Opens a raw connection. ZooKeeper counts closed connections against maxClientCnxns until
+ * its selector notices them, so right after the cap test a connect may be reset: retry a
+ * bounded number of times.
+ */
+async function openRaw(): Promise<RawConnection> {
+  let last: unknown;
+  for (let attempt = 0; attempt < 50; attempt++) {
+    try {
+      return await RawConnection.open(target.port);
+    } catch (err) {
+      last = err;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  throw last;
+}
+
+/** openSession with the same bounded retry as openRaw. */
+async function openSessionRetrying(timeoutMs: number): ReturnType<typeof openSession> {
+  let last: unknown;
+  for (let attempt = 0; attempt < 50; attempt++) {
+    try {
+      return await openSession(target.port, timeoutMs);
+    } catch (err) {
+      last = err;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  throw last;
+}
+
 function frame(body: Uint8Array): Buffer {
   const out = Buffer.alloc(4 + body.length);
   out.writeInt32BE(body.length, 0);
@@ -143,7 +175,7 @@ for (const { name, skip, start } of targets) {
     });
 
     it("a truncated request body gets MarshallingError and the connection stays open", async () => {
-      const { conn } = await openSession(target.port, 4000);
+      const { conn } = await openSessionRetrying(4000);
       const mark = logMark();
       // getData whose path claims 100 bytes but carries 3.
       const body = Buffer.alloc(7);
@@ -167,7 +199,7 @@ for (const { name, skip, start } of targets) {
     });
 
     it("a request header shorter than 8 bytes closes the connection", async () => {
-      const { conn } = await openSession(target.port, 4000);
+      const { conn } = await openSessionRetrying(4000);
       const mark = logMark();
       conn.write(frame(Buffer.from([0, 0, 0, 1])));
       await conn.expectClosedWithoutReply();
@@ -175,7 +207,7 @@ for (const { name, skip, start } of targets) {
     });
 
     it("a frame longer than jute.maxbuffer closes the connection", async () => {
-      const { conn } = await openSession(target.port, 4000);
+      const { conn } = await openSessionRetrying(4000);
       const mark = logMark();
       const header = Buffer.alloc(4);
       header.writeInt32BE(packetBytesMax + 1, 0);
@@ -185,7 +217,7 @@ for (const { name, skip, start } of targets) {
     });
 
     it("a negative frame length closes the connection", async () => {
-      const conn = await RawConnection.open(target.port);
+      const conn = await openRaw();
       const mark = logMark();
       conn.write(Buffer.from([0xff, 0xff, 0xff, 0xfe]));
       await conn.expectClosedWithoutReply();
@@ -193,7 +225,7 @@ for (const { name, skip, start } of targets) {
     });
 
     it("an HTTP request on the client port is closed (its first bytes are an absurd length)", async () => {
-      const conn = await RawConnection.open(target.port);
+      const conn = await openRaw();
       const mark = logMark();
       conn.write(Buffer.from("GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
       await conn.expectClosedWithoutReply();
@@ -211,7 +243,7 @@ for (const { name, skip, start } of targets) {
       const differs = name !== "corral" && opcode !== 999;
       const skipCase = differs ? "Corral differs from ZooKeeper 3.8 here on purpose" : false;
       it(`${what} gets Unimplemented, then the connection closes`, { skip: skipCase }, async () => {
-        const { conn } = await openSession(target.port, 4000);
+        const { conn } = await openSessionRetrying(4000);
         const mark = logMark();
         const path = Buffer.alloc(11);
         path.writeInt32BE(7, 0);
@@ -225,7 +257,7 @@ for (const { name, skip, start } of targets) {
     }
 
     it("garbage as the first frame closes the connection without a reply", async () => {
-      const conn = await RawConnection.open(target.port);
+      const conn = await openRaw();
       const mark = logMark();
       conn.write(frame(Buffer.from("hello")));
       await conn.expectClosedWithoutReply();
@@ -234,7 +266,7 @@ for (const { name, skip, start } of targets) {
 
     it("a request sent before the ConnectRequest closes the connection without a reply", async () => {
       // getData(/keep-a) is 20 bytes, shorter than any ConnectRequest (28 at least).
-      const conn = await RawConnection.open(target.port);
+      const conn = await openRaw();
       const mark = logMark();
       const path = Buffer.alloc(12);
       path.writeInt32BE(7, 0);
@@ -260,7 +292,7 @@ for (const { name, skip, start } of targets) {
     });
 
     it("a ConnectRequest whose lastZxidSeen is ahead of the server is closed without a reply", async () => {
-      const conn = await RawConnection.open(target.port);
+      const conn = await openRaw();
       const mark = logMark();
       const res = await conn.handshake({ lastZxidSeen: 1_000_000 });
       assert.equal(res, null);
@@ -268,9 +300,9 @@ for (const { name, skip, start } of targets) {
     });
 
     it("resuming a session with a wrong password gets timeOut 0, then the connection closes", async () => {
-      const { conn, session } = await openSession(target.port, 4000);
+      const { conn, session } = await openSessionRetrying(4000);
       const wrong = Uint8Array.from(session.passwd, (b) => b ^ 1);
-      const other = await RawConnection.open(target.port);
+      const other = await openRaw();
       const mark = logMark();
       const res = await other.handshake({ sessionId: session.sessionId, passwd: wrong });
       assert.ok(res !== null);
@@ -305,9 +337,9 @@ for (const { name, skip, start } of targets) {
 
     it("a connection that never completes the handshake is closed after the timeout", async () => {
       const mark = logMark();
-      const silent = await RawConnection.open(target.port);
+      const silent = await openRaw();
       // Half a ConnectRequest: the frame never completes.
-      const half = await RawConnection.open(target.port);
+      const half = await openRaw();
       half.write(Buffer.from([0, 0, 0, 45, 0, 0]));
       const started = Date.now();
       await silent.expectClosedWithoutReply(handshakeTimeoutMs + 3000);
@@ -315,7 +347,7 @@ for (const { name, skip, start } of targets) {
       assert.ok(Date.now() - started >= handshakeTimeoutMs - 100, "closed too early");
       await logged(mark, "no ConnectRequest in time");
       // A client that does complete its handshake stays, even past that delay.
-      const { conn } = await openSession(target.port, 4000);
+      const { conn } = await openSessionRetrying(4000);
       await new Promise((r) => setTimeout(r, handshakeTimeoutMs + 200));
       assert.equal(
         (await conn.call(OpCode.exists, { path: "/keep-a", watch: false })).header.err,
@@ -326,7 +358,7 @@ for (const { name, skip, start } of targets) {
 
     it("abrupt disconnects mid-frame and a flood of opened-and-dropped connections", async () => {
       const mark = logMark();
-      const { conn } = await openSession(target.port, 4000);
+      const { conn } = await openSessionRetrying(4000);
       const partial = Buffer.alloc(10);
       partial.writeInt32BE(40, 0);
       conn.write(partial);
@@ -378,7 +410,7 @@ for (const { name, skip, start } of targets) {
       // The server learns of the closes above asynchronously; until then the cap may refuse.
       let answer = "";
       for (let i = 0; i < 50 && answer === ""; i++) {
-        const four = await RawConnection.open(target.port).catch(() => null);
+        const four = await openRaw().catch(() => null);
         if (four === null) {
           await new Promise((r) => setTimeout(r, 50));
           continue;
