@@ -5,6 +5,7 @@ import type { ClientConnection } from "../base/client-connection.js";
 import type { ClientState } from "./client-state.js";
 import type { ExpiryQueue } from "./expiry-queue.js";
 import type { Member } from "./member.js";
+import { formatJavaDateUtc } from "./time-format.js";
 import { versionLine } from "./version.js";
 
 export interface FourLetterContext {
@@ -106,7 +107,7 @@ function dump(ctx: FourLetterContext): string {
   // Deadlines are monotonic; show them as wall-clock times like ZooKeeper does.
   const offset = ctx.nowMs - ctx.monotonicMs;
   for (const b of buckets) {
-    out += `${b.keys.length} expire at ${new Date(b.deadline + offset).toUTCString()}:\n`;
+    out += `${b.keys.length} expire at ${formatJavaDateUtc(b.deadline + offset)}:\n`;
     for (const k of b.keys) out += `\t${hex(k)}\n`;
   }
   const eph = m.state.tree.ephemerals;

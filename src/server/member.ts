@@ -7,7 +7,6 @@
 // result on every member, this member's WatchRegistry turns the triggers into notifications
 // (sent at once, so before any later reply on the watching connection and before the
 // writer's own reply), and the client that sent it gets its reply when its FIFO reaches it.
-import { assert } from "../base/assert.js";
 import type { ClientConnection, ClientConnectionHandler } from "../base/client-connection.js";
 import type { Clock, TimerHandle } from "../base/clock.js";
 import { sessionPasswordBytes } from "../base/limits.js";
@@ -25,13 +24,13 @@ import { type ApplyOutcome, apply, type SessionCreated } from "../state/apply.js
 import { type Entry, EntryKind, type WriteOp } from "../state/entry.js";
 import { decodeEntry, encodeEntry } from "../state/entry-codec.js";
 import type { State } from "../state/state.js";
-import * as reads from "../tree/reads.js";
 import { type Delivery, WatchRegistry } from "../tree/watch-registry.js";
 import { ClientState, ItemKind, opShortName, PendingItem, Phase } from "./client-state.js";
 import type { ServerConfig } from "./config.js";
 import { digestId } from "./digest.js";
 import { ExpiryQueue } from "./expiry-queue.js";
 import { type FourLetterContext, fourLetterWord } from "./four-letter-words.js";
+import { answerRead, type ReadContext } from "./read-requests.js";
 import type { CommitSink, ReplicatedLog } from "./replicated-log.js";
 
 export interface MemberOptions {
@@ -71,6 +70,9 @@ export class Member implements ClientConnectionHandler, CommitSink {
   private readonly reader: Reader;
   private readonly writer = new Writer(64 * 1024);
   private readonly deliveries: Delivery[] = [];
+  /** Reused for every read: the client being answered is set before each call. */
+  private readClient: ClientState | null = null;
+  private readonly readContext: ReadContext;
   private timers: TimerHandle[] = [];
   private appliedSinceSnapshot = 0;
   private stopped = false;
@@ -89,6 +91,16 @@ export class Member implements ClientConnectionHandler, CommitSink {
     this.expiry = new ExpiryQueue(options.config.tickTimeMs);
     this.reader = new Reader(juteLengthMax(options.config.packetBytesMax));
     this.startedMs = options.clock.nowMs();
+    this.readContext = {
+      tree: this.state.tree,
+      watches: this.watches,
+      writer: this.writer,
+      zxid: 0,
+      connection: 0,
+      sessionId: 0,
+      ids: [],
+      notify: (d) => this.notify(this.readClient!, d.type, d.path, d.zxid),
+    };
   }
 
   /** The port clients reach this member on (the bound one when the config asked for 0). */
@@ -583,111 +595,20 @@ export class Member implements ClientConnectionHandler, CommitSink {
 
   /** Runs a read-type request against the tree as it is now; returns the reply frame. */
   private runRead(client: ClientState, item: PendingItem): Uint8Array {
-    const w = this.writer;
-    const tree = this.state.tree;
     const zxid = this.state.lastZxid;
-    const ids = client.authIds;
-    const conn = client.connection.id;
-    const xid = item.xid;
     client.lastZxid = zxid;
-    const r = this.reader.reset(item.body!, 8);
+    const rc = this.readContext;
+    rc.zxid = zxid;
+    rc.connection = client.connection.id;
+    rc.sessionId = client.sessionId;
+    rc.ids = client.authIds;
+    this.readClient = client;
     try {
-      switch (item.opcode) {
-        case OpCode.exists: {
-          const req = readRequestBody(r, OpCode.exists);
-          const res = reads.exists(tree, req.path, ids);
-          if (typeof res === "number") {
-            // An exists watch is set even when the node is missing (§6.3).
-            if (res === ErrorCode.noNode && req.watch) this.watches.addDataWatch(conn, req.path);
-            return encodeReplyHeader(w, xid, zxid, res);
-          }
-          if (req.watch) this.watches.addDataWatch(conn, req.path);
-          return encodeReply(w, xid, zxid, 0, OpCode.exists, { stat: res });
-        }
-        case OpCode.getData: {
-          const req = readRequestBody(r, OpCode.getData);
-          const res = reads.getData(tree, req.path, ids);
-          if (typeof res === "number") return encodeReplyHeader(w, xid, zxid, res);
-          if (req.watch) this.watches.addDataWatch(conn, req.path);
-          return encodeReply(w, xid, zxid, 0, OpCode.getData, res);
-        }
-        case OpCode.getChildren: {
-          const req = readRequestBody(r, OpCode.getChildren);
-          const res = reads.getChildren(tree, req.path, ids);
-          if (typeof res === "number") return encodeReplyHeader(w, xid, zxid, res);
-          if (req.watch) this.watches.addChildWatch(conn, req.path);
-          return encodeReply(w, xid, zxid, 0, OpCode.getChildren, res);
-        }
-        case OpCode.getChildren2: {
-          const req = readRequestBody(r, OpCode.getChildren2);
-          const res = reads.getChildren2(tree, req.path, ids);
-          if (typeof res === "number") return encodeReplyHeader(w, xid, zxid, res);
-          if (req.watch) this.watches.addChildWatch(conn, req.path);
-          return encodeReply(w, xid, zxid, 0, OpCode.getChildren2, res);
-        }
-        case OpCode.getACL: {
-          const req = readRequestBody(r, OpCode.getACL);
-          const res = reads.getAcl(tree, req.path, ids);
-          if (typeof res === "number") return encodeReplyHeader(w, xid, zxid, res);
-          return encodeReply(w, xid, zxid, 0, OpCode.getACL, res);
-        }
-        case OpCode.getAllChildrenNumber: {
-          const req = readRequestBody(r, OpCode.getAllChildrenNumber);
-          const res = reads.getAllChildrenNumber(tree, req.path, ids);
-          if (typeof res === "number") return encodeReplyHeader(w, xid, zxid, res);
-          return encodeReply(w, xid, zxid, 0, OpCode.getAllChildrenNumber, res);
-        }
-        case OpCode.getEphemerals: {
-          const req = readRequestBody(r, OpCode.getEphemerals);
-          const ephemerals = reads.getEphemerals(tree, client.sessionId, req.prefixPath);
-          return encodeReply(w, xid, zxid, 0, OpCode.getEphemerals, { ephemerals });
-        }
-        case OpCode.multiRead: {
-          const ops = readRequestBody(r, OpCode.multiRead);
-          return encodeReply(w, xid, zxid, 0, OpCode.multiRead, reads.multiRead(tree, ops, ids));
-        }
-        case OpCode.whoAmI: {
-          // ZooKeeper keeps a set; it lists the address id last, and so do we.
-          const ordered = [
-            ...ids.filter((id) => id.scheme !== "ip"),
-            ...ids.filter((id) => id.scheme === "ip"),
-          ];
-          const clientInfo = ordered.map((id) => ({ authScheme: id.scheme, user: whoAmIUser(id) }));
-          return encodeReply(w, xid, zxid, 0, OpCode.whoAmI, { clientInfo });
-        }
-        case OpCode.setWatches:
-        case OpCode.setWatches2: {
-          const req = readRequestBody(r, item.opcode);
-          // Catch-up events go out before the reply (§11.4).
-          for (const d of this.watches.setWatches(conn, req, tree))
-            this.notify(client, d.type, d.path, d.zxid);
-          return encodeReplyHeader(w, xid, zxid, 0);
-        }
-        case OpCode.addWatch: {
-          const req = readRequestBody(r, OpCode.addWatch);
-          if (req.mode !== 0 && req.mode !== 1)
-            return encodeReplyHeader(w, xid, zxid, ErrorCode.marshallingError);
-          this.watches.addPersistentWatch(conn, req.path, req.mode === 1);
-          return encodeReply(w, xid, zxid, 0, OpCode.addWatch, { err: 0 });
-        }
-        case OpCode.checkWatches:
-        case OpCode.removeWatches: {
-          const req = readRequestBody(r, item.opcode);
-          const err = this.watches.checkOrRemove(
-            conn,
-            req.path,
-            req.type,
-            item.opcode === OpCode.removeWatches,
-          );
-          return encodeReplyHeader(w, xid, zxid, err);
-        }
-        default:
-          assert(false, `read dispatch for opcode ${item.opcode}`);
-      }
+      return answerRead(rc, this.reader.reset(item.body!, 8), item.opcode, item.xid);
     } catch (err) {
       if (!(err instanceof DecodeError)) throw err;
       this.logUndecodable(client, item.opcode, err);
-      return encodeReplyHeader(w, xid, zxid, ErrorCode.marshallingError);
+      return encodeReplyHeader(this.writer, item.xid, zxid, ErrorCode.marshallingError);
     }
   }
 
@@ -891,13 +812,6 @@ function samePassword(a: Uint8Array, b: Uint8Array | null): boolean {
 
 function addId(ids: Id[], id: Id): void {
   if (!ids.some((x) => x.scheme === id.scheme && x.id === id.id)) ids.push(id);
-}
-
-/** whoAmI's user: the digest user name, the address for ip, "" for schemes without one. */
-function whoAmIUser(id: Id): string {
-  if (id.scheme === "digest") return id.id.slice(0, id.id.indexOf(":"));
-  if (id.scheme === "super") return "";
-  return id.id;
 }
 
 function copy(view: Uint8Array): Uint8Array {
