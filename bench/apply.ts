@@ -13,7 +13,8 @@ import { OpCode } from "../src/protocol/constants.js";
 import type { ACL, Id } from "../src/protocol/records.js";
 import { apply } from "../src/state/apply.js";
 import { type Entry, EntryKind } from "../src/state/entry.js";
-import { decodeSnapshot, encodeSnapshot } from "../src/state/snapshot.js";
+import { decodeSnapshot } from "../src/state/snapshot.js";
+import { encodeSnapshot } from "../src/state/snapshot-writer.js";
 import { State } from "../src/state/state.js";
 import { getData } from "../src/tree/reads.js";
 

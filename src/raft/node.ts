@@ -3,6 +3,7 @@
 // and compact(); the output is a Ready, pulled with ready() and acknowledged with
 // advance(). See docs/raft.md for the persistence contract.
 import { assert } from "../base/assert.js";
+import type { ByteParts } from "../base/byte-parts.js";
 import type { ConfChange } from "./conf-state.js";
 import { makeRaftConfig, type RaftOptions } from "./config.js";
 import { RaftCore } from "./core.js";
@@ -171,7 +172,7 @@ export class RaftNode {
    * The caller took a snapshot of its state machine at `index` (at most the applied index)
    * and stored it durably: remember it for lagging followers and drop older entries.
    */
-  compact(index: number, data: Uint8Array): Snapshot {
+  compact(index: number, data: ByteParts): Snapshot {
     const log = this.r.log;
     assert(index <= log.applied, `raft: compact at ${index} beyond applied ${log.applied}`);
     assert(index >= log.offset, `raft: compact at ${index} before log start ${log.offset}`);

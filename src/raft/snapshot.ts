@@ -5,6 +5,7 @@
 // the unconfirmed chunk with every heartbeat, so lost chunks, lost answers and a follower
 // restart in the middle all resolve without extra timers.
 import { assert } from "../base/assert.js";
+import { bytePartsLength, bytePartsSlice } from "../base/byte-parts.js";
 import type { RaftCore } from "./core.js";
 import { type Progress, ProgressState } from "./progress.js";
 import {
@@ -32,9 +33,9 @@ export function sendSnapshotChunk(r: RaftCore, to: NodeId, pr: Progress): void {
   // A newer snapshot replaced the one being sent: start over with it.
   if (snap.meta.index !== pr.pendingSnapshot) pr.becomeSnapshot(snap.meta.index);
   const offset = pr.snapshotOffset;
-  const data = snap.data.subarray(offset, offset + r.config.snapshotChunkBytes);
+  const data = bytePartsSlice(snap.data, offset, offset + r.config.snapshotChunkBytes);
   r.send(MessageType.snapshot, to, {
-    snapshot: { meta: snap.meta, offset, totalBytes: snap.data.length, data },
+    snapshot: { meta: snap.meta, offset, totalBytes: bytePartsLength(snap.data), data },
   });
 }
 
@@ -68,7 +69,7 @@ export function handleSnapshotChunk(r: RaftCore, m: Message): void {
   }
   assert(recv.received === chunk.totalBytes, "snapshot: received more than the total");
   r.snapshotReceive = null;
-  installSnapshot(r, { meta, data: concat(recv.parts, recv.received) });
+  installSnapshot(r, { meta, data: recv.parts });
   r.send(MessageType.appendResp, m.from, { index: meta.index });
 }
 
@@ -86,21 +87,10 @@ function installSnapshot(r: RaftCore, snapshot: Snapshot): void {
   r.log.restore(snapshot);
 }
 
-function concat(parts: readonly Uint8Array[], total: number): Uint8Array {
-  if (parts.length === 1) return parts[0];
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-
 /** Leader: the follower wants the snapshot from byte `index` on. */
 export function handleSnapshotResponse(r: RaftCore, m: Message, pr: Progress): void {
   pr.recentActive = true;
   if (pr.state !== ProgressState.snapshot || m.context !== pr.pendingSnapshot) return;
-  pr.snapshotOffset = Math.min(m.index, r.log.snapshot.data.length);
+  pr.snapshotOffset = Math.min(m.index, bytePartsLength(r.log.snapshot.data));
   sendSnapshotChunk(r, m.from, pr);
 }

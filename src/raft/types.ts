@@ -3,6 +3,8 @@
 // Ready batch that tells the caller what to persist, send and apply. Nothing here has
 // behaviour; the concepts that act on it live in their own files (log.ts, election.ts, ...).
 
+import type { ByteParts } from "../base/byte-parts.js";
+
 /** A member id. ZooKeeper's server.N ids are positive; 0 means "nobody". */
 export type NodeId = number;
 export const noNode: NodeId = 0;
@@ -55,7 +57,8 @@ export interface SnapshotMeta {
 /** A state machine image. `data` is opaque to Raft, produced and consumed by the caller. */
 export interface Snapshot {
   readonly meta: SnapshotMeta;
-  readonly data: Uint8Array;
+  /** The state machine image, opaque to the core; parts when the member wrote it so. */
+  readonly data: ByteParts;
 }
 
 export const Role = {

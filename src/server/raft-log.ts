@@ -4,6 +4,7 @@
 // hard state, then hands committed entries to the member and advances the core. That is the
 // persistence contract of docs/raft.md: entries before hard state, nothing applied before it
 // is durable. A standalone server is a group of one voter; peers plug in through `send`.
+import type { ByteParts } from "../base/byte-parts.js";
 import type { Clock, TimerHandle } from "../base/clock.js";
 import type { Logger } from "../base/logger.js";
 import { decodeConfState, encodeConfState } from "../raft/conf-state.js";
@@ -92,7 +93,7 @@ export class RaftLog implements ReplicatedLog {
   }
 
   /** Records a snapshot the member took at `index` and lets the core compact before it. */
-  compact(index: number, data: Uint8Array): Snapshot {
+  compact(index: number, data: ByteParts): Snapshot {
     return this.options.node.compact(index, data);
   }
 

@@ -2,19 +2,21 @@
 // the newest snapshot, starts a single-voter Raft group over the recovered log, and resolves
 // once the member has elected itself and re-applied everything that was durable, so no
 // client ever sees a state older than one it was acknowledged. Snapshots are taken every
-// snapCount applied entries, written in the background, and old files purged.
+// snapCount applied entries, encoded in short slices between requests and written in the
+// background, and old files purged.
 import type { Clock } from "../base/clock.js";
 import type { Disk } from "../base/disk.js";
 import type { Logger } from "../base/logger.js";
 import type { Random } from "../base/random.js";
 import { encodeConfState } from "../raft/conf-state.js";
 import { RaftNode } from "../raft/node.js";
-import { decodeSnapshot, encodeSnapshot } from "../state/snapshot.js";
+import { decodeSnapshot } from "../state/snapshot.js";
 import { State } from "../state/state.js";
 import { openStorage, type Storage } from "../storage/storage.js";
 import type { ServerConfig } from "./config.js";
 import { Member } from "./member.js";
 import { persistedStateFrom, RaftLog } from "./raft-log.js";
+import { SnapshotTask } from "./snapshot-task.js";
 
 export interface StandaloneDeps {
   config: ServerConfig;
@@ -97,7 +99,7 @@ export function startStandalone(
         logEntries: recovered.entries.length,
         lastIndex: recoveredLast,
       });
-      let snapshotting = false;
+      let snapshot: SnapshotTask | null = null;
       const member = new Member({
         config,
         clock: deps.clock,
@@ -108,18 +110,16 @@ export function startStandalone(
         mode: () => "standalone",
         directorySizes: deps.directorySizes,
         snapshotDue: (index) => {
-          if (snapshotting) return;
-          snapshotting = true;
-          const began = deps.clock.monotonicMs();
-          const data = encodeSnapshot(state);
-          const term = node.log.term(index);
-          const conf = node.log.currentConf();
-          const encodeMs = Math.round(deps.clock.monotonicMs() - began);
-          storage.saveSnapshot(
-            { lastIndex: index, lastTerm: term, config: encodeConfState(conf) },
-            data,
-            (err) => {
-              snapshotting = false;
+          if (snapshot !== null) return;
+          // Term and membership are read now: the image shows the state at this index.
+          const meta = {
+            lastIndex: index,
+            lastTerm: node.log.term(index),
+            config: encodeConfState(node.log.currentConf()),
+          };
+          snapshot = new SnapshotTask(state, deps.clock, deps.defer, (parts, stats) => {
+            storage.saveSnapshot(meta, parts, (err) => {
+              snapshot = null;
               if (err) {
                 logger.error("snapshot failed", { zxid: index, error: err.message });
                 return;
@@ -127,14 +127,22 @@ export function startStandalone(
               // Compaction must wait until the core has advanced past this index.
               deps.defer(() => {
                 if (node.log.applied >= index && node.log.firstIndex() <= index)
-                  raftLog.compact(index, data);
+                  raftLog.compact(index, parts);
                 storage.purge((perr) => {
                   if (perr) logger.error("purge failed", { error: perr.message });
                 });
               });
-              logger.info("snapshot written", { zxid: index, bytes: data.length, encodeMs });
-            },
-          );
+              logger.info("snapshot written", {
+                zxid: index,
+                bytes: stats.bytes,
+                encodeMs: Math.round(stats.elapsedMs),
+                busyMs: Math.round(stats.busyMs),
+                slices: stats.slices,
+                maxSliceMs: Math.round(stats.maxSliceMs * 10) / 10,
+                keptNodes: stats.keptNodes,
+              });
+            });
+          });
         },
       });
       raftLog.start(member);
@@ -156,6 +164,7 @@ export function startStandalone(
             raftLog,
             storage,
             close: (cb) => {
+              snapshot?.abort();
               member.stop();
               raftLog.stop();
               storage.close(cb);

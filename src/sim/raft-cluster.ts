@@ -11,6 +11,7 @@
 // write keeps a random prefix of those records: a torn last record is detected by its
 // checksum and dropped, which is the same as a shorter prefix.
 
+import { joinByteParts } from "../base/byte-parts.js";
 import { confToString, emptyConf, makeConf } from "../raft/conf-state.js";
 import type { PlantedBug } from "../raft/config.js";
 import { describeMessage } from "../raft/message.js";
@@ -253,7 +254,7 @@ export class RaftSimulation {
       },
       { hardState: m.durableHardState, snapshot: snap, entries },
     );
-    m.sm = decodeIds(snap.data);
+    m.sm = decodeIds(joinByteParts(snap.data));
     m.smIndex = snap.meta.index;
     this.checker.onSnapshotInstalled(m.id, m.sm);
     m.prevRole = Role.follower;
@@ -344,7 +345,7 @@ export class RaftSimulation {
   private finishReady(m: SimMember, rd: Ready): void {
     const node = m.node!;
     if (rd.snapshot !== null) {
-      m.sm = decodeIds(rd.snapshot.data);
+      m.sm = decodeIds(joinByteParts(rd.snapshot.data));
       m.smIndex = rd.snapshot.meta.index;
       this.checker.onSnapshotInstalled(m.id, m.sm);
       this.stats.snapshotsInstalled++;

@@ -5,6 +5,8 @@
 // length raises StateFormatError, never a RangeError from deep inside Buffer.
 
 import { Buffer } from "node:buffer";
+import { crc32 } from "node:zlib";
+import { assert } from "../base/assert.js";
 
 export class StateFormatError extends Error {
   override readonly name = "StateFormatError";
@@ -13,22 +15,57 @@ export class StateFormatError extends Error {
 export class ByteWriter {
   private buf: Buffer;
   private pos = 0;
+  /**
+   * In part mode (partBytes > 0) a full buffer is sealed here and a new one started, instead
+   * of growing and copying: a snapshot of a large tree never moves its bytes once written.
+   */
+  private readonly sealed: Buffer[] | null;
+  /** CRC-32 of the sealed parts, kept as they are sealed so no step checksums it all at once. */
+  private sealedCrc = 0;
 
-  constructor(initialBytes = 256) {
-    this.buf = Buffer.allocUnsafe(initialBytes);
+  constructor(
+    initialBytes = 256,
+    private readonly partBytes = 0,
+  ) {
+    this.buf = Buffer.allocUnsafe(Math.max(initialBytes, partBytes));
+    this.sealed = partBytes > 0 ? [] : null;
   }
 
   get length(): number {
-    return this.pos;
+    let total = this.pos;
+    if (this.sealed !== null) for (const p of this.sealed) total += p.length;
+    return total;
   }
 
   private room(n: number): void {
     if (this.pos + n <= this.buf.length) return;
+    if (this.sealed !== null) {
+      if (this.pos > 0) {
+        const part = this.buf.subarray(0, this.pos);
+        this.sealed.push(part);
+        this.sealedCrc = crc32(part, this.sealedCrc);
+      }
+      this.buf = Buffer.allocUnsafe(Math.max(this.partBytes, n));
+      this.pos = 0;
+      return;
+    }
     let size = this.buf.length * 2;
     while (size < this.pos + n) size *= 2;
     const next = Buffer.allocUnsafe(size);
     this.buf.copy(next, 0, 0, this.pos);
     this.buf = next;
+  }
+
+  /** Part mode: the CRC-32 (zlib's) of every byte written so far. */
+  crcSoFar(): number {
+    return crc32(this.buf.subarray(0, this.pos), this.sealedCrc);
+  }
+
+  /** Part mode: every byte written, as parts that read back to back. */
+  parts(): Buffer[] {
+    const out = this.sealed === null ? [] : [...this.sealed];
+    if (this.pos > 0) out.push(this.buf.subarray(0, this.pos));
+    return out;
   }
 
   u8(v: number): void {
@@ -86,6 +123,7 @@ export class ByteWriter {
 
   /** The bytes written so far (a view; valid until the next write). */
   view(): Buffer {
+    assert(this.sealed === null, "ByteWriter.view() in part mode");
     return this.buf.subarray(0, this.pos);
   }
 

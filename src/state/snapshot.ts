@@ -23,86 +23,19 @@
 //     u32  zlib.crc32 of every byte before it
 //
 // The options (extended types, quota enforcement) are configuration, not state: the loader
-// passes them in.
+// passes them in. The image is written by snapshot-writer.ts, a slice at a time.
 
 import { crc32 } from "node:zlib";
 import type { AclEntry } from "../tree/acl.js";
 import { DataTree } from "../tree/data-tree.js";
 import { rootPath } from "../tree/path.js";
 import { type NodeKind, Znode } from "../tree/znode.js";
-import { ByteReader, ByteWriter, StateFormatError } from "./bytes.js";
+import { ByteReader, StateFormatError } from "./bytes.js";
 import { Session, SessionTable } from "./sessions.js";
 import { defaultStateOptions, State, type StateOptions } from "./state.js";
 
-const magic = 0x4e535243; // "CRSN" read as a little-endian u32
-const formatVersion = 1;
-
-export function encodeSnapshot(state: State): Buffer {
-  const tree = state.tree;
-  const w = new ByteWriter(Math.max(4096, tree.size * 96));
-  w.u32(magic);
-  w.u32(formatVersion);
-  w.f64(state.lastZxid);
-
-  const aclIndex = new Map<AclEntry, number>();
-  w.u32(tree.acls.size);
-  for (const entry of tree.acls.entries()) {
-    aclIndex.set(entry, aclIndex.size);
-    w.u32(entry.acl.length);
-    for (const a of entry.acl) {
-      w.i32(a.perms);
-      w.str(a.id.scheme);
-      w.str(a.id.id);
-    }
-  }
-
-  w.u32(state.sessions.size);
-  for (const s of state.sessions.values()) {
-    w.f64(s.id);
-    w.i32(s.timeoutMs);
-    w.bytes(s.password);
-  }
-
-  w.u32(tree.size);
-  const root = tree.get(rootPath);
-  if (root === undefined) throw new StateFormatError("tree without root");
-  const paths: string[] = [rootPath];
-  const names: string[] = [""];
-  const nodes: Znode[] = [root];
-  while (nodes.length > 0) {
-    const node = nodes.pop()!;
-    const path = paths.pop()!;
-    const name = names.pop()!;
-    w.str(name);
-    w.f64(node.czxid);
-    w.f64(node.mzxid);
-    w.f64(node.pzxid);
-    w.f64(node.ctime);
-    w.f64(node.mtime);
-    w.i32(node.version);
-    w.i32(node.aversion);
-    w.i32(node.childCreations);
-    w.u8(node.kind);
-    w.f64(node.owner);
-    const index = aclIndex.get(node.acl);
-    if (index === undefined) throw new StateFormatError(`ACL of ${path} not interned`);
-    w.u32(index);
-    w.latin1(node.data);
-    const children = node.children;
-    w.u32(children === null ? 0 : children.size);
-    if (children === null) continue;
-    // Pushed in reverse so the first child is written first.
-    const list = Array.from(children);
-    for (let i = list.length - 1; i >= 0; i--) {
-      const [childName, child] = list[i];
-      nodes.push(child);
-      paths.push(path === rootPath ? `/${childName}` : `${path}/${childName}`);
-      names.push(childName);
-    }
-  }
-  w.u32(crc32(w.view()));
-  return w.finish();
-}
+export const snapshotMagic = 0x4e535243; // "CRSN" read as a little-endian u32
+export const snapshotFormatVersion = 1;
 
 export function decodeSnapshot(bytes: Uint8Array, options: Partial<StateOptions> = {}): State {
   if (bytes.length < 20) throw new StateFormatError("snapshot too short");
@@ -110,9 +43,9 @@ export function decodeSnapshot(bytes: Uint8Array, options: Partial<StateOptions>
   const stored = new ByteReader(bytes, bytes.length - 4).u32();
   if (crc32(body) !== stored) throw new StateFormatError("snapshot checksum mismatch");
   const reader = new ByteReader(bytes, 0, bytes.length - 4);
-  if (reader.u32() !== magic) throw new StateFormatError("not a Corral snapshot");
+  if (reader.u32() !== snapshotMagic) throw new StateFormatError("not a Corral snapshot");
   const version = reader.u32();
-  if (version !== formatVersion) throw new StateFormatError(`snapshot format ${version}`);
+  if (version !== snapshotFormatVersion) throw new StateFormatError(`snapshot format ${version}`);
   const lastZxid = reader.f64();
 
   const tree = new DataTree();

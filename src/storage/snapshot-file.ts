@@ -22,6 +22,7 @@
 // point leaves either no file under the final name or a complete, synced one; leftover .tmp
 // files are removed by recovery.
 
+import { type ByteParts, bytePartsLength } from "../base/byte-parts.js";
 import { type Disk, type DiskError, joinPath, OpenMode } from "../base/disk.js";
 import { checksum, padIndex, readU64, viewOf, writeU64 } from "./bytes.js";
 import { readWholeFile } from "./disk-files.js";
@@ -104,16 +105,6 @@ export function readSnapshotFile(
   });
 }
 
-/** A state image: one buffer, or several written back to back (no need to join them). */
-export type SnapshotState = Uint8Array | readonly Uint8Array[];
-
-export function snapshotStateBytes(state: SnapshotState): number {
-  if (state instanceof Uint8Array) return state.length;
-  let total = 0;
-  for (const part of state) total += part.length;
-  return total;
-}
-
 /**
  * Writes a snapshot durably (temp file, fsync, rename, directory fsync) in chunks of
  * `chunkBytes`. The caller must not change `state` or `meta.config` until `callback` runs.
@@ -122,14 +113,14 @@ export function writeSnapshotFile(
   disk: Disk,
   dir: string,
   meta: SnapshotMeta,
-  state: SnapshotState,
+  state: ByteParts,
   chunkBytes: number,
   callback: (error: DiskError | null) => void,
 ): void {
   const path = joinPath(dir, snapshotName(meta.lastIndex));
   const temp = `${path}.tmp`;
   const parts: readonly Uint8Array[] = state instanceof Uint8Array ? [state] : state;
-  const header = encodeSnapshotHeader(meta, snapshotStateBytes(state));
+  const header = encodeSnapshotHeader(meta, bytePartsLength(state));
   const trailer = new Uint8Array(snapshotTrailerBytes);
   disk.open(temp, OpenMode.createTruncate, (openError, file) => {
     if (openError) {

@@ -15,6 +15,7 @@
 // 4. The hard state is read from its two-slot file.
 
 import { assert } from "../base/assert.js";
+import type { ByteParts } from "../base/byte-parts.js";
 import { type Disk, type DiskError, joinPath } from "../base/disk.js";
 import { removeFiles } from "./disk-files.js";
 import { StorageCorruptionError } from "./errors.js";
@@ -23,7 +24,6 @@ import {
   isSnapshotTempName,
   parseSnapshotName,
   readSnapshotFile,
-  type SnapshotState,
   snapshotChunkBytesDefault,
   snapshotName,
   writeSnapshotFile,
@@ -143,7 +143,7 @@ export class Storage {
    * Saves a snapshot of the local state machine (covering entries the log already holds).
    * The log keeps working meanwhile; the file is written in chunks.
    */
-  saveSnapshot(meta: SnapshotMeta, state: SnapshotState, callback: StorageCallback): void {
+  saveSnapshot(meta: SnapshotMeta, state: ByteParts, callback: StorageCallback): void {
     assert(meta.lastIndex < this.wal.nextAppendIndex, "snapshot beyond the end of the log");
     this.writeSnapshot(meta, state, callback);
   }
@@ -154,7 +154,7 @@ export class Storage {
    * (a crash in between must not lose both), so appends after the snapshot wait for the
    * callback.
    */
-  installSnapshot(meta: SnapshotMeta, state: SnapshotState, callback: StorageCallback): void {
+  installSnapshot(meta: SnapshotMeta, state: ByteParts, callback: StorageCallback): void {
     this.writeSnapshot(meta, state, (error) => {
       if (error) {
         callback(error);
@@ -164,7 +164,7 @@ export class Storage {
     });
   }
 
-  private writeSnapshot(meta: SnapshotMeta, state: SnapshotState, callback: StorageCallback): void {
+  private writeSnapshot(meta: SnapshotMeta, state: ByteParts, callback: StorageCallback): void {
     assert(!this.snapshotInFlight, "a snapshot is already being written");
     const newest = this.snapshots[this.snapshots.length - 1] ?? 0;
     assert(meta.lastIndex >= newest, `snapshot ${meta.lastIndex} older than snapshot ${newest}`);

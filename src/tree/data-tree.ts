@@ -54,6 +54,14 @@ interface Undo {
   acl: readonly ACL[] | null;
 }
 
+/**
+ * Hears of every node about to change while a snapshot image is being written, so the writer
+ * can keep what the node looked like when the image began (copy-on-write).
+ */
+export interface NodeChangeObserver {
+  beforeChange(node: Znode): void;
+}
+
 export class DataTree {
   private root: Znode;
   private count = 0;
@@ -67,6 +75,9 @@ export class DataTree {
   /** User paths that have a quota (a zookeeper_limits node exists for them). */
   readonly quotaPaths = new Set<string>();
   private undoLog: Undo[] | null = null;
+  /** The mark of the newest snapshot image (Znode.imageMark). */
+  private imageMark = 0;
+  private changeObserver: NodeChangeObserver | null = null;
 
   /** A tree holding the built-in nodes, as a fresh ZooKeeper starts with. */
   /** An empty tree: only a snapshot loader starts from it (restoreNode, root first). */
@@ -157,6 +168,7 @@ export class DataTree {
   private attach(path: string, node: Znode): Znode {
     const parent = this.get(parentOf(path));
     assert(parent !== undefined, `parent of ${path} missing`);
+    this.changing(parent);
     if (parent.children === null) parent.children = new Map();
     const name = nameOf(path);
     assert(!parent.children.has(name), `${path} exists`);
@@ -168,6 +180,7 @@ export class DataTree {
   private detach(path: string): Znode {
     const parent = this.get(parentOf(path));
     assert(parent?.children != null, `parent of ${path} missing`);
+    this.changing(parent);
     assert(parent.children.delete(nameOf(path)), `${path} not attached`);
     if (parent.children.size === 0) parent.children = null;
     this.count--;
@@ -209,6 +222,27 @@ export class DataTree {
     else this.quotaPaths.delete(userPathOfQuotaDir(dir));
   }
 
+  // ---- snapshot images ----
+
+  /**
+   * Starts a snapshot image: until endImage(), `observer` is told before any node changes.
+   * Returns the image's mark; nodes created from now on carry it (they are not in the image).
+   */
+  beginImage(observer: NodeChangeObserver): number {
+    assert(this.changeObserver === null, "a snapshot image is already being written");
+    this.changeObserver = observer;
+    return ++this.imageMark;
+  }
+
+  endImage(observer: NodeChangeObserver): void {
+    assert(this.changeObserver === observer, "endImage by another writer");
+    this.changeObserver = null;
+  }
+
+  private changing(node: Znode): void {
+    if (this.changeObserver !== null) this.changeObserver.beforeChange(node);
+  }
+
   // ---- undo log (multi) ----
 
   beginUndo(): void {
@@ -241,11 +275,13 @@ export class DataTree {
           const parent = this.attach(u.path, u.node);
           parent.pzxid = u.zxid;
           this.index(u.path, u.node);
+          this.changing(u.node);
           u.node.acl = this.acls.acquire(u.node.acl.acl);
           if (nameOf(u.path) === limitNodeName) this.trackQuotaNode(u.path, true);
           break;
         }
         case UndoKind.data:
+          this.changing(u.node);
           u.node.data = u.data;
           u.node.mzxid = u.zxid;
           u.node.mtime = u.timeMs;
@@ -254,12 +290,14 @@ export class DataTree {
         case UndoKind.acl: {
           const current = u.node.acl;
           assert(u.acl !== null, "acl undo without acl");
+          this.changing(u.node);
           u.node.acl = this.acls.acquire(u.acl);
           this.acls.release(current);
           u.node.aversion = u.version;
           break;
         }
         case UndoKind.rawData:
+          this.changing(u.node);
           u.node.data = u.data;
           break;
       }
@@ -296,6 +334,7 @@ export class DataTree {
     timeMs: number,
   ): Znode {
     const node = new Znode(data, this.acls.acquire(acl), zxid, timeMs, kind, owner);
+    node.imageMark = this.imageMark;
     const parent = this.attach(path, node);
     this.record(UndoKind.created, path, node, parent.pzxid, 0, 0, null, null);
     parent.childCreations = (parent.childCreations + 1) | 0;
@@ -332,6 +371,7 @@ export class DataTree {
 
   /** setData: mzxid, mtime, version +1 (int32 wrap), new data. */
   setData(path: string, node: Znode, data: string | null, zxid: number, timeMs: number): void {
+    this.changing(node);
     this.record(UndoKind.data, path, node, node.mzxid, node.mtime, node.version, node.data, null);
     const before = node.dataLength;
     node.data = data;
@@ -344,6 +384,7 @@ export class DataTree {
 
   /** setACL: new list, aversion +1; mzxid and mtime stay (§9.1). */
   setAcl(path: string, node: Znode, acl: readonly ACL[]): void {
+    this.changing(node);
     this.record(UndoKind.acl, path, node, 0, 0, node.aversion, null, node.acl.acl);
     const old = node.acl;
     node.acl = this.acls.acquire(acl);
@@ -353,6 +394,7 @@ export class DataTree {
 
   /** Replaces a node's data without touching its Stat (quota stats, reconfig's config text). */
   setRawData(path: string, node: Znode, data: string | null): void {
+    this.changing(node);
     this.record(UndoKind.rawData, path, node, 0, 0, 0, node.data, null);
     node.data = data;
   }

@@ -41,6 +41,11 @@ export class Znode {
   kind: NodeKind;
   /** Session id of an ephemeral node, TTL in ms of a TTL node, otherwise 0. */
   owner: number;
+  /**
+   * The snapshot image this node has been handled for: written out, or its state kept aside
+   * before a change (src/state/snapshot-writer.ts). Not part of the node's state.
+   */
+  imageMark: number;
 
   constructor(
     data: string | null,
@@ -63,6 +68,7 @@ export class Znode {
     this.childCreations = 0;
     this.kind = kind;
     this.owner = owner;
+    this.imageMark = 0;
   }
 
   get numChildren(): number {

@@ -366,7 +366,8 @@ for (const c of createErrors) {
 
 test("every byte value survives storage, getData and a snapshot", async () => {
   const { getData } = await import("../../src/tree/reads.js");
-  const { decodeSnapshot, encodeSnapshot } = await import("../../src/state/snapshot.js");
+  const { decodeSnapshot } = await import("../../src/state/snapshot.js");
+  const { encodeSnapshot } = await import("../../src/state/snapshot-writer.js");
   const h = new Harness();
   const bytes = Uint8Array.from({ length: 512 }, (_, i) => (i * 7) & 0xff);
   h.create("/bin", { data: bytes });

@@ -10,7 +10,8 @@ import { apply } from "../../src/state/apply.js";
 import { StateFormatError } from "../../src/state/bytes.js";
 import { type Entry, EntryKind } from "../../src/state/entry.js";
 import { decodeEntry, encodeEntry } from "../../src/state/entry-codec.js";
-import { decodeSnapshot, encodeSnapshot } from "../../src/state/snapshot.js";
+import { decodeSnapshot } from "../../src/state/snapshot.js";
+import { encodeSnapshot } from "../../src/state/snapshot-writer.js";
 import { acl, aliceId, dumpState, Harness, localIp, open, text } from "./harness.js";
 
 const entries: Entry[] = [
