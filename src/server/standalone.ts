@@ -3,7 +3,7 @@
 // once the member has elected itself and re-applied everything that was durable, so no
 // client ever sees a state older than one it was acknowledged. Snapshots are taken every
 // snapCount applied entries, encoded in short slices between requests and written in the
-// background, and old files purged.
+// background, and old files purged (purge-schedule.ts says when).
 import type { Clock } from "../base/clock.js";
 import type { Disk } from "../base/disk.js";
 import type { Logger } from "../base/logger.js";
@@ -15,6 +15,7 @@ import { State } from "../state/state.js";
 import { openStorage, type Storage } from "../storage/storage.js";
 import type { ServerConfig } from "./config.js";
 import { Member } from "./member.js";
+import { PurgeSchedule } from "./purge-schedule.js";
 import { persistedStateFrom, RaftLog } from "./raft-log.js";
 import { SnapshotTask } from "./snapshot-task.js";
 
@@ -100,6 +101,12 @@ export function startStandalone(
         lastIndex: recoveredLast,
       });
       let snapshot: SnapshotTask | null = null;
+      const purges = new PurgeSchedule({
+        clock: deps.clock,
+        logger,
+        purgeIntervalHours: config.purgeIntervalHours,
+        purge: (cb) => storage.purge(cb),
+      });
       const member = new Member({
         config,
         clock: deps.clock,
@@ -128,9 +135,7 @@ export function startStandalone(
               deps.defer(() => {
                 if (node.log.applied >= index && node.log.firstIndex() <= index)
                   raftLog.compact(index, parts);
-                storage.purge((perr) => {
-                  if (perr) logger.error("purge failed", { error: perr.message });
-                });
+                purges.snapshotSaved();
               });
               logger.info("snapshot written", {
                 zxid: index,
@@ -159,12 +164,14 @@ export function startStandalone(
           node.log.applied >= node.log.lastIndex()
         ) {
           member.start();
+          purges.start();
           callback(null, {
             member,
             raftLog,
             storage,
             close: (cb) => {
               snapshot?.abort();
+              purges.stop();
               member.stop();
               raftLog.stop();
               storage.close(cb);
