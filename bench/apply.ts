@@ -4,57 +4,30 @@
 //   npm run bench:apply -- 50000             rates with another count
 //   npm run bench:apply -- --memory 1000000  bytes per znode of 100 bytes (needs --expose-gc,
 //                                            which the npm script passes)
-// Znodes are laid out as /bench/p<i>/n<j> with 1000 children per parent, the shape of a
-// typical large namespace, each with 100 bytes of data, created through apply() exactly as
-// committed log entries would be. A checksum keeps the reads observable to the JIT.
+// The namespace is bench-state.ts's. A checksum keeps the reads observable to the JIT.
 
 import { performance } from "node:perf_hooks";
 import { OpCode } from "../src/protocol/constants.js";
-import type { ACL, Id } from "../src/protocol/records.js";
-import { apply } from "../src/state/apply.js";
-import { type Entry, EntryKind } from "../src/state/entry.js";
+import { EntryKind } from "../src/state/entry.js";
 import { decodeSnapshot } from "../src/state/snapshot.js";
 import { encodeSnapshot } from "../src/state/snapshot-writer.js";
-import { State } from "../src/state/state.js";
 import { getData } from "../src/tree/reads.js";
+import {
+  BenchState,
+  benchData as data,
+  benchIds as ids,
+  benchPath as pathOf,
+  benchTimeMs as timeMs,
+  type WriteEntry,
+} from "./bench-state.js";
 
 const args = process.argv.slice(2);
 const memoryMode = args.includes("--memory");
 const count = Number(args.find((a) => /^\d+$/.test(a)) ?? (memoryMode ? 1_000_000 : 200_000));
-const perParent = 1000;
-
-const open: ACL[] = [{ perms: 31, id: { scheme: "world", id: "anyone" } }];
-const ids: Id[] = [{ scheme: "ip", id: "127.0.0.1" }];
-const data = new Uint8Array(100).fill(0x61);
-
-const state = State.fresh();
-let zxid = 0;
-const timeMs = 1_700_000_000_000;
-const session = zxid + 1;
-
-function run(entry: Entry): void {
-  zxid++;
-  const out = apply(state, zxid, entry);
-  if (out.result.err !== 0) throw new Error(`entry ${zxid} failed: ${out.result.err}`);
-}
-
-function write(op: Entry & { kind: 3 }): void {
-  run(op);
-}
-
-function createEntry(path: string): Entry & { kind: 3 } {
-  return {
-    kind: EntryKind.write,
-    timeMs: timeMs + zxid,
-    sessionId: session,
-    authIds: ids,
-    op: { type: OpCode.create, request: { path, data, acl: open, flags: 0 } },
-  };
-}
-
-function pathOf(i: number): string {
-  return `/bench/p${Math.floor(i / perParent)}/n${i % perParent}`;
-}
+const bench = new BenchState();
+const state = bench.state;
+const write = (entry: WriteEntry): void => bench.write(entry);
+const createEntry = (path: string): WriteEntry => bench.createEntry(path);
 
 function heapBytes(): number {
   const g = (globalThis as { gc?: () => void }).gc;
@@ -73,9 +46,7 @@ function report(name: string, ops: number, ms: number): void {
   );
 }
 
-run({ kind: EntryKind.createSession, timeMs, timeoutMs: 30000, password: new Uint8Array(16) });
-write(createEntry("/bench"));
-for (let p = 0; p * perParent < count; p++) write(createEntry(`/bench/p${p}`));
+bench.createParents(count);
 
 if (memoryMode) {
   if ((globalThis as { gc?: unknown }).gc === undefined) {
@@ -94,19 +65,19 @@ if (memoryMode) {
   for (let i = 0; i < count; i++) write(createEntry(pathOf(i)));
   report("apply create (100 B)", count, performance.now() - t);
 
-  const setEntries: (Entry & { kind: 3 })[] = [];
+  const setEntries: WriteEntry[] = [];
   for (let i = 0; i < count; i++) {
     setEntries.push({
       kind: EntryKind.write,
       timeMs,
-      sessionId: session,
+      sessionId: bench.session,
       authIds: ids,
       op: { type: OpCode.setData, request: { path: pathOf(i), data, version: -1 } },
     });
   }
   t = performance.now();
   for (let i = 0; i < count; i++) {
-    setEntries[i].timeMs = timeMs + zxid;
+    setEntries[i].timeMs = timeMs + bench.zxid;
     write(setEntries[i]);
   }
   report("apply setData (100 B)", count, performance.now() - t);

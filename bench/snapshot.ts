@@ -11,50 +11,15 @@
 import { monitorEventLoopDelay, performance } from "node:perf_hooks";
 import { NodeClock } from "../src/io/node-clock.js";
 import { OpCode } from "../src/protocol/constants.js";
-import type { ACL, Id } from "../src/protocol/records.js";
 import { SnapshotTask } from "../src/server/snapshot-task.js";
-import { apply } from "../src/state/apply.js";
-import { type Entry, EntryKind, type WriteOp } from "../src/state/entry.js";
 import { encodeSnapshot } from "../src/state/snapshot-writer.js";
-import { State } from "../src/state/state.js";
+import { BenchState, benchData, benchPath, perParent } from "./bench-state.js";
 
 const count = Number(process.argv.slice(2).find((a) => /^\d+$/.test(a)) ?? 1_000_000);
-const perParent = 1000;
-const open: ACL[] = [{ perms: 31, id: { scheme: "world", id: "anyone" } }];
-const ids: Id[] = [{ scheme: "ip", id: "127.0.0.1" }];
-const data = new Uint8Array(100).fill(0x61);
-const state = State.fresh();
-let zxid = 0;
-
-function write(op: WriteOp): void {
-  zxid++;
-  const entry: Entry = {
-    kind: EntryKind.write,
-    timeMs: 1_700_000_000_000 + zxid,
-    sessionId: 1,
-    authIds: ids,
-    op,
-  };
-  const out = apply(state, zxid, entry);
-  if (out.result.err !== 0) throw new Error(`entry ${zxid} failed: ${out.result.err}`);
-}
-
-function create(path: string): void {
-  write({ type: OpCode.create, request: { path, data, acl: open, flags: 0 } });
-}
-
-zxid++;
-apply(state, zxid, {
-  kind: EntryKind.createSession,
-  timeMs: 1_700_000_000_000,
-  timeoutMs: 30000,
-  password: new Uint8Array(16),
-});
-create("/bench");
-for (let i = 0; i < count; i++) {
-  if (i % perParent === 0) create(`/bench/p${i / perParent}`);
-  create(`/bench/p${Math.floor(i / perParent)}/n${i % perParent}`);
-}
+const bench = new BenchState();
+const state = bench.state;
+bench.createParents(count);
+for (let i = 0; i < count; i++) bench.write(bench.createEntry(benchPath(i)));
 
 const t = performance.now();
 const whole = encodeSnapshot(state);
@@ -93,11 +58,13 @@ new SnapshotTask(state, new NodeClock(), setImmediate, (parts, stats) => {
 const churn = (): void => {
   if (done) return;
   const i = (writes * 7919) % count;
-  write({
-    type: OpCode.setData,
-    request: { path: `/bench/p${Math.floor(i / perParent)}/n${i % perParent}`, data, version: -1 },
-  });
-  create(`/bench/p${Math.floor(i / perParent)}/late${writes}`);
+  bench.write(
+    bench.writeEntry({
+      type: OpCode.setData,
+      request: { path: benchPath(i), data: benchData, version: -1 },
+    }),
+  );
+  bench.write(bench.createEntry(`/bench/p${Math.floor(i / perParent)}/late${writes}`));
   writes++;
   setImmediate(churn);
 };

@@ -45,19 +45,22 @@ export const snapshotWriterDefaults: Readonly<SnapshotWriterOptions> = Object.fr
 });
 
 /** A node's fields and child list as they were when the image began. */
-interface NodeImage {
-  data: string | null;
-  acl: AclEntry;
-  czxid: number;
-  mzxid: number;
-  pzxid: number;
-  ctime: number;
-  mtime: number;
-  version: number;
-  aversion: number;
-  childCreations: number;
-  kind: number;
-  owner: number;
+interface NodeImage
+  extends Pick<
+    Znode,
+    | "data"
+    | "acl"
+    | "czxid"
+    | "mzxid"
+    | "pzxid"
+    | "ctime"
+    | "mtime"
+    | "version"
+    | "aversion"
+    | "childCreations"
+    | "kind"
+    | "owner"
+  > {
   childNames: string[] | null;
   childNodes: Znode[] | null;
 }
