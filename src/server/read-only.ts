@@ -8,16 +8,20 @@
 // The rules, as ZooKeeper 3.7+ applies them (checked against the 3.8.0 server):
 // - A ConnectRequest without the readOnly flag (or with it false) is refused by closing the
 //   socket without a ConnectResponse (ZooKeeperServer.processConnectRequest).
-// - sessionId 0: a new local session; the reply carries readOnly=true.
+// - sessionId 0: a new local session; the reply carries readOnly=true. (ZooKeeper 3.7+ needs
+//   localSessionsEnabled=true for this, as its admin guide says; 3.8.0 without it answers
+//   the handshake with a bare NotReadOnly reply header no client can parse. Corral behaves
+//   as ZooKeeper configured the working way.)
 // - Resuming a replicated (global) session is refused the same way, without a reply
 //   (ReadOnlyZooKeeperServer.validateSession, ZOOKEEPER-3864): a read-only member cannot keep
 //   a replicated session alive, so the client keeps looking for a writable member, and
 //   resumes its session there or here after the restart.
 // - Resuming a local session with its password rebinds it; an unknown id or a wrong password
 //   gets the usual expired reply (timeOut 0), with readOnly=true.
-// - The opcodes below are answered NotReadOnly (-119) with the normal reply header, and the
-//   connection stays open (ReadOnlyRequestProcessor's list, which includes check and
-//   deleteContainer even though clients never send them on their own).
+// - The opcodes below are answered NotReadOnly (-119) with the normal reply header (the
+//   zxid is the last applied one), and the connection stays open (ReadOnlyRequestProcessor's
+//   list, which includes check and deleteContainer even though clients never send them on
+//   their own). closeSession of a local session is answered and closes the connection.
 import { sessionPasswordBytes } from "../base/limits.js";
 import type { Random } from "../base/random.js";
 import { OpCode } from "../protocol/constants.js";
