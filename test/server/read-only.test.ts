@@ -8,7 +8,9 @@
 // see the data while every write opcode of ZooKeeper's ReadOnlyRequestProcessor gets
 // NotReadOnly; closeSession and timeouts end local sessions; isro/srvr/stat/mntr say
 // read-only. Finally, crashing the failed member's disk and restarting on it recovers every
-// acknowledged write, for several seeds and both fault kinds.
+// acknowledged write, for several seeds and both fault kinds. One probe of the read-only
+// answers runs against Corral and, where it is installed, against the real ZooKeeper 3.8 in
+// read-only mode (a partitioned ensemble member), and both must give the transcript below.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { MemoryLogger } from "../../src/base/logger.js";
@@ -25,6 +27,7 @@ import { type Standalone, startStandalone } from "../../src/server/standalone.js
 import { Prng } from "../../src/sim/prng.js";
 import { SimDisk } from "../../src/sim/sim-disk.js";
 import { fourLetterWord } from "../support/four-letter.js";
+import { realZooKeeperAvailable, startRealZooKeeper } from "../support/real-zookeeper.js";
 import { RawConnection } from "./raw-client.js";
 
 const tickTimeMs = 200;
@@ -124,6 +127,169 @@ async function until(condition: () => boolean, what: string, timeoutMs = 5000): 
     await new Promise((r) => setTimeout(r, 10));
   }
 }
+
+/**
+ * What a read-only server answers, with everything that legitimately differs between servers
+ * (ids, passwords, zxids, counters) reduced to what must agree.
+ */
+async function probeReadOnly(port: number): Promise<unknown> {
+  const out: Record<string, unknown> = {};
+  const refused: Record<string, boolean> = {};
+  for (const readOnly of [null, false]) {
+    const conn = await RawConnection.open(port);
+    refused[String(readOnly)] = (await conn.handshake({ readOnly })) === null;
+  }
+  out.refusedWithoutFlag = refused;
+  const first = await session(port, { readOnly: true, timeOut: 3000 });
+  out.newSession = {
+    readOnly: first.res.readOnly,
+    timeOut: first.res.timeOut,
+    passwdBytes: first.res.passwd.length,
+    idNonZero: first.res.sessionId !== 0n,
+  };
+  const read = await first.conn.call(OpCode.getData, { path: "/zookeeper", watch: false });
+  const zxid = read.header.zxid;
+  out.read = read.header.err;
+  const create = { path: "/probe", data: null, acl: openAcl, flags: 0 };
+  const writes: Record<string, unknown> = {};
+  for (const [type, body] of [
+    [OpCode.create, create],
+    [OpCode.delete, { path: "/probe", version: -1 }],
+    [OpCode.setData, { path: "/zookeeper", data: null, version: -1 }],
+    [OpCode.setACL, { path: "/zookeeper", acl: openAcl, version: -1 }],
+    [OpCode.sync, { path: "/" }],
+    [OpCode.check, { path: "/", version: 0 }],
+    [OpCode.multi, [{ type: 2, request: { path: "/probe", version: -1 } }]],
+    [OpCode.create2, create],
+    [
+      OpCode.reconfig,
+      { joiningServers: null, leavingServers: null, newMembers: null, curConfigId: -1 },
+    ],
+    [OpCode.createContainer, { ...create, flags: 4 }],
+    [OpCode.deleteContainer, { path: "/probe" }],
+    [OpCode.createTTL, { ...create, flags: 5, ttl: 1000 }],
+  ] as [RequestOpcode, unknown][]) {
+    const header = await replyTo(first.conn, type, body);
+    writes[type] = { err: header.err, zxidIsLastApplied: header.zxid === zxid };
+  }
+  out.writes = writes;
+  out.openAfterWrites = !first.conn.isClosed;
+  const resumed = await session(port, {
+    readOnly: true,
+    sessionId: first.res.sessionId,
+    passwd: first.res.passwd,
+    timeOut: 3000,
+  });
+  await first.conn.closed;
+  out.resume = {
+    sameSession: resumed.res.sessionId === first.res.sessionId,
+    samePassword: Buffer.from(resumed.res.passwd).equals(Buffer.from(first.res.passwd)),
+    readOnly: resumed.res.readOnly,
+    previousConnectionClosed: first.conn.isClosed,
+  };
+  const closing = await resumed.conn.call(OpCode.exists, { path: "/", watch: false });
+  assert.equal(closing.header.err, 0);
+  resumed.conn.write(encodeRequest(writer, 77, OpCode.closeSession, null));
+  const closeReply = await resumed.conn.replyHeader();
+  await resumed.conn.closed;
+  out.closeSession = { err: closeReply?.err, zxidIsLastApplied: closeReply?.zxid === zxid };
+  const wrong = new Uint8Array(first.res.passwd);
+  wrong[0] ^= 1;
+  const expired: Record<string, unknown> = {};
+  for (const [name, sessionId, passwd] of [
+    ["wrongPassword", first.res.sessionId, wrong],
+    ["unknownSession", 0x123456n, first.res.passwd],
+  ] as const) {
+    const conn = await RawConnection.open(port);
+    const res = await conn.handshake({ readOnly: true, sessionId, passwd });
+    await conn.closed;
+    expired[name] = res === null ? "closed without reply" : { ...res, passwd: [...res.passwd] };
+  }
+  out.expired = expired;
+  out.isro = await fourLetterWord(port, "isro");
+  const shape = (text: string): string[] =>
+    text
+      .split("\n")
+      .filter((l) => !l.startsWith(" /"))
+      .map((l) => (l.startsWith("READ-ONLY") || l.startsWith("Mode:") ? l : l.split(":")[0]));
+  out.srvr = shape(await fourLetterWord(port, "srvr"));
+  out.stat = shape(await fourLetterWord(port, "stat"));
+  const mntr = await fourLetterWord(port, "mntr");
+  out.mntrState = /zk_server_state\t(.*)\n/.exec(mntr)?.[1];
+  return out;
+}
+
+/** ZooKeeper 3.8.0's read-only server, as probeReadOnly sees it (the real one must agree). */
+const zooKeeperReadOnly = {
+  refusedWithoutFlag: { null: true, false: true },
+  newSession: { readOnly: true, timeOut: 3000, passwdBytes: 16, idNonZero: true },
+  read: 0,
+  writes: Object.fromEntries(
+    [1, 2, 5, 7, 9, 13, 14, 15, 16, 19, 20, 21].map((op) => [
+      op,
+      { err: ErrorCode.notReadOnly, zxidIsLastApplied: true },
+    ]),
+  ),
+  openAfterWrites: true,
+  resume: { sameSession: true, samePassword: true, readOnly: true, previousConnectionClosed: true },
+  expired: Object.fromEntries(
+    ["wrongPassword", "unknownSession"].map((name) => [
+      name,
+      {
+        protocolVersion: 0,
+        timeOut: 0,
+        sessionId: 0n,
+        passwd: new Array(16).fill(0),
+        readOnly: true,
+      },
+    ]),
+  ),
+  closeSession: { err: 0, zxidIsLastApplied: true },
+  isro: "ro",
+  srvr: [
+    "Zookeeper version",
+    "READ-ONLY mode; serving only read-only clients",
+    "Latency min/avg/max",
+    "Received",
+    "Sent",
+    "Connections",
+    "Outstanding",
+    "Zxid",
+    "Mode: read-only",
+    "Node count",
+    "",
+  ],
+  stat: [
+    "Zookeeper version",
+    "READ-ONLY mode; serving only read-only clients",
+    "Clients",
+    "",
+    "Latency min/avg/max",
+    "Received",
+    "Sent",
+    "Connections",
+    "Outstanding",
+    "Zxid",
+    "Mode: read-only",
+    "Node count",
+    "",
+  ],
+  mntrState: "read-only",
+};
+
+describe("ZooKeeper 3.8's own read-only server", () => {
+  it("answers the read-only probe as recorded", {
+    skip: !realZooKeeperAvailable() && "real ZooKeeper not installed",
+    timeout: 60_000,
+  }, async () => {
+    const zk = await startRealZooKeeper({ tickTimeMs, readOnlyPartitioned: true });
+    try {
+      assert.deepEqual(await probeReadOnly(zk.port), zooKeeperReadOnly);
+    } finally {
+      await zk.stop();
+    }
+  });
+});
 
 describe("a member whose storage failed", () => {
   let member: Member;
@@ -391,6 +557,10 @@ describe("a member whose storage failed", () => {
       passwd: res.passwd,
     });
     assert.equal(refused?.timeOut, 0);
+  });
+
+  it("answers the read-only probe exactly as ZooKeeper 3.8's read-only server", async () => {
+    assert.deepEqual(await probeReadOnly(member.port), zooKeeperReadOnly);
   });
 
   it("says read-only in isro, srvr, stat and mntr, as ZooKeeper words it", async () => {
