@@ -15,11 +15,19 @@ export interface FourLetterContext {
   nowMs: number;
   monotonicMs: number;
   mode: string;
+  /** The member's storage failed and it serves only read-only clients. */
+  readOnly: boolean;
   sizes: { dataBytes: number; logBytes: number };
   expiry: ExpiryQueue<number>;
 }
 
 const hex = (n: number): string => `0x${n.toString(16)}`;
+
+/** The version line, and ZooKeeper's read-only notice right after it (StatCommand). */
+function header(ctx: FourLetterContext): string {
+  const readOnly = ctx.readOnly ? "READ-ONLY mode; serving only read-only clients\n" : "";
+  return `Zookeeper version: ${versionLine}\n${readOnly}`;
+}
 
 function latencyLine(m: Member): string {
   const min = m.latencyCount === 0 ? 0 : m.latencyMinMs;
@@ -82,7 +90,7 @@ function mntr(ctx: FourLetterContext): string {
     ["zk_outstanding_requests", m.outstandingRequests()],
     ["zk_znode_count", m.state.tree.size],
     ["zk_global_sessions", m.state.sessions.size],
-    ["zk_local_sessions", 0],
+    ["zk_local_sessions", m.localSessionCount],
     ["zk_packets_sent", m.packetsSent],
     ["zk_packets_received", m.packetsReceived],
     ["zk_watch_count", summary.watches],
@@ -154,9 +162,9 @@ export function fourLetterWord(word: string, ctx: FourLetterContext): string {
     case "ruok":
       return "imok";
     case "srvr":
-      return `Zookeeper version: ${versionLine}\n${statsLines(ctx)}`;
+      return `${header(ctx)}${statsLines(ctx)}`;
     case "stat": {
-      let out = `Zookeeper version: ${versionLine}\nClients:\n`;
+      let out = `${header(ctx)}Clients:\n`;
       for (const c of sortedClients(ctx)) out += `${connectionBrief(c)})\n`;
       return `${out}\n${statsLines(ctx)}`;
     }
@@ -197,7 +205,7 @@ export function fourLetterWord(word: string, ctx: FourLetterContext): string {
       return `${out}\n`;
     }
     case "isro":
-      return "rw";
+      return ctx.readOnly ? "ro" : "rw";
     case "dirs":
       return `datadir_size: ${ctx.sizes.dataBytes}\nlogdir_size: ${ctx.sizes.logBytes}\n`;
     case "gtmk":

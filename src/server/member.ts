@@ -7,6 +7,11 @@
 // result on every member, this member's WatchRegistry turns the triggers into notifications
 // (sent at once, so before any later reply on the watching connection and before the
 // writer's own reply), and the client that sent it gets its reply when its FIFO reaches it.
+//
+// When the log reports that its storage failed, the member becomes a ZooKeeper read-only
+// server (server/read-only.ts): every connection is closed so that nothing waits for a write
+// that will never commit, and from then on only clients that accept a read-only server are
+// served, with sessions local to this member, until it is restarted on a healthy disk.
 import type { ClientConnection, ClientConnectionHandler } from "../base/client-connection.js";
 import type { Clock, TimerHandle } from "../base/clock.js";
 import { sessionPasswordBytes } from "../base/limits.js";
@@ -30,6 +35,7 @@ import type { ServerConfig } from "./config.js";
 import { digestId } from "./digest.js";
 import { ExpiryQueue } from "./expiry-queue.js";
 import { type FourLetterContext, fourLetterWord } from "./four-letter-words.js";
+import { LocalSessions, readOnlyRefusedOpcodes } from "./read-only.js";
 import { answerRead, type ReadContext } from "./read-requests.js";
 import type { CommitSink, ReplicatedLog } from "./replicated-log.js";
 
@@ -76,6 +82,10 @@ export class Member implements ClientConnectionHandler, CommitSink {
   private timers: TimerHandle[] = [];
   private appliedSinceSnapshot = 0;
   private stopped = false;
+  /** The storage failure that made this member read-only; null while it takes writes. */
+  private readOnlyCause: Error | null = null;
+  /** Sessions created while read-only; they exist only in this member's memory. */
+  private readonly localSessions: LocalSessions;
   readonly startedMs: number;
   // Server-wide counters for srvr/stat/mntr.
   packetsReceived = 0;
@@ -91,6 +101,7 @@ export class Member implements ClientConnectionHandler, CommitSink {
     this.expiry = new ExpiryQueue(options.config.tickTimeMs);
     this.reader = new Reader(juteLengthMax(options.config.packetBytesMax));
     this.startedMs = options.clock.nowMs();
+    this.localSessions = new LocalSessions(options.random);
     this.readContext = {
       tree: this.state.tree,
       watches: this.watches,
@@ -112,6 +123,15 @@ export class Member implements ClientConnectionHandler, CommitSink {
 
   get lastZxid(): number {
     return this.state.lastZxid;
+  }
+
+  /** True once storage failed: the member serves only read-only clients until restarted. */
+  get readOnly(): boolean {
+    return this.readOnlyCause !== null;
+  }
+
+  get localSessionCount(): number {
+    return this.localSessions.size;
   }
 
   /**
@@ -235,6 +255,16 @@ export class Member implements ClientConnectionHandler, CommitSink {
       return;
     }
     client.readOnlyDialect = req.readOnly !== undefined;
+    if (this.readOnlyCause !== null && req.readOnly !== true) {
+      // ZooKeeper checks this first: a read-only server serves only clients that said they
+      // accept one; the others must find a writable server (§3 rule 3).
+      this.options.logger.info("refusing client that does not accept a read-only server", {
+        remote: this.label(client),
+        readOnlyFlag: req.readOnly === undefined ? "absent" : "false",
+      });
+      client.connection.close("client does not accept a read-only server");
+      return;
+    }
     if (req.lastZxidSeen > this.state.lastZxid) {
       // The client saw a newer state elsewhere; it must try another member (§3 rule 3).
       this.options.logger.info("refusing client that has seen a newer zxid", {
@@ -251,6 +281,10 @@ export class Member implements ClientConnectionHandler, CommitSink {
       cfg.maxSessionTimeoutMs,
     );
     client.sessionTimeoutMs = timeoutMs;
+    if (this.readOnlyCause !== null) {
+      this.readOnlyHandshake(client, req);
+      return;
+    }
     if (req.sessionId === 0n) {
       const password = this.options.random.fill(new Uint8Array(sessionPasswordBytes));
       const item = new PendingItem(
@@ -273,42 +307,89 @@ export class Member implements ClientConnectionHandler, CommitSink {
       }
       return;
     }
-    const id =
-      req.sessionId <= BigInt(Number.MAX_SAFE_INTEGER) && req.sessionId > 0n
-        ? Number(req.sessionId)
-        : -1;
+    const id = sessionIdNumber(req.sessionId);
     const session = id > 0 ? this.state.sessions.get(id) : undefined;
     if (
       session === undefined ||
       this.closingSessions.has(id) ||
       !samePassword(session.password, req.passwd)
     ) {
-      this.options.logger.info("session resume refused: expired, unknown or wrong password", {
-        remote: this.label(client),
-        session: `0x${req.sessionId.toString(16)}`,
-      });
-      this.sendFrame(
-        client,
-        encodeConnectResponse(this.writer, {
-          protocolVersion: 0,
-          timeOut: 0,
-          sessionId: 0n,
-          passwd: zeroPassword,
-          readOnly: client.readOnlyDialect ? false : undefined,
-        }),
-      );
-      client.connection.close("session expired");
+      this.refuseResume(client, req.sessionId);
       return;
     }
     this.bind(client, id);
+    this.sendConnectResponse(client, timeoutMs, req.sessionId, session.password);
+  }
+
+  /** The handshake of a read-only member (server/read-only.ts has the rules). */
+  private readOnlyHandshake(client: ClientState, req: ConnectRequest): void {
+    if (req.sessionId === 0n) {
+      // Nothing can be proposed: the session lives in this member's memory only.
+      const session = this.localSessions.create();
+      this.bind(client, session.id);
+      this.sendConnectResponse(
+        client,
+        client.sessionTimeoutMs,
+        BigInt(session.id),
+        session.password,
+      );
+      this.options.logger.debug("read-only session created", {
+        remote: this.label(client),
+        session: `0x${session.id.toString(16)}`,
+      });
+      return;
+    }
+    const id = sessionIdNumber(req.sessionId);
+    if (id > 0 && this.state.sessions.has(id)) {
+      // ZooKeeper 3.7+ (ZOOKEEPER-3864): a read-only server refuses to renew a replicated
+      // session and closes without a reply; the client keeps trying other servers.
+      this.options.logger.info(
+        "refusing to resume a replicated session: this member is read-only",
+        {
+          remote: this.label(client),
+          session: `0x${id.toString(16)}`,
+        },
+      );
+      client.connection.close("replicated session cannot be resumed on a read-only member");
+      return;
+    }
+    const local = id > 0 ? this.localSessions.get(id) : undefined;
+    if (local === undefined || !samePassword(local.password, req.passwd)) {
+      this.refuseResume(client, req.sessionId);
+      return;
+    }
+    this.bind(client, id);
+    this.sendConnectResponse(client, client.sessionTimeoutMs, req.sessionId, local.password);
+  }
+
+  /** The "session expired" answer (timeOut 0) to a resume that cannot be honoured, then close. */
+  private refuseResume(client: ClientState, sessionId: bigint): void {
+    this.options.logger.info("session resume refused: expired, unknown or wrong password", {
+      remote: this.label(client),
+      session: `0x${sessionId.toString(16)}`,
+    });
+    this.sendConnectResponse(client, 0, 0n, zeroPassword);
+    client.connection.close("session expired");
+  }
+
+  /**
+   * A ConnectResponse in the client's dialect: the readOnly byte only if the client sent
+   * one, true iff this member is read-only (ZooKeeper sends it even on the expired reply).
+   */
+  private sendConnectResponse(
+    client: ClientState,
+    timeOut: number,
+    sessionId: bigint,
+    passwd: Uint8Array,
+  ): void {
     this.sendFrame(
       client,
       encodeConnectResponse(this.writer, {
         protocolVersion: 0,
-        timeOut: timeoutMs,
-        sessionId: req.sessionId,
-        passwd: session.password,
-        readOnly: client.readOnlyDialect ? false : undefined,
+        timeOut,
+        sessionId,
+        passwd,
+        readOnly: client.readOnlyDialect ? this.readOnlyCause !== null : undefined,
       }),
     );
   }
@@ -358,6 +439,11 @@ export class Member implements ClientConnectionHandler, CommitSink {
         );
       return;
     }
+    if (this.readOnlyCause !== null && readOnlyRefusedOpcodes.has(type)) {
+      // ZooKeeper's ReadOnlyRequestProcessor: a plain error reply, the connection stays.
+      this.reply(client, new PendingItem(ItemKind.done, xid, type, now), ErrorCode.notReadOnly);
+      return;
+    }
     if (!isRequestOpcode(type) || type === OpCode.check || type === OpCode.deleteContainer) {
       // ZooKeeper answers an unknown opcode with Unimplemented and zxid -1, then closes (§5;
       // observed on 3.8: the header carries -1, not the last zxid).
@@ -388,6 +474,10 @@ export class Member implements ClientConnectionHandler, CommitSink {
         return;
       }
       case OpCode.closeSession: {
+        if (this.readOnlyCause !== null) {
+          this.closeLocalSession(client, xid, now);
+          return;
+        }
         const item = new PendingItem(ItemKind.write, xid, type, now);
         item.closeAfter = true;
         client.push(item);
@@ -446,6 +536,23 @@ export class Member implements ClientConnectionHandler, CommitSink {
         }
       }
     }
+  }
+
+  /**
+   * closeSession on a read-only member: nothing is proposed. A local session is dropped; the
+   * reply goes out in FIFO order, then the connection closes.
+   */
+  private closeLocalSession(client: ClientState, xid: number, now: number): void {
+    const id = client.sessionId;
+    if (this.localSessions.has(id)) {
+      this.localSessions.delete(id);
+      this.expiry.remove(id);
+    }
+    if (this.boundSessions.get(id) === client) this.boundSessions.delete(id);
+    client.phase = Phase.closing;
+    const item = new PendingItem(ItemKind.done, xid, OpCode.closeSession, now);
+    item.closeAfter = true;
+    this.reply(client, item, 0);
   }
 
   private auth(client: ClientState, r: Reader, xid: number, now: number): void {
@@ -659,6 +766,32 @@ export class Member implements ClientConnectionHandler, CommitSink {
     this.afterApply(index);
   }
 
+  failed(error: Error): void {
+    if (this.readOnlyCause !== null) return;
+    this.readOnlyCause = error;
+    this.options.logger.error(
+      "storage failed: this member is now read-only until it is restarted on a healthy disk; " +
+        "writes are refused and every client connection is closed",
+      {
+        error: error.message,
+        code: errorCode(error),
+        connections: this.clients.size,
+        pendingWrites: this.pendingWrites.size,
+      },
+    );
+    // Nothing proposed will commit: the writes in flight, and everything queued behind them
+    // in their clients' FIFOs, would wait forever. Closing every connection ends them all
+    // with ConnectionLoss on the client, which is what a ZooKeeper server switching to
+    // read-only mode does too (it closes all connections).
+    this.pendingWrites.clear();
+    this.syncWaiters.clear();
+    this.closingSessions.clear();
+    for (const client of [...this.clients.values()]) {
+      client.phase = Phase.closing;
+      client.connection.close("storage failed; this member is now read-only");
+    }
+  }
+
   private afterApply(index: number): void {
     if (this.syncWaiters.size > 0) {
       for (const c of [...this.syncWaiters]) this.drain(c);
@@ -691,15 +824,11 @@ export class Member implements ClientConnectionHandler, CommitSink {
     client.shift();
     if (client.connection.closed) return;
     this.bind(client, created.sessionId);
-    this.sendFrame(
+    this.sendConnectResponse(
       client,
-      encodeConnectResponse(this.writer, {
-        protocolVersion: 0,
-        timeOut: created.timeoutMs,
-        sessionId: BigInt(created.sessionId),
-        passwd: created.password,
-        readOnly: client.readOnlyDialect ? false : undefined,
-      }),
+      created.timeoutMs,
+      BigInt(created.sessionId),
+      created.password,
     );
     const early = client.early;
     client.early = [];
@@ -742,6 +871,10 @@ export class Member implements ClientConnectionHandler, CommitSink {
   // ---- leader duties -----------------------------------------------------------------
 
   private expireSessions(): void {
+    if (this.readOnlyCause !== null) {
+      this.expireLocalSessions();
+      return;
+    }
     if (!this.options.log.isLeader) return;
     const expired = this.expiry.expired(this.options.clock.monotonicMs());
     for (const id of expired) {
@@ -755,6 +888,24 @@ export class Member implements ClientConnectionHandler, CommitSink {
         }),
       );
       if (index >= 0) this.closingSessions.add(id);
+    }
+  }
+
+  /**
+   * A read-only member expires only its local sessions, by dropping them (there is no log to
+   * write a closeSession to). Replicated sessions wait for the restart, which gives every
+   * session a fresh timeout.
+   */
+  private expireLocalSessions(): void {
+    for (const id of this.expiry.expired(this.options.clock.monotonicMs())) {
+      if (!this.localSessions.has(id)) continue;
+      this.localSessions.delete(id);
+      this.options.logger.info("read-only session expired", { session: `0x${id.toString(16)}` });
+      const client = this.boundSessions.get(id);
+      if (client === undefined) continue;
+      this.boundSessions.delete(id);
+      client.phase = Phase.closing;
+      client.connection.close("session expired");
     }
   }
 
@@ -777,7 +928,9 @@ export class Member implements ClientConnectionHandler, CommitSink {
       connection,
       nowMs: this.options.clock.nowMs(),
       monotonicMs: this.options.clock.monotonicMs(),
-      mode: this.options.mode(),
+      // ZooKeeperServer.getState() of a ReadOnlyZooKeeperServer.
+      mode: this.readOnlyCause !== null ? "read-only" : this.options.mode(),
+      readOnly: this.readOnlyCause !== null,
       sizes: this.options.directorySizes?.() ?? { dataBytes: 0, logBytes: 0 },
       expiry: this.expiry,
     };
@@ -801,6 +954,17 @@ export class Member implements ClientConnectionHandler, CommitSink {
   private label(client: ClientState): string {
     return `${client.connection.remoteAddress}:${client.connection.remotePort}`;
   }
+}
+
+/** The errno name a DiskError or StorageFailedError carries (ENOSPC, EIO...), if any. */
+function errorCode(error: Error): string | undefined {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === "string" ? code : undefined;
+}
+
+/** A client's session id as Corral's number, or -1 when it cannot be one of ours. */
+function sessionIdNumber(id: bigint): number {
+  return id > 0n && id <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(id) : -1;
 }
 
 function samePassword(a: Uint8Array, b: Uint8Array | null): boolean {

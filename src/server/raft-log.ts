@@ -49,7 +49,8 @@ export class RaftLog implements ReplicatedLog {
   start(sink: CommitSink): void {
     this.sink = sink;
     const tick = (): void => {
-      if (this.stopped) return;
+      // A failed log does no more work: ticking would only build Readies nobody persists.
+      if (this.stopped || this.failed !== null) return;
       this.options.node.tick();
       this.schedule();
       this.tickTimer = this.options.clock.setTimer(this.options.tickMs, tick);
@@ -192,9 +193,16 @@ export class RaftLog implements ReplicatedLog {
     if (this.failed !== null) return;
     this.failed = error;
     this.busy = false;
-    this.options.logger.error("storage failed; this member stops taking writes", {
-      error: error.message,
-    });
+    // The Ready whose persistence failed is never applied or advanced, so the member's
+    // state holds only what reached the disk. The member says what the failure means for
+    // clients (one error line); without a member this log says it.
+    if (this.sink === null) {
+      this.options.logger.error("storage failed; this member stops taking writes", {
+        error: error.message,
+      });
+      return;
+    }
+    this.sink.failed(error);
   }
 }
 

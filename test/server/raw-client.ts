@@ -103,6 +103,8 @@ export class RawConnection {
       passwd?: Uint8Array;
       timeOut?: number;
       lastZxidSeen?: number;
+      /** The readOnly byte; null leaves it out, as old clients do. Default false. */
+      readOnly?: boolean | null;
     } = {},
   ): Promise<ConnectResponse | null> {
     this.write(
@@ -112,7 +114,7 @@ export class RawConnection {
         timeOut: options.timeOut ?? 30000,
         sessionId: options.sessionId ?? 0n,
         passwd: options.passwd ?? new Uint8Array(16),
-        readOnly: false,
+        readOnly: options.readOnly === null ? undefined : (options.readOnly ?? false),
       }),
     );
     const frame = await this.nextFrame();

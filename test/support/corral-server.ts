@@ -20,6 +20,12 @@ export interface CorralServerOptions {
   /** Fixed port (a restart on the same port); 0 = free port. */
   port?: number;
   startTimeoutMs?: number;
+  /**
+   * A script to run instead of the built `corral`, taking the same `server --config <file>
+   * --log-level <level>` arguments and printing the same "corral listening on" line (a test
+   * launcher such as test/server/failing-disk-server.ts).
+   */
+  entry?: string;
 }
 
 export interface CorralServer {
@@ -51,7 +57,7 @@ export async function startCorralServer(options: CorralServerOptions = {}): Prom
   writeFileSync(cfgPath, `${cfg.join("\n")}\n`);
   const child = spawn(
     process.execPath,
-    [corralMain, "server", "--config", cfgPath, "--log-level", "debug"],
+    [options.entry ?? corralMain, "server", "--config", cfgPath, "--log-level", "debug"],
     {
       stdio: ["ignore", "pipe", "pipe"],
     },

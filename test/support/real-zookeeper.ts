@@ -29,6 +29,13 @@ export interface RealZooKeeperOptions {
   /** Extra JVM system properties, e.g. zookeeper.DigestAuthenticationProvider.superDigest=... */
   systemProperties?: Record<string, string>;
   startTimeoutMs?: number;
+  /**
+   * Run a read-only server: member 1 of a three-member ensemble whose other members never
+   * start, with readonlymode.enabled and localSessionsEnabled (which ZooKeeper 3.7+ needs
+   * for read-only sessions). It serves, read-only, once its election has waited
+   * max(2 s, tickTime) in vain.
+   */
+  readOnlyPartitioned?: boolean;
 }
 
 export async function startRealZooKeeper(
@@ -36,6 +43,14 @@ export async function startRealZooKeeper(
 ): Promise<RealZooKeeper> {
   const dataDir = mkdtempSync(join(tmpdir(), "corral-realzk-"));
   const port = await freePort();
+  const quorum: string[] = [];
+  if (options.readOnlyPartitioned === true) {
+    writeFileSync(join(dataDir, "myid"), "1\n");
+    quorum.push("initLimit=5", "syncLimit=2", "localSessionsEnabled=true");
+    for (let id = 1; id <= 3; id++) {
+      quorum.push(`server.${id}=127.0.0.1:${await freePort()}:${await freePort()}`);
+    }
+  }
   const cfg = [
     `tickTime=${options.tickTimeMs ?? 2000}`,
     `dataDir=${dataDir}`,
@@ -45,11 +60,14 @@ export async function startRealZooKeeper(
     "4lw.commands.whitelist=*",
     "extendedTypesEnabled=true",
     "maxClientCnxns=0",
+    ...quorum,
     ...(options.extraConfig ?? []),
   ];
   const cfgPath = join(dataDir, "zoo.cfg");
   writeFileSync(cfgPath, `${cfg.join("\n")}\n`);
-  const props = Object.entries(options.systemProperties ?? {}).map(([k, v]) => `-D${k}=${v}`);
+  const properties = { ...options.systemProperties };
+  if (options.readOnlyPartitioned === true) properties["readonlymode.enabled"] = "true";
+  const props = Object.entries(properties).map(([k, v]) => `-D${k}=${v}`);
   const child: ChildProcess = spawn(
     "java",
     [
@@ -59,7 +77,9 @@ export async function startRealZooKeeper(
       ...props,
       "-cp",
       `/etc/zookeeper/conf:${zookeeperJar}`,
-      "org.apache.zookeeper.server.ZooKeeperServerMain",
+      options.readOnlyPartitioned === true
+        ? "org.apache.zookeeper.server.quorum.QuorumPeerMain"
+        : "org.apache.zookeeper.server.ZooKeeperServerMain",
       cfgPath,
     ],
     { stdio: ["ignore", "ignore", "pipe"] },
