@@ -170,6 +170,17 @@ function generate(seed: number, count: number): DOp[] {
     const op = one(false);
     out.push(op.op === "check" ? { op: "multi", path: "", ops: [op] } : op);
   }
+  // Random deletes may leave no ephemeral standing; one at a path no random op uses makes
+  // sure the closeSession at the end always has an ephemeral to delete, whatever the seed.
+  out.push({
+    op: "create",
+    path: "/survivor",
+    data: "",
+    acl: aclChoices[0],
+    ephemeral: true,
+    sequence: false,
+    stat: false,
+  });
   return out;
 }
 
