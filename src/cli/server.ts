@@ -4,7 +4,8 @@
 import { mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
-import type { LogLevel } from "../base/logger.js";
+import type { Disk } from "../base/disk.js";
+import type { Logger, LogLevel } from "../base/logger.js";
 import { ClientListener } from "../io/client-listener.js";
 import { NodeClock } from "../io/node-clock.js";
 import { NodeDisk } from "../io/node-disk.js";
@@ -101,12 +102,19 @@ function runServer(flags: ServerFlags): void {
     dataLogDir: config.dataLogDir,
     clientPort: config.clientPort,
   });
-  const clock = new NodeClock();
+  serveStandalone(config, logger, new NodeDisk());
+}
+
+/**
+ * Starts a standalone member on `disk` and serves it on the configured client port until
+ * SIGTERM or SIGINT; prints "corral listening on host:port" on stdout once it serves.
+ */
+export function serveStandalone(config: ServerConfig, logger: Logger, disk: Disk): void {
   startStandalone(
     {
       config,
-      disk: new NodeDisk(),
-      clock,
+      disk,
+      clock: new NodeClock(),
       random: new NodeRandom(),
       logger,
       defer: setImmediate,

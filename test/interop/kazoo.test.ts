@@ -2,22 +2,11 @@
 // server: every operation, watch kinds and order, ephemerals and sequence nodes,
 // transactions, ACL and digest auth, session close and forced expiry, and kazoo's recipes.
 // The scenarios live in kazoo_scenarios.py; each of its checks becomes one subtest here.
-import { execFileSync } from "node:child_process";
 import { test } from "node:test";
+import { kazooMissing, python } from "../support/kazoo.js";
 import { targets } from "../support/targets.js";
 import { scenarioFile } from "./scenario-files.js";
 import { reportChecks, runProgram } from "./scenario-program.js";
-
-const python = "/usr/bin/python3";
-
-function kazooMissing(): string | undefined {
-  try {
-    execFileSync(python, ["-c", "import kazoo.client"], { stdio: "ignore" });
-    return undefined;
-  } catch {
-    return "kazoo is not importable by /usr/bin/python3 (run scripts/install-interop.sh)";
-  }
-}
 
 const scenarios = [
   "builtin",

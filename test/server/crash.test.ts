@@ -16,12 +16,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { rmSync } from "node:fs";
 import { test } from "node:test";
 import { type CorralServer, startCorralServer } from "../support/corral-server.js";
-
-const python = "/usr/bin/python3";
-
-function kazooAvailable(): boolean {
-  return spawnSync(python, ["-c", "import kazoo"], { stdio: "ignore" }).status === 0;
-}
+import { kazooAvailable, python } from "../support/kazoo.js";
 
 // Writer threads: each owns a session and alternates a sequential create under /seq (payload
 // "w<writer>-r<round>-<n>", unique per attempt) with a setData of /w<writer> to "<round>:<n>".

@@ -12,7 +12,6 @@
 // log, every acknowledged write is there, the unacknowledged torn one is not, and it takes
 // writes again.
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import { rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { test } from "node:test";
@@ -23,19 +22,10 @@ import { Writer } from "../../src/protocol/writer.js";
 import { runProgram } from "../interop/scenario-program.js";
 import { type CorralServer, startCorralServer } from "../support/corral-server.js";
 import { fourLetterWord } from "../support/four-letter.js";
+import { kazooMissing, python } from "../support/kazoo.js";
 import { RawConnection } from "./raw-client.js";
 
 const launcher = join(dirname(fileURLToPath(import.meta.url)), "failing-disk-server.js");
-const python = "/usr/bin/python3";
-
-function kazooMissing(): string | undefined {
-  try {
-    execFileSync(python, ["-c", "import kazoo.client"], { stdio: "ignore" });
-    return undefined;
-  } catch {
-    return "kazoo is not importable by /usr/bin/python3 (run scripts/install-interop.sh)";
-  }
-}
 
 // Phase "write": creates /kazoo/k0..k4 and prints what was acknowledged. Phase "readonly":
 // a read_only client reads the given paths and tries every kind of write; a plain client

@@ -120,6 +120,20 @@ async function session(
   return { conn, res };
 }
 
+/** Resuming `sessionId` read-only gets the expired answer (timeOut 0), then the close. */
+async function expectResumeExpired(
+  port: number,
+  sessionId: bigint,
+  passwd: Uint8Array,
+): Promise<ConnectResponse> {
+  const conn = await RawConnection.open(port);
+  const res = await conn.handshake({ readOnly: true, sessionId, passwd });
+  assert.ok(res !== null, "no reply to the resume");
+  assert.equal(res.timeOut, 0);
+  await conn.closed;
+  return res;
+}
+
 async function until(condition: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
@@ -510,14 +524,10 @@ describe("a member whose storage failed", () => {
       [first.res.sessionId, wrong],
       [BigInt(localSessionIdMin) + 12345n, first.res.passwd],
     ] as const) {
-      const conn = await RawConnection.open(member.port);
-      const res = await conn.handshake({ readOnly: true, sessionId, passwd });
-      assert.ok(res !== null);
-      assert.equal(res.timeOut, 0);
+      const res = await expectResumeExpired(member.port, sessionId, passwd);
       assert.equal(res.sessionId, 0n);
       assert.deepEqual([...res.passwd], new Array(16).fill(0));
       assert.equal(res.readOnly, true, "ZooKeeper's expired reply says readOnly=true too");
-      await conn.closed;
     }
     again.conn.destroy();
   });
@@ -529,13 +539,7 @@ describe("a member whose storage failed", () => {
     assert.equal(reply.header.err, 0);
     await conn.closed;
     assert.equal(member.standalone.member.localSessionCount, before - 1);
-    const again = await RawConnection.open(member.port);
-    const refused = await again.handshake({
-      readOnly: true,
-      sessionId: res.sessionId,
-      passwd: res.passwd,
-    });
-    assert.equal(refused?.timeOut, 0);
+    await expectResumeExpired(member.port, res.sessionId, res.passwd);
   });
 
   it("expires an idle local session after its timeout, closing its connection", async () => {
@@ -550,13 +554,7 @@ describe("a member whose storage failed", () => {
         (l) => /read-only session expired/.test(l.message) && l.fields?.session === hex,
       ),
     );
-    const again = await RawConnection.open(member.port);
-    const refused = await again.handshake({
-      readOnly: true,
-      sessionId: res.sessionId,
-      passwd: res.passwd,
-    });
-    assert.equal(refused?.timeOut, 0);
+    await expectResumeExpired(member.port, res.sessionId, res.passwd);
   });
 
   it("answers the read-only probe exactly as ZooKeeper 3.8's read-only server", async () => {

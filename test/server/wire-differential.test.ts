@@ -36,10 +36,10 @@ import { dirname, join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { startCorralServer } from "../support/corral-server.js";
+import { kazooAvailable, python } from "../support/kazoo.js";
 import { realZooKeeperAvailable, startRealZooKeeper } from "../support/real-zookeeper.js";
 import { rng } from "../support/rng.js";
 
-const python = "/usr/bin/python3";
 const here = dirname(fileURLToPath(import.meta.url));
 
 function driverFile(): string {
@@ -47,10 +47,6 @@ function driverFile(): string {
   const name = "wire_differential_driver.py";
   const compiled = join(here, "..", "..", "..", "test", "server", name);
   return existsSync(compiled) ? compiled : join(here, name);
-}
-
-function kazooAvailable(): boolean {
-  return spawnSync(python, ["-c", "import kazoo"], { stdio: "ignore" }).status === 0;
 }
 
 interface AclEntry {

@@ -14,14 +14,10 @@ import { test } from "node:test";
 import { CreateMode, ErrorCode, OpCode, Perm } from "../../src/protocol/constants.js";
 import type { ACL, MultiOp, MultiResult, Stat } from "../../src/protocol/records.js";
 import { getAcl, getChildren, getData } from "../../src/tree/reads.js";
+import { kazooAvailable, python } from "../support/kazoo.js";
 import { realZooKeeperAvailable, startRealZooKeeper } from "../support/real-zookeeper.js";
+import { rng } from "../support/rng.js";
 import { acl, aliceId, Harness, localIp } from "./harness.js";
-
-const python = "/usr/bin/python3";
-
-function kazooAvailable(): boolean {
-  return spawnSync(python, ["-c", "import kazoo"], { stdio: "ignore" }).status === 0;
-}
 
 // Runs the op list on the real server through kazoo and prints one JSON result per op, then
 // the tree. Stats are reduced to what both sides must agree on.
@@ -99,8 +95,6 @@ walk("/")
 print(json.dumps({"results": out, "tree": before_close, "afterClose": tree}))
 zk.stop()
 `;
-
-import { rng } from "../support/rng.js";
 
 const aclChoices: ACL[][] = [
   [acl(Perm.all, "world", "anyone")],
