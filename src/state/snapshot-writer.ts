@@ -61,32 +61,64 @@ interface NodeImage
     | "kind"
     | "owner"
   > {
-  childNames: string[] | null;
-  childNodes: Znode[] | null;
+  children: ChildCopy | null;
+}
+
+/** A child list copied out of a child map, in its order. */
+interface ChildCopy {
+  readonly names: string[];
+  readonly nodes: Znode[];
+}
+
+function copyChildren(entries: Iterator<[string, Znode]>): ChildCopy {
+  const names: string[] = [];
+  const nodes: Znode[] = [];
+  for (let r = entries.next(); !r.done; r = entries.next()) {
+    names.push(r.value[0]);
+    nodes.push(r.value[1]);
+  }
+  return { names, nodes };
 }
 
 /** The children of one written node still to be written, from a copy or the live map. */
 class ChildList {
-  names: string[] | null = null;
-  nodes: Znode[] | null = null;
-  next = 0;
-  live: Iterator<[string, Znode]> | null = null;
+  private next = 0;
+  /** The child advance() moved to. */
+  name = "";
+  child: Znode | null = null;
 
-  constructor(readonly parent: Znode) {}
+  constructor(
+    readonly parent: Znode,
+    private copy: ChildCopy | null,
+    private live: Iterator<[string, Znode]> | null,
+  ) {}
+
+  get isLive(): boolean {
+    return this.live !== null;
+  }
+
+  /** Moves to the next child; false when there is none left. */
+  advance(): boolean {
+    if (this.live !== null) {
+      const r = this.live.next();
+      if (r.done) return false;
+      this.name = r.value[0];
+      this.child = r.value[1];
+      return true;
+    }
+    const copy = this.copy!;
+    if (this.next === copy.names.length) return false;
+    this.name = copy.names[this.next];
+    this.child = copy.nodes[this.next];
+    this.next++;
+    return true;
+  }
 
   /** Copies what the live walk has not reached yet (the parent is about to change). */
   detach(): void {
-    const live = this.live;
-    if (live === null) return;
+    if (this.live === null) return;
+    this.copy = copyChildren(this.live);
     this.live = null;
-    const names: string[] = [];
-    const nodes: Znode[] = [];
-    for (let r = live.next(); !r.done; r = live.next()) {
-      names.push(r.value[0]);
-      nodes.push(r.value[1]);
-    }
-    this.names = names;
-    this.nodes = nodes;
     this.next = 0;
   }
 }
@@ -105,6 +137,8 @@ export class SnapshotWriter implements NodeChangeObserver {
   private readonly walking = new Map<Znode, ChildList>();
   private readonly nodeCount: number;
   private nodesWritten = 0;
+  /** Nodes kept aside because they changed before being written (for logs). */
+  keptCount = 0;
   private rootWritten = false;
   private finished: Buffer[] | null = null;
   private open = true;
@@ -144,9 +178,6 @@ export class SnapshotWriter implements NodeChangeObserver {
     this.mark = this.tree.beginImage(this);
   }
 
-  /** Nodes kept aside because they changed before being written (for tests and logs). */
-  keptCount = 0;
-
   beforeChange(node: Znode): void {
     if (node.imageMark !== this.mark) {
       node.imageMark = this.mark;
@@ -174,28 +205,12 @@ export class SnapshotWriter implements NodeChangeObserver {
     const stack = this.stack;
     while (left > 0 && stack.length > 0) {
       const list = stack[stack.length - 1];
-      let name: string;
-      let child: Znode;
-      if (list.live !== null) {
-        const r = list.live.next();
-        if (r.done) {
-          this.walking.delete(list.parent);
-          stack.pop();
-          continue;
-        }
-        name = r.value[0];
-        child = r.value[1];
-      } else {
-        if (list.next === list.names!.length) {
-          this.walking.delete(list.parent);
-          stack.pop();
-          continue;
-        }
-        name = list.names![list.next];
-        child = list.nodes![list.next];
-        list.next++;
+      if (!list.advance()) {
+        if (list.isLive) this.walking.delete(list.parent);
+        stack.pop();
+        continue;
       }
-      this.write(name, child);
+      this.write(list.name, list.child!);
       left--;
     }
     if (stack.length > 0) return false;
@@ -254,48 +269,25 @@ export class SnapshotWriter implements NodeChangeObserver {
     w.latin1(n.data);
     this.nodesWritten++;
     if (image !== undefined) {
-      const count = image.childNames === null ? 0 : image.childNames.length;
-      w.u32(count);
-      if (count > 0) {
-        const list = new ChildList(node);
-        list.names = image.childNames;
-        list.nodes = image.childNodes;
-        this.stack.push(list);
-      }
+      const kept = image.children;
+      w.u32(kept === null ? 0 : kept.names.length);
+      if (kept !== null) this.stack.push(new ChildList(node, kept, null));
       return;
     }
     const children = node.children;
     w.u32(children === null ? 0 : children.size);
     if (children === null) return;
-    const list = new ChildList(node);
     if (children.size <= this.childListCopyMax) {
-      const names: string[] = [];
-      const nodes: Znode[] = [];
-      for (const [childName, child] of children) {
-        names.push(childName);
-        nodes.push(child);
-      }
-      list.names = names;
-      list.nodes = nodes;
-    } else {
-      list.live = children.entries();
-      this.walking.set(node, list);
+      this.stack.push(new ChildList(node, copyChildren(children.entries()), null));
+      return;
     }
+    const list = new ChildList(node, null, children.entries());
+    this.walking.set(node, list);
     this.stack.push(list);
   }
 }
 
 function imageOf(node: Znode): NodeImage {
-  let childNames: string[] | null = null;
-  let childNodes: Znode[] | null = null;
-  if (node.children !== null) {
-    childNames = [];
-    childNodes = [];
-    for (const [name, child] of node.children) {
-      childNames.push(name);
-      childNodes.push(child);
-    }
-  }
   return {
     data: node.data,
     acl: node.acl,
@@ -309,8 +301,7 @@ function imageOf(node: Znode): NodeImage {
     childCreations: node.childCreations,
     kind: node.kind,
     owner: node.owner,
-    childNames,
-    childNodes,
+    children: node.children === null ? null : copyChildren(node.children.entries()),
   };
 }
 
