@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The `corral` command. Each subcommand lives in its own module and is wired here.
 import { Command } from "commander";
+import { registerBenchCommand } from "./bench.js";
 import { registerServerCommand } from "./server.js";
 import { registerShell } from "./shell.js";
 import { registerSimCommand } from "./sim.js";
@@ -14,5 +15,6 @@ program
 registerServerCommand(program);
 registerSimCommand(program);
 registerShell(program);
+registerBenchCommand(program);
 
 await program.parseAsync(process.argv);

@@ -26,6 +26,8 @@ export interface CorralServerOptions {
    * launcher such as test/server/failing-disk-server.ts).
    */
   entry?: string;
+  /** The server's --log-level; debug (the default here) lets tests read what it did. */
+  logLevel?: "debug" | "info" | "warn" | "error";
 }
 
 export interface CorralServer {
@@ -57,7 +59,14 @@ export async function startCorralServer(options: CorralServerOptions = {}): Prom
   writeFileSync(cfgPath, `${cfg.join("\n")}\n`);
   const child = spawn(
     process.execPath,
-    [options.entry ?? corralMain, "server", "--config", cfgPath, "--log-level", "debug"],
+    [
+      options.entry ?? corralMain,
+      "server",
+      "--config",
+      cfgPath,
+      "--log-level",
+      options.logLevel ?? "debug",
+    ],
     {
       stdio: ["ignore", "pipe", "pipe"],
     },

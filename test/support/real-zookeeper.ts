@@ -30,6 +30,11 @@ export interface RealZooKeeperOptions {
   systemProperties?: Record<string, string>;
   startTimeoutMs?: number;
   /**
+   * JVM options in place of the defaults, which favour quick start-up over speed (small heap,
+   * serial GC, C1 only) for tests; a benchmark passes its own so ZooKeeper runs at full speed.
+   */
+  jvmOptions?: string[];
+  /**
    * Run a read-only server: member 1 of a three-member ensemble whose other members never
    * start, with readonlymode.enabled and localSessionsEnabled (which ZooKeeper 3.7+ needs
    * for read-only sessions). It serves, read-only, once its election has waited
@@ -71,9 +76,7 @@ export async function startRealZooKeeper(
   const child: ChildProcess = spawn(
     "java",
     [
-      "-Xmx256m",
-      "-XX:+UseSerialGC",
-      "-XX:TieredStopAtLevel=1",
+      ...(options.jvmOptions ?? ["-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"]),
       ...props,
       "-cp",
       `/etc/zookeeper/conf:${zookeeperJar}`,

@@ -1,0 +1,59 @@
+// Side by side: the same `corral bench` load against Apache ZooKeeper (Debian's package, as
+// installed by scripts/install-interop.sh) and against Corral's standalone server, one after
+// the other on this machine, each on a free loopback port with a fresh data directory, then
+// one table. ZooKeeper runs with its default JIT and a 1 GiB heap (not the tests' quick-start
+// JVM settings); both fsync every write before acknowledging it (ZooKeeper's forceSync=yes).
+// Usage: npm run bench:compare -- [corral bench options, e.g. --duration 10 --workloads get,set]
+import { execFileSync } from "node:child_process";
+import type { WorkloadResult } from "../src/cli/load.js";
+import { corralMain, startCorralServer } from "../test/support/corral-server.js";
+import { realZooKeeperAvailable, startRealZooKeeper } from "../test/support/real-zookeeper.js";
+
+const passThrough = process.argv.slice(2);
+
+function bench(connectString: string): WorkloadResult[] {
+  const out = execFileSync(
+    process.execPath,
+    [corralMain, "bench", "--server", connectString, "--json", ...passThrough],
+    { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], maxBuffer: 16 * 1024 * 1024 },
+  );
+  return JSON.parse(out.trim().split("\n").at(-1) ?? "[]") as WorkloadResult[];
+}
+
+async function measure(
+  name: string,
+  start: () => Promise<{ connectString: string; stop(): Promise<void> }>,
+): Promise<WorkloadResult[]> {
+  const server = await start();
+  try {
+    console.error(`measuring ${name} at ${server.connectString}...`);
+    return bench(server.connectString);
+  } finally {
+    await server.stop();
+  }
+}
+
+if (!realZooKeeperAvailable()) {
+  console.error("real ZooKeeper is not installed: run scripts/install-interop.sh first");
+  process.exit(1);
+}
+const zookeeper = await measure("ZooKeeper", () =>
+  startRealZooKeeper({ jvmOptions: ["-Xmx1g", "-Xms1g"] }),
+);
+const corral = await measure("Corral", () => startCorralServer({ logLevel: "warn" }));
+
+const row = (cells: string[]) =>
+  console.log(cells.map((c, i) => (i === 0 ? c.padEnd(8) : c.padStart(12))).join(""));
+row(["", "ZooKeeper", "Corral", "ratio", "ZK p99 ms", "Corral p99"]);
+for (const z of zookeeper) {
+  const c = corral.find((r) => r.workload === z.workload);
+  if (c === undefined) continue;
+  row([
+    z.workload,
+    `${Math.round(z.opsPerSecond)}/s`,
+    `${Math.round(c.opsPerSecond)}/s`,
+    `${(c.opsPerSecond / z.opsPerSecond).toFixed(2)}x`,
+    z.latencyMs.p99.toFixed(2),
+    c.latencyMs.p99.toFixed(2),
+  ]);
+}
