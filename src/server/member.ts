@@ -185,7 +185,7 @@ export class Member implements ClientConnectionHandler, CommitSink {
         client.handshakeTimer = null;
         if (client.phase !== Phase.handshake || connection.closed) return;
         this.options.logger.info("closing connection: no ConnectRequest in time", {
-          remote: this.label(client),
+          remote: client.remote,
           timeoutMs: this.options.config.sessionlessConnectionTimeoutMs,
         });
         connection.close("handshake timed out");
@@ -248,7 +248,7 @@ export class Member implements ClientConnectionHandler, CommitSink {
       req = readConnectRequest(this.reader.reset(body));
     } catch (err) {
       this.options.logger.warn("closing connection: malformed ConnectRequest", {
-        remote: this.label(client),
+        remote: client.remote,
         error: err instanceof Error ? err.message : String(err),
       });
       client.connection.close("malformed ConnectRequest");
@@ -259,7 +259,7 @@ export class Member implements ClientConnectionHandler, CommitSink {
       // ZooKeeper checks this first: a read-only server serves only clients that said they
       // accept one; the others must find a writable server (§3 rule 3).
       this.options.logger.info("refusing client that does not accept a read-only server", {
-        remote: this.label(client),
+        remote: client.remote,
         readOnlyFlag: req.readOnly === undefined ? "absent" : "false",
       });
       client.connection.close("client does not accept a read-only server");
@@ -268,7 +268,7 @@ export class Member implements ClientConnectionHandler, CommitSink {
     if (req.lastZxidSeen > this.state.lastZxid) {
       // The client saw a newer state elsewhere; it must try another member (§3 rule 3).
       this.options.logger.info("refusing client that has seen a newer zxid", {
-        remote: this.label(client),
+        remote: client.remote,
         clientZxid: req.lastZxidSeen,
         lastZxid: this.state.lastZxid,
       });
@@ -334,7 +334,7 @@ export class Member implements ClientConnectionHandler, CommitSink {
         session.password,
       );
       this.options.logger.debug("read-only session created", {
-        remote: this.label(client),
+        remote: client.remote,
         session: `0x${session.id.toString(16)}`,
       });
       return;
@@ -346,7 +346,7 @@ export class Member implements ClientConnectionHandler, CommitSink {
       this.options.logger.info(
         "refusing to resume a replicated session: this member is read-only",
         {
-          remote: this.label(client),
+          remote: client.remote,
           session: `0x${id.toString(16)}`,
         },
       );
@@ -365,7 +365,7 @@ export class Member implements ClientConnectionHandler, CommitSink {
   /** The "session expired" answer (timeOut 0) to a resume that cannot be honoured, then close. */
   private refuseResume(client: ClientState, sessionId: bigint): void {
     this.options.logger.info("session resume refused: expired, unknown or wrong password", {
-      remote: this.label(client),
+      remote: client.remote,
       session: `0x${sessionId.toString(16)}`,
     });
     this.sendConnectResponse(client, 0, 0n, zeroPassword);
@@ -419,7 +419,7 @@ export class Member implements ClientConnectionHandler, CommitSink {
       type = header.type;
     } catch {
       this.options.logger.warn("closing connection: truncated request header", {
-        remote: this.label(client),
+        remote: client.remote,
       });
       client.connection.close("truncated request header");
       return;
@@ -448,7 +448,7 @@ export class Member implements ClientConnectionHandler, CommitSink {
       // ZooKeeper answers an unknown opcode with Unimplemented and zxid -1, then closes (§5;
       // observed on 3.8: the header carries -1, not the last zxid).
       this.options.logger.warn("closing connection: unsupported opcode", {
-        remote: this.label(client),
+        remote: client.remote,
         opcode: type,
       });
       const item = new PendingItem(ItemKind.done, xid, type, now);
@@ -466,7 +466,7 @@ export class Member implements ClientConnectionHandler, CommitSink {
         this.auth(client, r, xid, now);
         return;
       case OpCode.sasl: {
-        this.options.logger.warn("SASL is not supported; closing", { remote: this.label(client) });
+        this.options.logger.warn("SASL is not supported; closing", { remote: client.remote });
         this.authFailedCount++;
         const item = new PendingItem(ItemKind.done, xid, type, now);
         item.closeAfter = true;
@@ -583,7 +583,7 @@ export class Member implements ClientConnectionHandler, CommitSink {
     }
     this.authFailedCount++;
     this.options.logger.warn("authentication failed: unknown scheme", {
-      remote: this.label(client),
+      remote: client.remote,
       scheme,
       xid,
     });
@@ -622,7 +622,7 @@ export class Member implements ClientConnectionHandler, CommitSink {
       this.options.logger.error(
         "write refused: the log does not accept writes; closing the connection",
         {
-          remote: this.label(client),
+          remote: client.remote,
         },
       );
       client.connection.close("writes unavailable");
@@ -721,7 +721,7 @@ export class Member implements ClientConnectionHandler, CommitSink {
 
   private logUndecodable(client: ClientState, opcode: number, err: DecodeError): void {
     this.options.logger.warn("undecodable request answered with MarshallingError", {
-      remote: this.label(client),
+      remote: client.remote,
       opcode,
       error: err.message,
     });
@@ -949,10 +949,6 @@ export class Member implements ClientConnectionHandler, CommitSink {
     let n = 0;
     for (const c of this.clients.values()) n += c.outstanding;
     return n;
-  }
-
-  private label(client: ClientState): string {
-    return `${client.connection.remoteAddress}:${client.connection.remotePort}`;
   }
 }
 
