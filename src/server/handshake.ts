@@ -161,8 +161,7 @@ export class Handshake {
       this.refuseResume(client, req.sessionId);
       return;
     }
-    this.bind(client, id);
-    this.sendConnectResponse(client, timeoutMs, req.sessionId, session.password);
+    this.accept(client, id, timeoutMs, session.password);
   }
 
   /** Keeps a frame that arrived while the client's session is being created. */
@@ -179,13 +178,7 @@ export class Handshake {
   sessionCreated(client: ClientState, created: SessionCreated): void {
     client.shift();
     if (client.connection.closed) return;
-    this.bind(client, created.sessionId);
-    this.sendConnectResponse(
-      client,
-      created.timeoutMs,
-      BigInt(created.sessionId),
-      created.password,
-    );
+    this.accept(client, created.sessionId, created.timeoutMs, created.password);
     const early = client.early;
     client.early = [];
     for (const frame of early) {
@@ -200,13 +193,7 @@ export class Handshake {
     if (req.sessionId === 0n) {
       // Nothing can be proposed: the session lives in this member's memory only.
       const session = host.localSessions.create();
-      this.bind(client, session.id);
-      this.sendConnectResponse(
-        client,
-        client.sessionTimeoutMs,
-        BigInt(session.id),
-        session.password,
-      );
+      this.accept(client, session.id, client.sessionTimeoutMs, session.password);
       host.logger.debug("read-only session created", {
         remote: client.remote,
         session: `0x${session.id.toString(16)}`,
@@ -229,8 +216,7 @@ export class Handshake {
       this.refuseResume(client, req.sessionId);
       return;
     }
-    this.bind(client, id);
-    this.sendConnectResponse(client, client.sessionTimeoutMs, req.sessionId, local.password);
+    this.accept(client, id, client.sessionTimeoutMs, local.password);
   }
 
   /** The "session expired" answer (timeOut 0) to a resume that cannot be honoured, then close. */
@@ -265,7 +251,17 @@ export class Handshake {
     );
   }
 
-  private bind(client: ClientState, sessionId: number): void {
+  /**
+   * Binds the session to the client's connection and sends the ConnectResponse that opens it
+   * there. On a resume `sessionId` is the client's own id, already checked to be a safe
+   * integer, so the response carries exactly the id the client sent.
+   */
+  private accept(
+    client: ClientState,
+    sessionId: number,
+    timeOut: number,
+    passwd: Uint8Array,
+  ): void {
     const host = this.host;
     const previous = host.boundSessions.get(sessionId);
     if (previous !== undefined && previous !== client) {
@@ -277,6 +273,7 @@ export class Handshake {
     client.phase = Phase.ready;
     host.boundSessions.set(sessionId, client);
     host.expiry.touch(sessionId, host.clock.monotonicMs(), client.sessionTimeoutMs);
+    this.sendConnectResponse(client, timeOut, BigInt(sessionId), passwd);
   }
 }
 
