@@ -83,6 +83,11 @@ export class ClientState {
     this.authIds = [{ scheme: "ip", id: connection.remoteAddress }];
   }
 
+  /** The client's address and port, as every log line about the connection names it. */
+  get remote(): string {
+    return `${this.connection.remoteAddress}:${this.connection.remotePort}`;
+  }
+
   get outstanding(): number {
     return this.queue.length - this.head;
   }

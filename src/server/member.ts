@@ -1,7 +1,8 @@
-// A member's request pipeline: the handshake, sessions, per-session FIFO, reads against the
-// local tree, writes through the replicated log, watch delivery and session expiry. It sees
-// clients only through ClientConnection and time only through Clock, so the same code runs
-// over TCP (src/io) and in the simulator.
+// A member's request pipeline: sessions, per-session FIFO, reads against the local tree,
+// writes through the replicated log, watch delivery and session expiry. The handshake that
+// opens each connection is server/handshake.ts. The member sees clients only through
+// ClientConnection and time only through Clock, so the same code runs over TCP (src/io) and
+// in the simulator.
 //
 // A write becomes a state entry; when the log commits it, apply() computes ZooKeeper's
 // result on every member, this member's WatchRegistry turns the triggers into notifications
@@ -14,14 +15,12 @@
 // served, with sessions local to this member, until it is restarted on a healthy disk.
 import type { ClientConnection, ClientConnectionHandler } from "../base/client-connection.js";
 import type { Clock, TimerHandle } from "../base/clock.js";
-import { sessionPasswordBytes } from "../base/limits.js";
 import type { Logger } from "../base/logger.js";
 import type { Random } from "../base/random.js";
-import { encodeConnectResponse, readConnectRequest } from "../protocol/connect-codec.js";
 import { ErrorCode, KeeperState, OpCode, Xid } from "../protocol/constants.js";
 import { DecodeError } from "../protocol/decode-error.js";
 import { juteLengthMax, Reader } from "../protocol/reader.js";
-import type { ConnectRequest, Id } from "../protocol/records.js";
+import type { Id } from "../protocol/records.js";
 import { isRequestOpcode, readRequestBody, readRequestHeader } from "../protocol/request-codec.js";
 import { encodeNotification, encodeReply, encodeReplyHeader } from "../protocol/response-codec.js";
 import { Writer } from "../protocol/writer.js";
@@ -35,6 +34,7 @@ import type { ServerConfig } from "./config.js";
 import { digestId } from "./digest.js";
 import { ExpiryQueue } from "./expiry-queue.js";
 import { type FourLetterContext, fourLetterWord } from "./four-letter-words.js";
+import { Handshake } from "./handshake.js";
 import { LocalSessions, readOnlyRefusedOpcodes } from "./read-only.js";
 import { answerRead, type ReadContext } from "./read-requests.js";
 import type { CommitSink, ReplicatedLog } from "./replicated-log.js";
@@ -58,8 +58,6 @@ interface PendingWrite {
   client: ClientState;
   item: PendingItem;
 }
-
-const zeroPassword = new Uint8Array(sessionPasswordBytes);
 
 export class Member implements ClientConnectionHandler, CommitSink {
   readonly state: State;
@@ -86,6 +84,7 @@ export class Member implements ClientConnectionHandler, CommitSink {
   private readOnlyCause: Error | null = null;
   /** Sessions created while read-only; they exist only in this member's memory. */
   private readonly localSessions: LocalSessions;
+  private readonly handshake: Handshake;
   readonly startedMs: number;
   // Server-wide counters for srvr/stat/mntr.
   packetsReceived = 0;
@@ -112,6 +111,23 @@ export class Member implements ClientConnectionHandler, CommitSink {
       ids: [],
       notify: (d) => this.notify(this.readClient!, d.type, d.path, d.zxid),
     };
+    this.handshake = new Handshake({
+      config: options.config,
+      clock: options.clock,
+      random: options.random,
+      logger: options.logger,
+      state: this.state,
+      reader: this.reader,
+      writer: this.writer,
+      boundSessions: this.boundSessions,
+      closingSessions: this.closingSessions,
+      expiry: this.expiry,
+      localSessions: this.localSessions,
+      readOnly: () => this.readOnlyCause !== null,
+      propose: (client, item, entry) => this.propose(client, item, entry),
+      send: (client, frame) => this.sendFrame(client, frame),
+      request: (client, frame) => this.request(client, frame),
+    });
   }
 
   /** The port clients reach this member on (the bound one when the config asked for 0). */
@@ -165,7 +181,7 @@ export class Member implements ClientConnectionHandler, CommitSink {
     this.stopped = true;
     for (const t of this.timers) this.options.clock.cancelTimer(t);
     for (const c of this.clients.values()) {
-      this.cancelHandshakeTimer(c);
+      this.handshake.cancelTimer(c);
       c.connection.close("server shutting down");
     }
   }
@@ -176,35 +192,14 @@ export class Member implements ClientConnectionHandler, CommitSink {
     const client = new ClientState(connection, this.options.clock.nowMs());
     this.clients.set(connection.id, client);
     this.watches.addConnection(connection.id, client.authIds);
-    // Like ZooKeeper's NIO server, a connection that never sends a ConnectRequest is closed
-    // after a while, so idle or half-open sockets cannot pile up. One timer per connection,
-    // cancelled as soon as the handshake frame arrives.
-    client.handshakeTimer = this.options.clock.setTimer(
-      this.options.config.sessionlessConnectionTimeoutMs,
-      () => {
-        client.handshakeTimer = null;
-        if (client.phase !== Phase.handshake || connection.closed) return;
-        this.options.logger.info("closing connection: no ConnectRequest in time", {
-          remote: this.label(client),
-          timeoutMs: this.options.config.sessionlessConnectionTimeoutMs,
-        });
-        connection.close("handshake timed out");
-      },
-    );
-  }
-
-  private cancelHandshakeTimer(client: ClientState): void {
-    if (client.handshakeTimer !== null) {
-      this.options.clock.cancelTimer(client.handshakeTimer);
-      client.handshakeTimer = null;
-    }
+    this.handshake.startTimer(client);
   }
 
   disconnected(connection: ClientConnection): void {
     const client = this.clients.get(connection.id);
     if (client === undefined) return;
     this.clients.delete(connection.id);
-    this.cancelHandshakeTimer(client);
+    this.handshake.cancelTimer(client);
     this.syncWaiters.delete(client);
     this.watches.removeConnection(connection.id);
     if (client.sessionId !== 0 && this.boundSessions.get(client.sessionId) === client) {
@@ -227,184 +222,14 @@ export class Member implements ClientConnectionHandler, CommitSink {
     this.packetsReceived++;
     switch (client.phase) {
       case Phase.handshake:
-        this.handshake(client, body);
+        this.handshake.receive(client, body);
         return;
       case Phase.connecting:
-        // Clients pipeline auth and setWatches right behind the ConnectRequest; they run
-        // once the session exists (zookeeper-protocol.md §3 rule 6).
-        client.early.push(Uint8Array.prototype.slice.call(body));
+        this.handshake.hold(client, body);
         return;
       default:
         this.request(client, body);
     }
-  }
-
-  // ---- handshake ---------------------------------------------------------------------
-
-  private handshake(client: ClientState, body: Uint8Array): void {
-    this.cancelHandshakeTimer(client);
-    let req: ConnectRequest;
-    try {
-      req = readConnectRequest(this.reader.reset(body));
-    } catch (err) {
-      this.options.logger.warn("closing connection: malformed ConnectRequest", {
-        remote: this.label(client),
-        error: err instanceof Error ? err.message : String(err),
-      });
-      client.connection.close("malformed ConnectRequest");
-      return;
-    }
-    client.readOnlyDialect = req.readOnly !== undefined;
-    if (this.readOnlyCause !== null && req.readOnly !== true) {
-      // ZooKeeper checks this first: a read-only server serves only clients that said they
-      // accept one; the others must find a writable server (§3 rule 3).
-      this.options.logger.info("refusing client that does not accept a read-only server", {
-        remote: this.label(client),
-        readOnlyFlag: req.readOnly === undefined ? "absent" : "false",
-      });
-      client.connection.close("client does not accept a read-only server");
-      return;
-    }
-    if (req.lastZxidSeen > this.state.lastZxid) {
-      // The client saw a newer state elsewhere; it must try another member (§3 rule 3).
-      this.options.logger.info("refusing client that has seen a newer zxid", {
-        remote: this.label(client),
-        clientZxid: req.lastZxidSeen,
-        lastZxid: this.state.lastZxid,
-      });
-      client.connection.close("client is ahead of this member");
-      return;
-    }
-    const cfg = this.options.config;
-    const timeoutMs = Math.min(
-      Math.max(req.timeOut, cfg.minSessionTimeoutMs),
-      cfg.maxSessionTimeoutMs,
-    );
-    client.sessionTimeoutMs = timeoutMs;
-    if (this.readOnlyCause !== null) {
-      this.readOnlyHandshake(client, req);
-      return;
-    }
-    if (req.sessionId === 0n) {
-      const password = this.options.random.fill(new Uint8Array(sessionPasswordBytes));
-      const item = new PendingItem(
-        ItemKind.write,
-        0,
-        OpCode.createSession,
-        this.options.clock.monotonicMs(),
-      );
-      client.phase = Phase.connecting;
-      client.push(item);
-      if (
-        !this.propose(client, item, {
-          kind: EntryKind.createSession,
-          timeMs: this.options.clock.nowMs(),
-          timeoutMs,
-          password,
-        })
-      ) {
-        client.connection.close("cannot create sessions now");
-      }
-      return;
-    }
-    const id = sessionIdNumber(req.sessionId);
-    const session = id > 0 ? this.state.sessions.get(id) : undefined;
-    if (
-      session === undefined ||
-      this.closingSessions.has(id) ||
-      !samePassword(session.password, req.passwd)
-    ) {
-      this.refuseResume(client, req.sessionId);
-      return;
-    }
-    this.bind(client, id);
-    this.sendConnectResponse(client, timeoutMs, req.sessionId, session.password);
-  }
-
-  /** The handshake of a read-only member (server/read-only.ts has the rules). */
-  private readOnlyHandshake(client: ClientState, req: ConnectRequest): void {
-    if (req.sessionId === 0n) {
-      // Nothing can be proposed: the session lives in this member's memory only.
-      const session = this.localSessions.create();
-      this.bind(client, session.id);
-      this.sendConnectResponse(
-        client,
-        client.sessionTimeoutMs,
-        BigInt(session.id),
-        session.password,
-      );
-      this.options.logger.debug("read-only session created", {
-        remote: this.label(client),
-        session: `0x${session.id.toString(16)}`,
-      });
-      return;
-    }
-    const id = sessionIdNumber(req.sessionId);
-    if (id > 0 && this.state.sessions.has(id)) {
-      // ZooKeeper 3.7+ (ZOOKEEPER-3864): a read-only server refuses to renew a replicated
-      // session and closes without a reply; the client keeps trying other servers.
-      this.options.logger.info(
-        "refusing to resume a replicated session: this member is read-only",
-        {
-          remote: this.label(client),
-          session: `0x${id.toString(16)}`,
-        },
-      );
-      client.connection.close("replicated session cannot be resumed on a read-only member");
-      return;
-    }
-    const local = id > 0 ? this.localSessions.get(id) : undefined;
-    if (local === undefined || !samePassword(local.password, req.passwd)) {
-      this.refuseResume(client, req.sessionId);
-      return;
-    }
-    this.bind(client, id);
-    this.sendConnectResponse(client, client.sessionTimeoutMs, req.sessionId, local.password);
-  }
-
-  /** The "session expired" answer (timeOut 0) to a resume that cannot be honoured, then close. */
-  private refuseResume(client: ClientState, sessionId: bigint): void {
-    this.options.logger.info("session resume refused: expired, unknown or wrong password", {
-      remote: this.label(client),
-      session: `0x${sessionId.toString(16)}`,
-    });
-    this.sendConnectResponse(client, 0, 0n, zeroPassword);
-    client.connection.close("session expired");
-  }
-
-  /**
-   * A ConnectResponse in the client's dialect: the readOnly byte only if the client sent
-   * one, true iff this member is read-only (ZooKeeper sends it even on the expired reply).
-   */
-  private sendConnectResponse(
-    client: ClientState,
-    timeOut: number,
-    sessionId: bigint,
-    passwd: Uint8Array,
-  ): void {
-    this.sendFrame(
-      client,
-      encodeConnectResponse(this.writer, {
-        protocolVersion: 0,
-        timeOut,
-        sessionId,
-        passwd,
-        readOnly: client.readOnlyDialect ? this.readOnlyCause !== null : undefined,
-      }),
-    );
-  }
-
-  private bind(client: ClientState, sessionId: number): void {
-    const previous = this.boundSessions.get(sessionId);
-    if (previous !== undefined && previous !== client) {
-      // The session moved to a new connection: the old one must not execute anything more.
-      previous.phase = Phase.closing;
-      previous.connection.close("session moved to another connection");
-    }
-    client.sessionId = sessionId;
-    client.phase = Phase.ready;
-    this.boundSessions.set(sessionId, client);
-    this.expiry.touch(sessionId, this.options.clock.monotonicMs(), client.sessionTimeoutMs);
   }
 
   // ---- requests ----------------------------------------------------------------------
@@ -419,7 +244,7 @@ export class Member implements ClientConnectionHandler, CommitSink {
       type = header.type;
     } catch {
       this.options.logger.warn("closing connection: truncated request header", {
-        remote: this.label(client),
+        remote: client.remote,
       });
       client.connection.close("truncated request header");
       return;
@@ -448,7 +273,7 @@ export class Member implements ClientConnectionHandler, CommitSink {
       // ZooKeeper answers an unknown opcode with Unimplemented and zxid -1, then closes (§5;
       // observed on 3.8: the header carries -1, not the last zxid).
       this.options.logger.warn("closing connection: unsupported opcode", {
-        remote: this.label(client),
+        remote: client.remote,
         opcode: type,
       });
       const item = new PendingItem(ItemKind.done, xid, type, now);
@@ -466,7 +291,7 @@ export class Member implements ClientConnectionHandler, CommitSink {
         this.auth(client, r, xid, now);
         return;
       case OpCode.sasl: {
-        this.options.logger.warn("SASL is not supported; closing", { remote: this.label(client) });
+        this.options.logger.warn("SASL is not supported; closing", { remote: client.remote });
         this.authFailedCount++;
         const item = new PendingItem(ItemKind.done, xid, type, now);
         item.closeAfter = true;
@@ -583,7 +408,7 @@ export class Member implements ClientConnectionHandler, CommitSink {
     }
     this.authFailedCount++;
     this.options.logger.warn("authentication failed: unknown scheme", {
-      remote: this.label(client),
+      remote: client.remote,
       scheme,
       xid,
     });
@@ -622,7 +447,7 @@ export class Member implements ClientConnectionHandler, CommitSink {
       this.options.logger.error(
         "write refused: the log does not accept writes; closing the connection",
         {
-          remote: this.label(client),
+          remote: client.remote,
         },
       );
       client.connection.close("writes unavailable");
@@ -721,7 +546,7 @@ export class Member implements ClientConnectionHandler, CommitSink {
 
   private logUndecodable(client: ClientState, opcode: number, err: DecodeError): void {
     this.options.logger.warn("undecodable request answered with MarshallingError", {
-      remote: this.label(client),
+      remote: client.remote,
       opcode,
       error: err.message,
     });
@@ -750,7 +575,7 @@ export class Member implements ClientConnectionHandler, CommitSink {
     if (entry.kind === EntryKind.createSession) {
       const created = outcome.result.body as SessionCreated;
       this.expiry.touch(created.sessionId, this.options.clock.monotonicMs(), created.timeoutMs);
-      if (pending !== undefined) this.sessionCreated(pending, created);
+      if (pending !== undefined) this.handshake.sessionCreated(pending.client, created);
     } else if (entry.kind === EntryKind.closeSession) {
       this.sessionClosed(entry.sessionId);
       if (pending !== undefined) this.completeWrite(pending, index, outcome);
@@ -817,25 +642,6 @@ export class Member implements ClientConnectionHandler, CommitSink {
         this.notify(client, d.type, d.path, d.zxid);
     }
     out.length = 0;
-  }
-
-  private sessionCreated(pending: PendingWrite, created: SessionCreated): void {
-    const client = pending.client;
-    client.shift();
-    if (client.connection.closed) return;
-    this.bind(client, created.sessionId);
-    this.sendConnectResponse(
-      client,
-      created.timeoutMs,
-      BigInt(created.sessionId),
-      created.password,
-    );
-    const early = client.early;
-    client.early = [];
-    for (const frame of early) {
-      if (client.connection.closed) break;
-      this.request(client, frame);
-    }
   }
 
   private completeWrite(pending: PendingWrite, index: number, outcome: ApplyOutcome): void {
@@ -950,28 +756,12 @@ export class Member implements ClientConnectionHandler, CommitSink {
     for (const c of this.clients.values()) n += c.outstanding;
     return n;
   }
-
-  private label(client: ClientState): string {
-    return `${client.connection.remoteAddress}:${client.connection.remotePort}`;
-  }
 }
 
 /** The errno name a DiskError or StorageFailedError carries (ENOSPC, EIO...), if any. */
 function errorCode(error: Error): string | undefined {
   const code = (error as { code?: unknown }).code;
   return typeof code === "string" ? code : undefined;
-}
-
-/** A client's session id as Corral's number, or -1 when it cannot be one of ours. */
-function sessionIdNumber(id: bigint): number {
-  return id > 0n && id <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(id) : -1;
-}
-
-function samePassword(a: Uint8Array, b: Uint8Array | null): boolean {
-  if (b === null || a.length !== b.length) return false;
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) diff |= a[i] ^ b[i];
-  return diff === 0;
 }
 
 function addId(ids: Id[], id: Id): void {
