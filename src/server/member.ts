@@ -26,6 +26,7 @@ import { encodeNotification, encodeReply, encodeReplyHeader } from "../protocol/
 import { Writer } from "../protocol/writer.js";
 import { type ApplyOutcome, apply, type SessionCreated } from "../state/apply.js";
 import { type Entry, EntryKind, type WriteOp } from "../state/entry.js";
+import { ByteWriter } from "../state/bytes.js";
 import { decodeEntry, encodeEntry } from "../state/entry-codec.js";
 import type { State } from "../state/state.js";
 import { type Delivery, WatchRegistry } from "../tree/watch-registry.js";
@@ -73,6 +74,8 @@ export class Member implements ClientConnectionHandler, CommitSink {
   private readonly syncWaiters = new Set<ClientState>();
   private readonly reader: Reader;
   private readonly writer = new Writer(64 * 1024);
+  /** Encodes every entry this member proposes; encodeEntry hands out a right-sized copy. */
+  private readonly entryWriter = new ByteWriter(4096);
   private readonly deliveries: Delivery[] = [];
   /** Reused for every read: the client being answered is set before each call. */
   private readClient: ClientState | null = null;
@@ -455,7 +458,7 @@ export class Member implements ClientConnectionHandler, CommitSink {
   }
 
   private propose(client: ClientState, item: PendingItem, entry: Entry): boolean {
-    const index = this.options.log.propose(encodeEntry(entry));
+    const index = this.options.log.propose(encodeEntry(entry, this.entryWriter.reset()));
     if (index < 0) return false;
     this.pendingWrites.set(index, { client, item });
     return true;
@@ -464,10 +467,19 @@ export class Member implements ClientConnectionHandler, CommitSink {
   /** Completes an item with a header-only reply (or the given error) and drains. */
   private reply(client: ClientState, item: PendingItem, err: number, zxid?: number): void {
     zxid ??= item.opcode === OpCode.auth ? 0 : this.state.lastZxid;
-    item.reply = copy(encodeReplyHeader(this.writer, item.xid, zxid, err));
-    item.kind = ItemKind.done;
     client.push(item);
+    this.settle(client, item, encodeReplyHeader(this.writer, item.xid, zxid, err));
     this.drain(client);
+  }
+
+  /**
+   * Records an item's reply. The frame is a view of the member's writer: an item next in line
+   * keeps the view, because drain() sends (copies) it before the writer is used again; one
+   * that must wait behind earlier items gets its own copy.
+   */
+  private settle(client: ClientState, item: PendingItem, frame: Uint8Array): void {
+    item.reply = client.peek() === item ? frame : copy(frame);
+    item.kind = ItemKind.done;
   }
 
   /** Sends every finished reply at the head of the FIFO, running reads as they come up. */
@@ -475,8 +487,10 @@ export class Member implements ClientConnectionHandler, CommitSink {
     for (;;) {
       const item = client.peek();
       if (item === undefined || client.connection.closed) break;
+      // A read or sync here is next in line, so its reply (a view of the writer) is sent
+      // before the writer is reused and needs no copy.
       if (item.kind === ItemKind.read) {
-        item.reply = copy(this.runRead(client, item));
+        item.reply = this.runRead(client, item);
         item.body = null;
         item.kind = ItemKind.done;
       } else if (item.kind === ItemKind.sync) {
@@ -486,9 +500,9 @@ export class Member implements ClientConnectionHandler, CommitSink {
         }
         this.syncWaiters.delete(client);
         const path = readRequestBody(this.reader.reset(item.body!, 8), OpCode.sync).path;
-        item.reply = copy(
-          encodeReply(this.writer, item.xid, this.state.lastZxid, 0, OpCode.sync, { path }),
-        );
+        item.reply = encodeReply(this.writer, item.xid, this.state.lastZxid, 0, OpCode.sync, {
+          path,
+        });
         item.body = null;
         item.kind = ItemKind.done;
       }
@@ -648,14 +662,13 @@ export class Member implements ClientConnectionHandler, CommitSink {
     const { client, item } = pending;
     const result = outcome.result;
     client.lastZxid = index;
-    if (item.opcode === OpCode.closeSession) {
-      item.reply = copy(encodeReplyHeader(this.writer, item.xid, index, 0));
-    } else {
-      item.reply = copy(
-        encodeReply(this.writer, item.xid, index, result.err, item.opcode, result.body as never),
-      );
-    }
-    item.kind = ItemKind.done;
+    this.settle(
+      client,
+      item,
+      item.opcode === OpCode.closeSession
+        ? encodeReplyHeader(this.writer, item.xid, index, 0)
+        : encodeReply(this.writer, item.xid, index, result.err, item.opcode, result.body as never),
+    );
     this.drain(client);
   }
 

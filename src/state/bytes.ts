@@ -121,6 +121,13 @@ export class ByteWriter {
     this.pos += 4 + n;
   }
 
+  /** Starts over, keeping the buffer: one writer serves every entry a member encodes. */
+  reset(): this {
+    assert(this.sealed === null, "ByteWriter.reset() in part mode");
+    this.pos = 0;
+    return this;
+  }
+
   /** The bytes written so far (a view; valid until the next write). */
   view(): Buffer {
     assert(this.sealed === null, "ByteWriter.view() in part mode");
