@@ -25,8 +25,8 @@ import { isRequestOpcode, readRequestBody, readRequestHeader } from "../protocol
 import { encodeNotification, encodeReply, encodeReplyHeader } from "../protocol/response-codec.js";
 import { Writer } from "../protocol/writer.js";
 import { type ApplyOutcome, apply, type SessionCreated } from "../state/apply.js";
-import { type Entry, EntryKind, type WriteOp } from "../state/entry.js";
 import { ByteWriter } from "../state/bytes.js";
+import { type Entry, EntryKind, type WriteOp } from "../state/entry.js";
 import { decodeEntry, encodeEntry } from "../state/entry-codec.js";
 import type { State } from "../state/state.js";
 import { type Delivery, WatchRegistry } from "../tree/watch-registry.js";

@@ -10,8 +10,8 @@ import { RaftNode } from "../../src/raft/node.js";
 import { Role } from "../../src/raft/types.js";
 import { persistedStateFrom, RaftLog } from "../../src/server/raft-log.js";
 import type { CommitSink } from "../../src/server/replicated-log.js";
-import type { Storage } from "../../src/storage/storage.js";
 import { Prng } from "../../src/sim/prng.js";
+import type { Storage } from "../../src/storage/storage.js";
 
 type Done = (error: Error | null) => void;
 
