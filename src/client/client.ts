@@ -38,7 +38,6 @@ import {
   EventType,
   KeeperState,
   OpCode,
-  WatcherType,
   Xid,
 } from "../protocol/constants.js";
 import { readWatcherEvent } from "../protocol/data-records.js";
@@ -79,6 +78,7 @@ import {
 import { EventQueue } from "./event-queue.js";
 import { type FrameSink, FrameSplitter } from "./frame-splitter.js";
 import { prependChroot, stripChroot, validatePath } from "./paths.js";
+import { createModeFlag, watcherTypeNumber } from "./protocol-numbers.js";
 import { Fifo, Request, type RequestOwner, WatchTarget } from "./request.js";
 import {
   type OpResult,
@@ -95,7 +95,6 @@ import {
   type ClientInfo,
   type ClientOptions,
   type ConnectionState,
-  type CreateModeName,
   type CreateOptions,
   type CreateResult,
   type GetACLResult,
@@ -113,24 +112,6 @@ const xidMax = 0x7fffffff;
 const setWatchesCharsMax = 128 * 1024;
 const emptyData = Buffer.alloc(0);
 const zeroPassword = new Uint8Array(sessionPasswordBytes);
-
-const createModeFlag: Record<CreateModeName, number> = {
-  persistent: CreateMode.persistent,
-  ephemeral: CreateMode.ephemeral,
-  persistentSequential: CreateMode.persistentSequential,
-  ephemeralSequential: CreateMode.ephemeralSequential,
-  container: CreateMode.container,
-  persistentWithTTL: CreateMode.persistentWithTTL,
-  persistentSequentialWithTTL: CreateMode.persistentSequentialWithTTL,
-};
-
-const watcherTypeNumber: Record<WatcherTypeName, number> = {
-  children: WatcherType.children,
-  data: WatcherType.data,
-  any: WatcherType.any,
-  persistent: WatcherType.persistent,
-  persistentRecursive: WatcherType.persistentRecursive,
-};
 
 interface AuthInfo {
   scheme: string;
