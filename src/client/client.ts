@@ -43,23 +43,7 @@ import {
 import { readWatcherEvent } from "../protocol/data-records.js";
 import { DecodeError } from "../protocol/decode-error.js";
 import { juteLengthMax, Reader } from "../protocol/reader.js";
-import type {
-  ACL,
-  Create2Response,
-  CreateResponse,
-  GetACLResponse,
-  GetAllChildrenNumberResponse,
-  GetChildren2Response,
-  GetChildrenResponse,
-  GetDataResponse,
-  GetEphemeralsResponse,
-  MultiOp,
-  MultiResult,
-  PathRequest,
-  Stat,
-  StatResponse,
-  WhoAmIResponse,
-} from "../protocol/records.js";
+import type { ACL, MultiOp, Stat } from "../protocol/records.js";
 import { encodeRequest } from "../protocol/request-codec.js";
 import { readResponseBody } from "../protocol/response-codec.js";
 import { Writer } from "../protocol/writer.js";
@@ -79,6 +63,7 @@ import { EventQueue } from "./event-queue.js";
 import { type FrameSink, FrameSplitter } from "./frame-splitter.js";
 import { prependChroot, stripChroot, validatePath } from "./paths.js";
 import { createModeFlag, watcherTypeNumber } from "./protocol-numbers.js";
+import { shapeReply } from "./replies.js";
 import { Fifo, Request, type RequestOwner, WatchTarget } from "./request.js";
 import {
   type OpResult,
@@ -110,7 +95,6 @@ import { deliver, WatchRegistry } from "./watch-registry.js";
 const xidMax = 0x7fffffff;
 /** Java splits setWatches so that each frame carries at most ~128 KiB of path text. */
 const setWatchesCharsMax = 128 * 1024;
-const emptyData = Buffer.alloc(0);
 const zeroPassword = new Uint8Array(sessionPasswordBytes);
 
 interface AuthInfo {
@@ -118,6 +102,16 @@ interface AuthInfo {
   auth: Uint8Array;
   /** The addAuth call waiting for the server's verdict, if any. */
   waiter: { resolve: () => void; reject: (e: unknown) => void } | null;
+}
+
+/**
+ * What a removeWatches (or a checkWatches standing in for one) carries to its reply: the
+ * local callbacks to remove once the server agrees, unless only the server's watch was meant.
+ */
+interface RemoveWatchesExtra {
+  type: WatcherTypeName;
+  watcher: Watcher | undefined;
+  serverOnly: boolean;
 }
 
 /** Internal connection phases (ConnectionState is the public, event-level view). */
@@ -696,7 +690,12 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> implements Reque
       { path: prependChroot(this.chroot, path), type: watcherTypeNumber[type] },
       path,
     );
-    req.extra = { type, watcher: options.watcher, serverOnly: options.serverOnly === true };
+    const extra: RemoveWatchesExtra = {
+      type,
+      watcher: options.watcher,
+      serverOnly: options.serverOnly === true,
+    };
+    req.extra = extra;
     return this.enqueue(req, options) as Promise<void>;
   }
 
@@ -1131,19 +1130,28 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> implements Reque
     const body = readResponseBody(r, req.opcode as never);
     let value: unknown;
     try {
-      value = this.shape(req, body);
+      value = shapeReply(req, body, this.chroot);
     } catch (e) {
       // A failed transaction: the header said OK, the results carry the error.
       this.failRequest(req, e);
       return;
     }
-    this.registerWatch(req);
+    this.updateLocalWatches(req);
     this.succeed(req, value);
   }
 
-  private registerWatch(req: Request): void {
+  /** What a successful reply does to the local watch tables: a watch set, or some removed. */
+  private updateLocalWatches(req: Request): void {
     const w = req.watcher;
-    if (w === null) return;
+    if (w === null) {
+      if (req.opcode === OpCode.removeWatches || req.opcode === OpCode.checkWatches) {
+        const extra = req.extra as RemoveWatchesExtra | undefined;
+        if (extra !== undefined && !extra.serverOnly) {
+          this.removeLocalWatches(req.path, extra.type, extra.watcher);
+        }
+      }
+      return;
+    }
     const path = req.path;
     switch (req.watchTarget) {
       case WatchTarget.data:
@@ -1160,130 +1168,6 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> implements Reque
         this.watches.add(this.watches.persistentRecursive, path, w);
         break;
     }
-  }
-
-  /** Turns a decoded reply body into the value the public method promises. */
-  private shape(req: Request, body: unknown): unknown {
-    switch (req.opcode) {
-      case OpCode.create2:
-      case OpCode.createContainer:
-      case OpCode.createTTL: {
-        const b = body as Create2Response;
-        return { path: stripChroot(this.chroot, b.path), stat: b.stat };
-      }
-      case OpCode.create:
-        return { path: stripChroot(this.chroot, (body as CreateResponse).path), stat: null };
-      case OpCode.exists:
-      case OpCode.setData:
-      case OpCode.setACL:
-        return (body as StatResponse).stat;
-      case OpCode.getData:
-      case OpCode.reconfig: {
-        const b = body as GetDataResponse;
-        // Copied so the caller does not pin the whole received chunk in memory.
-        return { data: b.data === null ? emptyData : Buffer.from(b.data), stat: b.stat };
-      }
-      case OpCode.getACL: {
-        const b = body as GetACLResponse;
-        return { acl: b.acl ?? [], stat: b.stat };
-      }
-      case OpCode.getChildren:
-        return (body as GetChildrenResponse).children ?? [];
-      case OpCode.getChildren2: {
-        const b = body as GetChildren2Response;
-        return { children: b.children ?? [], stat: b.stat };
-      }
-      case OpCode.sync:
-        return stripChroot(this.chroot, (body as PathRequest).path);
-      case OpCode.getEphemerals:
-        return (body as GetEphemeralsResponse).ephemerals.map((p) => stripChroot(this.chroot, p));
-      case OpCode.getAllChildrenNumber:
-        return (body as GetAllChildrenNumberResponse).totalNumber;
-      case OpCode.whoAmI:
-        return (body as WhoAmIResponse).clientInfo;
-      case OpCode.multi:
-        return this.shapeMulti(req, body as MultiResult[]);
-      case OpCode.multiRead:
-        return this.shapeMultiRead(req, body as MultiResult[]);
-      case OpCode.removeWatches:
-      case OpCode.checkWatches: {
-        const extra = req.extra as
-          | { type: WatcherTypeName; watcher: Watcher | undefined; serverOnly: boolean }
-          | undefined;
-        if (extra !== undefined && !extra.serverOnly) {
-          this.removeLocalWatches(req.path, extra.type, extra.watcher);
-        }
-        return undefined;
-      }
-      default:
-        return undefined;
-    }
-  }
-
-  private shapeMulti(req: Request, results: MultiResult[]): OpResult[] {
-    const paths = req.extra as string[];
-    const out: OpResult[] = [];
-    let failed = -1;
-    let failedCode = 0;
-    for (let i = 0; i < results.length; i++) {
-      const r = results[i];
-      switch (r.type) {
-        case OpCode.create:
-          out.push({ type: "create", path: stripChroot(this.chroot, r.response.path), stat: null });
-          break;
-        case OpCode.create2:
-          out.push({
-            type: "create",
-            path: stripChroot(this.chroot, r.response.path),
-            stat: r.response.stat,
-          });
-          break;
-        case OpCode.delete:
-          out.push({ type: "delete" });
-          break;
-        case OpCode.check:
-          out.push({ type: "check" });
-          break;
-        case OpCode.setData:
-          out.push({ type: "setData", stat: r.response.stat });
-          break;
-        case OpCode.error: {
-          out.push({ type: "error", error: errorForCode(r.err, paths[i]) });
-          if (failed < 0 && r.err !== ErrorCode.ok && r.err !== ErrorCode.runtimeInconsistency) {
-            failed = i;
-            failedCode = r.err;
-          }
-          break;
-        }
-        default:
-          out.push({ type: "error", error: errorForCode(ErrorCode.marshallingError, paths[i]) });
-      }
-    }
-    if (failed >= 0) {
-      const error = errorForCode(failedCode, paths[failed]);
-      error.opResults = out;
-      error.failedOpIndex = failed;
-      // Thrown through the promise: the caller sees the first failing operation's error.
-      throw error;
-    }
-    return out;
-  }
-
-  private shapeMultiRead(req: Request, results: MultiResult[]): ReadOpResult[] {
-    const paths = req.extra as string[];
-    const out: ReadOpResult[] = [];
-    for (let i = 0; i < results.length; i++) {
-      const r = results[i];
-      if (r.type === OpCode.getData) {
-        const data = r.response.data === null ? emptyData : Buffer.from(r.response.data);
-        out.push({ type: "getData", data, stat: r.response.stat });
-      } else if (r.type === OpCode.getChildren) {
-        out.push({ type: "getChildren", children: r.response.children ?? [] });
-      } else if (r.type === OpCode.error) {
-        out.push({ type: "error", error: errorForCode(r.err, paths[i]) });
-      }
-    }
-    return out;
   }
 
   private onNotification(r: Reader): void {
