@@ -61,6 +61,7 @@ import {
 } from "./errors.js";
 import { EventQueue } from "./event-queue.js";
 import { type FrameSink, FrameSplitter } from "./frame-splitter.js";
+import { readOps, transactionOps } from "./multi-ops.js";
 import { prependChroot, stripChroot, validatePath } from "./paths.js";
 import { createModeFlag, watcherTypeNumber } from "./protocol-numbers.js";
 import { shapeReply } from "./replies.js";
@@ -499,61 +500,10 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> implements Reque
 
   /** Runs operations atomically (opcode 14). See Transaction for the failure shape. */
   multi(ops: readonly TransactionOp[], options: CallOptions = {}): Promise<OpResult[]> {
-    const wire: MultiOp[] = [];
     const paths: string[] = [];
+    let wire: MultiOp[];
     try {
-      for (const op of ops) {
-        paths.push(op.path);
-        switch (op.type) {
-          case "create": {
-            const flags = createModeFlag[op.mode];
-            validatePath(op.path, op.mode.toLowerCase().includes("sequential"));
-            const request = {
-              path: prependChroot(this.chroot, op.path),
-              data: op.data,
-              acl: op.acl ?? Acls.openUnsafe,
-              flags,
-            };
-            if (
-              flags === CreateMode.persistentWithTTL ||
-              flags === CreateMode.persistentSequentialWithTTL
-            ) {
-              if (op.ttlMs === undefined) throw new BadArgumentsError(op.path, "TTL needs ttlMs");
-              wire.push({ type: OpCode.createTTL, request: { ...request, ttl: op.ttlMs } });
-            } else if (flags === CreateMode.container) {
-              wire.push({ type: OpCode.createContainer, request });
-            } else {
-              wire.push({ type: OpCode.create2, request });
-            }
-            break;
-          }
-          case "delete":
-            validatePath(op.path);
-            wire.push({
-              type: OpCode.delete,
-              request: { path: prependChroot(this.chroot, op.path), version: op.version },
-            });
-            break;
-          case "setData":
-            validatePath(op.path);
-            wire.push({
-              type: OpCode.setData,
-              request: {
-                path: prependChroot(this.chroot, op.path),
-                data: op.data,
-                version: op.version,
-              },
-            });
-            break;
-          case "check":
-            validatePath(op.path);
-            wire.push({
-              type: OpCode.check,
-              request: { path: prependChroot(this.chroot, op.path), version: op.version },
-            });
-            break;
-        }
-      }
+      wire = transactionOps(ops, this.chroot, paths);
     } catch (e) {
       return Promise.reject(e);
     }
@@ -564,15 +514,8 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> implements Reque
 
   /** Runs reads together (opcode 22, 3.6+); each result succeeds or fails on its own. */
   multiRead(ops: readonly ReadOp[], options: CallOptions = {}): Promise<ReadOpResult[]> {
-    const wire: MultiOp[] = [];
     const paths: string[] = [];
-    for (const op of ops) {
-      paths.push(op.path);
-      wire.push({
-        type: op.type === "getData" ? OpCode.getData : OpCode.getChildren,
-        request: { path: prependChroot(this.chroot, op.path), watch: false },
-      });
-    }
+    const wire = readOps(ops, this.chroot, paths);
     const req = new Request(this, OpCode.multiRead, wire, paths[0] ?? "");
     req.extra = paths;
     return this.enqueue(req, options) as Promise<ReadOpResult[]>;
