@@ -66,6 +66,7 @@ import { prependChroot, stripChroot, validatePath } from "./paths.js";
 import { createModeFlag, watcherTypeNumber } from "./protocol-numbers.js";
 import { shapeReply } from "./replies.js";
 import { Fifo, Request, type RequestOwner, WatchTarget } from "./request.js";
+import { setWatchesRequests } from "./set-watches.js";
 import {
   type OpResult,
   type ReadOp,
@@ -94,8 +95,6 @@ import {
 import { deliver, WatchRegistry } from "./watch-registry.js";
 
 const xidMax = 0x7fffffff;
-/** Java splits setWatches so that each frame carries at most ~128 KiB of path text. */
-const setWatchesCharsMax = 128 * 1024;
 const zeroPassword = new Uint8Array(sessionPasswordBytes);
 
 interface AuthInfo {
@@ -574,7 +573,7 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> implements Reque
       // The server keeps one watch per path and kind for the whole connection; ask it to
       // drop the path's watches only when no other callback of this client still needs one
       // there (ZooKeeper 3.8 cannot remove a persistent watch by its own type).
-      if (!sessionEnded && !this.hasAnyLocalWatch(path) && this.closePromise === null) {
+      if (!sessionEnded && !this.watches.hasAnyAt(path) && this.closePromise === null) {
         this.removeWatches(path, "any", { serverOnly: true }).catch(() => {});
       }
     });
@@ -593,7 +592,7 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> implements Reque
     type: WatcherTypeName = "any",
     options: CallOptions & { watcher?: Watcher } = {},
   ): Promise<void> {
-    if (options.watcher !== undefined && !this.hasLocalWatch(path, type, options.watcher)) {
+    if (options.watcher !== undefined && !this.watches.hasOfType(path, type, options.watcher)) {
       return Promise.reject(new NoWatcherError(path));
     }
     return this.pathOp(OpCode.checkWatches, path, options, (p) => ({
@@ -619,7 +618,7 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> implements Reque
     } catch (e) {
       return Promise.reject(e);
     }
-    if (options.watcher !== undefined && !this.hasLocalWatch(path, type, options.watcher)) {
+    if (options.watcher !== undefined && !this.watches.hasOfType(path, type, options.watcher)) {
       return Promise.reject(new NoWatcherError(path));
     }
     if (options.local === true) {
@@ -1085,31 +1084,13 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> implements Reque
 
   /** What a successful reply does to the local watch tables: a watch set, or some removed. */
   private updateLocalWatches(req: Request): void {
-    const w = req.watcher;
-    if (w === null) {
-      if (req.opcode === OpCode.removeWatches || req.opcode === OpCode.checkWatches) {
-        const extra = req.extra as RemoveWatchesExtra | undefined;
-        if (extra !== undefined && !extra.serverOnly) {
-          this.removeLocalWatches(req.path, extra.type, extra.watcher);
-        }
+    if (req.watcher !== null) {
+      this.watches.register(req.watchTarget, req.path, req.watcher);
+    } else if (req.opcode === OpCode.removeWatches || req.opcode === OpCode.checkWatches) {
+      const extra = req.extra as RemoveWatchesExtra | undefined;
+      if (extra !== undefined && !extra.serverOnly) {
+        this.removeLocalWatches(req.path, extra.type, extra.watcher);
       }
-      return;
-    }
-    const path = req.path;
-    switch (req.watchTarget) {
-      case WatchTarget.data:
-      case WatchTarget.exists:
-        this.watches.add(this.watches.data, path, w);
-        break;
-      case WatchTarget.child:
-        this.watches.add(this.watches.child, path, w);
-        break;
-      case WatchTarget.persistent:
-        this.watches.add(this.watches.persistent, path, w);
-        break;
-      case WatchTarget.persistentRecursive:
-        this.watches.add(this.watches.persistentRecursive, path, w);
-        break;
     }
   }
 
@@ -1153,111 +1134,16 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> implements Reque
   }
 
   private sendSetWatches(): void {
-    const w = this.watches;
-    if (w.empty) return;
-    const persistentAny = w.persistent.size > 0 || w.persistentRecursive.size > 0;
-    const lists: string[][] = [[], [], [], [], []];
-    const tables = [w.data, w.exist, w.child, w.persistent, w.persistentRecursive];
-    let chars = 0;
-    const flush = (): void => {
-      if (persistentAny) {
-        this.write(
-          encodeRequest(this.writer, Xid.setWatches, OpCode.setWatches2, {
-            relativeZxid: this.lastZxid,
-            dataWatches: lists[0],
-            existWatches: lists[1],
-            childWatches: lists[2],
-            persistentWatches: lists[3],
-            persistentRecursiveWatches: lists[4],
-          }),
-        );
-      } else {
-        this.write(
-          encodeRequest(this.writer, Xid.setWatches, OpCode.setWatches, {
-            relativeZxid: this.lastZxid,
-            dataWatches: lists[0],
-            existWatches: lists[1],
-            childWatches: lists[2],
-          }),
-        );
-      }
+    for (const r of setWatchesRequests(this.watches, this.chroot, this.lastZxid)) {
+      this.write(encodeRequest(this.writer, Xid.setWatches, r.opcode, r.body));
       this.setWatchesPending++;
-      for (const l of lists) l.length = 0;
-      chars = 0;
-    };
-    for (let t = 0; t < tables.length; t++) {
-      for (const path of tables[t].keys()) {
-        const serverPath = prependChroot(this.chroot, path);
-        lists[t].push(serverPath);
-        chars += serverPath.length;
-        if (chars >= setWatchesCharsMax) flush();
-      }
     }
-    if (chars > 0 || lists.some((l) => l.length > 0)) flush();
   }
 
   // ---- watches -------------------------------------------------------------------------
 
-  private hasAnyLocalWatch(path: string): boolean {
-    const w = this.watches;
-    return (
-      w.data.has(path) ||
-      w.exist.has(path) ||
-      w.child.has(path) ||
-      w.persistent.has(path) ||
-      w.persistentRecursive.has(path)
-    );
-  }
-
-  private hasLocalWatch(path: string, type: WatcherTypeName, watcher: Watcher): boolean {
-    const w = this.watches;
-    switch (type) {
-      case "data":
-        return w.has(w.data, path, watcher) || w.has(w.exist, path, watcher);
-      case "children":
-        return w.has(w.child, path, watcher);
-      case "persistent":
-        return w.has(w.persistent, path, watcher);
-      case "persistentRecursive":
-        return w.has(w.persistentRecursive, path, watcher);
-      case "any":
-        return (
-          w.has(w.data, path, watcher) ||
-          w.has(w.exist, path, watcher) ||
-          w.has(w.child, path, watcher) ||
-          w.has(w.persistent, path, watcher) ||
-          w.has(w.persistentRecursive, path, watcher)
-        );
-    }
-  }
-
   private removeLocalWatches(path: string, type: WatcherTypeName, watcher?: Watcher): void {
-    const w = this.watches;
-    const removed: [Set<Watcher> | undefined, number][] = [];
-    const take = (table: Map<string, Set<Watcher>>, eventType: number): void => {
-      const set = table.get(path);
-      if (set === undefined) return;
-      if (watcher === undefined) {
-        table.delete(path);
-        removed.push([set, eventType]);
-      } else if (set.delete(watcher)) {
-        if (set.size === 0) table.delete(path);
-        removed.push([new Set([watcher]), eventType]);
-      }
-    };
-    if (type === "data" || type === "any") {
-      take(w.data, EventType.dataWatchRemoved);
-      take(w.exist, EventType.dataWatchRemoved);
-    }
-    if (type === "children" || type === "any") take(w.child, EventType.childWatchRemoved);
-    if (type === "persistent" || type === "any") {
-      take(w.persistent, EventType.persistentWatchRemoved);
-    }
-    if (type === "persistentRecursive" || type === "any") {
-      take(w.persistentRecursive, EventType.persistentWatchRemoved);
-    }
-    for (const [set, eventType] of removed) {
-      if (set === undefined) continue;
+    for (const [set, eventType] of this.watches.removeOfType(path, type, watcher)) {
       deliver(set, { type: eventType, state: KeeperState.syncConnected, path }, (e) =>
         this.watcherError(e),
       );
