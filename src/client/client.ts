@@ -26,31 +26,20 @@
 // session, like kazoo; otherwise it closes, like the Java client.
 
 import { Buffer } from "node:buffer";
-import { EventEmitter } from "node:events";
 import { connect as netConnect, type Socket } from "node:net";
 import { connect as tlsConnect } from "node:tls";
 import { packetBytesMaxDefault, sessionPasswordBytes } from "../base/limits.js";
 import { encodeConnectRequest, readConnectResponse } from "../protocol/connect-codec.js";
-import {
-  AddWatchMode,
-  CreateMode,
-  ErrorCode,
-  EventType,
-  KeeperState,
-  OpCode,
-  Xid,
-} from "../protocol/constants.js";
+import { ErrorCode, EventType, KeeperState, OpCode, Xid } from "../protocol/constants.js";
 import { readWatcherEvent } from "../protocol/data-records.js";
 import { DecodeError } from "../protocol/decode-error.js";
 import { juteLengthMax, Reader } from "../protocol/reader.js";
-import type { ACL, MultiOp, Stat } from "../protocol/records.js";
 import { encodeRequest } from "../protocol/request-codec.js";
 import { readResponseBody } from "../protocol/response-codec.js";
 import { Writer } from "../protocol/writer.js";
 import { type HostAddress, parseConnectString, shuffleHosts } from "./connect-string.js";
 import {
   AuthFailedError,
-  BadArgumentsError,
   ClientClosedError,
   ConnectionLossError,
   errorForCode,
@@ -61,36 +50,20 @@ import {
 } from "./errors.js";
 import { EventQueue } from "./event-queue.js";
 import { type FrameSink, FrameSplitter } from "./frame-splitter.js";
-import { readOps, transactionOps } from "./multi-ops.js";
+import { ClientOperations } from "./operations.js";
 import { prependChroot, stripChroot, validatePath } from "./paths.js";
-import { createModeFlag, watcherTypeNumber } from "./protocol-numbers.js";
+import { watcherTypeNumber } from "./protocol-numbers.js";
 import { shapeReply } from "./replies.js";
-import { Fifo, Request, type RequestOwner, WatchTarget } from "./request.js";
+import { Fifo, Request } from "./request.js";
 import { setWatchesRequests } from "./set-watches.js";
-import {
-  type OpResult,
-  type ReadOp,
-  type ReadOpResult,
-  Transaction,
-  type TransactionOp,
-  toBytes,
-} from "./transaction.js";
-import {
-  Acls,
-  type AddWatchModeName,
-  type CallOptions,
-  type ClientInfo,
-  type ClientOptions,
-  type ConnectionState,
-  type CreateOptions,
-  type CreateResult,
-  type GetACLResult,
-  type GetChildrenResult,
-  type GetDataResult,
-  type WatchedEvent,
-  type Watcher,
-  type WatcherTypeName,
-  type WatchOptions,
+import type {
+  AddWatchModeName,
+  CallOptions,
+  ClientOptions,
+  ConnectionState,
+  WatchedEvent,
+  Watcher,
+  WatcherTypeName,
 } from "./types.js";
 import { deliver, WatchRegistry } from "./watch-registry.js";
 
@@ -128,9 +101,7 @@ export type ClientEvents = { state: [ConnectionState]; error: [unknown] } & {
   [K in ConnectionState]: [];
 };
 
-export class ZooKeeperClient extends EventEmitter<ClientEvents> implements RequestOwner {
-  /** Client-side chroot ("" for none). */
-  readonly chroot: string;
+export class ZooKeeperClient extends ClientOperations {
   readonly hosts: readonly HostAddress[];
   private readonly options: Required<
     Pick<
@@ -180,9 +151,8 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> implements Reque
   private readonly onTickBound = (): void => this.tick();
 
   constructor(connectString: string, options: ClientOptions = {}) {
-    super();
     const parsed = parseConnectString(connectString);
-    this.chroot = parsed.chroot;
+    super(parsed.chroot);
     const random = options.random ?? Math.random;
     this.hosts = options.shuffleHosts === false ? parsed.hosts : shuffleHosts(parsed.hosts, random);
     this.options = {
@@ -321,163 +291,7 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> implements Reque
     });
   }
 
-  // ---- operations ---------------------------------------------------------------------
-
-  /** Creates a node; uses create2 (or createContainer/createTTL) so the Stat comes back. */
-  create(
-    path: string,
-    data: Uint8Array | string | null = null,
-    options: CreateOptions = {},
-  ): Promise<CreateResult> {
-    const mode = options.mode ?? "persistent";
-    const flags = createModeFlag[mode];
-    if (flags === undefined) return rejectBad(path, `unknown create mode ${mode}`);
-    const sequential = mode.includes("Sequential") || mode.includes("sequential");
-    try {
-      validatePath(path, sequential);
-    } catch (e) {
-      return Promise.reject(e);
-    }
-    const acl = options.acl ?? Acls.openUnsafe;
-    const serverPath = prependChroot(this.chroot, path);
-    const bytes = toBytes(data);
-    if (
-      flags === CreateMode.persistentWithTTL ||
-      flags === CreateMode.persistentSequentialWithTTL
-    ) {
-      if (options.ttlMs === undefined) return rejectBad(path, "TTL modes need ttlMs");
-      return this.submit(
-        OpCode.createTTL,
-        { path: serverPath, data: bytes, acl, flags, ttl: options.ttlMs },
-        path,
-        options,
-      );
-    }
-    if (options.ttlMs !== undefined) return rejectBad(path, "ttlMs needs a TTL mode");
-    const opcode = flags === CreateMode.container ? OpCode.createContainer : OpCode.create2;
-    return this.submit(opcode, { path: serverPath, data: bytes, acl, flags }, path, options);
-  }
-
-  /** Deletes a node; `version` -1 (the default) matches any version. */
-  delete(path: string, version = -1, options: CallOptions = {}): Promise<void> {
-    return this.pathOp(OpCode.delete, path, options, (p) => ({ path: p, version }));
-  }
-
-  /** The node's Stat, or null if it does not exist (an exists watch is set either way). */
-  exists(path: string, options: WatchOptions = {}): Promise<Stat | null> {
-    return this.pathOp(
-      OpCode.exists,
-      path,
-      options,
-      (p) => ({ path: p, watch: options.watch !== undefined }),
-      WatchTarget.exists,
-    );
-  }
-
-  getData(path: string, options: WatchOptions = {}): Promise<GetDataResult> {
-    return this.pathOp(
-      OpCode.getData,
-      path,
-      options,
-      (p) => ({ path: p, watch: options.watch !== undefined }),
-      WatchTarget.data,
-    );
-  }
-
-  setData(
-    path: string,
-    data: Uint8Array | string | null,
-    version = -1,
-    options: CallOptions = {},
-  ): Promise<Stat> {
-    const bytes = toBytes(data);
-    return this.pathOp(OpCode.setData, path, options, (p) => ({ path: p, data: bytes, version }));
-  }
-
-  getACL(path: string, options: CallOptions = {}): Promise<GetACLResult> {
-    return this.pathOp(OpCode.getACL, path, options, (p) => ({ path: p }));
-  }
-
-  /** Replaces the node's ACL; `version` is the expected aversion (-1 for any). */
-  setACL(path: string, acl: ACL[], version = -1, options: CallOptions = {}): Promise<Stat> {
-    return this.pathOp(OpCode.setACL, path, options, (p) => ({ path: p, acl, version }));
-  }
-
-  /** The children's names (unordered, as the server returns them). */
-  getChildren(path: string, options: WatchOptions = {}): Promise<string[]> {
-    return this.pathOp(
-      OpCode.getChildren,
-      path,
-      options,
-      (p) => ({ path: p, watch: options.watch !== undefined }),
-      WatchTarget.child,
-    );
-  }
-
-  /** The children's names and the parent's Stat (getChildren2). */
-  getChildrenWithStat(path: string, options: WatchOptions = {}): Promise<GetChildrenResult> {
-    return this.pathOp(
-      OpCode.getChildren2,
-      path,
-      options,
-      (p) => ({ path: p, watch: options.watch !== undefined }),
-      WatchTarget.child,
-    );
-  }
-
-  /** Waits until the connected server has applied every write committed before the call. */
-  sync(path = "/", options: CallOptions = {}): Promise<string> {
-    return this.pathOp(OpCode.sync, path, options, (p) => ({ path: p }));
-  }
-
-  /** The paths of this session's ephemeral nodes, optionally under a prefix (3.6+). */
-  getEphemerals(prefix = "/", options: CallOptions = {}): Promise<string[]> {
-    const serverPrefix = prependChroot(this.chroot, prefix);
-    return this.submit(OpCode.getEphemerals, { prefixPath: serverPrefix }, prefix, options);
-  }
-
-  /** The number of descendants of a node, the node excluded (3.6+). */
-  getAllChildrenNumber(path: string, options: CallOptions = {}): Promise<number> {
-    return this.pathOp(OpCode.getAllChildrenNumber, path, options, (p) => ({ path: p }));
-  }
-
-  /** The identities of this connection (3.7+): scheme and user of each. */
-  whoAmI(options: CallOptions = {}): Promise<ClientInfo[]> {
-    return this.submit(OpCode.whoAmI, null, "", options);
-  }
-
-  /** The ensemble configuration (getData of /zookeeper/config, never under the chroot). */
-  getConfig(options: WatchOptions = {}): Promise<GetDataResult> {
-    const req = new Request(
-      this,
-      OpCode.getData,
-      { path: "/zookeeper/config", watch: options.watch !== undefined },
-      "/zookeeper/config",
-    );
-    if (options.watch !== undefined) {
-      req.watcher = options.watch;
-      req.watchTarget = WatchTarget.data;
-    }
-    return this.enqueue(req, options) as Promise<GetDataResult>;
-  }
-
-  /** Dynamic reconfiguration (opcode 16); returns the new configuration data and Stat. */
-  reconfig(
-    change: { joining?: string; leaving?: string; newMembers?: string; fromConfig?: number },
-    options: CallOptions = {},
-  ): Promise<GetDataResult> {
-    return this.submit(
-      OpCode.reconfig,
-      {
-        joiningServers: change.joining ?? null,
-        leavingServers: change.leaving ?? null,
-        newMembers: change.newMembers ?? null,
-        curConfigId: change.fromConfig ?? -1,
-      },
-      "/zookeeper/config",
-      options,
-    );
-  }
+  // ---- operations on the session's own state ----------------------------------------
 
   /**
    * Adds a credential to the connection (e.g. "digest", "user:password"); it is sent again
@@ -490,58 +304,6 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> implements Reque
       this.authInfo.push(info);
       if (this.phase === Phase.open) this.sendAuth(info);
     });
-  }
-
-  /** A transaction builder; commit() sends one multi. */
-  transaction(): Transaction {
-    return new Transaction(this);
-  }
-
-  /** Runs operations atomically (opcode 14). See Transaction for the failure shape. */
-  multi(ops: readonly TransactionOp[], options: CallOptions = {}): Promise<OpResult[]> {
-    const paths: string[] = [];
-    let wire: MultiOp[];
-    try {
-      wire = transactionOps(ops, this.chroot, paths);
-    } catch (e) {
-      return Promise.reject(e);
-    }
-    const req = new Request(this, OpCode.multi, wire, paths[0] ?? "");
-    req.extra = paths;
-    return this.enqueue(req, options) as Promise<OpResult[]>;
-  }
-
-  /** Runs reads together (opcode 22, 3.6+); each result succeeds or fails on its own. */
-  multiRead(ops: readonly ReadOp[], options: CallOptions = {}): Promise<ReadOpResult[]> {
-    const paths: string[] = [];
-    const wire = readOps(ops, this.chroot, paths);
-    const req = new Request(this, OpCode.multiRead, wire, paths[0] ?? "");
-    req.extra = paths;
-    return this.enqueue(req, options) as Promise<ReadOpResult[]>;
-  }
-
-  /**
-   * Adds a persistent (or persistent-recursive) watch (3.6+). `watcher` runs for every event
-   * until removeWatches; it is re-registered after reconnects.
-   */
-  addWatch(
-    path: string,
-    watcher: Watcher,
-    mode: AddWatchModeName = "persistent",
-    options: CallOptions = {},
-  ): Promise<void> {
-    const recursive = mode === "persistentRecursive";
-    return this.pathOp(
-      OpCode.addWatch,
-      path,
-      options,
-      (p) => ({
-        path: p,
-        mode: recursive ? AddWatchMode.persistentRecursive : AddWatchMode.persistent,
-      }),
-      recursive ? WatchTarget.persistentRecursive : WatchTarget.persistent,
-      watcher,
-    );
   }
 
   /**
@@ -688,33 +450,7 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> implements Reque
 
   // ---- request plumbing ----------------------------------------------------------------
 
-  private pathOp<T>(
-    opcode: number,
-    path: string,
-    options: CallOptions & { watch?: Watcher },
-    body: (serverPath: string) => unknown,
-    watchTarget: number = WatchTarget.none,
-    watcher?: Watcher,
-  ): Promise<T> {
-    try {
-      validatePath(path);
-    } catch (e) {
-      return Promise.reject(e);
-    }
-    const req = new Request(this, opcode, body(prependChroot(this.chroot, path)), path);
-    const w = watcher ?? options.watch;
-    if (w !== undefined && watchTarget !== WatchTarget.none) {
-      req.watcher = w;
-      req.watchTarget = watchTarget;
-    }
-    return this.enqueue(req, options) as Promise<T>;
-  }
-
-  private submit<T>(opcode: number, body: unknown, path: string, options: CallOptions): Promise<T> {
-    return this.enqueue(new Request(this, opcode, body, path), options) as Promise<T>;
-  }
-
-  private enqueue(req: Request, options: CallOptions): Promise<unknown> {
+  protected override enqueue(req: Request, options: CallOptions): Promise<unknown> {
     if (this.phase === Phase.closed || this.closePromise !== null) {
       return Promise.reject(new ClientClosedError(req.path || undefined));
     }
@@ -771,7 +507,7 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> implements Reque
   }
 
   /** AbortSignal fired for `req` (called through Request.handleEvent). */
-  abortRequest(req: Request): void {
+  override abortRequest(req: Request): void {
     const reason = req.signal?.reason;
     if (this.outgoing.remove(req)) {
       // Never sent: it simply disappears.
@@ -1177,10 +913,6 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> implements Reque
         throw error;
       });
   }
-}
-
-function rejectBad(path: string, message: string): Promise<never> {
-  return Promise.reject(new BadArgumentsError(path, message));
 }
 
 function toAuthBytes(auth: string | Uint8Array): Uint8Array {
