@@ -37,6 +37,7 @@ import { juteLengthMax, Reader } from "../protocol/reader.js";
 import { encodeRequest } from "../protocol/request-codec.js";
 import { readResponseBody } from "../protocol/response-codec.js";
 import { Writer } from "../protocol/writer.js";
+import { type ClientEvents, nextConnection } from "./client-events.js";
 import { type HostAddress, parseConnectString, shuffleHosts } from "./connect-string.js";
 import {
   AuthFailedError,
@@ -95,11 +96,6 @@ const Phase = {
   open: 3,
   closed: 4,
 } as const;
-
-/** The client's events: "state" with every transition, and each state by its own name. */
-export type ClientEvents = { state: [ConnectionState]; error: [unknown] } & {
-  [K in ConnectionState]: [];
-};
 
 export class ZooKeeperClient extends ClientOperations {
   readonly hosts: readonly HostAddress[];
@@ -257,38 +253,7 @@ export class ZooKeeperClient extends ClientOperations {
   waitConnected(options: CallOptions = {}): Promise<void> {
     if (this.phase === Phase.open) return Promise.resolve();
     if (this.phase === Phase.closed) return Promise.reject(new ClientClosedError());
-    return new Promise((resolve, reject) => {
-      let timer: NodeJS.Timeout | undefined;
-      const cleanup = (): void => {
-        this.off("state", onState);
-        if (timer !== undefined) clearTimeout(timer);
-        options.signal?.removeEventListener("abort", onAbort);
-      };
-      const onState = (s: ConnectionState): void => {
-        if (s === "connected" || s === "reconnected" || s === "readOnly") {
-          cleanup();
-          resolve();
-        } else if (s === "closed") {
-          cleanup();
-          reject(new ClientClosedError());
-        }
-      };
-      const onAbort = (): void => {
-        cleanup();
-        reject(options.signal?.reason);
-      };
-      this.on("state", onState);
-      if (options.signal !== undefined) {
-        if (options.signal.aborted) return onAbort();
-        options.signal.addEventListener("abort", onAbort);
-      }
-      if (options.timeoutMs !== undefined && options.timeoutMs > 0) {
-        timer = setTimeout(() => {
-          cleanup();
-          reject(new OperationTimeoutError(undefined, "not connected within the timeout"));
-        }, options.timeoutMs);
-      }
-    });
+    return nextConnection(this, options);
   }
 
   // ---- operations on the session's own state ----------------------------------------
@@ -919,4 +884,4 @@ function toAuthBytes(auth: string | Uint8Array): Uint8Array {
   return typeof auth === "string" ? Buffer.from(auth, "utf8") : auth;
 }
 
-export type { ZooKeeperError };
+export type { ClientEvents, ZooKeeperError };

@@ -9,7 +9,7 @@
 import { EventEmitter } from "node:events";
 import { AddWatchMode, CreateMode, OpCode } from "../protocol/constants.js";
 import type { ACL, MultiOp, Stat } from "../protocol/records.js";
-import type { ClientEvents } from "./client.js";
+import type { ClientEvents } from "./client-events.js";
 import { BadArgumentsError } from "./errors.js";
 import { readOps, transactionOps } from "./multi-ops.js";
 import { prependChroot, validatePath } from "./paths.js";
