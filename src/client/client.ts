@@ -39,8 +39,8 @@ import { readResponseBody } from "../protocol/response-codec.js";
 import { Writer } from "../protocol/writer.js";
 import { type ClientEvents, nextConnection } from "./client-events.js";
 import { type HostAddress, parseConnectString, shuffleHosts } from "./connect-string.js";
+import { type Credential, Credentials } from "./credentials.js";
 import {
-  AuthFailedError,
   ClientClosedError,
   ConnectionLossError,
   errorForCode,
@@ -70,13 +70,6 @@ import { deliver, WatchRegistry } from "./watch-registry.js";
 
 const xidMax = 0x7fffffff;
 const zeroPassword = new Uint8Array(sessionPasswordBytes);
-
-interface AuthInfo {
-  scheme: string;
-  auth: Uint8Array;
-  /** The addAuth call waiting for the server's verdict, if any. */
-  waiter: { resolve: () => void; reject: (e: unknown) => void } | null;
-}
 
 /**
  * What a removeWatches (or a checkWatches standing in for one) carries to its reply: the
@@ -115,8 +108,7 @@ export class ZooKeeperClient extends ClientOperations {
   private readonly writer = new Writer(4096);
   private readonly pending = new Fifo<Request>();
   private readonly outgoing = new Fifo<Request>();
-  private readonly authReplies = new Fifo<AuthInfo>();
-  private readonly authInfo: AuthInfo[] = [];
+  private readonly credentials = new Credentials();
   private readonly watches = new WatchRegistry();
   private xid = 1;
   private timedRequests = 0;
@@ -172,9 +164,7 @@ export class ZooKeeperClient extends ClientOperations {
       this.password = new Uint8Array(options.session.password);
       this.seenRwServerBefore = true;
     }
-    for (const a of options.auth ?? []) {
-      this.authInfo.push({ scheme: a.scheme, auth: toAuthBytes(a.auth), waiter: null });
-    }
+    for (const a of options.auth ?? []) this.credentials.add(a.scheme, a.auth, null);
     this.tickTimer = setInterval(this.onTickBound, 100);
     this.connectNext();
   }
@@ -265,9 +255,8 @@ export class ZooKeeperClient extends ClientOperations {
   addAuth(scheme: string, auth: string | Uint8Array): Promise<void> {
     if (this.phase === Phase.closed) return Promise.reject(new ClientClosedError());
     return new Promise((resolve, reject) => {
-      const info: AuthInfo = { scheme, auth: toAuthBytes(auth), waiter: { resolve, reject } };
-      this.authInfo.push(info);
-      if (this.phase === Phase.open) this.sendAuth(info);
+      const credential = this.credentials.add(scheme, auth, { resolve, reject });
+      if (this.phase === Phase.open) this.sendAuth(credential);
     });
   }
 
@@ -406,9 +395,7 @@ export class ZooKeeperClient extends ClientOperations {
     this.socket = null;
     socket?.destroy();
     for (const r of this.pending.drain()) this.fail(r, closedError);
-    for (const a of this.authInfo) a.waiter?.reject(closedError);
-    this.authInfo.length = 0;
-    this.authReplies.drain();
+    this.credentials.close(closedError);
     this.endWatches(KeeperState.closed);
     this.setState("closed");
   }
@@ -567,10 +554,7 @@ export class ZooKeeperClient extends ClientOperations {
       if (r === this.closeReply) r.resolve(undefined);
       else this.fail(r, loss);
     }
-    for (const a of this.authReplies.drain()) {
-      // Still in authInfo: it is sent again after the reconnect and the waiter kept.
-      void a;
-    }
+    this.credentials.connectionLost();
     if (this.closePromise !== null) return;
     if (wasOpen) {
       this.disconnectedAtMs = performance.now();
@@ -682,7 +666,7 @@ export class ZooKeeperClient extends ClientOperations {
     const readOnly = res.readOnly === true;
     if (!readOnly) this.seenRwServerBefore = true;
     this.everConnected = true;
-    for (const info of this.authInfo) this.sendAuth(info);
+    for (const credential of this.credentials.all) this.sendAuth(credential);
     this.sendSetWatches();
     while (this.outgoing.length > 0) {
       const req = this.outgoing.shift()!;
@@ -735,7 +719,8 @@ export class ZooKeeperClient extends ClientOperations {
         this.onNotification(r);
         return;
       case Xid.auth:
-        this.onAuthReply(err);
+        // Refused: the waiter knows, the state says so, and the server closes the connection.
+        if (!this.credentials.answer(err)) this.setState("authFailed");
         return;
       case Xid.setWatches:
         if (err !== 0) this.emitError(errorForCode(err, "setWatches"));
@@ -803,33 +788,13 @@ export class ZooKeeperClient extends ClientOperations {
     deliver(watchers, { type: event.type, state: event.state, path }, (e) => this.watcherError(e));
   }
 
-  private onAuthReply(err: number): void {
-    const info = this.authReplies.shift();
-    if (err === 0) {
-      if (info?.waiter) {
-        info.waiter.resolve();
-        info.waiter = null;
-      }
-      return;
-    }
-    // Refused: forget the credential (so the reconnect does not fail again), tell the
-    // caller, and report the state; the server closes the connection next.
-    if (info !== undefined) {
-      const i = this.authInfo.indexOf(info);
-      if (i >= 0) this.authInfo.splice(i, 1);
-      info.waiter?.reject(new AuthFailedError(undefined, `auth scheme ${info.scheme} refused`));
-      info.waiter = null;
-    }
-    this.setState("authFailed");
-  }
-
-  private sendAuth(info: AuthInfo): void {
-    this.authReplies.push(info);
+  private sendAuth(credential: Credential): void {
+    this.credentials.sent(credential);
     this.write(
       encodeRequest(this.writer, Xid.auth, OpCode.auth, {
         type: 0,
-        scheme: info.scheme,
-        auth: info.auth,
+        scheme: credential.scheme,
+        auth: credential.auth,
       }),
     );
   }
@@ -878,10 +843,6 @@ export class ZooKeeperClient extends ClientOperations {
         throw error;
       });
   }
-}
-
-function toAuthBytes(auth: string | Uint8Array): Uint8Array {
-  return typeof auth === "string" ? Buffer.from(auth, "utf8") : auth;
 }
 
 export type { ClientEvents, ZooKeeperError };
