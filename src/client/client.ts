@@ -44,42 +44,21 @@ import {
   ClientClosedError,
   ConnectionLossError,
   errorForCode,
-  NoWatcherError,
   OperationTimeoutError,
   SessionExpiredError,
   type ZooKeeperError,
 } from "./errors.js";
-import { EventQueue } from "./event-queue.js";
 import { type FrameSink, FrameSplitter } from "./frame-splitter.js";
-import { ClientOperations } from "./operations.js";
-import { prependChroot, stripChroot, validatePath } from "./paths.js";
-import { watcherTypeNumber } from "./protocol-numbers.js";
+import { ClientOperations, type RemoveWatchesExtra } from "./operations.js";
+import { stripChroot } from "./paths.js";
 import { shapeReply } from "./replies.js";
 import { Fifo, Request } from "./request.js";
 import { setWatchesRequests } from "./set-watches.js";
-import type {
-  AddWatchModeName,
-  CallOptions,
-  ClientOptions,
-  ConnectionState,
-  WatchedEvent,
-  Watcher,
-  WatcherTypeName,
-} from "./types.js";
-import { deliver, WatchRegistry } from "./watch-registry.js";
+import type { CallOptions, ClientOptions, ConnectionState } from "./types.js";
+import { deliver } from "./watch-registry.js";
 
 const xidMax = 0x7fffffff;
 const zeroPassword = new Uint8Array(sessionPasswordBytes);
-
-/**
- * What a removeWatches (or a checkWatches standing in for one) carries to its reply: the
- * local callbacks to remove once the server agrees, unless only the server's watch was meant.
- */
-interface RemoveWatchesExtra {
-  type: WatcherTypeName;
-  watcher: Watcher | undefined;
-  serverOnly: boolean;
-}
 
 /** Internal connection phases (ConnectionState is the public, event-level view). */
 const Phase = {
@@ -109,7 +88,6 @@ export class ZooKeeperClient extends ClientOperations {
   private readonly pending = new Fifo<Request>();
   private readonly outgoing = new Fifo<Request>();
   private readonly credentials = new Credentials();
-  private readonly watches = new WatchRegistry();
   private xid = 1;
   private timedRequests = 0;
   private corked = false;
@@ -246,7 +224,7 @@ export class ZooKeeperClient extends ClientOperations {
     return nextConnection(this, options);
   }
 
-  // ---- operations on the session's own state ----------------------------------------
+  // ---- calls on the session itself ---------------------------------------------------
 
   /**
    * Adds a credential to the connection (e.g. "digest", "user:password"); it is sent again
@@ -261,103 +239,6 @@ export class ZooKeeperClient extends ClientOperations {
   }
 
   /**
-   * A persistent watch as an async iterator: `for await (const e of client.watchEvents(p))`.
-   * Leaving the loop (or aborting `signal`) removes the watch. The iterator ends when the
-   * session ends (expired or closed).
-   */
-  watchEvents(
-    path: string,
-    mode: AddWatchModeName = "persistent",
-    options: { signal?: AbortSignal } = {},
-  ): AsyncIterableIterator<WatchedEvent> {
-    let sessionEnded = false;
-    const watcher: Watcher = (event) => {
-      if (event.type === EventType.none) {
-        sessionEnded = true;
-        queue.end();
-      } else if (event.type !== EventType.persistentWatchRemoved) {
-        queue.push(event);
-      } else {
-        queue.end();
-      }
-    };
-    const queue: EventQueue<WatchedEvent> = new EventQueue(() => {
-      options.signal?.removeEventListener("abort", onAbort);
-      const table =
-        mode === "persistentRecursive" ? this.watches.persistentRecursive : this.watches.persistent;
-      this.watches.remove(table, path, watcher);
-      // The server keeps one watch per path and kind for the whole connection; ask it to
-      // drop the path's watches only when no other callback of this client still needs one
-      // there (ZooKeeper 3.8 cannot remove a persistent watch by its own type).
-      if (!sessionEnded && !this.watches.hasAnyAt(path) && this.closePromise === null) {
-        this.removeWatches(path, "any", { serverOnly: true }).catch(() => {});
-      }
-    });
-    const onAbort = (): void => queue.fail(options.signal?.reason);
-    options.signal?.addEventListener("abort", onAbort);
-    this.addWatch(path, watcher, mode).catch((e) => queue.fail(e));
-    return queue;
-  }
-
-  /**
-   * Checks that a watch of `type` is set on `path` (opcode 17): resolves, or rejects with
-   * NoWatcherError. With `watcher`, checks for that callback locally first.
-   */
-  checkWatches(
-    path: string,
-    type: WatcherTypeName = "any",
-    options: CallOptions & { watcher?: Watcher } = {},
-  ): Promise<void> {
-    if (options.watcher !== undefined && !this.watches.hasOfType(path, type, options.watcher)) {
-      return Promise.reject(new NoWatcherError(path));
-    }
-    return this.pathOp(OpCode.checkWatches, path, options, (p) => ({
-      path: p,
-      type: watcherTypeNumber[type],
-    }));
-  }
-
-  /**
-   * Removes watches of `type` on `path`. With `watcher`, only that callback is removed (the
-   * server is asked with checkWatches, as the Java client does, unless other callbacks
-   * remain); without, every watch of the type goes (removeWatches, opcode 18). `local: true`
-   * removes the client's callbacks even if the server cannot be reached. Each removed
-   * callback receives a *WatchRemoved event.
-   */
-  removeWatches(
-    path: string,
-    type: WatcherTypeName = "any",
-    options: CallOptions & { watcher?: Watcher; local?: boolean; serverOnly?: boolean } = {},
-  ): Promise<void> {
-    try {
-      validatePath(path);
-    } catch (e) {
-      return Promise.reject(e);
-    }
-    if (options.watcher !== undefined && !this.watches.hasOfType(path, type, options.watcher)) {
-      return Promise.reject(new NoWatcherError(path));
-    }
-    if (options.local === true) {
-      this.removeLocalWatches(path, type, options.watcher);
-      return Promise.resolve();
-    }
-    const opcode = options.watcher !== undefined ? OpCode.checkWatches : OpCode.removeWatches;
-    const req = new Request(
-      this,
-      opcode,
-      { path: prependChroot(this.chroot, path), type: watcherTypeNumber[type] },
-      path,
-    );
-    const extra: RemoveWatchesExtra = {
-      type,
-      watcher: options.watcher,
-      serverOnly: options.serverOnly === true,
-    };
-    req.extra = extra;
-    return this.enqueue(req, options) as Promise<void>;
-  }
-
-  /**
    * Ends the session (closeSession) and the connection. Queued requests fail with
    * ClientClosedError; watches receive a Closed event. Safe to call more than once.
    */
@@ -365,6 +246,10 @@ export class ZooKeeperClient extends ClientOperations {
     if (this.closePromise !== null) return this.closePromise;
     this.closePromise = this.doClose();
     return this.closePromise;
+  }
+
+  protected override get closing(): boolean {
+    return this.closePromise !== null;
   }
 
   private async doClose(): Promise<void> {
@@ -808,14 +693,6 @@ export class ZooKeeperClient extends ClientOperations {
 
   // ---- watches -------------------------------------------------------------------------
 
-  private removeLocalWatches(path: string, type: WatcherTypeName, watcher?: Watcher): void {
-    for (const [set, eventType] of this.watches.removeOfType(path, type, watcher)) {
-      deliver(set, { type: eventType, state: KeeperState.syncConnected, path }, (e) =>
-        this.watcherError(e),
-      );
-    }
-  }
-
   /** Session over: every watch gets one event of type None with `state`, then all are gone. */
   private endWatches(state: number): void {
     const all = this.watches.drainAll();
@@ -833,15 +710,6 @@ export class ZooKeeperClient extends ClientOperations {
   /** Protocol trouble the client recovers from by itself: reported only if someone listens. */
   private emitError(error: unknown): void {
     if (this.listenerCount("error") > 0) this.emit("error", error);
-  }
-
-  /** A watcher threw: like any EventEmitter listener, that is the application's bug. */
-  private watcherError(error: unknown): void {
-    if (this.listenerCount("error") > 0) this.emit("error", error);
-    else
-      queueMicrotask(() => {
-        throw error;
-      });
   }
 }
 

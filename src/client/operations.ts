@@ -1,19 +1,20 @@
-// The ZooKeeper operations as requests: each method turns its arguments into one Request
-// (the path checked and put under the chroot, the body record of its opcode, the watch to
-// register on success) and hands it to `enqueue`. How a request then travels (queued while
-// disconnected, xids, deadlines, replies matched in order) is the pipeline's business, in
-// ZooKeeperClient (client.ts), which extends this class; so here one reads what each call
-// sends, and there how. The calls that also consult the session's own state (addAuth, the
-// watch checks and removals, close) are defined there.
+// The client's calls as requests: each method turns its arguments into one Request (the path
+// checked and put under the chroot, the body record of its opcode, the watch to register on
+// success) and hands it to `enqueue`. How a request then travels (queued while disconnected,
+// xids, deadlines, replies matched in order) is the pipeline's business, in ZooKeeperClient
+// (client.ts), which extends this class: here one reads what each call sends, there how. The
+// watch calls also consult the local watch tables, which the pipeline fills from replies. The
+// calls that change the session itself (addAuth, close) are in client.ts.
 
 import { EventEmitter } from "node:events";
-import { AddWatchMode, CreateMode, OpCode } from "../protocol/constants.js";
+import { AddWatchMode, CreateMode, EventType, KeeperState, OpCode } from "../protocol/constants.js";
 import type { ACL, MultiOp, Stat } from "../protocol/records.js";
 import type { ClientEvents } from "./client-events.js";
-import { BadArgumentsError } from "./errors.js";
+import { BadArgumentsError, NoWatcherError } from "./errors.js";
+import { EventQueue } from "./event-queue.js";
 import { readOps, transactionOps } from "./multi-ops.js";
 import { prependChroot, validatePath } from "./paths.js";
-import { createModeFlag } from "./protocol-numbers.js";
+import { createModeFlag, watcherTypeNumber } from "./protocol-numbers.js";
 import { Request, type RequestOwner, WatchTarget } from "./request.js";
 import {
   type OpResult,
@@ -34,9 +35,22 @@ import {
   type GetACLResult,
   type GetChildrenResult,
   type GetDataResult,
+  type WatchedEvent,
   type Watcher,
+  type WatcherTypeName,
   type WatchOptions,
 } from "./types.js";
+import { deliver, WatchRegistry } from "./watch-registry.js";
+
+/**
+ * What a removeWatches (or a checkWatches standing in for one) carries to its reply: the
+ * local callbacks to remove once the server agrees, unless only the server's watch was meant.
+ */
+export interface RemoveWatchesExtra {
+  type: WatcherTypeName;
+  watcher: Watcher | undefined;
+  serverOnly: boolean;
+}
 
 export abstract class ClientOperations
   extends EventEmitter<ClientEvents>
@@ -44,6 +58,11 @@ export abstract class ClientOperations
 {
   /** Client-side chroot ("" for none). */
   readonly chroot: string;
+  /**
+   * This client's watch callbacks. Replies fill them and notifications take from them (in
+   * client.ts); the watch calls below consult and clear them.
+   */
+  protected readonly watches = new WatchRegistry();
 
   constructor(chroot: string) {
     super();
@@ -58,6 +77,9 @@ export abstract class ClientOperations
 
   /** AbortSignal fired for a request (called through Request.handleEvent). */
   abstract abortRequest(req: Request): void;
+
+  /** True from the moment close() is called. */
+  protected abstract get closing(): boolean;
 
   /** Creates a node; uses create2 (or createContainer/createTTL) so the Stat comes back. */
   create(
@@ -265,6 +287,121 @@ export abstract class ClientOperations
       recursive ? WatchTarget.persistentRecursive : WatchTarget.persistent,
       watcher,
     );
+  }
+
+  /**
+   * A persistent watch as an async iterator: `for await (const e of client.watchEvents(p))`.
+   * Leaving the loop (or aborting `signal`) removes the watch. The iterator ends when the
+   * session ends (expired or closed).
+   */
+  watchEvents(
+    path: string,
+    mode: AddWatchModeName = "persistent",
+    options: { signal?: AbortSignal } = {},
+  ): AsyncIterableIterator<WatchedEvent> {
+    let sessionEnded = false;
+    const watcher: Watcher = (event) => {
+      if (event.type === EventType.none) {
+        sessionEnded = true;
+        queue.end();
+      } else if (event.type !== EventType.persistentWatchRemoved) {
+        queue.push(event);
+      } else {
+        queue.end();
+      }
+    };
+    const queue: EventQueue<WatchedEvent> = new EventQueue(() => {
+      options.signal?.removeEventListener("abort", onAbort);
+      const table =
+        mode === "persistentRecursive" ? this.watches.persistentRecursive : this.watches.persistent;
+      this.watches.remove(table, path, watcher);
+      // The server keeps one watch per path and kind for the whole connection; ask it to
+      // drop the path's watches only when no other callback of this client still needs one
+      // there (ZooKeeper 3.8 cannot remove a persistent watch by its own type).
+      if (!sessionEnded && !this.watches.hasAnyAt(path) && !this.closing) {
+        this.removeWatches(path, "any", { serverOnly: true }).catch(() => {});
+      }
+    });
+    const onAbort = (): void => queue.fail(options.signal?.reason);
+    options.signal?.addEventListener("abort", onAbort);
+    this.addWatch(path, watcher, mode).catch((e) => queue.fail(e));
+    return queue;
+  }
+
+  /**
+   * Checks that a watch of `type` is set on `path` (opcode 17): resolves, or rejects with
+   * NoWatcherError. With `watcher`, checks for that callback locally first.
+   */
+  checkWatches(
+    path: string,
+    type: WatcherTypeName = "any",
+    options: CallOptions & { watcher?: Watcher } = {},
+  ): Promise<void> {
+    if (options.watcher !== undefined && !this.watches.hasOfType(path, type, options.watcher)) {
+      return Promise.reject(new NoWatcherError(path));
+    }
+    return this.pathOp(OpCode.checkWatches, path, options, (p) => ({
+      path: p,
+      type: watcherTypeNumber[type],
+    }));
+  }
+
+  /**
+   * Removes watches of `type` on `path`. With `watcher`, only that callback is removed (the
+   * server is asked with checkWatches, as the Java client does, unless other callbacks
+   * remain); without, every watch of the type goes (removeWatches, opcode 18). `local: true`
+   * removes the client's callbacks even if the server cannot be reached. Each removed
+   * callback receives a *WatchRemoved event.
+   */
+  removeWatches(
+    path: string,
+    type: WatcherTypeName = "any",
+    options: CallOptions & { watcher?: Watcher; local?: boolean; serverOnly?: boolean } = {},
+  ): Promise<void> {
+    try {
+      validatePath(path);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    if (options.watcher !== undefined && !this.watches.hasOfType(path, type, options.watcher)) {
+      return Promise.reject(new NoWatcherError(path));
+    }
+    if (options.local === true) {
+      this.removeLocalWatches(path, type, options.watcher);
+      return Promise.resolve();
+    }
+    const opcode = options.watcher !== undefined ? OpCode.checkWatches : OpCode.removeWatches;
+    const req = new Request(
+      this,
+      opcode,
+      { path: prependChroot(this.chroot, path), type: watcherTypeNumber[type] },
+      path,
+    );
+    const extra: RemoveWatchesExtra = {
+      type,
+      watcher: options.watcher,
+      serverOnly: options.serverOnly === true,
+    };
+    req.extra = extra;
+    return this.enqueue(req, options) as Promise<void>;
+  }
+
+  /** Removes local callbacks, each told by its *WatchRemoved event (the server sends none). */
+  protected removeLocalWatches(path: string, type: WatcherTypeName, watcher?: Watcher): void {
+    for (const [set, eventType] of this.watches.removeOfType(path, type, watcher)) {
+      deliver(set, { type: eventType, state: KeeperState.syncConnected, path }, (e) =>
+        this.watcherError(e),
+      );
+    }
+  }
+
+  /** A watcher threw: like any EventEmitter listener, that is the application's bug. */
+  protected watcherError(error: unknown): void {
+    if (this.listenerCount("error") > 0) this.emit("error", error);
+    else
+      queueMicrotask(() => {
+        throw error;
+      });
   }
 
   /** The common shape: one path, checked and put under the chroot, and maybe a watch. */
