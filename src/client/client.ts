@@ -26,118 +26,39 @@
 // session, like kazoo; otherwise it closes, like the Java client.
 
 import { Buffer } from "node:buffer";
-import { EventEmitter } from "node:events";
 import { connect as netConnect, type Socket } from "node:net";
 import { connect as tlsConnect } from "node:tls";
 import { packetBytesMaxDefault, sessionPasswordBytes } from "../base/limits.js";
 import { encodeConnectRequest, readConnectResponse } from "../protocol/connect-codec.js";
-import {
-  AddWatchMode,
-  CreateMode,
-  ErrorCode,
-  EventType,
-  KeeperState,
-  OpCode,
-  WatcherType,
-  Xid,
-} from "../protocol/constants.js";
+import { ErrorCode, EventType, KeeperState, OpCode, Xid } from "../protocol/constants.js";
 import { readWatcherEvent } from "../protocol/data-records.js";
 import { DecodeError } from "../protocol/decode-error.js";
 import { juteLengthMax, Reader } from "../protocol/reader.js";
-import type {
-  ACL,
-  Create2Response,
-  CreateResponse,
-  GetACLResponse,
-  GetAllChildrenNumberResponse,
-  GetChildren2Response,
-  GetChildrenResponse,
-  GetDataResponse,
-  GetEphemeralsResponse,
-  MultiOp,
-  MultiResult,
-  PathRequest,
-  Stat,
-  StatResponse,
-  WhoAmIResponse,
-} from "../protocol/records.js";
 import { encodeRequest } from "../protocol/request-codec.js";
 import { readResponseBody } from "../protocol/response-codec.js";
 import { Writer } from "../protocol/writer.js";
+import { type ClientEvents, nextConnection } from "./client-events.js";
 import { type HostAddress, parseConnectString, shuffleHosts } from "./connect-string.js";
+import { type Credential, Credentials } from "./credentials.js";
 import {
-  AuthFailedError,
-  BadArgumentsError,
   ClientClosedError,
   ConnectionLossError,
   errorForCode,
-  NoWatcherError,
   OperationTimeoutError,
   SessionExpiredError,
   type ZooKeeperError,
 } from "./errors.js";
-import { EventQueue } from "./event-queue.js";
 import { type FrameSink, FrameSplitter } from "./frame-splitter.js";
-import { prependChroot, stripChroot, validatePath } from "./paths.js";
-import { Fifo, Request, type RequestOwner, WatchTarget } from "./request.js";
-import {
-  type OpResult,
-  type ReadOp,
-  type ReadOpResult,
-  Transaction,
-  type TransactionOp,
-  toBytes,
-} from "./transaction.js";
-import {
-  Acls,
-  type AddWatchModeName,
-  type CallOptions,
-  type ClientInfo,
-  type ClientOptions,
-  type ConnectionState,
-  type CreateModeName,
-  type CreateOptions,
-  type CreateResult,
-  type GetACLResult,
-  type GetChildrenResult,
-  type GetDataResult,
-  type WatchedEvent,
-  type Watcher,
-  type WatcherTypeName,
-  type WatchOptions,
-} from "./types.js";
-import { deliver, WatchRegistry } from "./watch-registry.js";
+import { ClientOperations, type RemoveWatchesExtra } from "./operations.js";
+import { stripChroot } from "./paths.js";
+import { shapeReply } from "./replies.js";
+import { Fifo, Request } from "./request.js";
+import { setWatchesRequests } from "./set-watches.js";
+import type { CallOptions, ClientOptions, ConnectionState } from "./types.js";
+import { deliver } from "./watch-registry.js";
 
 const xidMax = 0x7fffffff;
-/** Java splits setWatches so that each frame carries at most ~128 KiB of path text. */
-const setWatchesCharsMax = 128 * 1024;
-const emptyData = Buffer.alloc(0);
 const zeroPassword = new Uint8Array(sessionPasswordBytes);
-
-const createModeFlag: Record<CreateModeName, number> = {
-  persistent: CreateMode.persistent,
-  ephemeral: CreateMode.ephemeral,
-  persistentSequential: CreateMode.persistentSequential,
-  ephemeralSequential: CreateMode.ephemeralSequential,
-  container: CreateMode.container,
-  persistentWithTTL: CreateMode.persistentWithTTL,
-  persistentSequentialWithTTL: CreateMode.persistentSequentialWithTTL,
-};
-
-const watcherTypeNumber: Record<WatcherTypeName, number> = {
-  children: WatcherType.children,
-  data: WatcherType.data,
-  any: WatcherType.any,
-  persistent: WatcherType.persistent,
-  persistentRecursive: WatcherType.persistentRecursive,
-};
-
-interface AuthInfo {
-  scheme: string;
-  auth: Uint8Array;
-  /** The addAuth call waiting for the server's verdict, if any. */
-  waiter: { resolve: () => void; reject: (e: unknown) => void } | null;
-}
 
 /** Internal connection phases (ConnectionState is the public, event-level view). */
 const Phase = {
@@ -148,14 +69,7 @@ const Phase = {
   closed: 4,
 } as const;
 
-/** The client's events: "state" with every transition, and each state by its own name. */
-export type ClientEvents = { state: [ConnectionState]; error: [unknown] } & {
-  [K in ConnectionState]: [];
-};
-
-export class ZooKeeperClient extends EventEmitter<ClientEvents> implements RequestOwner {
-  /** Client-side chroot ("" for none). */
-  readonly chroot: string;
+export class ZooKeeperClient extends ClientOperations {
   readonly hosts: readonly HostAddress[];
   private readonly options: Required<
     Pick<
@@ -173,9 +87,7 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> implements Reque
   private readonly writer = new Writer(4096);
   private readonly pending = new Fifo<Request>();
   private readonly outgoing = new Fifo<Request>();
-  private readonly authReplies = new Fifo<AuthInfo>();
-  private readonly authInfo: AuthInfo[] = [];
-  private readonly watches = new WatchRegistry();
+  private readonly credentials = new Credentials();
   private xid = 1;
   private timedRequests = 0;
   private corked = false;
@@ -205,9 +117,8 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> implements Reque
   private readonly onTickBound = (): void => this.tick();
 
   constructor(connectString: string, options: ClientOptions = {}) {
-    super();
     const parsed = parseConnectString(connectString);
-    this.chroot = parsed.chroot;
+    super(parsed.chroot);
     const random = options.random ?? Math.random;
     this.hosts = options.shuffleHosts === false ? parsed.hosts : shuffleHosts(parsed.hosts, random);
     this.options = {
@@ -231,9 +142,7 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> implements Reque
       this.password = new Uint8Array(options.session.password);
       this.seenRwServerBefore = true;
     }
-    for (const a of options.auth ?? []) {
-      this.authInfo.push({ scheme: a.scheme, auth: toAuthBytes(a.auth), waiter: null });
-    }
+    for (const a of options.auth ?? []) this.credentials.add(a.scheme, a.auth, null);
     this.tickTimer = setInterval(this.onTickBound, 100);
     this.connectNext();
   }
@@ -312,197 +221,10 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> implements Reque
   waitConnected(options: CallOptions = {}): Promise<void> {
     if (this.phase === Phase.open) return Promise.resolve();
     if (this.phase === Phase.closed) return Promise.reject(new ClientClosedError());
-    return new Promise((resolve, reject) => {
-      let timer: NodeJS.Timeout | undefined;
-      const cleanup = (): void => {
-        this.off("state", onState);
-        if (timer !== undefined) clearTimeout(timer);
-        options.signal?.removeEventListener("abort", onAbort);
-      };
-      const onState = (s: ConnectionState): void => {
-        if (s === "connected" || s === "reconnected" || s === "readOnly") {
-          cleanup();
-          resolve();
-        } else if (s === "closed") {
-          cleanup();
-          reject(new ClientClosedError());
-        }
-      };
-      const onAbort = (): void => {
-        cleanup();
-        reject(options.signal?.reason);
-      };
-      this.on("state", onState);
-      if (options.signal !== undefined) {
-        if (options.signal.aborted) return onAbort();
-        options.signal.addEventListener("abort", onAbort);
-      }
-      if (options.timeoutMs !== undefined && options.timeoutMs > 0) {
-        timer = setTimeout(() => {
-          cleanup();
-          reject(new OperationTimeoutError(undefined, "not connected within the timeout"));
-        }, options.timeoutMs);
-      }
-    });
+    return nextConnection(this, options);
   }
 
-  // ---- operations ---------------------------------------------------------------------
-
-  /** Creates a node; uses create2 (or createContainer/createTTL) so the Stat comes back. */
-  create(
-    path: string,
-    data: Uint8Array | string | null = null,
-    options: CreateOptions = {},
-  ): Promise<CreateResult> {
-    const mode = options.mode ?? "persistent";
-    const flags = createModeFlag[mode];
-    if (flags === undefined) return rejectBad(path, `unknown create mode ${mode}`);
-    const sequential = mode.includes("Sequential") || mode.includes("sequential");
-    try {
-      validatePath(path, sequential);
-    } catch (e) {
-      return Promise.reject(e);
-    }
-    const acl = options.acl ?? Acls.openUnsafe;
-    const serverPath = prependChroot(this.chroot, path);
-    const bytes = toBytes(data);
-    if (
-      flags === CreateMode.persistentWithTTL ||
-      flags === CreateMode.persistentSequentialWithTTL
-    ) {
-      if (options.ttlMs === undefined) return rejectBad(path, "TTL modes need ttlMs");
-      return this.submit(
-        OpCode.createTTL,
-        { path: serverPath, data: bytes, acl, flags, ttl: options.ttlMs },
-        path,
-        options,
-      );
-    }
-    if (options.ttlMs !== undefined) return rejectBad(path, "ttlMs needs a TTL mode");
-    const opcode = flags === CreateMode.container ? OpCode.createContainer : OpCode.create2;
-    return this.submit(opcode, { path: serverPath, data: bytes, acl, flags }, path, options);
-  }
-
-  /** Deletes a node; `version` -1 (the default) matches any version. */
-  delete(path: string, version = -1, options: CallOptions = {}): Promise<void> {
-    return this.pathOp(OpCode.delete, path, options, (p) => ({ path: p, version }));
-  }
-
-  /** The node's Stat, or null if it does not exist (an exists watch is set either way). */
-  exists(path: string, options: WatchOptions = {}): Promise<Stat | null> {
-    return this.pathOp(
-      OpCode.exists,
-      path,
-      options,
-      (p) => ({ path: p, watch: options.watch !== undefined }),
-      WatchTarget.exists,
-    );
-  }
-
-  getData(path: string, options: WatchOptions = {}): Promise<GetDataResult> {
-    return this.pathOp(
-      OpCode.getData,
-      path,
-      options,
-      (p) => ({ path: p, watch: options.watch !== undefined }),
-      WatchTarget.data,
-    );
-  }
-
-  setData(
-    path: string,
-    data: Uint8Array | string | null,
-    version = -1,
-    options: CallOptions = {},
-  ): Promise<Stat> {
-    const bytes = toBytes(data);
-    return this.pathOp(OpCode.setData, path, options, (p) => ({ path: p, data: bytes, version }));
-  }
-
-  getACL(path: string, options: CallOptions = {}): Promise<GetACLResult> {
-    return this.pathOp(OpCode.getACL, path, options, (p) => ({ path: p }));
-  }
-
-  /** Replaces the node's ACL; `version` is the expected aversion (-1 for any). */
-  setACL(path: string, acl: ACL[], version = -1, options: CallOptions = {}): Promise<Stat> {
-    return this.pathOp(OpCode.setACL, path, options, (p) => ({ path: p, acl, version }));
-  }
-
-  /** The children's names (unordered, as the server returns them). */
-  getChildren(path: string, options: WatchOptions = {}): Promise<string[]> {
-    return this.pathOp(
-      OpCode.getChildren,
-      path,
-      options,
-      (p) => ({ path: p, watch: options.watch !== undefined }),
-      WatchTarget.child,
-    );
-  }
-
-  /** The children's names and the parent's Stat (getChildren2). */
-  getChildrenWithStat(path: string, options: WatchOptions = {}): Promise<GetChildrenResult> {
-    return this.pathOp(
-      OpCode.getChildren2,
-      path,
-      options,
-      (p) => ({ path: p, watch: options.watch !== undefined }),
-      WatchTarget.child,
-    );
-  }
-
-  /** Waits until the connected server has applied every write committed before the call. */
-  sync(path = "/", options: CallOptions = {}): Promise<string> {
-    return this.pathOp(OpCode.sync, path, options, (p) => ({ path: p }));
-  }
-
-  /** The paths of this session's ephemeral nodes, optionally under a prefix (3.6+). */
-  getEphemerals(prefix = "/", options: CallOptions = {}): Promise<string[]> {
-    const serverPrefix = prependChroot(this.chroot, prefix);
-    return this.submit(OpCode.getEphemerals, { prefixPath: serverPrefix }, prefix, options);
-  }
-
-  /** The number of descendants of a node, the node excluded (3.6+). */
-  getAllChildrenNumber(path: string, options: CallOptions = {}): Promise<number> {
-    return this.pathOp(OpCode.getAllChildrenNumber, path, options, (p) => ({ path: p }));
-  }
-
-  /** The identities of this connection (3.7+): scheme and user of each. */
-  whoAmI(options: CallOptions = {}): Promise<ClientInfo[]> {
-    return this.submit(OpCode.whoAmI, null, "", options);
-  }
-
-  /** The ensemble configuration (getData of /zookeeper/config, never under the chroot). */
-  getConfig(options: WatchOptions = {}): Promise<GetDataResult> {
-    const req = new Request(
-      this,
-      OpCode.getData,
-      { path: "/zookeeper/config", watch: options.watch !== undefined },
-      "/zookeeper/config",
-    );
-    if (options.watch !== undefined) {
-      req.watcher = options.watch;
-      req.watchTarget = WatchTarget.data;
-    }
-    return this.enqueue(req, options) as Promise<GetDataResult>;
-  }
-
-  /** Dynamic reconfiguration (opcode 16); returns the new configuration data and Stat. */
-  reconfig(
-    change: { joining?: string; leaving?: string; newMembers?: string; fromConfig?: number },
-    options: CallOptions = {},
-  ): Promise<GetDataResult> {
-    return this.submit(
-      OpCode.reconfig,
-      {
-        joiningServers: change.joining ?? null,
-        leavingServers: change.leaving ?? null,
-        newMembers: change.newMembers ?? null,
-        curConfigId: change.fromConfig ?? -1,
-      },
-      "/zookeeper/config",
-      options,
-    );
-  }
+  // ---- calls on the session itself ---------------------------------------------------
 
   /**
    * Adds a credential to the connection (e.g. "digest", "user:password"); it is sent again
@@ -511,212 +233,9 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> implements Reque
   addAuth(scheme: string, auth: string | Uint8Array): Promise<void> {
     if (this.phase === Phase.closed) return Promise.reject(new ClientClosedError());
     return new Promise((resolve, reject) => {
-      const info: AuthInfo = { scheme, auth: toAuthBytes(auth), waiter: { resolve, reject } };
-      this.authInfo.push(info);
-      if (this.phase === Phase.open) this.sendAuth(info);
+      const credential = this.credentials.add(scheme, auth, { resolve, reject });
+      if (this.phase === Phase.open) this.sendAuth(credential);
     });
-  }
-
-  /** A transaction builder; commit() sends one multi. */
-  transaction(): Transaction {
-    return new Transaction(this);
-  }
-
-  /** Runs operations atomically (opcode 14). See Transaction for the failure shape. */
-  multi(ops: readonly TransactionOp[], options: CallOptions = {}): Promise<OpResult[]> {
-    const wire: MultiOp[] = [];
-    const paths: string[] = [];
-    try {
-      for (const op of ops) {
-        paths.push(op.path);
-        switch (op.type) {
-          case "create": {
-            const flags = createModeFlag[op.mode];
-            validatePath(op.path, op.mode.toLowerCase().includes("sequential"));
-            const request = {
-              path: prependChroot(this.chroot, op.path),
-              data: op.data,
-              acl: op.acl ?? Acls.openUnsafe,
-              flags,
-            };
-            if (
-              flags === CreateMode.persistentWithTTL ||
-              flags === CreateMode.persistentSequentialWithTTL
-            ) {
-              if (op.ttlMs === undefined) throw new BadArgumentsError(op.path, "TTL needs ttlMs");
-              wire.push({ type: OpCode.createTTL, request: { ...request, ttl: op.ttlMs } });
-            } else if (flags === CreateMode.container) {
-              wire.push({ type: OpCode.createContainer, request });
-            } else {
-              wire.push({ type: OpCode.create2, request });
-            }
-            break;
-          }
-          case "delete":
-            validatePath(op.path);
-            wire.push({
-              type: OpCode.delete,
-              request: { path: prependChroot(this.chroot, op.path), version: op.version },
-            });
-            break;
-          case "setData":
-            validatePath(op.path);
-            wire.push({
-              type: OpCode.setData,
-              request: {
-                path: prependChroot(this.chroot, op.path),
-                data: op.data,
-                version: op.version,
-              },
-            });
-            break;
-          case "check":
-            validatePath(op.path);
-            wire.push({
-              type: OpCode.check,
-              request: { path: prependChroot(this.chroot, op.path), version: op.version },
-            });
-            break;
-        }
-      }
-    } catch (e) {
-      return Promise.reject(e);
-    }
-    const req = new Request(this, OpCode.multi, wire, paths[0] ?? "");
-    req.extra = paths;
-    return this.enqueue(req, options) as Promise<OpResult[]>;
-  }
-
-  /** Runs reads together (opcode 22, 3.6+); each result succeeds or fails on its own. */
-  multiRead(ops: readonly ReadOp[], options: CallOptions = {}): Promise<ReadOpResult[]> {
-    const wire: MultiOp[] = [];
-    const paths: string[] = [];
-    for (const op of ops) {
-      paths.push(op.path);
-      wire.push({
-        type: op.type === "getData" ? OpCode.getData : OpCode.getChildren,
-        request: { path: prependChroot(this.chroot, op.path), watch: false },
-      });
-    }
-    const req = new Request(this, OpCode.multiRead, wire, paths[0] ?? "");
-    req.extra = paths;
-    return this.enqueue(req, options) as Promise<ReadOpResult[]>;
-  }
-
-  /**
-   * Adds a persistent (or persistent-recursive) watch (3.6+). `watcher` runs for every event
-   * until removeWatches; it is re-registered after reconnects.
-   */
-  addWatch(
-    path: string,
-    watcher: Watcher,
-    mode: AddWatchModeName = "persistent",
-    options: CallOptions = {},
-  ): Promise<void> {
-    const recursive = mode === "persistentRecursive";
-    return this.pathOp(
-      OpCode.addWatch,
-      path,
-      options,
-      (p) => ({
-        path: p,
-        mode: recursive ? AddWatchMode.persistentRecursive : AddWatchMode.persistent,
-      }),
-      recursive ? WatchTarget.persistentRecursive : WatchTarget.persistent,
-      watcher,
-    );
-  }
-
-  /**
-   * A persistent watch as an async iterator: `for await (const e of client.watchEvents(p))`.
-   * Leaving the loop (or aborting `signal`) removes the watch. The iterator ends when the
-   * session ends (expired or closed).
-   */
-  watchEvents(
-    path: string,
-    mode: AddWatchModeName = "persistent",
-    options: { signal?: AbortSignal } = {},
-  ): AsyncIterableIterator<WatchedEvent> {
-    let sessionEnded = false;
-    const watcher: Watcher = (event) => {
-      if (event.type === EventType.none) {
-        sessionEnded = true;
-        queue.end();
-      } else if (event.type !== EventType.persistentWatchRemoved) {
-        queue.push(event);
-      } else {
-        queue.end();
-      }
-    };
-    const queue: EventQueue<WatchedEvent> = new EventQueue(() => {
-      options.signal?.removeEventListener("abort", onAbort);
-      const table =
-        mode === "persistentRecursive" ? this.watches.persistentRecursive : this.watches.persistent;
-      this.watches.remove(table, path, watcher);
-      // The server keeps one watch per path and kind for the whole connection; ask it to
-      // drop the path's watches only when no other callback of this client still needs one
-      // there (ZooKeeper 3.8 cannot remove a persistent watch by its own type).
-      if (!sessionEnded && !this.hasAnyLocalWatch(path) && this.closePromise === null) {
-        this.removeWatches(path, "any", { serverOnly: true }).catch(() => {});
-      }
-    });
-    const onAbort = (): void => queue.fail(options.signal?.reason);
-    options.signal?.addEventListener("abort", onAbort);
-    this.addWatch(path, watcher, mode).catch((e) => queue.fail(e));
-    return queue;
-  }
-
-  /**
-   * Checks that a watch of `type` is set on `path` (opcode 17): resolves, or rejects with
-   * NoWatcherError. With `watcher`, checks for that callback locally first.
-   */
-  checkWatches(
-    path: string,
-    type: WatcherTypeName = "any",
-    options: CallOptions & { watcher?: Watcher } = {},
-  ): Promise<void> {
-    if (options.watcher !== undefined && !this.hasLocalWatch(path, type, options.watcher)) {
-      return Promise.reject(new NoWatcherError(path));
-    }
-    return this.pathOp(OpCode.checkWatches, path, options, (p) => ({
-      path: p,
-      type: watcherTypeNumber[type],
-    }));
-  }
-
-  /**
-   * Removes watches of `type` on `path`. With `watcher`, only that callback is removed (the
-   * server is asked with checkWatches, as the Java client does, unless other callbacks
-   * remain); without, every watch of the type goes (removeWatches, opcode 18). `local: true`
-   * removes the client's callbacks even if the server cannot be reached. Each removed
-   * callback receives a *WatchRemoved event.
-   */
-  removeWatches(
-    path: string,
-    type: WatcherTypeName = "any",
-    options: CallOptions & { watcher?: Watcher; local?: boolean; serverOnly?: boolean } = {},
-  ): Promise<void> {
-    try {
-      validatePath(path);
-    } catch (e) {
-      return Promise.reject(e);
-    }
-    if (options.watcher !== undefined && !this.hasLocalWatch(path, type, options.watcher)) {
-      return Promise.reject(new NoWatcherError(path));
-    }
-    if (options.local === true) {
-      this.removeLocalWatches(path, type, options.watcher);
-      return Promise.resolve();
-    }
-    const opcode = options.watcher !== undefined ? OpCode.checkWatches : OpCode.removeWatches;
-    const req = new Request(
-      this,
-      opcode,
-      { path: prependChroot(this.chroot, path), type: watcherTypeNumber[type] },
-      path,
-    );
-    req.extra = { type, watcher: options.watcher, serverOnly: options.serverOnly === true };
-    return this.enqueue(req, options) as Promise<void>;
   }
 
   /**
@@ -727,6 +246,10 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> implements Reque
     if (this.closePromise !== null) return this.closePromise;
     this.closePromise = this.doClose();
     return this.closePromise;
+  }
+
+  protected override get closing(): boolean {
+    return this.closePromise !== null;
   }
 
   private async doClose(): Promise<void> {
@@ -757,42 +280,14 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> implements Reque
     this.socket = null;
     socket?.destroy();
     for (const r of this.pending.drain()) this.fail(r, closedError);
-    for (const a of this.authInfo) a.waiter?.reject(closedError);
-    this.authInfo.length = 0;
-    this.authReplies.drain();
+    this.credentials.close(closedError);
     this.endWatches(KeeperState.closed);
     this.setState("closed");
   }
 
   // ---- request plumbing ----------------------------------------------------------------
 
-  private pathOp<T>(
-    opcode: number,
-    path: string,
-    options: CallOptions & { watch?: Watcher },
-    body: (serverPath: string) => unknown,
-    watchTarget: number = WatchTarget.none,
-    watcher?: Watcher,
-  ): Promise<T> {
-    try {
-      validatePath(path);
-    } catch (e) {
-      return Promise.reject(e);
-    }
-    const req = new Request(this, opcode, body(prependChroot(this.chroot, path)), path);
-    const w = watcher ?? options.watch;
-    if (w !== undefined && watchTarget !== WatchTarget.none) {
-      req.watcher = w;
-      req.watchTarget = watchTarget;
-    }
-    return this.enqueue(req, options) as Promise<T>;
-  }
-
-  private submit<T>(opcode: number, body: unknown, path: string, options: CallOptions): Promise<T> {
-    return this.enqueue(new Request(this, opcode, body, path), options) as Promise<T>;
-  }
-
-  private enqueue(req: Request, options: CallOptions): Promise<unknown> {
+  protected override enqueue(req: Request, options: CallOptions): Promise<unknown> {
     if (this.phase === Phase.closed || this.closePromise !== null) {
       return Promise.reject(new ClientClosedError(req.path || undefined));
     }
@@ -849,7 +344,7 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> implements Reque
   }
 
   /** AbortSignal fired for `req` (called through Request.handleEvent). */
-  abortRequest(req: Request): void {
+  override abortRequest(req: Request): void {
     const reason = req.signal?.reason;
     if (this.outgoing.remove(req)) {
       // Never sent: it simply disappears.
@@ -944,10 +439,7 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> implements Reque
       if (r === this.closeReply) r.resolve(undefined);
       else this.fail(r, loss);
     }
-    for (const a of this.authReplies.drain()) {
-      // Still in authInfo: it is sent again after the reconnect and the waiter kept.
-      void a;
-    }
+    this.credentials.connectionLost();
     if (this.closePromise !== null) return;
     if (wasOpen) {
       this.disconnectedAtMs = performance.now();
@@ -1059,7 +551,7 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> implements Reque
     const readOnly = res.readOnly === true;
     if (!readOnly) this.seenRwServerBefore = true;
     this.everConnected = true;
-    for (const info of this.authInfo) this.sendAuth(info);
+    for (const credential of this.credentials.all) this.sendAuth(credential);
     this.sendSetWatches();
     while (this.outgoing.length > 0) {
       const req = this.outgoing.shift()!;
@@ -1112,7 +604,8 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> implements Reque
         this.onNotification(r);
         return;
       case Xid.auth:
-        this.onAuthReply(err);
+        // Refused: the waiter knows, the state says so, and the server closes the connection.
+        if (!this.credentials.answer(err)) this.setState("authFailed");
         return;
       case Xid.setWatches:
         if (err !== 0) this.emitError(errorForCode(err, "setWatches"));
@@ -1150,159 +643,26 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> implements Reque
     const body = readResponseBody(r, req.opcode as never);
     let value: unknown;
     try {
-      value = this.shape(req, body);
+      value = shapeReply(req, body, this.chroot);
     } catch (e) {
       // A failed transaction: the header said OK, the results carry the error.
       this.failRequest(req, e);
       return;
     }
-    this.registerWatch(req);
+    this.updateLocalWatches(req);
     this.succeed(req, value);
   }
 
-  private registerWatch(req: Request): void {
-    const w = req.watcher;
-    if (w === null) return;
-    const path = req.path;
-    switch (req.watchTarget) {
-      case WatchTarget.data:
-      case WatchTarget.exists:
-        this.watches.add(this.watches.data, path, w);
-        break;
-      case WatchTarget.child:
-        this.watches.add(this.watches.child, path, w);
-        break;
-      case WatchTarget.persistent:
-        this.watches.add(this.watches.persistent, path, w);
-        break;
-      case WatchTarget.persistentRecursive:
-        this.watches.add(this.watches.persistentRecursive, path, w);
-        break;
-    }
-  }
-
-  /** Turns a decoded reply body into the value the public method promises. */
-  private shape(req: Request, body: unknown): unknown {
-    switch (req.opcode) {
-      case OpCode.create2:
-      case OpCode.createContainer:
-      case OpCode.createTTL: {
-        const b = body as Create2Response;
-        return { path: stripChroot(this.chroot, b.path), stat: b.stat };
-      }
-      case OpCode.create:
-        return { path: stripChroot(this.chroot, (body as CreateResponse).path), stat: null };
-      case OpCode.exists:
-      case OpCode.setData:
-      case OpCode.setACL:
-        return (body as StatResponse).stat;
-      case OpCode.getData:
-      case OpCode.reconfig: {
-        const b = body as GetDataResponse;
-        // Copied so the caller does not pin the whole received chunk in memory.
-        return { data: b.data === null ? emptyData : Buffer.from(b.data), stat: b.stat };
-      }
-      case OpCode.getACL: {
-        const b = body as GetACLResponse;
-        return { acl: b.acl ?? [], stat: b.stat };
-      }
-      case OpCode.getChildren:
-        return (body as GetChildrenResponse).children ?? [];
-      case OpCode.getChildren2: {
-        const b = body as GetChildren2Response;
-        return { children: b.children ?? [], stat: b.stat };
-      }
-      case OpCode.sync:
-        return stripChroot(this.chroot, (body as PathRequest).path);
-      case OpCode.getEphemerals:
-        return (body as GetEphemeralsResponse).ephemerals.map((p) => stripChroot(this.chroot, p));
-      case OpCode.getAllChildrenNumber:
-        return (body as GetAllChildrenNumberResponse).totalNumber;
-      case OpCode.whoAmI:
-        return (body as WhoAmIResponse).clientInfo;
-      case OpCode.multi:
-        return this.shapeMulti(req, body as MultiResult[]);
-      case OpCode.multiRead:
-        return this.shapeMultiRead(req, body as MultiResult[]);
-      case OpCode.removeWatches:
-      case OpCode.checkWatches: {
-        const extra = req.extra as
-          | { type: WatcherTypeName; watcher: Watcher | undefined; serverOnly: boolean }
-          | undefined;
-        if (extra !== undefined && !extra.serverOnly) {
-          this.removeLocalWatches(req.path, extra.type, extra.watcher);
-        }
-        return undefined;
-      }
-      default:
-        return undefined;
-    }
-  }
-
-  private shapeMulti(req: Request, results: MultiResult[]): OpResult[] {
-    const paths = req.extra as string[];
-    const out: OpResult[] = [];
-    let failed = -1;
-    let failedCode = 0;
-    for (let i = 0; i < results.length; i++) {
-      const r = results[i];
-      switch (r.type) {
-        case OpCode.create:
-          out.push({ type: "create", path: stripChroot(this.chroot, r.response.path), stat: null });
-          break;
-        case OpCode.create2:
-          out.push({
-            type: "create",
-            path: stripChroot(this.chroot, r.response.path),
-            stat: r.response.stat,
-          });
-          break;
-        case OpCode.delete:
-          out.push({ type: "delete" });
-          break;
-        case OpCode.check:
-          out.push({ type: "check" });
-          break;
-        case OpCode.setData:
-          out.push({ type: "setData", stat: r.response.stat });
-          break;
-        case OpCode.error: {
-          out.push({ type: "error", error: errorForCode(r.err, paths[i]) });
-          if (failed < 0 && r.err !== ErrorCode.ok && r.err !== ErrorCode.runtimeInconsistency) {
-            failed = i;
-            failedCode = r.err;
-          }
-          break;
-        }
-        default:
-          out.push({ type: "error", error: errorForCode(ErrorCode.marshallingError, paths[i]) });
+  /** What a successful reply does to the local watch tables: a watch set, or some removed. */
+  private updateLocalWatches(req: Request): void {
+    if (req.watcher !== null) {
+      this.watches.register(req.watchTarget, req.path, req.watcher);
+    } else if (req.opcode === OpCode.removeWatches || req.opcode === OpCode.checkWatches) {
+      const extra = req.extra as RemoveWatchesExtra | undefined;
+      if (extra !== undefined && !extra.serverOnly) {
+        this.removeLocalWatches(req.path, extra.type, extra.watcher);
       }
     }
-    if (failed >= 0) {
-      const error = errorForCode(failedCode, paths[failed]);
-      error.opResults = out;
-      error.failedOpIndex = failed;
-      // Thrown through the promise: the caller sees the first failing operation's error.
-      throw error;
-    }
-    return out;
-  }
-
-  private shapeMultiRead(req: Request, results: MultiResult[]): ReadOpResult[] {
-    const paths = req.extra as string[];
-    const out: ReadOpResult[] = [];
-    for (let i = 0; i < results.length; i++) {
-      const r = results[i];
-      if (r.type === OpCode.getData) {
-        const data = r.response.data === null ? emptyData : Buffer.from(r.response.data);
-        out.push({ type: "getData", data, stat: r.response.stat });
-      } else if (r.type === OpCode.getChildren) {
-        out.push({ type: "getChildren", children: r.response.children ?? [] });
-      } else if (r.type === OpCode.error) {
-        out.push({ type: "error", error: errorForCode(r.err, paths[i]) });
-      }
-    }
-    return out;
   }
 
   private onNotification(r: Reader): void {
@@ -1313,148 +673,25 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> implements Reque
     deliver(watchers, { type: event.type, state: event.state, path }, (e) => this.watcherError(e));
   }
 
-  private onAuthReply(err: number): void {
-    const info = this.authReplies.shift();
-    if (err === 0) {
-      if (info?.waiter) {
-        info.waiter.resolve();
-        info.waiter = null;
-      }
-      return;
-    }
-    // Refused: forget the credential (so the reconnect does not fail again), tell the
-    // caller, and report the state; the server closes the connection next.
-    if (info !== undefined) {
-      const i = this.authInfo.indexOf(info);
-      if (i >= 0) this.authInfo.splice(i, 1);
-      info.waiter?.reject(new AuthFailedError(undefined, `auth scheme ${info.scheme} refused`));
-      info.waiter = null;
-    }
-    this.setState("authFailed");
-  }
-
-  private sendAuth(info: AuthInfo): void {
-    this.authReplies.push(info);
+  private sendAuth(credential: Credential): void {
+    this.credentials.sent(credential);
     this.write(
       encodeRequest(this.writer, Xid.auth, OpCode.auth, {
         type: 0,
-        scheme: info.scheme,
-        auth: info.auth,
+        scheme: credential.scheme,
+        auth: credential.auth,
       }),
     );
   }
 
   private sendSetWatches(): void {
-    const w = this.watches;
-    if (w.empty) return;
-    const persistentAny = w.persistent.size > 0 || w.persistentRecursive.size > 0;
-    const lists: string[][] = [[], [], [], [], []];
-    const tables = [w.data, w.exist, w.child, w.persistent, w.persistentRecursive];
-    let chars = 0;
-    const flush = (): void => {
-      if (persistentAny) {
-        this.write(
-          encodeRequest(this.writer, Xid.setWatches, OpCode.setWatches2, {
-            relativeZxid: this.lastZxid,
-            dataWatches: lists[0],
-            existWatches: lists[1],
-            childWatches: lists[2],
-            persistentWatches: lists[3],
-            persistentRecursiveWatches: lists[4],
-          }),
-        );
-      } else {
-        this.write(
-          encodeRequest(this.writer, Xid.setWatches, OpCode.setWatches, {
-            relativeZxid: this.lastZxid,
-            dataWatches: lists[0],
-            existWatches: lists[1],
-            childWatches: lists[2],
-          }),
-        );
-      }
+    for (const r of setWatchesRequests(this.watches, this.chroot, this.lastZxid)) {
+      this.write(encodeRequest(this.writer, Xid.setWatches, r.opcode, r.body));
       this.setWatchesPending++;
-      for (const l of lists) l.length = 0;
-      chars = 0;
-    };
-    for (let t = 0; t < tables.length; t++) {
-      for (const path of tables[t].keys()) {
-        const serverPath = prependChroot(this.chroot, path);
-        lists[t].push(serverPath);
-        chars += serverPath.length;
-        if (chars >= setWatchesCharsMax) flush();
-      }
     }
-    if (chars > 0 || lists.some((l) => l.length > 0)) flush();
   }
 
   // ---- watches -------------------------------------------------------------------------
-
-  private hasAnyLocalWatch(path: string): boolean {
-    const w = this.watches;
-    return (
-      w.data.has(path) ||
-      w.exist.has(path) ||
-      w.child.has(path) ||
-      w.persistent.has(path) ||
-      w.persistentRecursive.has(path)
-    );
-  }
-
-  private hasLocalWatch(path: string, type: WatcherTypeName, watcher: Watcher): boolean {
-    const w = this.watches;
-    switch (type) {
-      case "data":
-        return w.has(w.data, path, watcher) || w.has(w.exist, path, watcher);
-      case "children":
-        return w.has(w.child, path, watcher);
-      case "persistent":
-        return w.has(w.persistent, path, watcher);
-      case "persistentRecursive":
-        return w.has(w.persistentRecursive, path, watcher);
-      case "any":
-        return (
-          w.has(w.data, path, watcher) ||
-          w.has(w.exist, path, watcher) ||
-          w.has(w.child, path, watcher) ||
-          w.has(w.persistent, path, watcher) ||
-          w.has(w.persistentRecursive, path, watcher)
-        );
-    }
-  }
-
-  private removeLocalWatches(path: string, type: WatcherTypeName, watcher?: Watcher): void {
-    const w = this.watches;
-    const removed: [Set<Watcher> | undefined, number][] = [];
-    const take = (table: Map<string, Set<Watcher>>, eventType: number): void => {
-      const set = table.get(path);
-      if (set === undefined) return;
-      if (watcher === undefined) {
-        table.delete(path);
-        removed.push([set, eventType]);
-      } else if (set.delete(watcher)) {
-        if (set.size === 0) table.delete(path);
-        removed.push([new Set([watcher]), eventType]);
-      }
-    };
-    if (type === "data" || type === "any") {
-      take(w.data, EventType.dataWatchRemoved);
-      take(w.exist, EventType.dataWatchRemoved);
-    }
-    if (type === "children" || type === "any") take(w.child, EventType.childWatchRemoved);
-    if (type === "persistent" || type === "any") {
-      take(w.persistent, EventType.persistentWatchRemoved);
-    }
-    if (type === "persistentRecursive" || type === "any") {
-      take(w.persistentRecursive, EventType.persistentWatchRemoved);
-    }
-    for (const [set, eventType] of removed) {
-      if (set === undefined) continue;
-      deliver(set, { type: eventType, state: KeeperState.syncConnected, path }, (e) =>
-        this.watcherError(e),
-      );
-    }
-  }
 
   /** Session over: every watch gets one event of type None with `state`, then all are gone. */
   private endWatches(state: number): void {
@@ -1474,23 +711,6 @@ export class ZooKeeperClient extends EventEmitter<ClientEvents> implements Reque
   private emitError(error: unknown): void {
     if (this.listenerCount("error") > 0) this.emit("error", error);
   }
-
-  /** A watcher threw: like any EventEmitter listener, that is the application's bug. */
-  private watcherError(error: unknown): void {
-    if (this.listenerCount("error") > 0) this.emit("error", error);
-    else
-      queueMicrotask(() => {
-        throw error;
-      });
-  }
 }
 
-function rejectBad(path: string, message: string): Promise<never> {
-  return Promise.reject(new BadArgumentsError(path, message));
-}
-
-function toAuthBytes(auth: string | Uint8Array): Uint8Array {
-  return typeof auth === "string" ? Buffer.from(auth, "utf8") : auth;
-}
-
-export type { ZooKeeperError };
+export type { ClientEvents, ZooKeeperError };

@@ -16,9 +16,13 @@
 // the session: on expiry or close every watch gets one terminal event and the tables empty.
 
 import { EventType } from "../protocol/constants.js";
-import type { WatchedEvent, Watcher } from "./types.js";
+import { WatchTarget } from "./request.js";
+import type { WatchedEvent, Watcher, WatcherTypeName } from "./types.js";
 
 type Table = Map<string, Set<Watcher>>;
+
+/** Callbacks taken out of the tables, with the event type that tells them so. */
+export type RemovedWatches = [watchers: Set<Watcher>, eventType: number][];
 
 export class WatchRegistry {
   readonly data: Table = new Map();
@@ -53,6 +57,87 @@ export class WatchRegistry {
     const set = table.get(path);
     if (set === undefined) return false;
     return watcher === undefined ? set.size > 0 : set.has(watcher);
+  }
+
+  /** Registers the watcher of a successful request in the table its WatchTarget names. */
+  register(target: number, path: string, watcher: Watcher): void {
+    switch (target) {
+      case WatchTarget.data:
+      case WatchTarget.exists:
+        this.add(this.data, path, watcher);
+        break;
+      case WatchTarget.child:
+        this.add(this.child, path, watcher);
+        break;
+      case WatchTarget.persistent:
+        this.add(this.persistent, path, watcher);
+        break;
+      case WatchTarget.persistentRecursive:
+        this.add(this.persistentRecursive, path, watcher);
+        break;
+    }
+  }
+
+  /** True when any callback of any kind waits on `path`. */
+  hasAnyAt(path: string): boolean {
+    return (
+      this.data.has(path) ||
+      this.exist.has(path) ||
+      this.child.has(path) ||
+      this.persistent.has(path) ||
+      this.persistentRecursive.has(path)
+    );
+  }
+
+  /** True when `watcher` waits on `path` as a watch of `type` (data includes exist watches). */
+  hasOfType(path: string, type: WatcherTypeName, watcher: Watcher): boolean {
+    switch (type) {
+      case "data":
+        return this.has(this.data, path, watcher) || this.has(this.exist, path, watcher);
+      case "children":
+        return this.has(this.child, path, watcher);
+      case "persistent":
+        return this.has(this.persistent, path, watcher);
+      case "persistentRecursive":
+        return this.has(this.persistentRecursive, path, watcher);
+      case "any":
+        return (
+          this.has(this.data, path, watcher) ||
+          this.has(this.exist, path, watcher) ||
+          this.has(this.child, path, watcher) ||
+          this.has(this.persistent, path, watcher) ||
+          this.has(this.persistentRecursive, path, watcher)
+        );
+    }
+  }
+
+  /**
+   * Removes the watches of `type` on `path`, or only `watcher`'s when given, for
+   * removeWatches. Returns what was removed, table by table, with the *WatchRemoved event
+   * type each group is to be told (the server sends no such events; the client makes them).
+   */
+  removeOfType(path: string, type: WatcherTypeName, watcher?: Watcher): RemovedWatches {
+    const removed: RemovedWatches = [];
+    if (type === "data" || type === "any") {
+      takeRemoved(this.data, path, watcher, EventType.dataWatchRemoved, removed);
+      takeRemoved(this.exist, path, watcher, EventType.dataWatchRemoved, removed);
+    }
+    if (type === "children" || type === "any") {
+      takeRemoved(this.child, path, watcher, EventType.childWatchRemoved, removed);
+    }
+    if (type === "persistent" || type === "any") {
+      takeRemoved(this.persistent, path, watcher, EventType.persistentWatchRemoved, removed);
+    }
+    if (type === "persistentRecursive" || type === "any") {
+      takeRemoved(
+        this.persistentRecursive,
+        path,
+        watcher,
+        EventType.persistentWatchRemoved,
+        removed,
+      );
+    }
+    return removed;
   }
 
   /** True when no watch of any kind is registered. */
@@ -115,6 +200,24 @@ function takeInto(table: Table, path: string, out: Set<Watcher>): void {
   if (set === undefined) return;
   table.delete(path);
   for (const w of set) out.add(w);
+}
+
+function takeRemoved(
+  table: Table,
+  path: string,
+  watcher: Watcher | undefined,
+  eventType: number,
+  removed: RemovedWatches,
+): void {
+  const set = table.get(path);
+  if (set === undefined) return;
+  if (watcher === undefined) {
+    table.delete(path);
+    removed.push([set, eventType]);
+  } else if (set.delete(watcher)) {
+    if (set.size === 0) table.delete(path);
+    removed.push([new Set([watcher]), eventType]);
+  }
 }
 
 function addInto(set: Set<Watcher> | undefined, out: Set<Watcher>): void {

@@ -1,10 +1,13 @@
 // Proves the client's pure pieces without a server: connect-string parsing (hosts, ports,
 // IPv6, chroot) and shuffling, path validation and chroot arithmetic, the retry policy's
 // bounded exponential backoff, the frame splitter on every chunking of a stream, the watch
-// registry's materialization rules, the typed error table, and the event queue.
+// registry's materialization rules and its removals, the typed error table, the event queue,
+// and the pieces split out of the client: the setWatches batching of a reconnect, the wire
+// form of multi operations, the shaping of multi replies, and the credentials' reply order.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { parseConnectString, shuffleHosts } from "../../src/client/connect-string.js";
+import { Credentials } from "../../src/client/credentials.js";
 import {
   BadArgumentsError,
   ClientClosedError,
@@ -16,11 +19,14 @@ import {
 } from "../../src/client/errors.js";
 import { EventQueue } from "../../src/client/event-queue.js";
 import { FrameSplitter } from "../../src/client/frame-splitter.js";
+import { readOps, transactionOps } from "../../src/client/multi-ops.js";
 import { prependChroot, stripChroot, validatePath } from "../../src/client/paths.js";
+import { shapeMulti } from "../../src/client/replies.js";
 import { ExponentialBackoff, withRetry } from "../../src/client/retry.js";
+import { setWatchesRequests } from "../../src/client/set-watches.js";
 import type { Watcher } from "../../src/client/types.js";
 import { WatchRegistry } from "../../src/client/watch-registry.js";
-import { ErrorCode, EventType, errorCodeName } from "../../src/protocol/constants.js";
+import { ErrorCode, EventType, errorCodeName, OpCode } from "../../src/protocol/constants.js";
 
 test("connect strings: hosts, default port, IPv6, chroot", () => {
   assert.deepEqual(parseConnectString("a:1,b,[::1]:3/app/x"), {
@@ -223,4 +229,194 @@ test("event queue buffers, ends and fails", async () => {
   const failing = new EventQueue<number>();
   failing.fail(new Error("boom"));
   await assert.rejects(failing.next(), /boom/);
+});
+
+test("watch registry removes by watcher type, as removeWatches names them", () => {
+  const reg = new WatchRegistry();
+  const a: Watcher = () => {};
+  const b: Watcher = () => {};
+  reg.add(reg.data, "/n", a);
+  reg.add(reg.exist, "/n", a);
+  reg.add(reg.child, "/n", b);
+  reg.add(reg.persistent, "/n", b);
+  assert.ok(reg.hasOfType("/n", "data", a));
+  assert.ok(!reg.hasOfType("/n", "children", a));
+  assert.ok(reg.hasOfType("/n", "any", b));
+  // One watcher from the data kind: it is taken from both the data and the exist table.
+  const removed = reg.removeOfType("/n", "data", a);
+  assert.deepEqual(
+    removed.map(([set, type]) => [[...set], type]),
+    [
+      [[a], EventType.dataWatchRemoved],
+      [[a], EventType.dataWatchRemoved],
+    ],
+  );
+  assert.ok(reg.hasAnyAt("/n"));
+  // Every kind, every watcher: what is left goes, table by table.
+  assert.deepEqual(
+    reg.removeOfType("/n", "any").map(([, type]) => type),
+    [EventType.childWatchRemoved, EventType.persistentWatchRemoved],
+  );
+  assert.ok(!reg.hasAnyAt("/n"));
+  assert.ok(reg.empty);
+});
+
+test("reconnect setWatches: chroot, setWatches2 only with persistent watches, 128 KiB split", () => {
+  const reg = new WatchRegistry();
+  const w: Watcher = () => {};
+  assert.deepEqual(setWatchesRequests(reg, "/app", 7), []);
+  reg.add(reg.data, "/d", w);
+  reg.add(reg.exist, "/e", w);
+  reg.add(reg.child, "/", w);
+  assert.deepEqual(setWatchesRequests(reg, "/app", 7), [
+    {
+      opcode: OpCode.setWatches,
+      body: {
+        relativeZxid: 7,
+        dataWatches: ["/app/d"],
+        existWatches: ["/app/e"],
+        childWatches: ["/app"],
+      },
+    },
+  ]);
+  reg.add(reg.persistentRecursive, "/r", w);
+  const [second] = setWatchesRequests(reg, "", 7);
+  assert.equal(second.opcode, OpCode.setWatches2);
+  assert.deepEqual(second.body, {
+    relativeZxid: 7,
+    dataWatches: ["/d"],
+    existWatches: ["/e"],
+    childWatches: ["/"],
+    persistentWatches: [],
+    persistentRecursiveWatches: ["/r"],
+  });
+  // 3000 paths of 100 characters: a request closes once it holds 128 KiB of path text.
+  const many = new WatchRegistry();
+  const paths: string[] = [];
+  for (let i = 0; i < 3000; i++) {
+    const path = `/${String(i).padStart(99, "0")}`;
+    paths.push(path);
+    many.add(many.data, path, w);
+  }
+  const requests = setWatchesRequests(many, "", 1);
+  assert.equal(requests.length, 3);
+  assert.deepEqual(
+    requests.map((r) => r.body.dataWatches.length),
+    [1311, 1311, 378],
+  );
+  assert.deepEqual(
+    requests.flatMap((r) => r.body.dataWatches),
+    paths,
+  );
+});
+
+test("multi operations: chroot, create opcodes by mode, paths for the errors", () => {
+  const paths: string[] = [];
+  const wire = transactionOps(
+    [
+      {
+        type: "create",
+        path: "/c",
+        data: null,
+        acl: undefined,
+        mode: "container",
+        ttlMs: undefined,
+      },
+      {
+        type: "create",
+        path: "/t",
+        data: null,
+        acl: undefined,
+        mode: "persistentWithTTL",
+        ttlMs: 5,
+      },
+      { type: "check", path: "/k", version: 3 },
+    ],
+    "/root",
+    paths,
+  );
+  assert.deepEqual(
+    wire.map((op) => [op.type, op.request.path]),
+    [
+      [OpCode.createContainer, "/root/c"],
+      [OpCode.createTTL, "/root/t"],
+      [OpCode.check, "/root/k"],
+    ],
+  );
+  assert.deepEqual(paths, ["/c", "/t", "/k"]);
+  assert.throws(
+    () =>
+      transactionOps(
+        [
+          {
+            type: "create",
+            path: "/t",
+            data: null,
+            acl: undefined,
+            mode: "persistentWithTTL",
+            ttlMs: undefined,
+          },
+        ],
+        "",
+        [],
+      ),
+    BadArgumentsError,
+  );
+  assert.throws(
+    () => transactionOps([{ type: "delete", path: "no-slash", version: -1 }], "", []),
+    BadArgumentsError,
+  );
+  const readPaths: string[] = [];
+  assert.deepEqual(readOps([{ type: "getChildren", path: "/" }], "/root", readPaths), [
+    { type: OpCode.getChildren, request: { path: "/root", watch: false } },
+  ]);
+  assert.deepEqual(readPaths, ["/"]);
+});
+
+test("a failed multi reply throws the first failing operation's error with every outcome", () => {
+  const ok = shapeMulti(
+    [
+      { type: OpCode.create2, response: { path: "/root/a", stat: null as never } },
+      { type: OpCode.delete, response: null },
+    ],
+    ["/a", "/b"],
+    "/root",
+  );
+  assert.deepEqual(ok, [{ type: "create", path: "/a", stat: null }, { type: "delete" }]);
+  assert.throws(
+    () =>
+      shapeMulti(
+        [
+          { type: OpCode.error, err: ErrorCode.ok },
+          { type: OpCode.error, err: ErrorCode.noNode },
+          { type: OpCode.error, err: ErrorCode.runtimeInconsistency },
+        ],
+        ["/a", "/b", "/c"],
+        "",
+      ),
+    (e: unknown) => {
+      assert.ok(e instanceof NoNodeError);
+      assert.equal(e.path, "/b");
+      assert.equal(e.failedOpIndex, 1);
+      assert.equal(e.opResults?.length, 3);
+      return true;
+    },
+  );
+});
+
+test("credentials: replies settle them in send order; a refused one is forgotten", async () => {
+  const credentials = new Credentials();
+  const kept = credentials.add("digest", "u:p", null);
+  const settled: string[] = [];
+  const refused = credentials.add("digest", "x:y", {
+    resolve: () => settled.push("resolved"),
+    reject: (e) => settled.push(e instanceof Error ? e.constructor.name : String(e)),
+  });
+  credentials.sent(kept);
+  credentials.sent(refused);
+  assert.equal(credentials.answer(0), true);
+  assert.equal(credentials.answer(ErrorCode.authFailed), false);
+  assert.deepEqual(settled, ["AuthFailedError"]);
+  assert.deepEqual(credentials.all, [kept]);
+  assert.deepEqual([...kept.auth], [...Buffer.from("u:p")]);
 });
