@@ -258,7 +258,7 @@ export class ZooKeeperClient extends ClientOperations {
       this.reconnectTimer = null;
     }
     const closedError = new ClientClosedError();
-    for (const r of this.outgoing.drain()) this.fail(r, closedError);
+    for (const r of this.outgoing.drain()) this.failRequest(r, closedError);
     if (this.phase === Phase.open && this.socket !== null) {
       const req = new Request(this, OpCode.closeSession, null, "");
       this.closeReply = req;
@@ -279,7 +279,7 @@ export class ZooKeeperClient extends ClientOperations {
     const socket = this.socket;
     this.socket = null;
     socket?.destroy();
-    for (const r of this.pending.drain()) this.fail(r, closedError);
+    for (const r of this.pending.drain()) this.failRequest(r, closedError);
     this.credentials.close(closedError);
     this.endWatches(KeeperState.closed);
     this.setState("closed");
@@ -345,21 +345,16 @@ export class ZooKeeperClient extends ClientOperations {
 
   /** AbortSignal fired for `req` (called through Request.handleEvent). */
   override abortRequest(req: Request): void {
-    const reason = req.signal?.reason;
-    if (this.outgoing.remove(req)) {
-      // Never sent: it simply disappears.
-    }
-    this.failRequest(req, reason);
+    // One not yet sent simply disappears; one already sent keeps its place among those
+    // awaiting replies (replies come in order), and its reply is dropped as it is settled.
+    this.outgoing.remove(req);
+    this.failRequest(req, req.signal?.reason);
   }
 
   private failRequest(req: Request, error: unknown): void {
     if (!req.settle()) return;
     if (req.deadlineMs !== 0) this.timedRequests--;
     req.reject(error);
-  }
-
-  private fail(req: Request, error: unknown): void {
-    this.failRequest(req, error);
   }
 
   private succeed(req: Request, value: unknown): void {
@@ -437,7 +432,7 @@ export class ZooKeeperClient extends ClientOperations {
     const loss = new ConnectionLossError();
     for (const r of this.pending.drain()) {
       if (r === this.closeReply) r.resolve(undefined);
-      else this.fail(r, loss);
+      else this.failRequest(r, loss);
     }
     this.credentials.connectionLost();
     if (this.closePromise !== null) return;
@@ -575,8 +570,8 @@ export class ZooKeeperClient extends ClientOperations {
     this.seenRwServerBefore = false;
     this.everConnected = false;
     this.disconnectedAtMs = 0;
-    for (const r of this.outgoing.drain()) this.fail(r, expired);
-    for (const r of this.pending.drain()) this.fail(r, expired);
+    for (const r of this.outgoing.drain()) this.failRequest(r, expired);
+    for (const r of this.pending.drain()) this.failRequest(r, expired);
     this.endWatches(KeeperState.expired);
     this.setState("expired");
     const socket = this.socket;
@@ -619,7 +614,7 @@ export class ZooKeeperClient extends ClientOperations {
     const req = this.pending.shift();
     if (req === undefined || req.xid !== xid) {
       this.emitError(new Error(`reply xid ${xid} does not match request xid ${req?.xid}`));
-      if (req !== undefined) this.fail(req, new ConnectionLossError(req.path || undefined));
+      if (req !== undefined) this.failRequest(req, new ConnectionLossError(req.path || undefined));
       this.dropConnection("xid mismatch");
       return;
     }

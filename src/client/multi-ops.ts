@@ -13,7 +13,33 @@ import { BadArgumentsError } from "./errors.js";
 import { prependChroot, validatePath } from "./paths.js";
 import { createModeFlag } from "./protocol-numbers.js";
 import type { ReadOp, TransactionOp } from "./transaction.js";
-import { Acls } from "./types.js";
+import { type ACL, Acls, type CreateModeName } from "./types.js";
+
+/**
+ * A create as its wire operation, for create() and for a transaction's create alike: the
+ * opcode by mode, the path checked (a sequential one may end in "/"), the TTL required by
+ * exactly the TTL modes. Throws BadArgumentsError for an invalid one.
+ */
+export function createOp(
+  path: string,
+  mode: CreateModeName,
+  ttlMs: number | undefined,
+  data: Uint8Array | null,
+  acl: ACL[] | undefined,
+  chroot: string,
+): MultiOp {
+  const flags = createModeFlag[mode];
+  if (flags === undefined) throw new BadArgumentsError(path, `unknown create mode ${mode}`);
+  validatePath(path, mode.toLowerCase().includes("sequential"));
+  const request = { path: prependChroot(chroot, path), data, acl: acl ?? Acls.openUnsafe, flags };
+  if (flags === CreateMode.persistentWithTTL || flags === CreateMode.persistentSequentialWithTTL) {
+    if (ttlMs === undefined) throw new BadArgumentsError(path, "TTL modes need ttlMs");
+    return { type: OpCode.createTTL, request: { ...request, ttl: ttlMs } };
+  }
+  if (ttlMs !== undefined) throw new BadArgumentsError(path, "ttlMs needs a TTL mode");
+  if (flags === CreateMode.container) return { type: OpCode.createContainer, request };
+  return { type: OpCode.create2, request };
+}
 
 /** The operations of a transaction; throws BadArgumentsError for an invalid one. */
 export function transactionOps(
@@ -25,28 +51,9 @@ export function transactionOps(
   for (const op of ops) {
     paths.push(op.path);
     switch (op.type) {
-      case "create": {
-        const flags = createModeFlag[op.mode];
-        validatePath(op.path, op.mode.toLowerCase().includes("sequential"));
-        const request = {
-          path: prependChroot(chroot, op.path),
-          data: op.data,
-          acl: op.acl ?? Acls.openUnsafe,
-          flags,
-        };
-        if (
-          flags === CreateMode.persistentWithTTL ||
-          flags === CreateMode.persistentSequentialWithTTL
-        ) {
-          if (op.ttlMs === undefined) throw new BadArgumentsError(op.path, "TTL needs ttlMs");
-          wire.push({ type: OpCode.createTTL, request: { ...request, ttl: op.ttlMs } });
-        } else if (flags === CreateMode.container) {
-          wire.push({ type: OpCode.createContainer, request });
-        } else {
-          wire.push({ type: OpCode.create2, request });
-        }
+      case "create":
+        wire.push(createOp(op.path, op.mode, op.ttlMs, op.data, op.acl, chroot));
         break;
-      }
       case "delete":
         validatePath(op.path);
         wire.push({
@@ -73,11 +80,12 @@ export function transactionOps(
   return wire;
 }
 
-/** The operations of a multiRead; the server sets no watches for them. */
+/** The operations of a multiRead; the server sets no watches for them. Throws like above. */
 export function readOps(ops: readonly ReadOp[], chroot: string, paths: string[]): MultiOp[] {
   const wire: MultiOp[] = [];
   for (const op of ops) {
     paths.push(op.path);
+    validatePath(op.path);
     wire.push({
       type: op.type === "getData" ? OpCode.getData : OpCode.getChildren,
       request: { path: prependChroot(chroot, op.path), watch: false },

@@ -7,14 +7,14 @@
 // calls that change the session itself (addAuth, close) are in client.ts.
 
 import { EventEmitter } from "node:events";
-import { AddWatchMode, CreateMode, EventType, KeeperState, OpCode } from "../protocol/constants.js";
+import { AddWatchMode, EventType, KeeperState, OpCode } from "../protocol/constants.js";
 import type { ACL, MultiOp, Stat } from "../protocol/records.js";
 import type { ClientEvents } from "./client-events.js";
-import { BadArgumentsError, NoWatcherError } from "./errors.js";
+import { NoWatcherError } from "./errors.js";
 import { EventQueue } from "./event-queue.js";
-import { readOps, transactionOps } from "./multi-ops.js";
+import { createOp, readOps, transactionOps } from "./multi-ops.js";
 import { prependChroot, validatePath } from "./paths.js";
-import { createModeFlag, watcherTypeNumber } from "./protocol-numbers.js";
+import { watcherTypeNumber } from "./protocol-numbers.js";
 import { Request, type RequestOwner, WatchTarget } from "./request.js";
 import {
   type OpResult,
@@ -25,20 +25,19 @@ import {
   type TransactionRunner,
   toBytes,
 } from "./transaction.js";
-import {
-  Acls,
-  type AddWatchModeName,
-  type CallOptions,
-  type ClientInfo,
-  type CreateOptions,
-  type CreateResult,
-  type GetACLResult,
-  type GetChildrenResult,
-  type GetDataResult,
-  type WatchedEvent,
-  type Watcher,
-  type WatcherTypeName,
-  type WatchOptions,
+import type {
+  AddWatchModeName,
+  CallOptions,
+  ClientInfo,
+  CreateOptions,
+  CreateResult,
+  GetACLResult,
+  GetChildrenResult,
+  GetDataResult,
+  WatchedEvent,
+  Watcher,
+  WatcherTypeName,
+  WatchOptions,
 } from "./types.js";
 import { deliver, WatchRegistry } from "./watch-registry.js";
 
@@ -87,33 +86,20 @@ export abstract class ClientOperations
     data: Uint8Array | string | null = null,
     options: CreateOptions = {},
   ): Promise<CreateResult> {
-    const mode = options.mode ?? "persistent";
-    const flags = createModeFlag[mode];
-    if (flags === undefined) return rejectBad(path, `unknown create mode ${mode}`);
-    const sequential = mode.includes("Sequential") || mode.includes("sequential");
+    let op: MultiOp;
     try {
-      validatePath(path, sequential);
+      op = createOp(
+        path,
+        options.mode ?? "persistent",
+        options.ttlMs,
+        toBytes(data),
+        options.acl,
+        this.chroot,
+      );
     } catch (e) {
       return Promise.reject(e);
     }
-    const acl = options.acl ?? Acls.openUnsafe;
-    const serverPath = prependChroot(this.chroot, path);
-    const bytes = toBytes(data);
-    if (
-      flags === CreateMode.persistentWithTTL ||
-      flags === CreateMode.persistentSequentialWithTTL
-    ) {
-      if (options.ttlMs === undefined) return rejectBad(path, "TTL modes need ttlMs");
-      return this.submit(
-        OpCode.createTTL,
-        { path: serverPath, data: bytes, acl, flags, ttl: options.ttlMs },
-        path,
-        options,
-      );
-    }
-    if (options.ttlMs !== undefined) return rejectBad(path, "ttlMs needs a TTL mode");
-    const opcode = flags === CreateMode.container ? OpCode.createContainer : OpCode.create2;
-    return this.submit(opcode, { path: serverPath, data: bytes, acl, flags }, path, options);
+    return this.submit(op.type, op.request, path, options);
   }
 
   /** Deletes a node; `version` -1 (the default) matches any version. */
@@ -259,7 +245,12 @@ export abstract class ClientOperations
   /** Runs reads together (opcode 22, 3.6+); each result succeeds or fails on its own. */
   multiRead(ops: readonly ReadOp[], options: CallOptions = {}): Promise<ReadOpResult[]> {
     const paths: string[] = [];
-    const wire = readOps(ops, this.chroot, paths);
+    let wire: MultiOp[];
+    try {
+      wire = readOps(ops, this.chroot, paths);
+    } catch (e) {
+      return Promise.reject(e);
+    }
     const req = new Request(this, OpCode.multiRead, wire, paths[0] ?? "");
     req.extra = paths;
     return this.enqueue(req, options) as Promise<ReadOpResult[]>;
@@ -435,8 +426,4 @@ export abstract class ClientOperations
   ): Promise<T> {
     return this.enqueue(new Request(this, opcode, body, path), options) as Promise<T>;
   }
-}
-
-function rejectBad(path: string, message: string): Promise<never> {
-  return Promise.reject(new BadArgumentsError(path, message));
 }

@@ -19,7 +19,7 @@ import {
 } from "../../src/client/errors.js";
 import { EventQueue } from "../../src/client/event-queue.js";
 import { FrameSplitter } from "../../src/client/frame-splitter.js";
-import { readOps, transactionOps } from "../../src/client/multi-ops.js";
+import { createOp, readOps, transactionOps } from "../../src/client/multi-ops.js";
 import { prependChroot, stripChroot, validatePath } from "../../src/client/paths.js";
 import { shapeMulti } from "../../src/client/replies.js";
 import { ExponentialBackoff, withRetry } from "../../src/client/retry.js";
@@ -366,6 +366,24 @@ test("multi operations: chroot, create opcodes by mode, paths for the errors", (
     () => transactionOps([{ type: "delete", path: "no-slash", version: -1 }], "", []),
     BadArgumentsError,
   );
+  // create() and a transaction's create share one builder, so they refuse the same things.
+  const create = (mode: string, ttlMs: number | undefined) =>
+    transactionOps(
+      [{ type: "create", path: "/x", data: null, acl: undefined, mode: mode as never, ttlMs }],
+      "",
+      [],
+    );
+  assert.throws(() => create("frozen", undefined), /unknown create mode frozen/);
+  assert.throws(() => create("persistent", 5), /ttlMs needs a TTL mode/);
+  assert.throws(
+    () => createOp("/x", "persistentSequentialWithTTL", undefined, null, undefined, ""),
+    /TTL modes need ttlMs/,
+  );
+  assert.deepEqual(
+    createOp("/s/", "persistentSequential", undefined, null, undefined, "/r").request.path,
+    "/r/s/",
+  );
+  assert.throws(() => readOps([{ type: "getData", path: "/a//b" }], "", []), BadArgumentsError);
   const readPaths: string[] = [];
   assert.deepEqual(readOps([{ type: "getChildren", path: "/" }], "/root", readPaths), [
     { type: OpCode.getChildren, request: { path: "/root", watch: false } },
