@@ -26,6 +26,7 @@ import { type ClientState, ItemKind, PendingItem, Phase } from "./client-state.j
 import type { ServerConfig } from "./config.js";
 import type { ExpiryQueue } from "./expiry-queue.js";
 import type { LocalSessions } from "./read-only.js";
+import type { SessionBindings } from "./session-bindings.js";
 
 /** What the handshake needs from the member that holds the connection. */
 export interface HandshakeHost {
@@ -38,7 +39,7 @@ export interface HandshakeHost {
   readonly reader: Reader;
   readonly writer: Writer;
   /** The connection each live session is bound to on this member. */
-  readonly boundSessions: Map<number, ClientState>;
+  readonly bindings: SessionBindings;
   /** Sessions whose close was proposed and not yet applied: they cannot be resumed. */
   readonly closingSessions: ReadonlySet<number>;
   readonly expiry: ExpiryQueue<number>;
@@ -263,15 +264,14 @@ export class Handshake {
     passwd: Uint8Array,
   ): void {
     const host = this.host;
-    const previous = host.boundSessions.get(sessionId);
-    if (previous !== undefined && previous !== client) {
+    const previous = host.bindings.bind(sessionId, client);
+    if (previous !== undefined) {
       // The session moved to a new connection: the old one must not execute anything more.
       previous.phase = Phase.closing;
       previous.connection.close("session moved to another connection");
     }
     client.sessionId = sessionId;
     client.phase = Phase.ready;
-    host.boundSessions.set(sessionId, client);
     host.expiry.touch(sessionId, host.clock.monotonicMs(), client.sessionTimeoutMs);
     this.sendConnectResponse(client, timeOut, BigInt(sessionId), passwd);
   }

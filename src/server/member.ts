@@ -39,6 +39,7 @@ import { Handshake } from "./handshake.js";
 import { LocalSessions, readOnlyRefusedOpcodes } from "./read-only.js";
 import { answerRead, type ReadContext } from "./read-requests.js";
 import type { CommitSink, ReplicatedLog } from "./replicated-log.js";
+import { SessionBindings } from "./session-bindings.js";
 
 export interface MemberOptions {
   config: ServerConfig;
@@ -65,7 +66,7 @@ export class Member implements ClientConnectionHandler, CommitSink {
   readonly watches = new WatchRegistry();
   readonly clients = new Map<number, ClientState>();
   /** The connection each live session is bound to on this member. */
-  private readonly boundSessions = new Map<number, ClientState>();
+  private readonly bindings = new SessionBindings();
   private readonly pendingWrites = new Map<number, PendingWrite>();
   /** Sessions whose close was proposed (client close or expiry) and not yet applied. */
   private readonly closingSessions = new Set<number>();
@@ -122,7 +123,7 @@ export class Member implements ClientConnectionHandler, CommitSink {
       state: this.state,
       reader: this.reader,
       writer: this.writer,
-      boundSessions: this.boundSessions,
+      bindings: this.bindings,
       closingSessions: this.closingSessions,
       expiry: this.expiry,
       localSessions: this.localSessions,
@@ -205,9 +206,7 @@ export class Member implements ClientConnectionHandler, CommitSink {
     this.handshake.cancelTimer(client);
     this.syncWaiters.delete(client);
     this.watches.removeConnection(connection.id);
-    if (client.sessionId !== 0 && this.boundSessions.get(client.sessionId) === client) {
-      this.boundSessions.delete(client.sessionId);
-    }
+    this.bindings.unbind(client);
   }
 
   fourLetterWord(connection: ClientConnection, word: string): string {
@@ -376,7 +375,7 @@ export class Member implements ClientConnectionHandler, CommitSink {
       this.localSessions.delete(id);
       this.expiry.remove(id);
     }
-    if (this.boundSessions.get(id) === client) this.boundSessions.delete(id);
+    this.bindings.unbind(client);
     client.phase = Phase.closing;
     const item = new PendingItem(ItemKind.done, xid, OpCode.closeSession, now);
     item.closeAfter = true;
@@ -675,9 +674,8 @@ export class Member implements ClientConnectionHandler, CommitSink {
   private sessionClosed(sessionId: number): void {
     this.closingSessions.delete(sessionId);
     this.expiry.remove(sessionId);
-    const client = this.boundSessions.get(sessionId);
+    const client = this.bindings.take(sessionId);
     if (client === undefined) return;
-    this.boundSessions.delete(sessionId);
     const head = client.peek();
     // A client's own closeSession is answered by its FIFO; an expired session's connection
     // is closed now (the client learns of the expiry on its next handshake).
@@ -720,9 +718,8 @@ export class Member implements ClientConnectionHandler, CommitSink {
       if (!this.localSessions.has(id)) continue;
       this.localSessions.delete(id);
       this.options.logger.info("read-only session expired", { session: `0x${id.toString(16)}` });
-      const client = this.boundSessions.get(id);
+      const client = this.bindings.take(id);
       if (client === undefined) continue;
-      this.boundSessions.delete(id);
       client.phase = Phase.closing;
       client.connection.close("session expired");
     }
