@@ -665,7 +665,7 @@ export class ZooKeeperClient extends ClientOperations {
     const path = stripChroot(this.chroot, event.path);
     const watchers = this.watches.materialize(event.type, path);
     if (watchers.size === 0) return;
-    deliver(watchers, { type: event.type, state: event.state, path }, (e) => this.watcherError(e));
+    deliver(watchers, { type: event.type, state: event.state, path }, this.onWatcherError);
   }
 
   private sendAuth(credential: Credential): void {
@@ -691,7 +691,7 @@ export class ZooKeeperClient extends ClientOperations {
   /** Session over: every watch gets one event of type None with `state`, then all are gone. */
   private endWatches(state: number): void {
     const all = this.watches.drainAll();
-    deliver(all, { type: EventType.none, state, path: "" }, (e) => this.watcherError(e));
+    deliver(all, { type: EventType.none, state, path: "" }, this.onWatcherError);
   }
 
   // ---- events ----------------------------------------------------------------------------

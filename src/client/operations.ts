@@ -380,11 +380,16 @@ export abstract class ClientOperations
   /** Removes local callbacks, each told by its *WatchRemoved event (the server sends none). */
   protected removeLocalWatches(path: string, type: WatcherTypeName, watcher?: Watcher): void {
     for (const [set, eventType] of this.watches.removeOfType(path, type, watcher)) {
-      deliver(set, { type: eventType, state: KeeperState.syncConnected, path }, (e) =>
-        this.watcherError(e),
+      deliver(
+        set,
+        { type: eventType, state: KeeperState.syncConnected, path },
+        this.onWatcherError,
       );
     }
   }
+
+  /** watcherError bound once, so delivering an event allocates no closure. */
+  protected readonly onWatcherError = (error: unknown): void => this.watcherError(error);
 
   /** A watcher threw: like any EventEmitter listener, that is the application's bug. */
   protected watcherError(error: unknown): void {
