@@ -1,8 +1,9 @@
 // When old snapshots and log segments are removed. ZooKeeper purges on a timer every
 // autopurge.purgeInterval hours (first at start-up) and never when the interval is 0. Corral
 // keeps the timer for a positive interval, but with 0 (the default) it purges after every
-// snapshot instead of never: its recovery reads every log segment still on disk, so letting
-// them pile up would make each restart slower and the disk fuller with nobody the wiser.
+// snapshot instead of never: a server left at its defaults would otherwise fill its disk
+// with snapshots and log segments nobody needs, with nobody the wiser. (Recovery itself
+// does not slow down as they pile up: it skips the segments the newest snapshot covers.)
 // What is kept is always autopurge.snapRetainCount snapshots and the log they need.
 import type { Clock, TimerHandle } from "../base/clock.js";
 import type { Logger } from "../base/logger.js";

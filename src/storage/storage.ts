@@ -3,10 +3,11 @@
 // SimDisk) talks to; docs/storage.md describes the files and the rules.
 //
 // Recovery (openStorage):
-// 1. The log is read and checked (wal-open.ts): a torn tail of the last segment is cut with a
-//    warning; damage anywhere else refuses to start.
-// 2. Snapshots are tried newest first; a damaged one is skipped with a warning and the next
+// 1. Snapshots are tried newest first; a damaged one is skipped with a warning and the next
 //    older one is tried. Leftover temporary snapshot files are removed.
+// 2. The log is read and checked (wal-open.ts): a torn tail of the last segment is cut with a
+//    warning; damage anywhere else refuses to start. Segments the chosen snapshot covers
+//    entirely are not read.
 // 3. The chosen snapshot and the log must meet: the log may start at or before
 //    snapshot.lastIndex + 1, never after (that would be a hole). Entries up to the snapshot
 //    are dropped from what is returned. If the log ends before the snapshot, or holds a
@@ -248,21 +249,22 @@ export function openStorage(options: StorageOptions, callback: OpenStorageCallba
   }
   const { disk, logger } = options;
   const fail = (error: Error): void => callback(error, null, null);
-  openWal(
-    {
-      disk,
-      dir: options.logDir,
-      logger,
-      segmentBytesMax: options.segmentBytesMax ?? walSegmentBytesMaxDefault,
-    },
-    (walError, wal, logEntries) => {
-      if (walError) {
-        fail(walError);
-        return;
-      }
-      findSnapshot(options, (snapError, found) => {
-        if (snapError) {
-          fail(snapError);
+  // The snapshot is chosen first, so the log segments it covers need not be read.
+  findSnapshot(options, (snapError, found) => {
+    if (snapError) {
+      fail(snapError);
+      return;
+    }
+    openWal(
+      {
+        disk,
+        dir: options.logDir,
+        logger,
+        segmentBytesMax: options.segmentBytesMax ?? walSegmentBytesMaxDefault,
+      },
+      (walError, wal, logEntries) => {
+        if (walError) {
+          fail(walError);
           return;
         }
         HardStateFile.open(disk, options.logDir, logger, (hsError, hardStateFile, hardState) => {
@@ -276,9 +278,10 @@ export function openStorage(options: StorageOptions, callback: OpenStorageCallba
             else callback(null, storage, { snapshot: found.snapshot, entries, hardState });
           });
         });
-      });
-    },
-  );
+      },
+      found.snapshot === null ? 0 : found.snapshot.meta.lastIndex,
+    );
+  });
 }
 
 interface FoundSnapshots {
@@ -410,8 +413,11 @@ function reconcile(
     restart(`the log ends at ${last}, before snapshot ${snapIndex}`);
     return;
   }
-  if (snapIndex >= first) {
-    const atSnapshot = log[snapIndex - first];
+  // The entries read start at the first segment recovery read, which may come after `first`
+  // (segments a snapshot covers are not read).
+  const logFirst = log[0].index;
+  if (snapIndex >= logFirst) {
+    const atSnapshot = log[snapIndex - logFirst];
     assert(atSnapshot.index === snapIndex, "recovered log entries are not consecutive");
     if (atSnapshot.term !== snapTerm) {
       restart(
@@ -420,5 +426,5 @@ function reconcile(
       return;
     }
   }
-  callback(null, snapIndex >= first ? log.slice(snapIndex - first + 1) : log);
+  callback(null, snapIndex >= logFirst ? log.slice(snapIndex - logFirst + 1) : log);
 }

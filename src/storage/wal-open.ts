@@ -2,6 +2,11 @@
 // right after the previous one ends), cuts a torn tail off the last segment, and refuses to
 // start on anything else that is damaged. See wal-format.ts for the three possible endings
 // of a segment and why only the last segment may have a torn one.
+//
+// A segment that the chosen snapshot covers entirely (the next segment starts at or before
+// the snapshot's index) is not read: recovery needs nothing from it, so a log left to grow
+// between purges (autopurge.purgeInterval) does not slow every restart, as ZooKeeper reads
+// only the logs after its snapshot. Its range comes from its own name and the next one's.
 
 import { type Disk, type DiskError, joinPath, OpenMode } from "../base/disk.js";
 import { readWholeFile } from "./disk-files.js";
@@ -27,8 +32,12 @@ interface Found {
   readonly firstIndex: number;
 }
 
-/** Recovers the log in options.dir (creating the directory if needed). */
-export function openWal(options: WalOptions, callback: OpenWalCallback): void {
+/**
+ * Recovers the log in options.dir (creating the directory if needed). Segments wholly before
+ * `coveredThrough` (the recovered snapshot's index; 0 for none) are listed but not read, and
+ * their entries are not returned.
+ */
+export function openWal(options: WalOptions, callback: OpenWalCallback, coveredThrough = 0): void {
   const { disk, dir, logger } = options;
   const fail = (error: Error): void => callback(error, null, []);
   disk.mkdir(dir, (mkdirError) => {
@@ -51,6 +60,15 @@ export function openWal(options: WalOptions, callback: OpenWalCallback): void {
         }
         const current = found[next++];
         const path = joinPath(dir, current.name);
+        const successor = found[next];
+        if (successor !== undefined && successor.firstIndex <= coveredThrough) {
+          skipCovered(disk, path, (sizeError, size) => {
+            if (sizeError) return fail(sizeError);
+            segments.push(new Segment(current.firstIndex, successor.firstIndex - 1, size, null));
+            readNext();
+          });
+          return;
+        }
         readWholeFile(disk, path, (readError, bytes) => {
           if (readError) return fail(readError);
           const isLast = next === found.length;
@@ -119,6 +137,20 @@ export function openWal(options: WalOptions, callback: OpenWalCallback): void {
       };
       readNext();
     });
+  });
+}
+
+/** A covered segment's size, for status pages; its records stay unread. */
+function skipCovered(
+  disk: Disk,
+  path: string,
+  done: (error: DiskError | null, size: number) => void,
+): void {
+  disk.open(path, OpenMode.read, (openError, file) => {
+    if (openError) return done(openError, 0);
+    disk.size(file, (sizeError, size) =>
+      disk.close(file, (closeError) => done(sizeError ?? closeError, size)),
+    );
   });
 }
 

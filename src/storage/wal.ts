@@ -59,13 +59,18 @@ export class Segment {
   lastIndex: number;
   /** File size (where the next record goes). */
   size: number;
-  /** Byte offset of each record (record i has index firstIndex + i), for truncation. */
-  offsets: number[];
+  /**
+   * Byte offset of each record (record i has index firstIndex + i), for truncation; null for
+   * a segment recovery did not read because a snapshot covers all of it (wal-open.ts). Such
+   * a segment is never cut: truncation starts above the commit index, which is at or above
+   * every snapshot.
+   */
+  offsets: number[] | null;
 
-  constructor(firstIndex: number, lastIndex: number, size: number, offsets: number[]) {
+  constructor(firstIndex: number, lastIndex: number, size: number, offsets: number[] | null) {
     assert(lastIndex >= firstIndex - 1, "segment lastIndex below firstIndex - 1");
     assert(
-      offsets.length === lastIndex - firstIndex + 1,
+      offsets === null || offsets.length === lastIndex - firstIndex + 1,
       "segment offsets do not match its records",
     );
     this.firstIndex = firstIndex;
@@ -179,6 +184,7 @@ export class WriteAheadLog {
       last === undefined || last.lastIndex + 1 === nextIndex,
       "WAL nextIndex must follow the last segment",
     );
+    assert(last === undefined || last.offsets !== null, "WAL's last segment was not read");
   }
 
   /** The error that stopped the log, or null while it works. */
@@ -369,8 +375,9 @@ export class WriteAheadLog {
     }
     const batch = this.flying!;
     const segment = this.segments[this.segments.length - 1];
-    for (let i = 0; i < batch.count; i++)
-      segment.offsets.push(segment.size + batch.recordOffsets[i]);
+    // The last segment is always one recovery read (or one this log created).
+    const offsets = segment.offsets!;
+    for (let i = 0; i < batch.count; i++) offsets.push(segment.size + batch.recordOffsets[i]);
     segment.size += batch.used;
     segment.lastIndex += batch.count;
     this.stats.fsyncs++;
@@ -454,8 +461,12 @@ export class WriteAheadLog {
     this.removeFrom(keep, (error) => {
       if (error) return done(error);
       const last = this.segments[this.segments.length - 1];
-      if (last === undefined || last.lastIndex < fromIndex) return done(null);
-      const cut = last.offsets[fromIndex - last.firstIndex];
+      if (last === undefined) return done(null);
+      // The new last segment takes appends, so it must be one recovery read.
+      assert(last.offsets !== null, `WAL truncate from ${fromIndex} into a segment not read`);
+      if (last.lastIndex < fromIndex) return done(null);
+      const offsets = last.offsets;
+      const cut = offsets[fromIndex - last.firstIndex];
       assert(cut >= segmentHeaderBytes && cut < last.size, "WAL truncation offset out of range");
       this.ensureLastOpen((openError) => {
         if (openError) return done(openError);
@@ -463,7 +474,7 @@ export class WriteAheadLog {
           if (truncateError) return done(truncateError);
           this.disk.sync(this.file, (syncError) => {
             if (syncError) return done(syncError);
-            last.offsets.length = fromIndex - last.firstIndex;
+            offsets.length = fromIndex - last.firstIndex;
             last.lastIndex = fromIndex - 1;
             last.size = cut;
             done(null);

@@ -296,6 +296,58 @@ test("snapshots round-trip; recovery returns only the entries after the snapshot
   checkEntries(recovered.entries, 61, 100);
 });
 
+test("segments a snapshot covers are not read at recovery; the rest still are", () => {
+  const sim = makeSim(23);
+  const options = { segmentBytesMax: 512 };
+  const { storage } = open(sim, options);
+  for (let i = 1; i <= 120; i += 5) appendRange(sim, storage, i, i + 4);
+  const before = storage.wal.segmentInfo();
+  assert.ok(before.length >= 6, `expected several segments, got ${before.length}`);
+  // The snapshot falls inside a middle segment: those before it are covered.
+  const holder = before[Math.floor(before.length / 2)];
+  const snapIndex = holder.firstIndex + 1;
+  for (const index of [snapIndex - 20, snapIndex]) {
+    const [error] = complete(sim, (done) =>
+      storage.saveSnapshot(snapshotMeta(index), stateFor(index), done),
+    );
+    assert.equal(error, null);
+  }
+  // Damage in a covered segment would refuse to start if it were read.
+  const coveredPath = `/data/log/${before[0].name}`;
+  flip(sim, coveredPath, sim.disk.peek(coveredPath)!.length - 2, 0xff);
+  const reopened = reopen(sim, options);
+  assert.equal(reopened.recovered.snapshot!.meta.lastIndex, snapIndex);
+  checkEntries(reopened.recovered.entries, snapIndex + 1, 120);
+  // Every segment is still known, with its range and size, so purge can account for it.
+  assert.deepEqual(reopened.storage.wal.segmentInfo(), before);
+  // Appends go on, and a purge through the snapshot removes the covered segments.
+  appendRange(sim, reopened.storage, 121, 130);
+  const [purgeError] = complete(sim, (done) => reopened.storage.wal.purge(snapIndex, done));
+  assert.equal(purgeError, null);
+  assert.equal(reopened.storage.wal.segmentInfo()[0].firstIndex, holder.firstIndex);
+  checkEntries(reopen(sim, options).recovered.entries, snapIndex + 1, 130);
+
+  // With the newest snapshot damaged, the older one is chosen and fewer segments are
+  // covered: the damaged segment is read again and recovery refuses, as it must.
+  const sim2 = makeSim(24);
+  const second = open(sim2, options).storage;
+  for (let i = 1; i <= 120; i += 5) appendRange(sim2, second, i, i + 4);
+  const segments = second.wal.segmentInfo();
+  const late = segments[Math.floor(segments.length / 2)].firstIndex + 1;
+  for (const index of [segments[0].lastIndex, late]) {
+    const [error] = complete(sim2, (done) =>
+      second.saveSnapshot(snapshotMeta(index), stateFor(index), done),
+    );
+    assert.equal(error, null);
+  }
+  const damagedPath = `/data/log/${segments[1].name}`;
+  flip(sim2, damagedPath, sim2.disk.peek(damagedPath)!.length - 2, 0xff);
+  flip(sim2, `/data/snap/${snapshotName(late)}`, 500);
+  sim2.disk.crash();
+  sim2.queue.clear();
+  assert.ok(openError(sim2, options) instanceof StorageCorruptionError);
+});
+
 test("a snapshot given in parts is written back to back; readSnapshot reads it", () => {
   const sim = makeSim(22);
   const { storage } = open(sim, { snapshotChunkBytes: 700 });
