@@ -4,7 +4,7 @@
 // of a segment and why only the last segment may have a torn one.
 //
 // A segment that the chosen snapshot covers entirely (the next segment starts at or before
-// the snapshot's index) is not read: recovery needs nothing from it, so a log left to grow
+// the snapshot's index), and that is not the one before the last, is not read: recovery needs nothing from it, so a log left to grow
 // between purges (autopurge.purgeInterval) does not slow every restart, as ZooKeeper reads
 // only the logs after its snapshot. Its range comes from its own name and the next one's.
 
@@ -61,7 +61,13 @@ export function openWal(options: WalOptions, callback: OpenWalCallback, coveredT
         const current = found[next++];
         const path = joinPath(dir, current.name);
         const successor = found[next];
-        if (successor !== undefined && successor.firstIndex <= coveredThrough) {
+        // The segment before the last is always read: if the last one turns out to be an
+        // empty leftover and is removed, that one becomes the last and takes appends.
+        if (
+          successor !== undefined &&
+          next + 1 < found.length &&
+          successor.firstIndex <= coveredThrough
+        ) {
           skipCovered(disk, path, (sizeError, size) => {
             if (sizeError) return fail(sizeError);
             segments.push(new Segment(current.firstIndex, successor.firstIndex - 1, size, null));
