@@ -262,6 +262,16 @@ export class SimDisk implements Disk {
     this.oneShotFaults.push({ operation, code, path: path === null ? null : normalizePath(path) });
   }
 
+  /** Forgets every armed one-shot fault (the disk is healthy again, as after a repair). */
+  clearFaults(): void {
+    this.oneShotFaults.length = 0;
+  }
+
+  /** How many one-shot faults are armed and not yet taken. */
+  get armedFaults(): number {
+    return this.oneShotFaults.length;
+  }
+
   /** Bytes held by all files. */
   usedBytes(): number {
     let used = 0;
