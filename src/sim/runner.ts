@@ -38,7 +38,32 @@ export function runSeed(
 }
 
 export function sweep(options: SweepOptions): SweepResult {
-  const failures: SimResult[] = [];
+  return sweepSeeds((seed) => runSeed(seed, options.events, options.plantedBug), options);
+}
+
+/** What every simulator's run reports, as far as a sweep cares. */
+export interface SeedRun {
+  seed: number;
+  ok: boolean;
+  events: number;
+}
+
+export interface SeedSweep<R extends SeedRun> {
+  seedsRun: number;
+  failures: R[];
+  events: number;
+  /** True if the time budget ran out before `to`. */
+  truncated: boolean;
+}
+
+/** Runs `run` for seeds from..to, within the time budget, stopping at a failure if asked. */
+export function sweepSeeds<R extends SeedRun>(
+  run: (seed: number) => R,
+  options: Omit<SweepOptions, "onResult" | "events" | "plantedBug"> & {
+    onResult?: (result: R) => void;
+  },
+): SeedSweep<R> {
+  const failures: R[] = [];
   let events = 0;
   let seedsRun = 0;
   const started = options.clockMs?.() ?? 0;
@@ -48,7 +73,7 @@ export function sweep(options: SweepOptions): SweepResult {
         return { seedsRun, failures, events, truncated: true };
       }
     }
-    const r = runSeed(seed, options.events, options.plantedBug);
+    const r = run(seed);
     seedsRun++;
     events += r.events;
     options.onResult?.(r);
