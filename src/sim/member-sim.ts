@@ -17,15 +17,22 @@
 // stop and every client is idle, the live state matches exactly, and once more after a final
 // crash and restart.
 import type { Disk } from "../base/disk.js";
-import type { LogFields, Logger } from "../base/logger.js";
-import { defaultConfig, type ServerConfig } from "../server/config.js";
+import type { Logger } from "../base/logger.js";
+import type { ServerConfig } from "../server/config.js";
 import { type Standalone, startStandalone } from "../server/standalone.js";
 import { duplicatingSetData, lyingWalFsync, type MemberPlantedBug } from "./member-sim-bugs.js";
+import {
+  describeSetup,
+  drawClientSetup,
+  drawSetup,
+  type MemberSimSetup,
+  simConfig,
+} from "./member-sim-setup.js";
 import { Prng } from "./prng.js";
 import { type ClientHost, SimClient } from "./sim-client.js";
 import { SimClientLink } from "./sim-client-link.js";
 import { SimClock } from "./sim-clock.js";
-import { SimDisk } from "./sim-disk.js";
+import { SimDisk, type SimDiskOperation } from "./sim-disk.js";
 import { Owner, Timeline } from "./timeline.js";
 import { TraceLog } from "./trace-log.js";
 
@@ -64,28 +71,6 @@ const eventsMax = 3_000_000;
 /** Simulated time the clients get to become idle once faults stop. */
 const healBudgetMs = 20_000;
 
-interface Setup {
-  clients: number;
-  netLatencyMsMax: number;
-  diskLatencyMsMax: number;
-  scrambledTears: boolean;
-  snapCount: number;
-  crashGapMsMax: number;
-  diskFaults: boolean;
-}
-
-function drawSetup(random: Prng): Setup {
-  return {
-    clients: random.between(2, 4),
-    netLatencyMsMax: random.pick([0, 1, 3]),
-    diskLatencyMsMax: random.pick([0, 1, 2, 8]),
-    scrambledTears: random.chance(0.5),
-    snapCount: random.pick([10, 30, 100, 100_000]),
-    crashGapMsMax: random.pick([300, 1000, 3000]),
-    diskFaults: random.chance(0.3),
-  };
-}
-
 /** One run of the member's process: its events die with it. */
 class Incarnation {
   readonly owner: Owner;
@@ -93,6 +78,8 @@ class Incarnation {
   standalone: Standalone | null = null;
   serving = false;
   restartPlanned = false;
+  /** A disk fault was armed for this incarnation's recovery. */
+  bootFault = false;
   readonly links: SimClientLink[] = [];
   nextLinkId = 1;
 
@@ -112,7 +99,7 @@ class MemberSim implements ClientHost {
   private readonly net: Prng;
   private readonly faults: Prng;
   private readonly memberRandom: Prng;
-  private readonly setup: Setup;
+  private readonly setup: MemberSimSetup;
   private readonly config: ServerConfig;
   private readonly simDisk: SimDisk;
   private readonly disk: Disk;
@@ -137,7 +124,7 @@ class MemberSim implements ClientHost {
     this.faults = this.random.fork();
     this.memberRandom = this.random.fork();
     this.log = new TraceLog(options.traceLength ?? 60);
-    this.logger = memberLogger(this.log, () => this.timeline.nowMs);
+    this.logger = this.log.logger(() => this.timeline.nowMs);
     this.config = simConfig(this.setup);
     this.simDisk = new SimDisk({
       random: this.random.fork(),
@@ -154,27 +141,8 @@ class MemberSim implements ClientHost {
     this.current = new Incarnation(0, this.timeline);
     for (let i = 1; i <= this.setup.clients; i++) {
       const r = this.random.fork();
-      const setup = {
-        number: i,
-        pipelineMax: r.between(1, 5),
-        thinkMsMax: r.between(2, 30),
-        sessionTimeoutMs: 4000,
-        closePerMille: r.below(15),
-        dropPerMille: r.below(15),
-        silencePerMille: r.below(4),
-      };
-      this.clients.push(new SimClient(this, setup, r));
+      this.clients.push(new SimClient(this, drawClientSetup(i, r), r));
     }
-  }
-
-  get setupText(): string {
-    const s = this.setup;
-    return (
-      `${s.clients} clients, net 0..${s.netLatencyMsMax}ms, disk 0..${s.diskLatencyMsMax}ms` +
-      `${s.scrambledTears ? " scrambled tears" : ""}, snapCount ${s.snapCount}, ` +
-      `crash gap <=${s.crashGapMsMax}ms${s.diskFaults ? ", disk faults" : ""}` +
-      (this.options.plantedBug ? `, planted bug ${this.options.plantedBug}` : "")
-    );
   }
 
   run(): MemberSimResult {
@@ -203,7 +171,7 @@ class MemberSim implements ClientHost {
       seed: this.options.seed,
       ok: this.failure === null,
       failure: this.failure,
-      setup: this.setupText,
+      setup: describeSetup(this.setup, this.options.plantedBug),
       simTimeMs: this.timeline.nowMs,
       events: this.timeline.ran,
       digest: this.log.digest,
@@ -283,6 +251,13 @@ class MemberSim implements ClientHost {
       },
       (error, standalone) => {
         if (error !== null || standalone === null) {
+          // A disk fault armed for recovery may stop it; anything else is a bug.
+          const code = (error as { code?: unknown } | null)?.code;
+          if (inc.bootFault && (code === "EIO" || code === "ENOSPC")) {
+            this.trace(`member #${inc.number} did not start: ${error?.message}`);
+            this.crash("stopped after its failed recovery");
+            return;
+          }
           this.fail(`member #${inc.number} did not start: ${error?.message ?? "no member"}`);
           return;
         }
@@ -299,6 +274,21 @@ class MemberSim implements ClientHost {
       },
     );
     if (!this.healed) this.planCrash(inc, true);
+    if (!this.healed && this.setup.diskFaults && this.faults.chance(0.2)) {
+      // Recovery itself meets a failing disk: it must stop without damaging what is there.
+      inc.bootFault = true;
+      this.armDiskFault(
+        this.faults.pick([
+          "read",
+          "write",
+          "sync",
+          "truncate",
+          "remove",
+          "syncDir",
+          "open",
+        ] as const),
+      );
+    }
   }
 
   /** The recovered state, before any client reconnects: each client's history must be in it. */
@@ -338,12 +328,22 @@ class MemberSim implements ClientHost {
     const at = this.faults.below(this.setup.crashGapMsMax);
     this.timeline.at(at, this.wire, () => {
       if (this.current !== inc || !inc.serving || this.healed) return;
-      const operation = this.faults.pick(["write", "sync"] as const);
-      const code = this.faults.pick(["EIO", "ENOSPC"]);
-      this.stats.diskFaults++;
-      this.trace(`disk: next ${operation} fails with ${code}`);
-      this.simDisk.failNext(operation, code);
+      if (this.faults.chance(0.3)) {
+        // The disk fills up: writes write what fits, then fail with ENOSPC.
+        this.simDisk.capacityBytes = this.simDisk.usedBytes() + this.faults.below(8192);
+        this.stats.diskFaults++;
+        this.trace(`disk: full at ${this.simDisk.capacityBytes} bytes`);
+        return;
+      }
+      this.armDiskFault(this.faults.pick(["write", "sync"] as const));
     });
+  }
+
+  private armDiskFault(operation: SimDiskOperation): void {
+    const code = this.faults.pick(["EIO", "ENOSPC"]);
+    this.stats.diskFaults++;
+    this.trace(`disk: next ${operation} fails with ${code}`);
+    this.simDisk.failNext(operation, code);
   }
 
   private crash(why: string): void {
@@ -353,7 +353,9 @@ class MemberSim implements ClientHost {
     this.stats.crashes++;
     for (const link of inc.links) link.memberDied();
     this.simDisk.crash();
+    // The member restarts on a healthy disk.
     this.simDisk.clearFaults();
+    this.simDisk.capacityBytes = Number.POSITIVE_INFINITY;
     this.trace(`member #${inc.number} ${why}`);
     // Down long enough for every frame already on the wire to arrive.
     const downMs = this.setup.netLatencyMsMax + 1 + this.faults.below(300);
@@ -391,6 +393,7 @@ class MemberSim implements ClientHost {
     this.healed = true;
     this.healedAtMs = this.timeline.nowMs;
     this.simDisk.clearFaults();
+    this.simDisk.capacityBytes = Number.POSITIVE_INFINITY;
     for (const c of this.clients) c.draining = true;
     this.trace("faults stop");
   }
@@ -405,30 +408,6 @@ class MemberSim implements ClientHost {
     this.finalRestart = true;
     this.crash("final crash");
   }
-}
-
-function simConfig(setup: Setup): ServerConfig {
-  const config = defaultConfig();
-  config.tickTimeMs = 100;
-  config.minSessionTimeoutMs = 400;
-  config.maxSessionTimeoutMs = 20_000;
-  config.dataDir = "/data";
-  config.dataLogDir = "/log";
-  config.snapCount = setup.snapCount;
-  return config;
-}
-
-/** The member's log lines (info and above) go into the trace. */
-function memberLogger(log: TraceLog, nowMs: () => number): Logger {
-  const line = (level: string, message: string, fields?: LogFields) =>
-    log.add(nowMs(), `log ${level} ${message}${fields ? ` ${JSON.stringify(fields)}` : ""}`);
-  return {
-    level: "info",
-    debug() {},
-    info: (m, f) => line("info", m, f),
-    warn: (m, f) => line("warn", m, f),
-    error: (m, f) => line("error", m, f),
-  };
 }
 
 export function runMemberSimulation(options: MemberSimOptions): MemberSimResult {

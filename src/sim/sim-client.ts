@@ -32,6 +32,7 @@ import type { Prng } from "./prng.js";
 import type { LinkClient, LinkEnd, SimClientLink } from "./sim-client-link.js";
 import { isWrite, type ModelOp, SubtreeModel, viewOfTree } from "./subtree-model.js";
 import type { Owner, Timeline } from "./timeline.js";
+import { Expiry, Uncertainty } from "./uncertainty.js";
 
 /** What the simulator provides to its clients. */
 export interface ClientHost {
@@ -62,10 +63,6 @@ export interface ClientSetup {
   silencePerMille: number;
 }
 
-/** Whether the session may have expired (silent client), or surely did (resume refused). */
-const Expiry = { none: 0, maybe: 1, certain: 2 } as const;
-type Expiry = (typeof Expiry)[keyof typeof Expiry];
-
 interface Outstanding {
   xid: number;
   /** null for a ping or the sync that resolves uncertain operations. */
@@ -89,13 +86,11 @@ export class SimClient implements LinkClient {
   private sessionId = 0;
   private password: Uint8Array = new Uint8Array(16);
   private readonly outstanding: Outstanding[] = [];
-  private uncertain: { op: ModelOp; sessionId: number }[] = [];
+  private readonly uncertain = new Uncertainty();
   /** A sync must return (and uncertain operations be resolved) before the next write. */
   private barrier = false;
   private closing = false;
   private closeAcked = false;
-  private expiry: Expiry = Expiry.none;
-  private expirySession = 0;
   /** When the silence began, and in which incarnation of the member. */
   private silentSinceMs = 0;
   private silentIncarnation = 0;
@@ -127,7 +122,7 @@ export class SimClient implements LinkClient {
     return (
       this.phase === Phase.ready &&
       this.outstanding.length === 0 &&
-      this.uncertain.length === 0 &&
+      this.uncertain.settled &&
       !this.closing
     );
   }
@@ -167,7 +162,7 @@ export class SimClient implements LinkClient {
     );
     // Real clients pipeline requests right behind the ConnectRequest; for a new session the
     // member holds them until the session exists (handshake.hold).
-    if (this.uncertain.length === 0 && !this.draining && this.random.below(3) === 0) {
+    if (this.uncertain.settled && !this.draining && this.random.below(3) === 0) {
       const count = 1 + this.random.below(this.setup.pipelineMax);
       for (let i = 0; i < count; i++) {
         this.send(randomOp(this.model, this.random, `${this.name}.${++this.opCount}`));
@@ -231,8 +226,8 @@ export class SimClient implements LinkClient {
     this.drop();
     const timeout = this.setup.sessionTimeoutMs;
     this.nextConnectMs = this.host.timeline.nowMs + this.random.between(timeout / 2, 3 * timeout);
-    this.expiry = Expiry.maybe;
-    this.expirySession = this.sessionId;
+    this.uncertain.expiry = Expiry.maybe;
+    this.uncertain.expirySession = this.sessionId;
     this.silentSinceMs = this.host.timeline.nowMs;
     this.silentIncarnation = this.host.incarnation;
     this.host.trace(`${this.name} silent until ${this.nextConnectMs}ms`);
@@ -297,7 +292,10 @@ export class SimClient implements LinkClient {
 
   private connected(res: { timeOut: number; sessionId: bigint; passwd: Uint8Array }): void {
     if (res.timeOut === 0) {
-      if (this.expiry === Expiry.none || this.expirySession !== this.sessionId) {
+      if (
+        this.uncertain.expiry === Expiry.none ||
+        this.uncertain.expirySession !== this.sessionId
+      ) {
         this.host.fail(
           `${this.name}: session ${this.sessionId} refused as expired, though it never went silent`,
         );
@@ -305,7 +303,7 @@ export class SimClient implements LinkClient {
       }
       // Its close was proposed; a new session's sync will see it applied.
       this.host.trace(`${this.name} session ${this.sessionId} expired`);
-      this.expiry = Expiry.certain;
+      this.uncertain.expiry = Expiry.certain;
       this.sessionId = 0;
       this.refusedExpired = true;
       return;
@@ -321,7 +319,7 @@ export class SimClient implements LinkClient {
     } else if (id !== this.sessionId) {
       this.host.fail(`${this.name}: resumed session ${this.sessionId} answered as ${id}`);
       return;
-    } else if (this.expiry === Expiry.maybe) {
+    } else if (this.uncertain.expiry === Expiry.maybe) {
       const silentMs = this.host.timeline.nowMs - this.silentSinceMs;
       if (
         this.silentIncarnation === this.host.incarnation &&
@@ -333,11 +331,11 @@ export class SimClient implements LinkClient {
         return;
       }
       // Resumed: it did not expire, and from now on it is kept alive again.
-      this.expiry = Expiry.none;
+      this.uncertain.expiry = Expiry.none;
     }
     this.host.trace(`${this.name} session ${id} on #${this.link!.id}`);
     this.phase = Phase.ready;
-    if (this.uncertain.length > 0 || this.expiry === Expiry.certain) {
+    if (!this.uncertain.settled) {
       this.barrier = true;
       this.request(this.nextXid++, this.model.root, OpCode.sync);
     }
@@ -373,7 +371,7 @@ export class SimClient implements LinkClient {
   /** The connection is gone: what was not answered becomes uncertain. */
   private lost(): void {
     for (const o of this.outstanding) {
-      if (o.op !== null && isWrite(o.op)) this.uncertain.push({ op: o.op, sessionId: o.sessionId });
+      if (o.op !== null && isWrite(o.op)) this.uncertain.add(o.op, o.sessionId);
     }
     this.outstanding.length = 0;
     this.link = null;
@@ -389,50 +387,25 @@ export class SimClient implements LinkClient {
   }
 
   /**
-   * Compares the member's real subtree and this client's sessions with the model after each
-   * prefix of the uncertain operations, each followed by the session's expiry when it may
-   * have expired; adopts the first that matches, fails if none does.
+   * Compares the member's real subtree and this client's sessions with what the model
+   * allows (uncertainty.ts); adopts the match, fails if there is none.
    */
   resolve(tree: DataTree, sessionOpen: (id: number) => boolean): void {
     const real = viewOfTree(tree, sessionOpen, this.model.root, this.knownSessions);
-    const expiries =
-      this.expiry === Expiry.none ? [false] : this.expiry === Expiry.maybe ? [false, true] : [true];
-    const prefix = this.model.clone();
-    let match: SubtreeModel | null = null;
-    let applied = 0;
-    let expired = false;
-    for (; match === null && applied <= this.uncertain.length; applied++) {
-      if (applied > 0) {
-        const u = this.uncertain[applied - 1];
-        prefix.apply(u.op, u.sessionId);
-      }
-      for (const e of expiries) {
-        const candidate = e ? prefix.clone() : prefix;
-        if (e) candidate.apply({ kind: "closeSession" }, this.expirySession);
-        if (candidate.view(this.knownSessions) === real) {
-          match = candidate;
-          expired = e;
-          break;
-        }
-      }
-    }
-    if (match === null) {
+    const writes = this.uncertain.writes;
+    const r = this.uncertain.resolve(this.model, this.knownSessions, real);
+    if (typeof r === "string") {
       this.host.fail(
-        `${this.name}: the member's subtree matches no outcome of its ${this.uncertain.length} uncertain operations ` +
-          `[${this.uncertain.map((u) => describeOp(u.op)).join("; ")}]${this.expiry === Expiry.none ? "" : ` and the expiry of ${this.expirySession}`}` +
-          `\n${diff(this.model.view(this.knownSessions), real)}`,
+        `${this.name}: the member's subtree matches no outcome of its ${r}\n${diff(this.model.view(this.knownSessions), real)}`,
       );
       return;
     }
-    applied--;
-    if (this.uncertain.length > 0 || expired) {
+    if (writes > 0 || r.expired) {
       this.host.trace(
-        `${this.name} resolved: ${applied} of ${this.uncertain.length} uncertain applied${expired ? ", session expired" : ""}`,
+        `${this.name} resolved: ${r.applied} of ${writes} uncertain applied${r.expired ? ", session expired" : ""}`,
       );
     }
-    if (expired) this.expiry = Expiry.none;
-    this.model.adopt(match);
-    this.uncertain = [];
+    this.model.adopt(r.model);
     this.barrier = false;
     if (this.sessionId !== 0 && !this.model.sessions.has(this.sessionId)) {
       // Its closeSession was applied though the reply was lost.

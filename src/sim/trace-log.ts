@@ -1,5 +1,7 @@
 // A simulator's trace: every line is folded into a digest (so two runs can be compared
-// without keeping them), and the last few are kept for the failure report.
+// without keeping them), and the last few are kept for the failure report. The member's own
+// log lines (info and above) join the trace through logger().
+import type { LogFields, Logger } from "../base/logger.js";
 
 export class TraceLog {
   private readonly ring: string[] = [];
@@ -35,6 +37,19 @@ export class TraceLog {
       Math.imul(this.h2 ^ (this.h2 >>> 16), 2246822507) ^
       Math.imul(this.h1 ^ (this.h1 >>> 13), 3266489909);
     return (h2 >>> 0).toString(16).padStart(8, "0") + (h1 >>> 0).toString(16).padStart(8, "0");
+  }
+
+  /** A Logger that adds the member's lines (info and above) at the simulated time. */
+  logger(nowMs: () => number): Logger {
+    const line = (level: string, message: string, fields?: LogFields) =>
+      this.add(nowMs(), `log ${level} ${message}${fields ? ` ${JSON.stringify(fields)}` : ""}`);
+    return {
+      level: "info",
+      debug() {},
+      info: (m, f) => line("info", m, f),
+      warn: (m, f) => line("warn", m, f),
+      error: (m, f) => line("error", m, f),
+    };
   }
 
   /** The kept lines, oldest first. */
