@@ -1,8 +1,17 @@
-// `corral sim`: runs the deterministic Raft simulator. One seed replays one run exactly;
-// a range sweeps many. A failure prints the seed, the command that replays it, and the
-// trace of the events before it, and the command exits non-zero.
+// `corral sim`: runs the deterministic Raft simulator, or with --member the simulation of a
+// real standalone member (storage, RaftLog, Member) under crashes. One seed replays one run
+// exactly; a range sweeps many. A failure prints the seed, the command that replays it, and
+// the trace of the events before it, and the command exits non-zero.
 import type { Command } from "commander";
 import type { PlantedBug } from "../raft/config.js";
+import {
+  formatMemberFailure,
+  type MemberRunOptions,
+  runMemberSeed,
+  sweepMember,
+} from "../sim/member-runner.js";
+import { defaultMemberSimDurationMs } from "../sim/member-sim.js";
+import { type MemberPlantedBug, memberPlantedBugs } from "../sim/member-sim-bugs.js";
 import { defaultEventsPerSeed, formatFailure, runSeed, sweep } from "../sim/runner.js";
 
 const plantedBugs: readonly PlantedBug[] = [
@@ -16,6 +25,8 @@ interface SimCliOptions {
   seeds?: string;
   events: string;
   plantedBug?: string;
+  member?: boolean;
+  duration?: string;
 }
 
 function parseSeeds(text: string): [number, number] {
@@ -42,8 +53,21 @@ export function registerSimCommand(program: Command): void {
     .option("--seed <n>", "run one seed (replays exactly)")
     .option("--seeds <a..b>", "sweep the seeds a through b")
     .option("--events <n>", "events in each run's fault phase", String(defaultEventsPerSeed))
-    .option("--planted-bug <name>", `test the checkers: plant one of ${plantedBugs.join(", ")}`)
+    .option(
+      "--planted-bug <name>",
+      `test the checkers: plant one of ${plantedBugs.join(", ")} (with --member: ${memberPlantedBugs.join(", ")})`,
+    )
+    .option("--member", "simulate a real standalone member under crashes instead of raft alone")
+    .option(
+      "--duration <ms>",
+      "with --member: simulated milliseconds of the fault phase",
+      String(defaultMemberSimDurationMs),
+    )
     .action((opts: SimCliOptions) => {
+      if (opts.member === true) {
+        simulateMember(opts);
+        return;
+      }
       const events = parseCount("--events", opts.events);
       let bug: PlantedBug | undefined;
       if (opts.plantedBug !== undefined) {
@@ -53,8 +77,7 @@ export function registerSimCommand(program: Command): void {
         bug = opts.plantedBug as PlantedBug;
       }
       if (opts.seed !== undefined) {
-        const seed = Number(opts.seed);
-        if (!Number.isSafeInteger(seed) || seed < 0) throw new Error("--seed wants an integer");
+        const seed = parseSeed(opts.seed);
         const r = runSeed(seed, events, bug);
         if (r.ok) {
           console.log(
@@ -94,4 +117,55 @@ export function registerSimCommand(program: Command): void {
         process.exitCode = 1;
       }
     });
+}
+
+function parseSeed(text: string): number {
+  const seed = Number(text);
+  if (!Number.isSafeInteger(seed) || seed < 0) throw new Error("--seed wants an integer");
+  return seed;
+}
+
+/** `corral sim --member`: one seed or a sweep of the member simulation. */
+function simulateMember(opts: SimCliOptions): void {
+  const options: MemberRunOptions = {
+    durationMs: parseCount("--duration", opts.duration ?? String(defaultMemberSimDurationMs)),
+  };
+  if (opts.plantedBug !== undefined) {
+    if (!(memberPlantedBugs as readonly string[]).includes(opts.plantedBug)) {
+      throw new Error(`--planted-bug: unknown member bug "${opts.plantedBug}"`);
+    }
+    options.plantedBug = opts.plantedBug as MemberPlantedBug;
+  }
+  if (opts.seed !== undefined) {
+    const r = runMemberSeed(parseSeed(opts.seed), options);
+    if (r.ok) {
+      console.log(
+        `member seed ${r.seed}: ok, ${r.events} events, ${r.simTimeMs.toFixed(0)}ms simulated, ${JSON.stringify(r.stats)}, digest ${r.digest}`,
+      );
+      console.log(`  setup: ${r.setup}`);
+    } else {
+      console.log(formatMemberFailure(r, options));
+      process.exitCode = 1;
+    }
+    return;
+  }
+  const [from, to] = parseSeeds(opts.seeds ?? "1..100");
+  const started = performance.now();
+  const result = sweepMember({
+    ...options,
+    from,
+    to,
+    stopOnFailure: false,
+    onResult: (r) => {
+      if (!r.ok) console.log(formatMemberFailure(r, options));
+    },
+  });
+  const seconds = ((performance.now() - started) / 1000).toFixed(1);
+  console.log(
+    `member seeds ${from}..${to}: ${result.seedsRun} runs, ${result.events} events, ${result.failures.length} failures, ${seconds}s`,
+  );
+  if (result.failures.length > 0) {
+    console.log(`failing seeds: ${result.failures.map((f) => f.seed).join(" ")}`);
+    process.exitCode = 1;
+  }
 }
