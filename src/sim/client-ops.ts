@@ -106,25 +106,19 @@ function multiOp(op: ModelOp): MultiOp {
   }
 }
 
+const opcodes: Record<ModelOp["kind"], number> = {
+  create: OpCode.create,
+  delete: OpCode.delete,
+  setData: OpCode.setData,
+  check: OpCode.check,
+  multi: OpCode.multi,
+  getData: OpCode.getData,
+  exists: OpCode.exists,
+  closeSession: OpCode.closeSession,
+};
+
 export function opcodeOf(op: ModelOp): number {
-  switch (op.kind) {
-    case "create":
-      return OpCode.create;
-    case "delete":
-      return OpCode.delete;
-    case "setData":
-      return OpCode.setData;
-    case "check":
-      return OpCode.check;
-    case "multi":
-      return OpCode.multi;
-    case "getData":
-      return OpCode.getData;
-    case "exists":
-      return OpCode.exists;
-    case "closeSession":
-      return OpCode.closeSession;
-  }
+  return opcodes[op.kind];
 }
 
 /** The whole request frame for `op` (a view of `w`). */
