@@ -27,6 +27,8 @@ export interface StandaloneDeps {
   logger: Logger;
   defer: (callback: () => void) => void;
   directorySizes?: () => { dataBytes: number; logBytes: number };
+  /** Log segment size; the storage default (64 MiB) unless a simulation wants many. */
+  walSegmentBytesMax?: number;
 }
 
 export interface Standalone {
@@ -57,6 +59,7 @@ export function startStandalone(
         error: (m) => logger.error(m),
       },
       snapRetainCount: config.snapRetainCount,
+      segmentBytesMax: deps.walSegmentBytesMax,
     },
     (error, storage, recovered) => {
       if (error || storage === null || recovered === null) {

@@ -16,6 +16,8 @@ export interface MemberSimSetup {
   snapCount: number;
   crashGapMsMax: number;
   diskFaults: boolean;
+  /** Small segments make the log roll often, so recovery meets many of them. */
+  walSegmentBytesMax: number;
 }
 
 export function drawSetup(random: Prng): MemberSimSetup {
@@ -27,6 +29,7 @@ export function drawSetup(random: Prng): MemberSimSetup {
     snapCount: random.pick([10, 30, 100, 100_000]),
     crashGapMsMax: random.pick([300, 1000, 3000]),
     diskFaults: random.chance(0.3),
+    walSegmentBytesMax: random.pick([1024, 4096, 64 * 1024 * 1024]),
   };
 }
 
@@ -46,7 +49,8 @@ export function describeSetup(s: MemberSimSetup, plantedBug: MemberPlantedBug | 
   return (
     `${s.clients} clients, net 0..${s.netLatencyMsMax}ms, disk 0..${s.diskLatencyMsMax}ms` +
     `${s.scrambledTears ? " scrambled tears" : ""}, snapCount ${s.snapCount}, ` +
-    `crash gap <=${s.crashGapMsMax}ms${s.diskFaults ? ", disk faults" : ""}` +
+    `crash gap <=${s.crashGapMsMax}ms${s.diskFaults ? ", disk faults" : ""}, ` +
+    `WAL segments ${s.walSegmentBytesMax} bytes` +
     (plantedBug ? `, planted bug ${plantedBug}` : "")
   );
 }

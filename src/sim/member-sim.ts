@@ -248,6 +248,7 @@ class MemberSim implements ClientHost {
         random: this.memberRandom.fork(),
         logger: this.logger,
         defer: inc.clock.defer,
+        walSegmentBytesMax: this.setup.walSegmentBytesMax,
       },
       (error, standalone) => {
         if (error !== null || standalone === null) {
