@@ -55,24 +55,20 @@ export function transactionOps(
         wire.push(createOp(op.path, op.mode, op.ttlMs, op.data, op.acl, chroot));
         break;
       case "delete":
+      case "check": {
+        // The same body (path, version) under two opcodes.
         validatePath(op.path);
-        wire.push({
-          type: OpCode.delete,
-          request: { path: prependChroot(chroot, op.path), version: op.version },
-        });
+        const request = { path: prependChroot(chroot, op.path), version: op.version };
+        wire.push(
+          op.type === "delete" ? { type: OpCode.delete, request } : { type: OpCode.check, request },
+        );
         break;
+      }
       case "setData":
         validatePath(op.path);
         wire.push({
           type: OpCode.setData,
           request: { path: prependChroot(chroot, op.path), data: op.data, version: op.version },
-        });
-        break;
-      case "check":
-        validatePath(op.path);
-        wire.push({
-          type: OpCode.check,
-          request: { path: prependChroot(chroot, op.path), version: op.version },
         });
         break;
     }

@@ -109,23 +109,11 @@ export abstract class ClientOperations
 
   /** The node's Stat, or null if it does not exist (an exists watch is set either way). */
   exists(path: string, options: WatchOptions = {}): Promise<Stat | null> {
-    return this.pathOp(
-      OpCode.exists,
-      path,
-      options,
-      (p) => ({ path: p, watch: options.watch !== undefined }),
-      WatchTarget.exists,
-    );
+    return this.watchedRead(OpCode.exists, path, options, WatchTarget.exists);
   }
 
   getData(path: string, options: WatchOptions = {}): Promise<GetDataResult> {
-    return this.pathOp(
-      OpCode.getData,
-      path,
-      options,
-      (p) => ({ path: p, watch: options.watch !== undefined }),
-      WatchTarget.data,
-    );
+    return this.watchedRead(OpCode.getData, path, options, WatchTarget.data);
   }
 
   setData(
@@ -149,24 +137,12 @@ export abstract class ClientOperations
 
   /** The children's names (unordered, as the server returns them). */
   getChildren(path: string, options: WatchOptions = {}): Promise<string[]> {
-    return this.pathOp(
-      OpCode.getChildren,
-      path,
-      options,
-      (p) => ({ path: p, watch: options.watch !== undefined }),
-      WatchTarget.child,
-    );
+    return this.watchedRead(OpCode.getChildren, path, options, WatchTarget.child);
   }
 
   /** The children's names and the parent's Stat (getChildren2). */
   getChildrenWithStat(path: string, options: WatchOptions = {}): Promise<GetChildrenResult> {
-    return this.pathOp(
-      OpCode.getChildren2,
-      path,
-      options,
-      (p) => ({ path: p, watch: options.watch !== undefined }),
-      WatchTarget.child,
-    );
+    return this.watchedRead(OpCode.getChildren2, path, options, WatchTarget.child);
   }
 
   /** Waits until the connected server has applied every write committed before the call. */
@@ -418,6 +394,28 @@ export abstract class ClientOperations
     const w = watcher ?? options.watch;
     if (w !== undefined && watchTarget !== WatchTarget.none) {
       req.watcher = w;
+      req.watchTarget = watchTarget;
+    }
+    return this.enqueue(req, options) as Promise<T>;
+  }
+
+  /** A read that may leave a watch: the body is { path, watch }, built without a closure. */
+  protected watchedRead<T>(
+    opcode: number,
+    path: string,
+    options: WatchOptions,
+    watchTarget: number,
+  ): Promise<T> {
+    try {
+      validatePath(path);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    const watch = options.watch;
+    const body = { path: prependChroot(this.chroot, path), watch: watch !== undefined };
+    const req = new Request(this, opcode, body, path);
+    if (watch !== undefined) {
+      req.watcher = watch;
       req.watchTarget = watchTarget;
     }
     return this.enqueue(req, options) as Promise<T>;
