@@ -206,30 +206,31 @@ export abstract class ClientOperations
 
   /** Runs operations atomically (opcode 14). See Transaction for the failure shape. */
   multi(ops: readonly TransactionOp[], options: CallOptions = {}): Promise<OpResult[]> {
-    const paths: string[] = [];
-    let wire: MultiOp[];
-    try {
-      wire = transactionOps(ops, this.chroot, paths);
-    } catch (e) {
-      return Promise.reject(e);
-    }
-    const req = new Request(this, OpCode.multi, wire, paths[0] ?? "");
-    req.extra = paths;
-    return this.enqueue(req, options) as Promise<OpResult[]>;
+    return this.sendMulti(OpCode.multi, ops, transactionOps, options);
   }
 
   /** Runs reads together (opcode 22, 3.6+); each result succeeds or fails on its own. */
   multiRead(ops: readonly ReadOp[], options: CallOptions = {}): Promise<ReadOpResult[]> {
+    return this.sendMulti(OpCode.multiRead, ops, readOps, options);
+  }
+
+  /** Encodes multi's or multiRead's operations; each result's error names its op's path. */
+  private sendMulti<Op, T>(
+    opcode: number,
+    ops: readonly Op[],
+    encode: (ops: readonly Op[], chroot: string, paths: string[]) => MultiOp[],
+    options: CallOptions,
+  ): Promise<T> {
     const paths: string[] = [];
     let wire: MultiOp[];
     try {
-      wire = readOps(ops, this.chroot, paths);
+      wire = encode(ops, this.chroot, paths);
     } catch (e) {
       return Promise.reject(e);
     }
-    const req = new Request(this, OpCode.multiRead, wire, paths[0] ?? "");
+    const req = new Request(this, opcode, wire, paths[0] ?? "");
     req.extra = paths;
-    return this.enqueue(req, options) as Promise<ReadOpResult[]>;
+    return this.enqueue(req, options) as Promise<T>;
   }
 
   /**
