@@ -386,18 +386,10 @@ export abstract class ClientOperations
     watchTarget: number = WatchTarget.none,
     watcher?: Watcher,
   ): Promise<T> {
-    try {
-      validatePath(path);
-    } catch (e) {
-      return Promise.reject(e);
-    }
-    const req = new Request(this, opcode, body(prependChroot(this.chroot, path)), path);
-    const w = watcher ?? options.watch;
-    if (w !== undefined && watchTarget !== WatchTarget.none) {
-      req.watcher = w;
-      req.watchTarget = watchTarget;
-    }
-    return this.enqueue(req, options) as Promise<T>;
+    const serverPath = this.serverPath(path);
+    if (typeof serverPath !== "string") return Promise.reject(serverPath);
+    const req = new Request(this, opcode, body(serverPath), path);
+    return this.sendWatched(req, options, watcher ?? options.watch, watchTarget);
   }
 
   /** A read that may leave a watch: the body is { path, watch }, built without a closure. */
@@ -407,16 +399,31 @@ export abstract class ClientOperations
     options: WatchOptions,
     watchTarget: number,
   ): Promise<T> {
+    const serverPath = this.serverPath(path);
+    if (typeof serverPath !== "string") return Promise.reject(serverPath);
+    const watch = options.watch;
+    const req = new Request(this, opcode, { path: serverPath, watch: watch !== undefined }, path);
+    return this.sendWatched(req, options, watch, watchTarget);
+  }
+
+  /** The path under the chroot, or the error that an invalid path is. */
+  private serverPath(path: string): string | unknown {
     try {
       validatePath(path);
     } catch (e) {
-      return Promise.reject(e);
+      return e;
     }
-    const watch = options.watch;
-    const body = { path: prependChroot(this.chroot, path), watch: watch !== undefined };
-    const req = new Request(this, opcode, body, path);
-    if (watch !== undefined) {
-      req.watcher = watch;
+    return prependChroot(this.chroot, path);
+  }
+
+  private sendWatched<T>(
+    req: Request,
+    options: CallOptions,
+    watcher: Watcher | undefined,
+    watchTarget: number,
+  ): Promise<T> {
+    if (watcher !== undefined && watchTarget !== WatchTarget.none) {
+      req.watcher = watcher;
       req.watchTarget = watchTarget;
     }
     return this.enqueue(req, options) as Promise<T>;
