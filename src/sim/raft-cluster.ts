@@ -6,32 +6,29 @@
 // requests and log compaction. The checkers run after every event; after the chaos phase
 // every fault heals and the cluster must elect a leader and commit within a bound.
 //
-// Each member's durable state (hard state, snapshot, log) is modelled here, in the order a
-// write-ahead log would hold one Ready: snapshot, entries, hard state. A crash during a
+// Each member's durable state (hard state, snapshot, log; raft-sim-member.ts) is modelled in
+// the order a write-ahead log would hold one Ready: snapshot, entries, hard state. A crash during a
 // write keeps a random prefix of those records: a torn last record is detected by its
 // checksum and dropped, which is the same as a shorter prefix.
 
 import { joinByteParts } from "../base/byte-parts.js";
 import { confToString, emptyConf, makeConf } from "../raft/conf-state.js";
 import type { PlantedBug } from "../raft/config.js";
-import { describeMessage } from "../raft/message.js";
-import { initialState, RaftNode } from "../raft/node.js";
+import { RaftNode } from "../raft/node.js";
 import {
-  type ConfState,
-  type Entry,
   EntryKind,
-  type HardState,
   type Message,
   type NodeId,
   type Ready,
   Role,
   roleNames,
-  type Snapshot,
 } from "../raft/types.js";
 import { SafetyChecker, SafetyViolation } from "./checkers.js";
 import { EventQueue } from "./event-queue.js";
+import { EventTrace } from "./event-trace.js";
 import { SimNetwork } from "./network.js";
 import { Prng } from "./prng.js";
+import { type DiskRecord, decodeIds, encodeIds, SimMember } from "./raft-sim-member.js";
 
 export interface SimOptions {
   seed: number;
@@ -71,59 +68,6 @@ const livenessBoundMs = 5_000;
 
 const Ev = { tick: 0, deliver: 1, diskDone: 2, chaos: 3, client: 4, strike: 5 } as const;
 
-type DiskRecord =
-  | { readonly kind: "snapshot"; readonly snapshot: Snapshot }
-  | { readonly kind: "hardState"; readonly hardState: HardState }
-  | { readonly kind: "entry"; readonly entry: Entry };
-
-class SimMember {
-  node: RaftNode | null = null;
-  durableHardState: HardState;
-  durableSnapshot: Snapshot;
-  durableEntries: Entry[] = [];
-  /** The state machine: proposal ids applied, and the log index applied through. */
-  sm: number[] = [];
-  smIndex = 0;
-  writing: { ready: Ready; records: DiskRecord[] } | null = null;
-  writeGen = 0;
-  diskSlowMs = 0;
-  tickSkew: number;
-  prevRole: Role = Role.follower;
-  prevTerm = 0;
-  prevCommit = 0;
-
-  constructor(
-    readonly id: NodeId,
-    bootConf: ConfState,
-    tickSkew: number,
-  ) {
-    const init = initialState(bootConf);
-    this.durableHardState = init.hardState;
-    this.durableSnapshot = init.snapshot;
-    this.tickSkew = tickSkew;
-  }
-}
-
-function encodeIds(ids: readonly number[]): Uint8Array {
-  const out = new Uint8Array(ids.length * 4);
-  const v = new DataView(out.buffer);
-  for (let i = 0; i < ids.length; i++) v.setUint32(i * 4, ids[i]);
-  return out;
-}
-
-function decodeIds(data: Uint8Array): number[] {
-  const v = new DataView(data.buffer, data.byteOffset, data.byteLength);
-  const ids: number[] = [];
-  for (let i = 0; i + 4 <= data.length; i += 4) ids.push(v.getUint32(i));
-  return ids;
-}
-
-interface TraceItem {
-  time: number;
-  text: string | null;
-  msg: Message | null;
-}
-
 export class RaftSimulation {
   private readonly rng: Prng;
   private readonly netRng: Prng;
@@ -136,9 +80,7 @@ export class RaftSimulation {
   private nextProposalId = 1;
   private readCtx = 0;
   private readonly pendingReads = new Map<number, number>();
-  private readonly trace: TraceItem[] = [];
-  private traceAt = 0;
-  private readonly traceLength: number;
+  private readonly trace: EventTrace;
   private healed = false;
   private healTime = 0;
   private probe: { index: number; term: number } | null = null;
@@ -174,7 +116,7 @@ export class RaftSimulation {
     this.rng = new Prng(options.seed);
     this.netRng = this.rng.fork();
     this.net = new SimNetwork(this.netRng);
-    this.traceLength = options.traceLength ?? 40;
+    this.trace = new EventTrace(options.traceLength ?? 40);
     const rng = this.rng;
     const voterCount = rng.chance(0.1) ? 1 : rng.chance(0.6) ? 3 : 5;
     const learnerCount = rng.between(0, 1);
@@ -219,24 +161,7 @@ export class RaftSimulation {
   }
 
   private note(text: string): void {
-    this.record({ time: this.now, text, msg: null });
-  }
-
-  private record(item: TraceItem): void {
-    if (this.trace.length < this.traceLength) this.trace.push(item);
-    else this.trace[this.traceAt] = item;
-    this.traceAt = (this.traceAt + 1) % this.traceLength;
-  }
-
-  private formatTrace(): string[] {
-    const ordered =
-      this.trace.length < this.traceLength
-        ? this.trace
-        : [...this.trace.slice(this.traceAt), ...this.trace.slice(0, this.traceAt)];
-    return ordered.map((t) => {
-      const body = t.msg !== null ? `deliver ${describeMessage(t.msg)}` : t.text;
-      return `${t.time.toFixed(2).padStart(10)}ms  ${body}`;
-    });
+    this.trace.note(this.now, text);
   }
 
   // ---- members, disks -------------------------------------------------------------------
@@ -636,7 +561,7 @@ export class RaftSimulation {
       events,
       simTimeMs: this.now,
       failure,
-      trace: failure === null ? [] : this.formatTrace(),
+      trace: failure === null ? [] : this.trace.lines(),
       stats: { ...this.stats },
       setup: this.setup,
     };
@@ -668,7 +593,7 @@ export class RaftSimulation {
         const m = this.members.get(id)!;
         const msg = payload as Message;
         if (m.node === null || !this.net.canReach(msg.from, msg.to)) return;
-        this.record({ time: this.now, text: null, msg });
+        this.trace.delivered(this.now, msg);
         m.node.step(msg);
         this.afterEvent(m);
         return;
