@@ -87,8 +87,7 @@ export class Load {
   readonly root = `/corral-bench-${process.pid}-${Date.now().toString(36)}`;
   private clients: ZooKeeperClient[] = [];
   private readonly data: Uint8Array;
-  /** Nodes made by `create` and not yet removed by `delete`. */
-  private created: string[] = [];
+  /** `create` names its nodes n0, n1, ...; `delete` removes them in the same order. */
   private createdCount = 0;
   private deleteCursor = 0;
   private keyCursor = 0;
@@ -194,14 +193,11 @@ export class Load {
 
   private operation(workload: WorkloadName, client: ZooKeeperClient): Promise<unknown> | null {
     switch (workload) {
-      case "create": {
-        const path = `${this.root}/c/n${this.createdCount++}`;
-        return client.create(path, this.data).then(() => this.created.push(path));
-      }
-      case "delete": {
-        if (this.deleteCursor >= this.created.length) return null;
-        return client.delete(this.created[this.deleteCursor++]);
-      }
+      case "create":
+        return client.create(`${this.root}/c/n${this.createdCount++}`, this.data);
+      case "delete":
+        if (this.deleteCursor >= this.createdCount) return null;
+        return client.delete(`${this.root}/c/n${this.deleteCursor++}`);
       case "get":
         return client.getData(this.key());
       case "exists":

@@ -3,7 +3,8 @@
 // committed entries (durable already), makes its new entries durable (one group-committed
 // write and fsync for everything proposed meanwhile), then its hard state, and advances the
 // core. That is the persistence contract of docs/raft.md: entries before hard state, nothing
-// applied before it is durable. A standalone server is a group of one voter; peers plug in through `send`.
+// applied before it is durable. A standalone server is a group of one voter; peers plug in
+// through `send`.
 import type { ByteParts } from "../base/byte-parts.js";
 import type { Clock, TimerHandle } from "../base/clock.js";
 import type { Logger } from "../base/logger.js";

@@ -4,9 +4,10 @@
 // of a segment and why only the last segment may have a torn one.
 //
 // A segment that the chosen snapshot covers entirely (the next segment starts at or before
-// the snapshot's index), and that is not the one before the last, is not read: recovery needs nothing from it, so a log left to grow
-// between purges (autopurge.purgeInterval) does not slow every restart, as ZooKeeper reads
-// only the logs after its snapshot. Its range comes from its own name and the next one's.
+// the snapshot's index), and that is not the one before the last, is not read: recovery
+// needs nothing from it, so a log left to grow between purges (autopurge.purgeInterval)
+// does not slow every restart, as ZooKeeper reads only the logs after its snapshot. Its
+// range comes from its own name and the next one's.
 
 import { type Disk, type DiskError, joinPath, OpenMode } from "../base/disk.js";
 import { readWholeFile } from "./disk-files.js";
@@ -63,11 +64,7 @@ export function openWal(options: WalOptions, callback: OpenWalCallback, coveredT
         const successor = found[next];
         // The segment before the last is always read: if the last one turns out to be an
         // empty leftover and is removed, that one becomes the last and takes appends.
-        if (
-          successor !== undefined &&
-          next + 1 < found.length &&
-          successor.firstIndex <= coveredThrough
-        ) {
+        if (next + 1 < found.length && successor.firstIndex <= coveredThrough) {
           skipCovered(disk, path, (sizeError, size) => {
             if (sizeError) return fail(sizeError);
             segments.push(new Segment(current.firstIndex, successor.firstIndex - 1, size, null));
@@ -146,7 +143,7 @@ export function openWal(options: WalOptions, callback: OpenWalCallback, coveredT
   });
 }
 
-/** A covered segment's size, for status pages; its records stay unread. */
+/** A covered segment's size, so segmentInfo() stays true; its records stay unread. */
 function skipCovered(
   disk: Disk,
   path: string,
