@@ -18,7 +18,7 @@ import {
   parseZooCfg,
   type ServerConfig,
 } from "../server/config.js";
-import { startStandalone } from "../server/standalone.js";
+import { startMember } from "../server/start-member.js";
 import { versionLine } from "../server/version.js";
 
 interface ServerFlags {
@@ -110,7 +110,7 @@ function runServer(flags: ServerFlags): void {
  * SIGTERM or SIGINT; prints "corral listening on host:port" on stdout once it serves.
  */
 export function serveStandalone(config: ServerConfig, logger: Logger, disk: Disk): void {
-  startStandalone(
+  startMember(
     {
       config,
       disk,

@@ -13,6 +13,7 @@
 // server (server/read-only.ts): every connection is closed so that nothing waits for a write
 // that will never commit, and from then on only clients that accept a read-only server are
 // served, with sessions local to this member, until it is restarted on a healthy disk.
+import { type ByteParts, joinByteParts } from "../base/byte-parts.js";
 import type { ClientConnection, ClientConnectionHandler } from "../base/client-connection.js";
 import type { Clock, TimerHandle } from "../base/clock.js";
 import type { Logger } from "../base/logger.js";
@@ -28,11 +29,13 @@ import { type ApplyOutcome, apply, type SessionCreated } from "../state/apply.js
 import { ByteWriter } from "../state/bytes.js";
 import { type Entry, EntryKind, type WriteOp } from "../state/entry.js";
 import { decodeEntry, encodeEntry } from "../state/entry-codec.js";
+import { decodeSnapshot } from "../state/snapshot.js";
 import type { State } from "../state/state.js";
 import { type Delivery, WatchRegistry } from "../tree/watch-registry.js";
 import { ClientState, ItemKind, opShortName, PendingItem, Phase } from "./client-state.js";
 import type { ServerConfig } from "./config.js";
 import { digestId } from "./digest.js";
+import { entryBytes, type Origin, ownTag, writeEnvelope } from "./entry-envelope.js";
 import { ExpiryQueue } from "./expiry-queue.js";
 import { type FourLetterContext, fourLetterWord } from "./four-letter-words.js";
 import { Handshake } from "./handshake.js";
@@ -54,11 +57,15 @@ export interface MemberOptions {
   snapshotDue?: (index: number) => void;
   /** Sizes of the data and log directories for `dirs` and `conf`. */
   directorySizes?: () => { dataBytes: number; logBytes: number };
+  /** The state was replaced by a snapshot from the leader (a snapshot in progress is void). */
+  restored?: (index: number) => void;
 }
 
 interface PendingWrite {
   client: ClientState;
   item: PendingItem;
+  /** The log's epoch when proposed: a later epoch makes the outcome uncertain. */
+  epoch: number;
 }
 
 export class Member implements ClientConnectionHandler, CommitSink {
@@ -67,7 +74,15 @@ export class Member implements ClientConnectionHandler, CommitSink {
   readonly clients = new Map<number, ClientState>();
   /** The connection each live session is bound to on this member. */
   private readonly bindings = new SessionBindings();
+  /** Writes proposed by this member and not yet committed, by their envelope tag. */
   private readonly pendingWrites = new Map<number, PendingWrite>();
+  /** Who this member is in the envelopes of its proposals. */
+  private readonly origin: Origin;
+  private nextTag = 0;
+  /** Whether this member led when the log last changed epoch. */
+  private wasLeader = false;
+  /** Sessions heard from since the last report to the leader (members that do not lead). */
+  private touched = new Set<number>();
   /** Sessions whose close was proposed (client close or expiry) and not yet applied. */
   private readonly closingSessions = new Set<number>();
   private readonly expiry: ExpiryQueue<number>;
@@ -105,6 +120,7 @@ export class Member implements ClientConnectionHandler, CommitSink {
     this.reader = new Reader(juteLengthMax(options.config.packetBytesMax));
     this.startedMs = options.clock.nowMs();
     this.localSessions = new LocalSessions(options.random);
+    this.origin = { member: options.log.self, incarnation: options.random.uint32() };
     this.readContext = {
       tree: this.state.tree,
       watches: this.watches,
@@ -128,6 +144,7 @@ export class Member implements ClientConnectionHandler, CommitSink {
       expiry: this.expiry,
       localSessions: this.localSessions,
       readOnly: () => this.readOnlyCause !== null,
+      serving: () => this.options.log.serving,
       propose: (client, item, entry) => this.propose(client, item, entry),
       send: (client, frame) => this.sendFrame(client, frame),
       request: (client, frame) => this.request(client, frame),
@@ -160,12 +177,16 @@ export class Member implements ClientConnectionHandler, CommitSink {
    * know when its client was last heard from.
    */
   start(): void {
-    const now = this.options.clock.monotonicMs();
-    for (const s of this.state.sessions.values()) this.expiry.touch(s.id, now, s.timeoutMs);
+    this.freshTimeouts();
+    this.wasLeader = this.options.log.isLeader;
+    // Half a tick, like a ZooKeeper learner's pings: sessions connected here are reported to
+    // the leader that often, which keeps the leader's view within a tick of the truth.
+    const halfTickMs = Math.max(1, Math.floor(this.options.config.tickTimeMs / 2));
     const tick = (): void => {
       if (this.stopped) return;
       this.expireSessions();
-      this.timers[0] = this.options.clock.setTimer(this.options.config.tickTimeMs, tick);
+      this.reportTouches();
+      this.timers[0] = this.options.clock.setTimer(halfTickMs, tick);
     };
     const reap = (): void => {
       if (this.stopped) return;
@@ -176,7 +197,7 @@ export class Member implements ClientConnectionHandler, CommitSink {
       );
     };
     this.timers = [
-      this.options.clock.setTimer(this.options.config.tickTimeMs, tick),
+      this.options.clock.setTimer(halfTickMs, tick),
       this.options.clock.setTimer(this.options.config.containerCheckIntervalMs, reap),
     ];
   }
@@ -254,6 +275,7 @@ export class Member implements ClientConnectionHandler, CommitSink {
     const now = this.options.clock.monotonicMs();
     if (client.sessionId !== 0 && !this.closingSessions.has(client.sessionId)) {
       this.expiry.touch(client.sessionId, now, client.sessionTimeoutMs);
+      this.touched.add(client.sessionId);
     }
     client.lastOp = opShortName.get(type) ?? "NA";
     if (xid >= 0) client.lastCxid = xid;
@@ -317,6 +339,7 @@ export class Member implements ClientConnectionHandler, CommitSink {
             sessionId: client.sessionId,
           })
         ) {
+          this.closingSessions.delete(client.sessionId);
           client.connection.close("cannot close the session now");
         }
         return;
@@ -345,9 +368,10 @@ export class Member implements ClientConnectionHandler, CommitSink {
       case OpCode.sync: {
         const item = new PendingItem(ItemKind.sync, xid, type, now);
         item.body = Uint8Array.prototype.slice.call(body);
-        item.syncIndex = this.options.log.lastIndex;
+        // Unknown until a quorum confirms the read index; then served once applied that far.
+        item.syncIndex = Number.POSITIVE_INFINITY;
         client.push(item);
-        this.drain(client);
+        this.options.log.readBarrier((index) => this.syncIndexKnown(client, item, index));
         return;
       }
       default: {
@@ -457,10 +481,28 @@ export class Member implements ClientConnectionHandler, CommitSink {
   }
 
   private propose(client: ClientState, item: PendingItem, entry: Entry): boolean {
-    const index = this.options.log.propose(encodeEntry(entry, this.entryWriter.reset()));
-    if (index < 0) return false;
-    this.pendingWrites.set(index, { client, item });
+    const tag = ++this.nextTag;
+    if (!this.options.log.propose(this.enveloped(entry, tag))) return false;
+    this.pendingWrites.set(tag, { client, item, epoch: this.options.log.epoch });
     return true;
+  }
+
+  /** The bytes to propose for `entry`: its envelope (tag 0: nobody waits for it), then it. */
+  private enveloped(entry: Entry, tag: number): Uint8Array {
+    return encodeEntry(entry, writeEnvelope(this.entryWriter.reset(), this.origin, tag));
+  }
+
+  private syncIndexKnown(client: ClientState, item: PendingItem, index: number): void {
+    if (client.connection.closed) return;
+    if (index < 0) {
+      this.options.logger.warn("sync could not be confirmed by a quorum; closing", {
+        remote: client.remote,
+      });
+      client.connection.close("sync not confirmed by a quorum");
+      return;
+    }
+    item.syncIndex = index;
+    this.drain(client);
   }
 
   /** Completes an item with a header-only reply (or the given error) and drains. */
@@ -575,7 +617,8 @@ export class Member implements ClientConnectionHandler, CommitSink {
   // ---- commit path -------------------------------------------------------------------
 
   committed(index: number, data: Uint8Array): void {
-    const entry = decodeEntry(data);
+    const tag = ownTag(data, this.origin);
+    const entry = decodeEntry(entryBytes(data));
     const outcome = apply(this.state, index, entry);
     this.deliver(outcome);
     for (const v of outcome.quotaWarnings) {
@@ -583,8 +626,8 @@ export class Member implements ClientConnectionHandler, CommitSink {
         ...(v as unknown as Record<string, string | number>),
       });
     }
-    const pending = this.pendingWrites.get(index);
-    if (pending !== undefined) this.pendingWrites.delete(index);
+    const pending = tag > 0 ? this.pendingWrites.get(tag) : undefined;
+    if (pending !== undefined) this.pendingWrites.delete(tag);
     if (entry.kind === EntryKind.createSession) {
       const created = outcome.result.body as SessionCreated;
       this.expiry.touch(created.sessionId, this.options.clock.monotonicMs(), created.timeoutMs);
@@ -596,6 +639,79 @@ export class Member implements ClientConnectionHandler, CommitSink {
       this.completeWrite(pending, index, outcome);
     }
     this.afterApply(index);
+  }
+
+  restore(index: number, image: ByteParts): void {
+    const restored = decodeSnapshot(joinByteParts(image), this.state.options);
+    this.state.replaceWith(restored);
+    this.readContext.tree = this.state.tree;
+    this.appliedSinceSnapshot = 0;
+    this.options.logger.info("state replaced by a snapshot from the leader", {
+      zxid: `0x${index.toString(16)}`,
+      sessions: this.state.sessions.size,
+    });
+    // Watches and pending requests refer to the state that is gone: clients reconnect, and
+    // their setWatches brings every watch up to date (a ZooKeeper follower that syncs by
+    // snapshot restarts its server the same way).
+    this.pendingWrites.clear();
+    this.syncWaiters.clear();
+    this.closingSessions.clear();
+    this.closeAll("state replaced by a snapshot from the leader");
+    this.options.restored?.(index);
+  }
+
+  epochChanged(): void {
+    const log = this.options.log;
+    if (log.isLeader && !this.wasLeader) {
+      // Nobody knows when a session's client was last heard from by the old leader.
+      this.freshTimeouts();
+      this.options.logger.info("leading: every session gets a fresh timeout", {
+        sessions: this.state.sessions.size,
+      });
+    }
+    this.wasLeader = log.isLeader;
+    if (this.readOnlyCause !== null) return;
+    if (!log.serving) {
+      // Without a leader this member cannot vouch for what it serves (a session may expire
+      // elsewhere meanwhile): like a ZooKeeper follower that lost its leader, it drops every
+      // client, which then looks for a member that is part of a quorum.
+      if (this.clients.size > 0) this.closeAll("lost contact with the ensemble's leader");
+      this.pendingWrites.clear();
+      return;
+    }
+    for (const [tag, pending] of this.pendingWrites) {
+      if (pending.epoch >= log.epoch) continue;
+      this.pendingWrites.delete(tag);
+      // It may still commit, or may have been lost: the client learns it as ConnectionLoss.
+      pending.client.connection.close("the leader changed; the write's outcome is uncertain");
+    }
+  }
+
+  sessionsTouched(ids: readonly number[]): void {
+    const now = this.options.clock.monotonicMs();
+    for (const id of ids) {
+      const session = this.state.sessions.get(id);
+      if (session === undefined || this.closingSessions.has(id)) continue;
+      this.expiry.touch(id, now, session.timeoutMs);
+    }
+  }
+
+  private freshTimeouts(): void {
+    const now = this.options.clock.monotonicMs();
+    for (const s of this.state.sessions.values()) this.expiry.touch(s.id, now, s.timeoutMs);
+  }
+
+  private reportTouches(): void {
+    if (this.touched.size === 0) return;
+    if (!this.options.log.isLeader) this.options.log.touchSessions([...this.touched]);
+    this.touched.clear();
+  }
+
+  private closeAll(reason: string): void {
+    for (const client of [...this.clients.values()]) {
+      client.phase = Phase.closing;
+      client.connection.close(reason);
+    }
   }
 
   skipped(index: number): void {
@@ -624,10 +740,7 @@ export class Member implements ClientConnectionHandler, CommitSink {
     this.pendingWrites.clear();
     this.syncWaiters.clear();
     this.closingSessions.clear();
-    for (const client of [...this.clients.values()]) {
-      client.phase = Phase.closing;
-      client.connection.close("storage failed; this member is now read-only");
-    }
+    this.closeAll("storage failed; this member is now read-only");
   }
 
   private afterApply(index: number): void {
@@ -697,14 +810,13 @@ export class Member implements ClientConnectionHandler, CommitSink {
     for (const id of expired) {
       if (this.closingSessions.has(id) || !this.state.sessions.has(id)) continue;
       this.options.logger.info("session expired", { session: `0x${id.toString(16)}` });
-      const index = this.options.log.propose(
-        encodeEntry({
-          kind: EntryKind.closeSession,
-          timeMs: this.options.clock.nowMs(),
-          sessionId: id,
-        }),
+      const proposed = this.options.log.propose(
+        this.enveloped(
+          { kind: EntryKind.closeSession, timeMs: this.options.clock.nowMs(), sessionId: id },
+          0,
+        ),
       );
-      if (index >= 0) this.closingSessions.add(id);
+      if (proposed) this.closingSessions.add(id);
     }
   }
 
@@ -731,7 +843,7 @@ export class Member implements ClientConnectionHandler, CommitSink {
     const max = this.options.config.containerMaxPerMinute;
     for (const path of this.state.tree.reapCandidates(now, max)) {
       this.options.log.propose(
-        encodeEntry({ kind: EntryKind.reap, timeMs: now, path, containerNeverUsedMs: 0 }),
+        this.enveloped({ kind: EntryKind.reap, timeMs: now, path, containerNeverUsedMs: 0 }, 0),
       );
     }
   }

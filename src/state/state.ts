@@ -22,10 +22,20 @@ export class State {
   lastZxid = 0;
 
   constructor(
-    readonly tree: DataTree,
-    readonly sessions: SessionTable,
+    public tree: DataTree,
+    public sessions: SessionTable,
     readonly options: Readonly<StateOptions>,
   ) {}
+
+  /**
+   * Becomes `other` (a snapshot received from the leader) in place, so that everything
+   * holding this State sees the new tree and sessions. `other` must not be used afterwards.
+   */
+  replaceWith(other: State): void {
+    this.tree = other.tree;
+    this.sessions = other.sessions;
+    this.lastZxid = other.lastZxid;
+  }
 
   static fresh(options: Partial<StateOptions> = {}): State {
     return new State(DataTree.withSystemNodes(), new SessionTable(), {

@@ -1,25 +1,41 @@
-// Assembles a standalone member from injected I/O: recovers storage, rebuilds the state from
-// the newest snapshot, starts a single-voter Raft group over the recovered log, and resolves
-// once the member has elected itself and re-applied everything that was durable, so no
-// client ever sees a state older than one it was acknowledged. Snapshots are taken every
-// snapCount applied entries, encoded in short slices between requests and written in the
-// background, and old files purged (purge-schedule.ts says when).
+// Assembles a member from injected I/O: recovers storage, rebuilds the state from the newest
+// snapshot, starts the Raft group over the recovered log and, in an ensemble, the links to
+// the other members (server/ensemble-log.ts). Snapshots are taken every snapCount applied
+// entries, encoded in short slices between requests and written in the background, and old
+// files purged (purge-schedule.ts says when).
+//
+// A standalone member is a group of one voter: it resolves once it has elected itself and
+// re-applied everything that was durable, so no client ever sees a state older than one it
+// was acknowledged. An ensemble member resolves as soon as its storage is open and its links
+// start: it serves clients whenever it knows a leader (the handshake refuses them otherwise,
+// and refuses a client that has seen a newer zxid than this member has applied).
 import type { Clock } from "../base/clock.js";
 import type { Disk } from "../base/disk.js";
 import type { Logger } from "../base/logger.js";
+import type { PeerNetwork } from "../base/peer-network.js";
 import type { Random } from "../base/random.js";
 import { encodeConfState } from "../raft/conf-state.js";
 import { RaftNode } from "../raft/node.js";
+import { type ConfState, Role, roleNames } from "../raft/types.js";
 import { decodeSnapshot } from "../state/snapshot.js";
 import { State } from "../state/state.js";
 import { openStorage, type Storage } from "../storage/storage.js";
 import type { ServerConfig } from "./config.js";
+import { EnsembleLog } from "./ensemble-log.js";
 import { Member } from "./member.js";
 import { PurgeSchedule } from "./purge-schedule.js";
 import { persistedStateFrom, RaftLog } from "./raft-log.js";
 import { SnapshotTask } from "./snapshot-task.js";
 
-export interface StandaloneDeps {
+/** Who this member is among its peers; absent for a standalone member. */
+export interface EnsembleDeps {
+  self: number;
+  /** The initial configuration (server.N lines): participants vote, observers learn. */
+  conf: ConfState;
+  network: PeerNetwork;
+}
+
+export interface MemberDeps {
   config: ServerConfig;
   disk: Disk;
   clock: Clock;
@@ -29,24 +45,32 @@ export interface StandaloneDeps {
   directorySizes?: () => { dataBytes: number; logBytes: number };
   /** Log segment size; the storage default (64 MiB) unless a simulation wants many. */
   walSegmentBytesMax?: number;
+  ensemble?: EnsembleDeps;
 }
 
-export interface Standalone {
+export interface RunningMember {
   member: Member;
   raftLog: RaftLog;
+  log: EnsembleLog;
   storage: Storage;
   /** Stops timers and closes storage. */
   close(callback: (error: Error | null) => void): void;
 }
 
 /** Milliseconds per Raft tick; a single voter elects itself after 10-20 ticks. */
-const raftTickMs = 20;
-const memberId = 1;
+const standaloneTickMs = 20;
+/**
+ * An ensemble ticks every 50 ms: heartbeats every 2 ticks, elections after 1-2 s of silence
+ * (20-40 ticks), which rides out a garbage-collection pause of a few hundred milliseconds.
+ */
+const ensembleTickMs = 50;
 
-export function startStandalone(
-  deps: StandaloneDeps,
-  callback: (error: Error | null, standalone: Standalone | null) => void,
+export function startMember(
+  deps: MemberDeps,
+  callback: (error: Error | null, running: RunningMember | null) => void,
 ): void {
+  const ensemble = deps.ensemble;
+  const memberId = ensemble?.self ?? 1;
   const { config, logger } = deps;
   openStorage(
     {
@@ -80,11 +104,27 @@ export function startStandalone(
         callback(err instanceof Error ? err : new Error(String(err)), null);
         return;
       }
-      const persisted = persistedStateFrom(recovered, [memberId]);
+      const persisted = persistedStateFrom(
+        recovered,
+        ensemble?.conf ?? { voters: [memberId], learners: [] },
+      );
+      const tickMs = ensemble === undefined ? standaloneTickMs : ensembleTickMs;
       const node = new RaftNode(
-        { id: memberId, random: deps.random, electionTicks: 10, heartbeatTicks: 1 },
+        ensemble === undefined
+          ? { id: memberId, random: deps.random, electionTicks: 10, heartbeatTicks: 1 }
+          : { id: memberId, random: deps.random, electionTicks: 20, heartbeatTicks: 2 },
         persisted,
       );
+      const log = new EnsembleLog({
+        self: memberId,
+        clock: deps.clock,
+        logger,
+        defer: deps.defer,
+        network: ensemble?.network ?? null,
+        // Twice the longest election: a barrier that waited that long has no leader to ask.
+        barrierTimeoutMs: 4 * 20 * tickMs,
+        barrierRetryMs: 10 * tickMs,
+      });
       const raftLog = new RaftLog({
         id: memberId,
         clock: deps.clock,
@@ -92,7 +132,8 @@ export function startStandalone(
         storage,
         node,
         defer: deps.defer,
-        tickMs: raftTickMs,
+        tickMs,
+        ...log.raftCallbacks,
       });
       const recoveredLast =
         recovered.entries.length > 0
@@ -115,9 +156,22 @@ export function startStandalone(
         clock: deps.clock,
         random: deps.random,
         logger,
-        log: raftLog,
+        log,
         state,
-        mode: () => "standalone",
+        mode: () =>
+          ensemble === undefined
+            ? "standalone"
+            : node.role === Role.leader
+              ? "leader"
+              : ensemble.conf.learners.includes(memberId)
+                ? "observer"
+                : node.role === Role.follower
+                  ? "follower"
+                  : roleNames[node.role],
+        restored: () => {
+          snapshot?.abort();
+          snapshot = null;
+        },
         directorySizes: deps.directorySizes,
         snapshotDue: (index) => {
           if (snapshot !== null) return;
@@ -153,8 +207,9 @@ export function startStandalone(
           });
         },
       });
-      raftLog.start(member);
-      // Serve only once this member leads and has re-applied what was durable.
+      log.start(raftLog, member);
+      // A standalone member serves only once it leads and has re-applied what was durable;
+      // an ensemble member at once (it needs the others to commit anything).
       const deadline = deps.clock.monotonicMs() + 60000;
       const wait = (): void => {
         if (raftLog.failure !== null) {
@@ -162,21 +217,23 @@ export function startStandalone(
           return;
         }
         if (
-          raftLog.isLeader &&
-          state.lastZxid >= recoveredLast &&
-          node.log.applied >= node.log.lastIndex()
+          ensemble !== undefined ||
+          (raftLog.isLeader &&
+            state.lastZxid >= recoveredLast &&
+            node.log.applied >= node.log.lastIndex())
         ) {
           member.start();
           purges.start();
           callback(null, {
             member,
             raftLog,
+            log,
             storage,
             close: (cb) => {
               snapshot?.abort();
               purges.stop();
               member.stop();
-              raftLog.stop();
+              log.stop();
               storage.close(cb);
             },
           });
