@@ -2,12 +2,14 @@
 // ways; a full cut closes open connections and resets new ones until healed; a one-way cut
 // keeps connections up but throws away exactly the bytes of that direction, and healing
 // closes the connections whose stream lost bytes; a delay holds every chunk back at least
-// that long and keeps the order; stop() leaves nothing open.
+// that long and keeps the order; stop() leaves nothing open. The relay mesh of an ensemble
+// maps "cut A to B one way" onto the two relays that carry A's bytes to B.
 import assert from "node:assert/strict";
 import { connect, createServer, type Server, type Socket } from "node:net";
 import { after, before, test } from "node:test";
 import { waitFor } from "../client/helpers.js";
 import { FaultRelay } from "./relay.js";
+import { RelayMesh } from "./relay-mesh.js";
 
 /** The target: records what each accepted connection received, keeps its socket. */
 class Target {
@@ -74,8 +76,8 @@ async function relay(): Promise<FaultRelay> {
   return r;
 }
 
-async function peer(r: FaultRelay): Promise<Peer> {
-  const p = await open(r.port);
+async function peer(port: number): Promise<Peer> {
+  const p = await open(port);
   peers.push(p);
   return p;
 }
@@ -92,7 +94,7 @@ after(async () => {
 
 test("forwards bytes both ways", async () => {
   const r = await relay();
-  const p = await peer(r);
+  const p = await peer(r.port);
   const i = target.sockets.length;
   p.socket.write("ping");
   await waitFor(() => target.received[i] === "ping", 5000, "ping at the target");
@@ -104,7 +106,7 @@ test("forwards bytes both ways", async () => {
 
 test("a full cut closes open connections and resets new ones until healed", async () => {
   const r = await relay();
-  const p = await peer(r);
+  const p = await peer(r.port);
   const i = target.sockets.length;
   await waitFor(() => target.sockets.length > i, 5000, "target connection");
   r.cut();
@@ -114,14 +116,14 @@ test("a full cut closes open connections and resets new ones until healed", asyn
     5000,
     "target side closed",
   );
-  const refused = await peer(r).then(
+  const refused = await peer(r.port).then(
     (q) => new Promise<boolean>((resolve) => q.socket.once("close", () => resolve(true))),
     () => true,
   );
   assert.ok(refused);
   assert.equal(r.stats.refused, 1);
   r.heal();
-  const q = await peer(r);
+  const q = await peer(r.port);
   const j = target.sockets.length;
   q.socket.write("again");
   await waitFor(() => target.received[j] === "again", 5000, "traffic after heal");
@@ -129,7 +131,7 @@ test("a full cut closes open connections and resets new ones until healed", asyn
 
 test("a one-way cut drops exactly that direction's bytes; heal closes the broken connections", async () => {
   const r = await relay();
-  const p = await peer(r);
+  const p = await peer(r.port);
   const i = target.sockets.length;
   await waitFor(() => target.sockets.length > i, 5000, "target connection");
   r.cut("forward");
@@ -141,7 +143,7 @@ test("a one-way cut drops exactly that direction's bytes; heal closes the broken
   assert.equal(p.closed(), false, "the connection stays up during a one-way cut");
 
   // A connection opened during the one-way cut is treated alike.
-  const late = await peer(r);
+  const late = await peer(r.port);
   const j = target.sockets.length;
   await waitFor(() => target.sockets.length > j, 5000, "late target connection");
   late.socket.write("x");
@@ -149,7 +151,7 @@ test("a one-way cut drops exactly that direction's bytes; heal closes the broken
 
   r.heal();
   await waitFor(() => p.closed() && late.closed(), 5000, "broken connections closed at heal");
-  const fresh = await peer(r);
+  const fresh = await peer(r.port);
   const k = target.sockets.length;
   fresh.socket.write("whole");
   await waitFor(() => target.received[k] === "whole", 5000, "fresh connection works");
@@ -166,7 +168,7 @@ test("a one-way cut drops exactly that direction's bytes; heal closes the broken
 
 test("a delay holds chunks back at least that long, in order, and heal releases them", async () => {
   const r = await relay();
-  const p = await peer(r);
+  const p = await peer(r.port);
   const i = target.sockets.length;
   await waitFor(() => target.sockets.length > i, 5000, "target connection");
   r.delay(150);
@@ -188,8 +190,57 @@ test("a delay holds chunks back at least that long, in order, and heal releases 
 
 test("stop closes every connection and the listener", async () => {
   const r = await relay();
-  const p = await peer(r);
+  const p = await peer(r.port);
   await r.stop();
   await waitFor(() => p.closed(), 5000, "peer closed at stop");
   await assert.rejects(open(r.port));
+});
+
+test("a relay mesh cuts one way across both relays of a member pair, or both ways", async () => {
+  const members = [new Target(), new Target(), new Target()];
+  for (const m of members) await m.start();
+  const mesh = await RelayMesh.start(
+    members.map((m, i) => ({ id: i + 1, host: "127.0.0.1", peerPorts: [m.port] })),
+  );
+  const [t1, t2, t3] = members;
+  try {
+    // Member 1 dials 2 and member 2 dials 1, each through its own relay.
+    const c12 = await peer(mesh.portFor(1, 2));
+    await waitFor(() => t2.sockets.length === 1, 5000, "1 connected to 2");
+    const c21 = await peer(mesh.portFor(2, 1));
+    await waitFor(() => t1.sockets.length === 1, 5000, "2 connected to 1");
+    mesh.cut(1, 2, true);
+    c12.socket.write("1to2-a");
+    t1.sockets[0].write("1to2-b");
+    t2.sockets[0].write("2to1-a");
+    c21.socket.write("2to1-b");
+    await waitFor(
+      () => c12.received() === "2to1-a" && t1.received[0] === "2to1-b",
+      5000,
+      "2 to 1 flows",
+    );
+    await waitFor(
+      () => mesh.relay(1, 2).stats.bytesDropped === 6 && mesh.relay(2, 1).stats.bytesDropped === 6,
+      5000,
+      "1 to 2 dropped on both relays",
+    );
+    assert.equal(t2.received[0], "");
+    assert.equal(c21.received(), "");
+    mesh.healAll();
+    await waitFor(() => c12.closed() && c21.closed(), 5000, "broken streams closed at heal");
+
+    mesh.cut(1, 3, false);
+    const refused = await open(mesh.portFor(3, 1)).then(
+      (q) => new Promise<boolean>((resolve) => q.socket.once("close", () => resolve(true))),
+      () => true,
+    );
+    assert.ok(refused);
+    assert.equal(mesh.relay(3, 1).stats.refused, 1);
+    const c23 = await peer(mesh.portFor(2, 3));
+    c23.socket.write("fine");
+    await waitFor(() => t3.received[0] === "fine", 5000, "2 to 3 unaffected");
+  } finally {
+    await mesh.stop();
+    for (const m of members) await m.stop();
+  }
 });

@@ -5,9 +5,13 @@
 // create is present exactly once, and no ephemeral of a live session is lost. It also
 // checks that the faults bit (operations left indeterminate, restarts) and that every kind
 // of operation was acknowledged, so a run where nothing happened cannot pass.
+// A second, shorter run proves the pipeline has teeth against a real server: a saboteur
+// client outside the history overwrites a register, deletes an acknowledged item and
+// deletes the live sessions' ephemerals, and each of the three checks reports it.
 // CORRAL_FAULT_SEED=<n> replays another schedule; the seed is printed on failure.
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { ZooKeeperClient } from "../../src/client/client.js";
 import { checkFaultHistory, describeVerdict, FaultHistory } from "./history.js";
 import { planFaults, runNemesis } from "./nemesis.js";
 import { StandaloneCluster } from "./standalone-cluster.js";
@@ -66,6 +70,53 @@ test(`a standalone server under kill -9 and SIGSTOP keeps its histories correct 
       (f["ephemeral.create.indeterminate"] ?? 0);
     assert.ok(indeterminate > 0, `the faults left operations in doubt\n${report}`);
   } finally {
+    await workload.close();
+    await cluster.stop();
+  }
+});
+
+test("the pipeline reports writes made behind its back and nodes deleted behind its back", async () => {
+  const cluster = await StandaloneCluster.start({ tickTimeMs: 200 });
+  const history = new FaultHistory();
+  const workload = new Workload(
+    {
+      connectString: cluster.connectString,
+      durationMs: 2500,
+      seed,
+      registerClients: 2,
+      registerKeys: 1,
+      setClients: 1,
+      ephemeralClients: 3,
+    },
+    history,
+  );
+  const saboteur = await ZooKeeperClient.connect(cluster.connectString);
+  try {
+    await workload.setup();
+    const sabotage = (async () => {
+      await new Promise((resolve) => setTimeout(resolve, 1200));
+      await saboteur.setData("/fault/register/k0", "sabotage", -1);
+      const items = await saboteur.getChildren("/fault/set");
+      await saboteur.delete(`/fault/set/${items.sort()[0]}`);
+    })();
+    await Promise.all([workload.run(), sabotage]);
+    for (const name of await saboteur.getChildren("/fault/eph")) {
+      await saboteur.delete(`/fault/eph/${name}`);
+    }
+    await workload.finish();
+    const verdict = checkFaultHistory(history);
+    const report = describeVerdict(verdict);
+    assert.equal(verdict.ok, false, report);
+    assert.equal(verdict.register.verdict, "illegal", report);
+    assert.deepEqual(
+      verdict.set.violations.map((v) => v.kind),
+      ["lost"],
+      report,
+    );
+    const lost = verdict.ephemerals.violations.filter((v) => v.kind === "lost").length;
+    assert.ok(lost > 0 && lost === verdict.ephemerals.mustBePresent, report);
+  } finally {
+    await saboteur.close();
     await workload.close();
     await cluster.stop();
   }
