@@ -24,7 +24,11 @@
 // linearized operations, model state), is remembered: reaching one again cannot succeed
 // where the first visit failed, so it is skipped. Operations on different keys are
 // independent (linearizability is compositional), so each key is searched on its own.
-// A budget of search steps bounds the work: a history too tangled to decide within it is
+// Interchangeable indeterminate operations (say, two lost unconditional writes of values
+// nobody ever read) would make the search try every subset of them; it places them only in
+// the order of their invocations instead, which loses nothing: whenever a later one could
+// take effect, so could the earlier one, with the same result, and neither has a completion
+// that could force it earlier. A budget of search steps bounds the work: a history too tangled to decide within it is
 // reported "unknown" instead of hanging the caller.
 
 export type Outcome = "ok" | "failed" | "indeterminate";
@@ -58,6 +62,11 @@ export interface SequentialModel<I, O> {
   stepUnobserved(state: number, input: I): number;
   /** Whether an indeterminate operation with this input can never matter (a read). */
   effectless(input: I): boolean;
+  /**
+   * Indeterminate operations with the same class number (>= 0) are interchangeable: in any
+   * state where one may take effect, each would give the same next state. -1: no class.
+   */
+  symmetryClass(input: I): number;
   describeState(state: number): string;
 }
 
@@ -163,6 +172,7 @@ function searchKey<I, O>(
   const n = kept.length;
   const head = buildEventList(history, kept);
   const memo = new ConfigurationMemo(n);
+  const classPredecessor = interchangeablePredecessors(history, kept, model);
   let returnsLeft = 0;
   for (const i of kept) if (history[i].outcome === "ok") returnsLeft++;
 
@@ -189,10 +199,13 @@ function searchKey<I, O>(
     }
     if (entry?.isCall) {
       const op = history[kept[entry.op]];
+      const predecessor = classPredecessor[entry.op];
       const next =
         op.outcome === "ok"
           ? model.step(state, op.input, op.output as O)
-          : model.stepUnobserved(state, op.input);
+          : predecessor >= 0 && !memo.has(predecessor)
+            ? -1
+            : model.stepUnobserved(state, op.input);
       if (next >= 0 && memo.addWith(entry.op, next)) {
         stackNode.push(entry);
         stackState.push(state);
@@ -235,6 +248,30 @@ function searchKey<I, O>(
     entry = top.next;
   }
   return { key, verdict: "linearizable", opCount: n, steps, configurations: memo.size };
+}
+
+/**
+ * For each kept indeterminate operation with a symmetry class, the class member invoked
+ * just before it (an index among the kept operations), or -1: it may only be linearized
+ * after that one.
+ */
+function interchangeablePredecessors<I, O>(
+  history: readonly HistoryOp<I, O>[],
+  kept: readonly number[],
+  model: SequentialModel<I, O>,
+): Int32Array {
+  const predecessor = new Int32Array(kept.length).fill(-1);
+  const order = kept.map((_, k) => k).filter((k) => history[kept[k]].outcome === "indeterminate");
+  order.sort((a, b) => history[kept[a]].invokeMs - history[kept[b]].invokeMs || a - b);
+  const lastOfClass = new Map<number, number>();
+  for (const k of order) {
+    const c = model.symmetryClass(history[kept[k]].input);
+    if (c < 0) continue;
+    const last = lastOfClass.get(c);
+    if (last !== undefined) predecessor[k] = last;
+    lastOfClass.set(c, k);
+  }
+  return predecessor;
 }
 
 /**
@@ -362,6 +399,11 @@ class ConfigurationMemo {
     this.store(state, first ?? -1, h);
     this.currentHash = setHash;
     return true;
+  }
+
+  /** Whether `op` is linearized in the current configuration. */
+  has(op: number): boolean {
+    return (this.current[op >>> 5] & (1 << (op & 31))) !== 0;
   }
 
   /** Undoes addWith for a backtracked operation (the configuration stays remembered). */

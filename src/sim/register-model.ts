@@ -9,8 +9,10 @@
 //
 // The node exists before the history starts (the workload creates it first), with a known
 // value and version. A state is (value, version) packed into one number: the value's index
-// among the values the history writes (0 = the initial value) plus the version times 2^21,
-// exact while versions stay below 2^32.
+// plus the version times 2^21, exact while versions stay below 2^32. Index 0 is the initial
+// value; every written value that no read ever returned shares index 1, since no
+// observation can tell them apart (a read returning "some value nobody read" cannot
+// exist), and that sharing is what makes lost writes of unread values interchangeable.
 import type { HistoryOp, SequentialModel } from "./linearizability.js";
 
 export type RegisterInput =
@@ -35,18 +37,26 @@ export interface RegisterInitial {
 }
 
 const valueSlots = 2 ** 21;
+const unreadValue = 1;
 
 /** Builds the model of one key from the values its history writes. */
 export function registerModel(
   initial: RegisterInitial,
   ops: readonly RegisterOp[],
 ): SequentialModel<RegisterInput, RegisterOutput> {
-  const ids = new Map<string, number>([[initial.value, 0]]);
-  const values = [initial.value];
+  const observed = new Set<string>();
   for (const op of ops) {
-    if (op.input.f === "write" && !ids.has(op.input.value)) {
+    if (op.outcome === "ok" && op.output?.f === "read") observed.add(op.output.value);
+  }
+  const ids = new Map<string, number>([[initial.value, 0]]);
+  const values = [initial.value, "(a value no read returned)"];
+  for (const op of ops) {
+    if (op.input.f !== "write" || ids.has(op.input.value)) continue;
+    if (observed.has(op.input.value)) {
       ids.set(op.input.value, values.length);
       values.push(op.input.value);
+    } else {
+      ids.set(op.input.value, unreadValue);
     }
   }
   if (values.length > valueSlots) throw new Error("too many distinct values for one key");
@@ -77,6 +87,9 @@ export function registerModel(
       return pack(ids.get(input.value)!, version + 1);
     },
     effectless: (input) => input.f === "read",
+    // Lost writes of unread values from the same expected version are interchangeable.
+    symmetryClass: (input) =>
+      input.f === "write" && ids.get(input.value) === unreadValue ? input.expectedVersion + 1 : -1,
     describeState: (state) =>
       `value ${JSON.stringify(values[valueIdOf(state)])} version ${versionOf(state)}`,
   };
