@@ -10,7 +10,7 @@
 // - throttling and NotReadOnly are refusals before the request was ordered: failed;
 // - any other error is unexpected for these workloads (a register that vanished, a create
 //   in a parent that does not exist) and is kept as an anomaly, which fails the run.
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import {
   ConnectionLossError,
   NotReadOnlyError,
@@ -92,6 +92,26 @@ export class FaultHistory {
     this.anomalies.push(`${what}: ${error instanceof Error ? error.message : String(error)}`);
   }
 
+  /** A history saved by save(), to check it again (run-fault.js --check). */
+  static load(path: string): FaultHistory {
+    const saved = JSON.parse(readFileSync(path, "utf8"));
+    const h = new FaultHistory();
+    h.register.push(...saved.register);
+    for (const [key, initial] of Object.entries(saved.registerInitial)) {
+      h.registerInitial.set(key, initial as RegisterInitial);
+    }
+    h.creates.push(...saved.creates);
+    h.setPrefix = saved.setPrefix;
+    h.setListing = saved.setListing;
+    h.ephemeralCreates.push(...saved.ephemeralCreates);
+    h.sessions.push(...saved.sessions);
+    h.ephemeralListing = saved.ephemeralListing;
+    h.nemesis.push(...saved.nemesis);
+    h.anomalies.push(...saved.anomalies);
+    h.listedAtMs = saved.listedAtMs;
+    return h;
+  }
+
   save(path: string): void {
     writeFileSync(
       path,
@@ -106,6 +126,7 @@ export class FaultHistory {
         ephemeralListing: this.ephemeralListing,
         nemesis: this.nemesis,
         anomalies: this.anomalies,
+        listedAtMs: this.listedAtMs,
       }),
     );
   }
@@ -169,7 +190,7 @@ export function checkFaultHistory(history: FaultHistory, stepsMax?: number): Fau
 }
 
 /** A few lines for a test failure or a run log. */
-export function describeVerdict(v: FaultVerdict): string {
+export function describeVerdict(v: FaultVerdict, history?: FaultHistory): string {
   const lines = [
     `register: ${v.register.verdict} (${v.register.keys.length} keys, ${v.register.steps} steps)`,
     `set: ${v.set.ok ? "ok" : "VIOLATED"} (${v.set.acknowledged} acknowledged, ${v.set.listed} listed)`,
@@ -177,8 +198,14 @@ export function describeVerdict(v: FaultVerdict): string {
     `checked in ${v.checkMs.toFixed(0)} ms`,
   ];
   for (const k of v.register.keys) {
-    if (k.verdict !== "linearizable")
-      lines.push(`  ${k.key}: ${k.verdict} ${JSON.stringify(k.witness)}`);
+    if (k.verdict === "linearizable") continue;
+    lines.push(`  ${k.key}: ${k.verdict} after ${k.steps} steps`);
+    const w = k.witness;
+    if (w === undefined || history === undefined) continue;
+    lines.push(`    longest linearization (${w.linearized.length} ops), its end:`);
+    for (const i of w.linearized.slice(-5)) lines.push(`      ${describeOp(history.register[i])}`);
+    lines.push(`    then the register is ${w.state}, and this cannot follow:`);
+    lines.push(`      ${describeOp(history.register[w.blockedOp])}`);
   }
   for (const x of [...v.set.violations, ...v.ephemerals.violations]) {
     lines.push(`  ${x.kind}: ${x.detail}`);
@@ -186,4 +213,15 @@ export function describeVerdict(v: FaultVerdict): string {
   for (const a of v.anomalies) lines.push(`  anomaly: ${a}`);
   lines.push(`figures: ${JSON.stringify(v.figures)}`);
   return lines.join("\n");
+}
+
+/** One register operation as a line: who, when, what, and what came back. */
+export function describeOp(op: RegisterOp): string {
+  const input =
+    op.input.f === "read"
+      ? "read"
+      : `setData(${JSON.stringify(op.input.value)}, ${op.input.expectedVersion})`;
+  const span = `[${op.invokeMs.toFixed(1)}, ${op.completeMs === undefined ? "never" : op.completeMs.toFixed(1)}]`;
+  const out = op.outcome === "ok" ? JSON.stringify(op.output) : op.outcome;
+  return `client ${op.client} ${span} ${input} -> ${out}`;
 }

@@ -3,6 +3,7 @@
 //
 //   node dist/test/fault/run-fault.js --cluster standalone --seeds 1..3 --duration 60000
 //   node dist/test/fault/run-fault.js --seeds 4 --out /tmp/fault   # keep every history
+//   node dist/test/fault/run-fault.js --check fault-history-seed-4.json   # check one again
 //
 // Exits 1 when any seed fails. Clusters are chosen by name from `launchers`; an ensemble
 // launcher is added there (docs/fault-testing.md).
@@ -79,8 +80,16 @@ async function main(): Promise<void> {
       duration: { type: "string", default: "60000" },
       "session-timeout": { type: "string", default: "4000" },
       out: { type: "string" },
+      check: { type: "string" },
     },
   });
+  if (values.check !== undefined) {
+    const history = FaultHistory.load(values.check);
+    const verdict = checkFaultHistory(history);
+    console.log(describeVerdict(verdict, history));
+    process.exitCode = verdict.ok ? 0 : 1;
+    return;
+  }
   const launch = launchers[values.cluster];
   if (launch === undefined) throw new Error(`unknown cluster ${values.cluster}`);
   const durationMs = Number(values.duration);
@@ -105,7 +114,7 @@ async function main(): Promise<void> {
     );
     if (!verdict.ok) {
       failed++;
-      console.log(describeVerdict(verdict));
+      console.log(describeVerdict(verdict, history));
     }
     if (values.out !== undefined || !verdict.ok) {
       const path = join(values.out ?? ".", `fault-history-seed-${seed}.json`);

@@ -53,7 +53,7 @@ test(`a standalone server under kill -9 and SIGSTOP keeps its histories correct 
     await Promise.all([workload.run(), runNemesis(cluster, plan, history)]);
     await workload.finish();
     const verdict = checkFaultHistory(history);
-    const report = `seed ${seed}\n${describeVerdict(verdict)}\nnemesis: ${JSON.stringify(history.nemesis)}`;
+    const report = `seed ${seed}\n${describeVerdict(verdict, history)}\nnemesis: ${JSON.stringify(history.nemesis)}`;
     t.diagnostic(report);
     assert.ok(verdict.ok, report);
     const f = verdict.figures;
@@ -105,7 +105,7 @@ test("the pipeline reports writes made behind its back and nodes deleted behind 
     }
     await workload.finish();
     const verdict = checkFaultHistory(history);
-    const report = describeVerdict(verdict);
+    const report = describeVerdict(verdict, history);
     assert.equal(verdict.ok, false, report);
     assert.equal(verdict.register.verdict, "illegal", report);
     assert.deepEqual(
