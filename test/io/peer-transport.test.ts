@@ -61,7 +61,10 @@ class Recorder implements PeerHandler {
     if (body.length >= 8) {
       assert.equal(view.readUInt32BE(4), from, "body says it came from another member");
       let list = this.seqs.get(from);
-      if (list === undefined) this.seqs.set(from, (list = []));
+      if (list === undefined) {
+        list = [];
+        this.seqs.set(from, list);
+      }
       list.push(view.readUInt32BE(0));
     }
     if (this.keepBodies) this.bodies.push({ from, body: new Uint8Array(body) });
