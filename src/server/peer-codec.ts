@@ -294,7 +294,11 @@ export class PeerReader {
   bytes(): Uint8Array {
     const n = this.count(1);
     if (n === 0) return emptyBytes;
-    if (this.copy === null) this.copy = this.body.slice();
+    if (this.copy === null) {
+      // Not body.slice(): on a Node Buffer (what a socket delivers) slice() is a view.
+      this.copy = new Uint8Array(this.body.length);
+      this.copy.set(this.body);
+    }
     const out = this.copy.subarray(this.pos, this.pos + n);
     this.pos += n;
     return out;

@@ -8,6 +8,7 @@
 // The mutation run replays with CORRAL_FUZZ_SEED=<printed seed>.
 
 import assert from "node:assert/strict";
+import { Buffer } from "node:buffer";
 import { test } from "node:test";
 import fc from "fast-check";
 import { makeMessage } from "../../src/raft/message.js";
@@ -128,7 +129,8 @@ test("decoded entries and chunk data are copies, not views of the received body"
     { term: 4, index: 10, kind: EntryKind.confChange, data: Uint8Array.of(9) },
   ];
   const append = makeMessage(MessageType.append, 1, 2, 4, { index: 7, logTerm: 2, entries });
-  const received = encodeRaftMessage(w, append).slice();
+  // A Buffer, as a socket delivers it: its slice() would be a view, not a copy.
+  const received = Buffer.from(encodeRaftMessage(w, append));
   const decoded = decodeRaftMessage(received);
   received.fill(0xee); // the carrier reuses its receive buffer after the handler returns
   assert.deepEqual(decoded, append);
