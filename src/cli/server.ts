@@ -1,7 +1,7 @@
 // `corral server`: runs a standalone member on this machine's disk and network, from a
 // zoo.cfg or with embedded defaults (client port 2181, data under ./data). Logs go to
 // stderr; SIGTERM and SIGINT stop it gracefully (connections closed, storage closed).
-import { mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
 import type { Disk } from "../base/disk.js";
@@ -10,6 +10,7 @@ import { ClientListener } from "../io/client-listener.js";
 import { NodeClock } from "../io/node-clock.js";
 import { NodeDisk } from "../io/node-disk.js";
 import { NodeRandom } from "../io/node-random.js";
+import { PeerTransport } from "../io/peer-transport.js";
 import { StderrLogger } from "../io/stderr-logger.js";
 import {
   ConfigError,
@@ -18,8 +19,19 @@ import {
   parseZooCfg,
   type ServerConfig,
 } from "../server/config.js";
-import { startMember } from "../server/start-member.js";
+import {
+  type EnsembleIdentity,
+  ensembleIdentity,
+  identityFileText,
+  identityMismatch,
+  isEnsemble,
+  parseMyId,
+} from "../server/ensemble-config.js";
+import { type EnsembleDeps, startMember } from "../server/start-member.js";
 import { versionLine } from "../server/version.js";
+
+/** How long a stopping leader waits for another member to take over. */
+const handOverTimeoutMs = 3000;
 
 interface ServerFlags {
   config?: string;
@@ -87,10 +99,11 @@ function runServer(flags: ServerFlags): void {
     process.exitCode = 2;
     return;
   }
-  if (config.servers.length > 1) {
-    logger.error(
-      "ensembles (several server.N lines) are not supported yet; run one standalone member",
-    );
+  let identity: EnsembleIdentity | null = null;
+  try {
+    if (isEnsemble(config)) identity = ensembleMember(config, flags.port !== undefined);
+  } catch (err) {
+    logger.error(`cannot start: ${err instanceof Error ? err.message : String(err)}`);
     process.exitCode = 2;
     return;
   }
@@ -101,15 +114,66 @@ function runServer(flags: ServerFlags): void {
     dataDir: config.dataDir,
     dataLogDir: config.dataLogDir,
     clientPort: config.clientPort,
+    ...(identity === null
+      ? {}
+      : { member: identity.self, ensemble: identity.ensembleId, members: identity.peers.size }),
   });
-  serveStandalone(config, logger, new NodeDisk());
+  let ensemble: EnsembleDeps | undefined;
+  if (identity !== null) {
+    ensemble = {
+      self: identity.self,
+      conf: identity.conf,
+      network: new PeerTransport({
+        self: identity.self,
+        ensembleId: identity.ensembleId,
+        members: identity.peers,
+        logger,
+        random: new NodeRandom(),
+      }),
+    };
+  }
+  serveMember(config, logger, new NodeDisk(), ensemble);
 }
 
 /**
- * Starts a standalone member on `disk` and serves it on the configured client port until
- * SIGTERM or SIGINT; prints "corral listening on host:port" on stdout once it serves.
+ * Who this process is in its ensemble: myid from dataDir (as ZooKeeper reads it), the
+ * client address from its server.N line, and the data directory's identity file, written on
+ * the first start and checked on every later one.
  */
-export function serveStandalone(config: ServerConfig, logger: Logger, disk: Disk): void {
+function ensembleMember(config: ServerConfig, portFlag: boolean): EnsembleIdentity {
+  const myIdPath = join(config.dataDir, "myid");
+  if (!existsSync(myIdPath)) {
+    throw new ConfigError(
+      `${myIdPath} is missing: an ensemble member needs a myid file holding its server.N id`,
+    );
+  }
+  const identity = ensembleIdentity(config, parseMyId(readFileSync(myIdPath, "utf8")));
+  if (!portFlag) {
+    config.clientPort = identity.clientPort;
+    config.clientPortAddress = identity.clientHost;
+  }
+  const identityPath = join(config.dataDir, "corral-ensemble");
+  if (existsSync(identityPath)) {
+    const why = identityMismatch(readFileSync(identityPath, "utf8"), identity);
+    if (why !== null) throw new ConfigError(`${why} (${identityPath})`);
+  } else {
+    mkdirSync(config.dataDir, { recursive: true });
+    writeFileSync(identityPath, identityFileText(identity));
+  }
+  return identity;
+}
+
+/**
+ * Starts a member on `disk` (standalone, or in an ensemble over its peer links) and serves it
+ * on the configured client port until SIGTERM or SIGINT; prints "corral listening on
+ * host:port" on stdout once it serves. A leader hands leadership over before it stops.
+ */
+export function serveMember(
+  config: ServerConfig,
+  logger: Logger,
+  disk: Disk,
+  ensemble?: EnsembleDeps,
+): void {
   startMember(
     {
       config,
@@ -122,6 +186,7 @@ export function serveStandalone(config: ServerConfig, logger: Logger, disk: Disk
         dataBytes: directoryBytes(config.dataDir),
         logBytes: directoryBytes(config.dataLogDir),
       }),
+      ensemble,
     },
     (error, standalone) => {
       if (error || standalone === null) {
@@ -166,9 +231,11 @@ export function serveStandalone(config: ServerConfig, logger: Logger, disk: Disk
         if (stopping) return;
         stopping = true;
         logger.info("shutting down", { signal });
-        listener.close().then(
-          () => standalone.close(() => process.exit(0)),
-          () => process.exit(1),
+        standalone.handOver(handOverTimeoutMs, () =>
+          listener.close().then(
+            () => standalone.close(() => process.exit(0)),
+            () => process.exit(1),
+          ),
         );
       };
       process.on("SIGTERM", () => stop("SIGTERM"));

@@ -43,6 +43,12 @@ export interface ServerConfig {
   initLimit: number;
   syncLimit: number;
   servers: ServerSpec[];
+  /**
+   * Corral's own key: names the ensemble on peer links and in data directories. Unset, it is
+   * derived from the server.N lines (server/ensemble-config.ts); set it when members must
+   * list each other at different addresses (behind NAT, or through test relays).
+   */
+  ensembleId: string | null;
   adminEnableServer: boolean;
   adminServerAddress: string;
   adminServerPort: number;
@@ -90,6 +96,7 @@ export function defaultConfig(): ServerConfig {
     initLimit: 10,
     syncLimit: 5,
     servers: [],
+    ensembleId: null,
     adminEnableServer: true,
     adminServerAddress: "0.0.0.0",
     adminServerPort: 8080,
@@ -168,6 +175,7 @@ const setters: ReadonlyMap<string, Setter> = new Map<string, Setter>([
   ["DigestAuthenticationProvider.superDigest", (c, v) => (c.superDigest = parseSuperDigest(v))],
   ["reconfigEnabled", (c, v) => (c.reconfigEnabled = boolean(v))],
   ["standaloneEnabled", (c, v) => (c.standaloneEnabled = boolean(v))],
+  ["ensembleId", (c, v) => (c.ensembleId = nonEmpty(v))],
   ["initLimit", (c, v) => (c.initLimit = integer(v, 1, int32Max))],
   ["syncLimit", (c, v) => (c.syncLimit = integer(v, 1, int32Max))],
   ["admin.enableServer", (c, v) => (c.adminEnableServer = boolean(v))],

@@ -63,7 +63,7 @@ export function ensembleIdentity(config: ServerConfig, myId: number): EnsembleId
   const clientPort = me.clientPort ?? config.clientPort;
   return {
     self: myId,
-    ensembleId: ensembleId(config.servers),
+    ensembleId: config.ensembleId ?? ensembleId(config.servers),
     conf: { voters, learners },
     peers,
     clientHost: me.clientHost ?? config.clientPortAddress,

@@ -107,6 +107,11 @@ export class RaftLog {
     return this.options.node.term;
   }
 
+  /** Processes what the core has to do now (after a call into the core from outside). */
+  kick(): void {
+    this.schedule();
+  }
+
   /** Hands a message from a peer to the core (the caller checked who sent it). */
   step(message: Message): void {
     if (this.stopped || this.failed !== null) return;
