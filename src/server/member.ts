@@ -25,6 +25,7 @@ import type { Id } from "../protocol/records.js";
 import { isRequestOpcode, readRequestBody, readRequestHeader } from "../protocol/request-codec.js";
 import { encodeNotification, encodeReply, encodeReplyHeader } from "../protocol/response-codec.js";
 import { Writer } from "../protocol/writer.js";
+import type { PeerProgress } from "../raft/node.js";
 import { type ApplyOutcome, apply, type SessionCreated } from "../state/apply.js";
 import { ByteWriter } from "../state/bytes.js";
 import { type Entry, EntryKind, type WriteOp } from "../state/entry.js";
@@ -57,8 +58,25 @@ export interface MemberOptions {
   snapshotDue?: (index: number) => void;
   /** Sizes of the data and log directories for `dirs` and `conf`. */
   directorySizes?: () => { dataBytes: number; logBytes: number };
+  /** The member's place in its ensemble, for the four-letter words; absent when standalone. */
+  ensembleStatus?: () => EnsembleStatus;
   /** The state was replaced by a snapshot from the leader (a snapshot in progress is void). */
   restored?: (index: number) => void;
+}
+
+/** What an ensemble member reports about the ensemble (srvr, mntr, and the admin API). */
+export interface EnsembleStatus {
+  self: number;
+  /** The leader this member knows of; 0 while there is none. */
+  leader: number;
+  term: number;
+  /** Highest log index known committed, and the highest this member has. */
+  commitIndex: number;
+  lastIndex: number;
+  voters: readonly number[];
+  learners: readonly number[];
+  /** On the leader: how far each other member's log matches, and whether it is in contact. */
+  peers: readonly PeerProgress[];
 }
 
 interface PendingWrite {
@@ -871,6 +889,19 @@ export class Member implements ClientConnectionHandler, CommitSink {
     this.latencyMaxMs = 0;
     this.latencySumMs = 0;
     this.latencyCount = 0;
+  }
+
+  /** Sync requests waiting for their read index to be confirmed or applied. */
+  pendingSyncs(): number {
+    let n = 0;
+    for (const c of this.clients.values()) {
+      for (let i = c.head; i < c.queue.length; i++) if (c.queue[i].kind === ItemKind.sync) n++;
+    }
+    return n;
+  }
+
+  ensembleStatus(): EnsembleStatus | null {
+    return this.options.ensembleStatus?.() ?? null;
   }
 
   outstandingRequests(): number {

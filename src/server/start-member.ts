@@ -174,6 +174,22 @@ export function startMember(
                 : node.role === Role.follower
                   ? "follower"
                   : roleNames[node.role],
+        ensembleStatus:
+          ensemble === undefined
+            ? undefined
+            : () => {
+                const st = node.status();
+                return {
+                  self: memberId,
+                  leader: raftLog.lead,
+                  term: st.term,
+                  commitIndex: st.commit,
+                  lastIndex: st.lastIndex,
+                  voters: st.conf.voters,
+                  learners: st.conf.learners,
+                  peers: node.peers(),
+                };
+              },
         restored: () => {
           snapshot?.abort();
           snapshot = null;
