@@ -277,7 +277,18 @@ export class RaftCore {
     for (const id of voters) {
       const pr = this.prs.get(id);
       if (id === this.id || pr?.recentActive) active++;
-      if (pr !== undefined && id !== this.id) pr.recentActive = false;
+      if (pr !== undefined && id !== this.id) {
+        pr.activeLastWindow = pr.recentActive;
+        pr.recentActive = false;
+      }
+    }
+    // Learners do not count, but their marks roll over too, so that status pages can tell
+    // whether an observer is still in contact.
+    for (const id of this.trackedConf.learners) {
+      const pr = this.prs.get(id);
+      if (pr === undefined) continue;
+      pr.activeLastWindow = pr.recentActive;
+      pr.recentActive = false;
     }
     return active >= Math.floor(voters.length / 2) + 1;
   }

@@ -74,6 +74,8 @@ export interface PeerProgress {
   readonly match: number;
   /** Heard from since the last check-quorum round. */
   readonly recentActive: boolean;
+  /** Heard from within the last one or two check-quorum rounds (an election timeout or two). */
+  readonly inContact: boolean;
   readonly voter: boolean;
 }
 
@@ -139,6 +141,7 @@ export class RaftNode {
         id,
         match: pr.match,
         recentActive: pr.recentActive,
+        inContact: pr.recentActive || pr.activeLastWindow,
         voter: r.trackedConf.voters.includes(id),
       });
     }

@@ -27,6 +27,12 @@ export class Progress {
   snapshotOffset = 0;
   /** Heard from within the current check-quorum window. */
   recentActive = false;
+  /**
+   * Heard from within the window before the current one. With recentActive it tells whether
+   * the follower is in contact without the blind spot at the start of every window, when
+   * recentActive was just cleared (status pages must not flicker every election timeout).
+   */
+  activeLastWindow = false;
   /** Highest read-index round this member confirmed. */
   readAck = 0;
   readonly inflights: Inflights;

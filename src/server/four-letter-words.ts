@@ -3,6 +3,12 @@
 // monitoring scripts, zkServer.sh-style status checks and kazoo's command() parse them.
 import type { ClientConnection } from "../base/client-connection.js";
 import type { ClientState } from "./client-state.js";
+import {
+  ensembleConfLines,
+  ensembleMntrLines,
+  placeEnsembleLines,
+  proposalSizesLine,
+} from "./ensemble-four-letter.js";
 import type { ExpiryQueue } from "./expiry-queue.js";
 import type { Member } from "./member.js";
 import { formatJavaDateUtc } from "./time-format.js";
@@ -50,7 +56,8 @@ function statsLines(ctx: FourLetterContext): string {
     `Outstanding: ${m.outstandingRequests()}\n` +
     `Zxid: ${hex(m.lastZxid)}\n` +
     `Mode: ${ctx.mode}\n` +
-    `Node count: ${m.state.tree.size}\n`
+    `Node count: ${m.state.tree.size}\n` +
+    proposalSizesLine(ctx.mode, m.proposalSizes)
   );
 }
 
@@ -103,6 +110,19 @@ function mntr(ctx: FourLetterContext): string {
     ["zk_uptime", ctx.nowMs - m.startedMs],
     ["zk_last_zxid", hex(m.lastZxid)],
   ];
+  const status = m.ensembleStatus();
+  if (status !== null) {
+    placeEnsembleLines(
+      lines,
+      ensembleMntrLines({
+        mode: ctx.mode,
+        status,
+        sizes: m.proposalSizes,
+        pendingSyncs: m.pendingSyncs(),
+        monotonicMs: ctx.monotonicMs,
+      }),
+    );
+  }
   return lines.map(([k, v]) => `${k}\t${v}\n`).join("");
 }
 
@@ -137,8 +157,15 @@ function conf(ctx: FourLetterContext): string {
     `clientPort=${ctx.member.clientPort || c.clientPort}\nsecureClientPort=-1\ndataDir=${c.dataDir}\ndataDirSize=${ctx.sizes.dataBytes}\n` +
     `dataLogDir=${c.dataLogDir}\ndataLogSize=${ctx.sizes.logBytes}\ntickTime=${c.tickTimeMs}\n` +
     `maxClientCnxns=${c.maxClientCnxns}\nminSessionTimeout=${c.minSessionTimeoutMs}\n` +
-    `maxSessionTimeout=${c.maxSessionTimeoutMs}\nclientPortListenBacklog=-1\nserverId=0\n`
+    `maxSessionTimeout=${c.maxSessionTimeoutMs}\nclientPortListenBacklog=-1\n` +
+    ensembleOrStandaloneId(ctx)
   );
+}
+
+/** A standalone server's id is 0; an ensemble member prints its id and the membership. */
+function ensembleOrStandaloneId(ctx: FourLetterContext): string {
+  const status = ctx.member.ensembleStatus();
+  return status === null ? "serverId=0\n" : ensembleConfLines(ctx.member.config, status);
 }
 
 function envi(): string {

@@ -40,6 +40,7 @@ import { entryBytes, type Origin, ownTag, writeEnvelope } from "./entry-envelope
 import { ExpiryQueue } from "./expiry-queue.js";
 import { type FourLetterContext, fourLetterWord } from "./four-letter-words.js";
 import { Handshake } from "./handshake.js";
+import type { ProposalSizes } from "./proposal-sizes.js";
 import { LocalSessions, readOnlyRefusedOpcodes } from "./read-only.js";
 import { answerRead, type ReadContext } from "./read-requests.js";
 import type { CommitSink, ReplicatedLog } from "./replicated-log.js";
@@ -60,6 +61,8 @@ export interface MemberOptions {
   directorySizes?: () => { dataBytes: number; logBytes: number };
   /** The member's place in its ensemble, for the four-letter words; absent when standalone. */
   ensembleStatus?: () => EnsembleStatus;
+  /** Sizes of the entries proposed while leading an ensemble (srvr, mntr; cleared by srst). */
+  proposalSizes?: ProposalSizes;
   /** The state was replaced by a snapshot from the leader (a snapshot in progress is void). */
   restored?: (index: number) => void;
 }
@@ -77,6 +80,8 @@ export interface EnsembleStatus {
   learners: readonly number[];
   /** On the leader: how far each other member's log matches, and whether it is in contact. */
   peers: readonly PeerProgress[];
+  /** When (monotonic ms) this member started leading; -1 unless it leads. */
+  leadingSinceMs: number;
 }
 
 interface PendingWrite {
@@ -889,6 +894,7 @@ export class Member implements ClientConnectionHandler, CommitSink {
     this.latencyMaxMs = 0;
     this.latencySumMs = 0;
     this.latencyCount = 0;
+    this.options.proposalSizes?.reset();
   }
 
   /** Sync requests waiting for their read index to be confirmed or applied. */
@@ -902,6 +908,11 @@ export class Member implements ClientConnectionHandler, CommitSink {
 
   ensembleStatus(): EnsembleStatus | null {
     return this.options.ensembleStatus?.() ?? null;
+  }
+
+  /** Sizes of the entries proposed while leading; null for a standalone member. */
+  get proposalSizes(): ProposalSizes | null {
+    return this.options.proposalSizes ?? null;
   }
 
   outstandingRequests(): number {

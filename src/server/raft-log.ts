@@ -21,6 +21,7 @@ import {
   type Snapshot,
 } from "../raft/types.js";
 import type { Storage } from "../storage/storage.js";
+import type { ProposalSizes } from "./proposal-sizes.js";
 import type { CommitSink } from "./replicated-log.js";
 
 export interface RaftLogOptions {
@@ -39,6 +40,8 @@ export interface RaftLogOptions {
   readStates?: (states: readonly ReadState[]) => void;
   /** Called after a Ready whenever the term or the known leader changed. */
   leaderChanged?: (term: number, lead: number) => void;
+  /** Where the sizes of the entries this member proposes as leader are kept (srvr, mntr). */
+  proposalSizes?: ProposalSizes;
 }
 
 export class RaftLog {
@@ -55,6 +58,8 @@ export class RaftLog {
   private applyPending: Ready | null = null;
   private seenTerm = -1;
   private seenLead = -1;
+  /** When (monotonic ms) this member last started leading; -1 while it does not lead. */
+  private leadingSince = -1;
 
   constructor(private readonly options: RaftLogOptions) {
     const status = options.node.status();
@@ -107,6 +112,11 @@ export class RaftLog {
     return this.options.node.term;
   }
 
+  /** When (monotonic ms) this member started leading, or -1 while it does not lead. */
+  get leadingSinceMs(): number {
+    return this.isLeader ? this.leadingSince : -1;
+  }
+
   /** Processes what the core has to do now (after a call into the core from outside). */
   kick(): void {
     this.schedule();
@@ -139,6 +149,7 @@ export class RaftLog {
     const result = this.options.node.propose(data);
     if (!result.ok) return -1;
     this.proposedIndex = Math.max(this.proposedIndex, result.index);
+    this.options.proposalSizes?.record(data.length);
     this.schedule();
     return result.index;
   }
@@ -178,6 +189,11 @@ export class RaftLog {
   private noticeLeader(): void {
     const node = this.options.node;
     if (node.term === this.seenTerm && node.lead === this.seenLead) return;
+    if (node.lead === this.options.id && node.role === Role.leader) {
+      // A new leadership: ZooKeeper's leader uptime and proposal sizes start afresh.
+      this.leadingSince = this.options.clock.monotonicMs();
+      this.options.proposalSizes?.reset();
+    }
     this.seenTerm = node.term;
     this.seenLead = node.lead;
     this.options.leaderChanged?.(node.term, node.lead);

@@ -23,6 +23,7 @@ import { openStorage, type Storage } from "../storage/storage.js";
 import type { ServerConfig } from "./config.js";
 import { EnsembleLog } from "./ensemble-log.js";
 import { Member } from "./member.js";
+import { ProposalSizes } from "./proposal-sizes.js";
 import { PurgeSchedule } from "./purge-schedule.js";
 import { persistedStateFrom, RaftLog } from "./raft-log.js";
 import { SnapshotTask } from "./snapshot-task.js";
@@ -131,8 +132,10 @@ export function startMember(
         barrierTimeoutMs: 4 * 20 * tickMs,
         barrierRetryMs: 10 * tickMs,
       });
+      const proposalSizes = ensemble === undefined ? undefined : new ProposalSizes();
       const raftLog = new RaftLog({
         id: memberId,
+        proposalSizes,
         clock: deps.clock,
         logger,
         storage,
@@ -188,8 +191,10 @@ export function startMember(
                   voters: st.conf.voters,
                   learners: st.conf.learners,
                   peers: node.peers(),
+                  leadingSinceMs: raftLog.leadingSinceMs,
                 };
               },
+        proposalSizes,
         restored: () => {
           snapshot?.abort();
           snapshot = null;

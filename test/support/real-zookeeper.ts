@@ -10,6 +10,13 @@ import { freePort } from "./ports.js";
 
 export const zookeeperJar = "/usr/share/java/zookeeper.jar";
 
+/** Quick start-up over speed, for tests: small heap, serial GC, C1 only. */
+export const quickStartJvmOptions: readonly string[] = [
+  "-Xmx256m",
+  "-XX:+UseSerialGC",
+  "-XX:TieredStopAtLevel=1",
+];
+
 export function realZooKeeperAvailable(): boolean {
   return existsSync(zookeeperJar) && existsSync("/usr/bin/java");
 }
@@ -76,7 +83,7 @@ export async function startRealZooKeeper(
   const child: ChildProcess = spawn(
     "java",
     [
-      ...(options.jvmOptions ?? ["-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"]),
+      ...(options.jvmOptions ?? quickStartJvmOptions),
       ...props,
       "-cp",
       `/etc/zookeeper/conf:${zookeeperJar}`,

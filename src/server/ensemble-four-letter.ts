@@ -1,0 +1,167 @@
+// The lines of ZooKeeper's four-letter words that describe a member's place in its ensemble,
+// as the real ZooKeeper 3.8.0 prints them on a three-member ensemble (captured from the
+// Debian package with test/support/real-zookeeper-ensemble.ts; docs/ensemble.md shows them):
+//
+// - srvr and stat: on the leader only, a last line "Proposal sizes last/min/max: l/mi/ma"
+//   (bytes; -1 until the first proposal of this leadership).
+// - mntr, every ensemble member: zk_peer_state right after zk_server_state ("leading -
+//   broadcast", "following - broadcast"), and zk_quorum_size (the voters).
+// - mntr, the leader only: zk_min_proposal_size, zk_max_proposal_size, zk_synced_followers,
+//   zk_synced_non_voting_followers, zk_synced_observers, zk_last_proposal_size,
+//   zk_pending_syncs, zk_leader_uptime and zk_learners. ZooKeeper 3.8 has no zk_followers
+//   line: it names the learners it talks to zk_learners.
+// - conf: serverId, initLimit, syncLimit, electionPort, quorumPort, peerType, then
+//   "membership: " and one server.N line per member and the membership version.
+//
+// ZooKeeper prints mntr in the order of its metric map, which interleaves these lines with
+// the server-wide ones; `placeEnsembleLines` puts each after the server-wide line it follows
+// in 3.8's output, so the ensemble lines keep 3.8's relative order whatever the rest is.
+import type { ServerConfig } from "./config.js";
+import type { EnsembleStatus } from "./member.js";
+import type { ProposalSizes } from "./proposal-sizes.js";
+
+/**
+ * A follower counts as synced when the leader heard from it within the last one or two
+ * check-quorum rounds and its log matches the leader's to within this many entries. ZooKeeper
+ * asks only for an acknowledgement within syncLimit ticks; Corral also asks that the follower
+ * is not catching up, so that a member still receiving a long backlog is not reported synced.
+ * A thousand entries is a fraction of a second of writes at full load.
+ */
+export const syncedLagEntriesMax = 1000;
+
+/** What the leader reports about the members it replicates to. */
+export interface LearnerCounts {
+  /** Members in contact, voters and observers alike (zk_learners). */
+  learners: number;
+  syncedFollowers: number;
+  syncedObservers: number;
+}
+
+export function learnerCounts(status: EnsembleStatus): LearnerCounts {
+  let learners = 0;
+  let syncedFollowers = 0;
+  let syncedObservers = 0;
+  for (const p of status.peers) {
+    if (!p.inContact) continue;
+    learners++;
+    // A match of 0 means this leader has not heard an acknowledgement from it yet.
+    if (p.match === 0 || status.lastIndex - p.match > syncedLagEntriesMax) continue;
+    if (p.voter) syncedFollowers++;
+    else syncedObservers++;
+  }
+  return { learners, syncedFollowers, syncedObservers };
+}
+
+/**
+ * ZooKeeper's detailed peer state: the server state and the Zab phase. Corral has no separate
+ * discovery and synchronisation phases (a Raft follower takes entries as soon as it knows its
+ * leader), so a member with a leader is broadcasting and one without is in election.
+ */
+export function peerState(mode: string, status: EnsembleStatus): string {
+  if (status.leader === 0) return "looking - election";
+  if (mode === "leader") return "leading - broadcast";
+  if (mode === "observer") return "observing - broadcast";
+  return "following - broadcast";
+}
+
+/** srvr/stat's last line on a leader, or "" on any other member. */
+export function proposalSizesLine(mode: string, sizes: ProposalSizes | null): string {
+  if (mode !== "leader" || sizes === null) return "";
+  return `Proposal sizes last/min/max: ${sizes.lastBytes}/${sizes.minBytes}/${sizes.maxBytes}\n`;
+}
+
+export interface EnsembleMntrInput {
+  mode: string;
+  status: EnsembleStatus;
+  sizes: ProposalSizes | null;
+  pendingSyncs: number;
+  monotonicMs: number;
+}
+
+type MntrLine = [string, string | number];
+
+/** Each ensemble line and the server-wide lines it may follow, the preferred one first. */
+const placements: ReadonlyMap<string, readonly string[]> = new Map([
+  ["zk_peer_state", ["zk_server_state"]],
+  ["zk_min_proposal_size", ["zk_avg_latency"]],
+  ["zk_max_proposal_size", ["zk_packets_received"]],
+  ["zk_synced_followers", ["zk_max_proposal_size", "zk_packets_received"]],
+  ["zk_synced_non_voting_followers", ["zk_watch_count"]],
+  ["zk_synced_observers", ["zk_synced_non_voting_followers", "zk_watch_count"]],
+  ["zk_last_proposal_size", ["zk_open_file_descriptor_count"]],
+  ["zk_pending_syncs", ["zk_last_proposal_size", "zk_open_file_descriptor_count"]],
+  ["zk_leader_uptime", ["zk_pending_syncs", "zk_open_file_descriptor_count"]],
+  ["zk_learners", ["zk_uptime"]],
+  ["zk_quorum_size", ["zk_learners", "zk_uptime"]],
+]);
+
+/** The ensemble lines this member's role prints, in ZooKeeper 3.8's relative order. */
+export function ensembleMntrLines(input: EnsembleMntrInput): MntrLine[] {
+  const { mode, status } = input;
+  const lines: MntrLine[] = [["zk_peer_state", peerState(mode, status)]];
+  if (mode === "leader") {
+    const counts = learnerCounts(status);
+    const sizes = input.sizes;
+    lines.push(
+      ["zk_min_proposal_size", sizes?.minBytes ?? -1],
+      ["zk_max_proposal_size", sizes?.maxBytes ?? -1],
+      ["zk_synced_followers", counts.syncedFollowers],
+      // Participants outside the voting view exist in ZooKeeper only during a
+      // reconfiguration; every Corral participant votes.
+      ["zk_synced_non_voting_followers", 0],
+      ["zk_synced_observers", counts.syncedObservers],
+      ["zk_last_proposal_size", sizes?.lastBytes ?? -1],
+      ["zk_pending_syncs", input.pendingSyncs],
+      [
+        "zk_leader_uptime",
+        status.leadingSinceMs < 0 ? 0 : Math.round(input.monotonicMs - status.leadingSinceMs),
+      ],
+      ["zk_learners", counts.learners],
+    );
+  }
+  lines.push(["zk_quorum_size", status.voters.length]);
+  return lines;
+}
+
+/**
+ * Inserts `extra` into `lines` (mntr's server-wide lines), each after the first of its
+ * anchors that is present, or at the end. `extra` comes in 3.8's relative order, so an
+ * anchor that is itself an ensemble line is placed before it is needed.
+ */
+export function placeEnsembleLines(lines: MntrLine[], extra: readonly MntrLine[]): void {
+  for (const line of extra) {
+    const anchors = placements.get(line[0]) ?? [];
+    let at = -1;
+    for (const anchor of anchors) {
+      at = lines.findIndex((l) => l[0] === anchor);
+      if (at >= 0) break;
+    }
+    lines.splice(at < 0 ? lines.length : at + 1, 0, line);
+  }
+}
+
+/**
+ * conf's lines after clientPortListenBacklog on an ensemble member. electionAlg is left out:
+ * Corral elects by Raft, not by ZooKeeper's algorithm 3. The membership is the
+ * configuration's server.N lines with each member's current role; the version stays 0 because
+ * Corral's membership is the static one (ZooKeeper prints the zxid of the last reconfig).
+ */
+export function ensembleConfLines(config: ServerConfig, status: EnsembleStatus): string {
+  const me = config.servers.find((s) => s.id === status.self);
+  let out =
+    `serverId=${status.self}\ninitLimit=${config.initLimit}\nsyncLimit=${config.syncLimit}\n` +
+    `electionPort=${me?.electionPort ?? -1}\nquorumPort=${me?.peerPort ?? -1}\n` +
+    `peerType=${status.learners.includes(status.self) ? 1 : 0}\nmembership: \n`;
+  for (const s of config.servers) {
+    const role = status.learners.includes(s.id)
+      ? "observer"
+      : status.voters.includes(s.id)
+        ? "participant"
+        : null;
+    if (role === null) continue;
+    // ZooKeeper prints a client address only when the server.N line gave one.
+    const client = s.clientPort === null ? "" : `;${s.clientHost ?? "0.0.0.0"}:${s.clientPort}`;
+    out += `server.${s.id}=${s.host}:${s.peerPort}:${s.electionPort}:${role}${client}\n`;
+  }
+  return `${out}version=0\n`;
+}
