@@ -124,6 +124,31 @@ test("CheckQuorum: a leader that has not heard from a quorum for an election tim
   assert.equal(c.node(1).role, Role.follower);
 });
 
+test("CheckQuorum: the leader reports a peer in contact through every window, and not once it is silent for two", () => {
+  const c = new TestCluster([1, 2, 3, 4, 5], { checkQuorum: true });
+  c.elect(1);
+  const inContact = (id: number) =>
+    c
+      .node(1)
+      .peers()
+      .find((p) => p.id === id)?.inContact;
+  // Three election timeouts of ticks, looked at right after each tick (before the answers
+  // to its heartbeats arrive): the check-quorum resets in between never show as gaps.
+  for (let i = 0; i < 30; i++) {
+    c.tick(1);
+    for (const id of [2, 3, 4, 5]) assert.equal(inContact(id), true, `tick ${i}, peer ${id}`);
+    c.deliverAll();
+  }
+  c.isolate(3);
+  for (let i = 0; i < 25; i++) {
+    c.tick(1);
+    c.deliverAll();
+  }
+  assert.equal(c.node(1).role, Role.leader);
+  assert.equal(inContact(3), false);
+  for (const id of [2, 4, 5]) assert.equal(inContact(id), true);
+});
+
 test("CheckQuorum lease: followers ignore a candidate while they hear from a leader", () => {
   const c = new TestCluster([1, 2, 3], { checkQuorum: true, preVote: false });
   c.elect(1);

@@ -1,0 +1,177 @@
+// Proves, against the real Apache ZooKeeper 3.8 running as a 3-member ensemble, that a
+// 3-member Corral ensemble answers the four-letter words with the same ensemble lines per
+// role: for the leader and for a follower, the srvr and stat line labels (Mode and the
+// leader's Proposal sizes line included) and the Mode value; the mntr lines that concern the
+// ensemble, as a set and in order, with the same values where they state facts of a healthy
+// three-member ensemble (states, synced followers, learners, quorum size) rather than
+// figures; and conf's ensemble keys. The two ensembles run one after the other to spare the
+// machine's cores. Skipped where the interop packages are absent.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { ZooKeeperClient } from "../../src/client/index.js";
+import { CorralEnsemble } from "../support/corral-ensemble.js";
+import { fourLetterWord } from "../support/four-letter.js";
+import { realZooKeeperAvailable } from "../support/real-zookeeper.js";
+import { RealZooKeeperEnsemble } from "../support/real-zookeeper-ensemble.js";
+
+/** The mntr keys that describe a member's place in its ensemble. */
+const ensembleKeys = new Set([
+  "zk_server_state",
+  "zk_peer_state",
+  "zk_min_proposal_size",
+  "zk_max_proposal_size",
+  "zk_last_proposal_size",
+  "zk_synced_followers",
+  "zk_synced_non_voting_followers",
+  "zk_synced_observers",
+  "zk_pending_syncs",
+  "zk_leader_uptime",
+  "zk_learners",
+  "zk_quorum_size",
+]);
+/** Of those, the ones whose values are facts of a healthy, idle three-member ensemble. */
+const factKeys = [
+  "zk_server_state",
+  "zk_peer_state",
+  "zk_synced_followers",
+  "zk_synced_non_voting_followers",
+  "zk_synced_observers",
+  "zk_pending_syncs",
+  "zk_learners",
+  "zk_quorum_size",
+];
+
+interface RoleView {
+  srvrLabels: string[];
+  statLabels: string[];
+  mode: string;
+  proposalSizes: string | null;
+  mntr: [string, string][];
+  confKeys: string[];
+}
+
+interface EnsembleView {
+  leader: RoleView;
+  follower: RoleView;
+}
+
+const labels = (text: string): string[] =>
+  text
+    .split("\n")
+    .filter((l) => /^[A-Z][^:]*: /.test(l))
+    .map((l) => l.slice(0, l.indexOf(":")));
+
+function mntrLines(text: string): [string, string][] {
+  return text
+    .split("\n")
+    .filter((l) => l.includes("\t"))
+    .map((l) => l.split("\t") as [string, string])
+    .filter(([k]) => ensembleKeys.has(k));
+}
+
+/** conf's keys from serverId on, each server.N line reduced to its shape. */
+function confKeys(text: string): string[] {
+  const lines = text.split("\n").filter((l) => l !== "");
+  const from = lines.findIndex((l) => l.startsWith("serverId="));
+  return lines.slice(from).map((l) => {
+    if (l.startsWith("server.")) {
+      assert.match(l, /^server\.\d+=127\.0\.0\.1:\d+:\d+:participant(;127\.0\.0\.1:\d+)?$/);
+      return "server.N";
+    }
+    return l.startsWith("membership:") ? l : l.slice(0, l.indexOf("="));
+  });
+}
+
+async function roleView(port: number): Promise<RoleView> {
+  const srvr = await fourLetterWord(port, "srvr");
+  return {
+    srvrLabels: labels(srvr),
+    statLabels: labels(await fourLetterWord(port, "stat")),
+    mode: /^Mode: (.*)$/m.exec(srvr)?.[1] ?? "",
+    proposalSizes: /^Proposal sizes last\/min\/max: (.*)$/m.exec(srvr)?.[1] ?? null,
+    mntr: mntrLines(await fourLetterWord(port, "mntr")),
+    confKeys: confKeys(await fourLetterWord(port, "conf")),
+  };
+}
+
+interface Ensemble {
+  members: number[];
+  connectString: string;
+  port(id: number): number;
+  waitForLeader(): Promise<number>;
+}
+
+/**
+ * Writes through the ensemble, waits (bounded) until its leader reports both followers
+ * synced, and reads the leader's and a follower's four-letter words.
+ */
+async function observe(ensemble: Ensemble): Promise<EnsembleView> {
+  const leader = await ensemble.waitForLeader();
+  const client = await ZooKeeperClient.connect(ensemble.connectString);
+  try {
+    await client.create("/differential", new Uint8Array(100));
+  } finally {
+    await client.close();
+  }
+  const deadline = performance.now() + 15000;
+  for (;;) {
+    const mntr = await fourLetterWord(ensemble.port(leader), "mntr");
+    if (/^zk_synced_followers\t2$/m.test(mntr)) break;
+    if (performance.now() > deadline) throw new Error(`followers never synced:\n${mntr}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const follower = ensemble.members.find((id) => id !== leader)!;
+  return {
+    leader: await roleView(ensemble.port(leader)),
+    follower: await roleView(ensemble.port(follower)),
+  };
+}
+
+test("a 3-member Corral answers srvr, stat, mntr and conf with ZooKeeper 3.8's ensemble lines", {
+  skip: !realZooKeeperAvailable() && "zookeeper not installed",
+  timeout: 180000,
+}, async () => {
+  const zk = await RealZooKeeperEnsemble.start();
+  let real: EnsembleView;
+  try {
+    real = await observe(zk);
+  } finally {
+    await zk.stop();
+  }
+  const corral = await CorralEnsemble.start({
+    members: 3,
+    extraConfig: ["4lw.commands.whitelist=*"],
+  });
+  let ours: EnsembleView;
+  try {
+    ours = await observe(corral);
+  } finally {
+    await corral.stop();
+  }
+  // The real ensemble shows what is compared, so the comparison cannot pass on nothing.
+  assert.equal(real.leader.mode, "leader");
+  assert.equal(real.follower.mode, "follower");
+  assert.ok(real.leader.mntr.length >= 10, JSON.stringify(real.leader.mntr));
+  for (const role of ["leader", "follower"] as const) {
+    const r = real[role];
+    const c = ours[role];
+    assert.equal(c.mode, r.mode, role);
+    assert.deepEqual(c.srvrLabels, r.srvrLabels, `${role} srvr`);
+    assert.deepEqual(c.statLabels, r.statLabels, `${role} stat`);
+    assert.equal(c.proposalSizes === null, r.proposalSizes === null, `${role} proposal sizes`);
+    if (c.proposalSizes !== null) assert.match(c.proposalSizes, /^\d+\/\d+\/\d+$/);
+    assert.deepEqual(
+      c.mntr.map(([k]) => k),
+      r.mntr.map(([k]) => k),
+      `${role} mntr keys`,
+    );
+    const facts = (lines: [string, string][]) => lines.filter(([k]) => factKeys.includes(k));
+    assert.deepEqual(facts(c.mntr), facts(r.mntr), `${role} mntr facts`);
+    // Corral elects by Raft and says so by leaving electionAlg out (docs/ensemble.md).
+    assert.deepEqual(
+      c.confKeys,
+      r.confKeys.filter((k) => k !== "electionAlg"),
+      `${role} conf`,
+    );
+  }
+});
