@@ -61,7 +61,14 @@ async function measure(name: string, start: () => Promise<Target>): Promise<Work
   const server = await start();
   try {
     console.error(`measuring ${name} at ${server.connectString}...`);
-    return bench(server.connectString);
+    const results = bench(server.connectString);
+    // Each round's figures, so that the spread behind the medians is on record.
+    for (const r of results) {
+      console.error(
+        `  ${name} ${r.workload}: ${Math.round(r.opsPerSecond)}/s p99 ${r.latencyMs.p99.toFixed(2)} ms`,
+      );
+    }
+    return results;
   } finally {
     await server.stop();
   }
