@@ -4,8 +4,9 @@
 // leader's Proposal sizes line included) and the Mode value; the mntr lines that concern the
 // ensemble, as a set and in order, with the same values where they state facts of a healthy
 // three-member ensemble (states, synced followers, learners, quorum size) rather than
-// figures; and conf's ensemble keys. The two ensembles run one after the other to spare the
-// machine's cores. Skipped where the interop packages are absent.
+// figures; conf's ensemble keys; and that srst clears the leader's proposal sizes. The two
+// ensembles run one after the other to spare the machine's cores. Skipped where the interop
+// packages are absent.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { ZooKeeperClient } from "../../src/client/index.js";
@@ -53,6 +54,8 @@ interface RoleView {
 interface EnsembleView {
   leader: RoleView;
   follower: RoleView;
+  /** The leader's Proposal sizes line after `srst`. */
+  proposalSizesAfterReset: string | null;
 }
 
 const labels = (text: string): string[] =>
@@ -121,9 +124,14 @@ async function observe(ensemble: Ensemble): Promise<EnsembleView> {
     await new Promise((r) => setTimeout(r, 100));
   }
   const follower = ensemble.members.find((id) => id !== leader)!;
+  const leaderView = await roleView(ensemble.port(leader));
+  const followerView = await roleView(ensemble.port(follower));
+  await fourLetterWord(ensemble.port(leader), "srst");
+  const afterReset = await fourLetterWord(ensemble.port(leader), "srvr");
   return {
-    leader: await roleView(ensemble.port(leader)),
-    follower: await roleView(ensemble.port(follower)),
+    leader: leaderView,
+    follower: followerView,
+    proposalSizesAfterReset: /^Proposal sizes last\/min\/max: (.*)$/m.exec(afterReset)?.[1] ?? null,
   };
 }
 
@@ -152,6 +160,9 @@ test("a 3-member Corral answers srvr, stat, mntr and conf with ZooKeeper 3.8's e
   assert.equal(real.leader.mode, "leader");
   assert.equal(real.follower.mode, "follower");
   assert.ok(real.leader.mntr.length >= 10, JSON.stringify(real.leader.mntr));
+  // srst clears the leader's proposal sizes on both.
+  assert.equal(real.proposalSizesAfterReset, "-1/-1/-1");
+  assert.equal(ours.proposalSizesAfterReset, real.proposalSizesAfterReset);
   for (const role of ["leader", "follower"] as const) {
     const r = real[role];
     const c = ours[role];
