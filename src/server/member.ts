@@ -394,7 +394,12 @@ export class Member implements ClientConnectionHandler, CommitSink {
       }
       default: {
         const item = new PendingItem(ItemKind.read, xid, type, now);
-        if (client.outstanding === 0) {
+        // A read waits for what this member already knows is committed: another client may
+        // have been answered for it (by the leader, at about the time the commit reached
+        // here), and a read that came after that answer must not miss it.
+        const known = this.options.log.commitIndex;
+        if (known > this.state.lastZxid) item.syncIndex = known;
+        if (client.outstanding === 0 && item.syncIndex === 0) {
           // Nothing ahead: run it now, straight from the receive buffer.
           item.body = body;
           client.push(item);
@@ -549,6 +554,10 @@ export class Member implements ClientConnectionHandler, CommitSink {
       // A read or sync here is next in line, so its reply (a view of the writer) is sent
       // before the writer is reused and needs no copy.
       if (item.kind === ItemKind.read) {
+        if (this.state.lastZxid < item.syncIndex) {
+          this.syncWaiters.add(client);
+          break;
+        }
         item.reply = this.runRead(client, item);
         item.body = null;
         item.kind = ItemKind.done;

@@ -98,6 +98,11 @@ export class RaftLog {
     return this.writable;
   }
 
+  /** The highest index known committed (applied, or about to be). */
+  get commitIndex(): number {
+    return this.options.node.log.committed;
+  }
+
   /** The leader this member knows of (noNode while there is none), and its term. */
   get lead(): number {
     return this.failed === null ? this.options.node.lead : noNode;
