@@ -4,6 +4,7 @@
 import { mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
+import { type AdminPort, startAdminPort } from "../admin/admin-port.js";
 import type { Disk } from "../base/disk.js";
 import type { Logger, LogLevel } from "../base/logger.js";
 import { ClientListener } from "../io/client-listener.js";
@@ -18,7 +19,8 @@ import {
   parseZooCfg,
   type ServerConfig,
 } from "../server/config.js";
-import { startStandalone } from "../server/standalone.js";
+import { StandaloneStatusSource } from "../server/member-status.js";
+import { type Standalone, startStandalone } from "../server/standalone.js";
 import { versionLine } from "../server/version.js";
 
 interface ServerFlags {
@@ -62,9 +64,11 @@ function runServer(flags: ServerFlags): void {
   }
   const logger = new StderrLogger(flags.logLevel as LogLevel, flags.logJson === true);
   let config: ServerConfig;
+  let configText = "";
   try {
     if (flags.config !== undefined) {
-      const parsed = parseZooCfg(readFileSync(flags.config, "utf8"));
+      configText = readFileSync(flags.config, "utf8");
+      const parsed = parseZooCfg(configText);
       for (const w of parsed.warnings) logger.warn(`zoo.cfg: ${w.message}`, { line: w.line });
       config = parsed.config;
     } else {
@@ -102,14 +106,19 @@ function runServer(flags: ServerFlags): void {
     dataLogDir: config.dataLogDir,
     clientPort: config.clientPort,
   });
-  serveStandalone(config, logger, new NodeDisk());
+  serveStandalone(config, logger, new NodeDisk(), configText);
 }
 
 /**
  * Starts a standalone member on `disk` and serves it on the configured client port until
  * SIGTERM or SIGINT; prints "corral listening on host:port" on stdout once it serves.
  */
-export function serveStandalone(config: ServerConfig, logger: Logger, disk: Disk): void {
+export function serveStandalone(
+  config: ServerConfig,
+  logger: Logger,
+  disk: Disk,
+  configText = "",
+): void {
   startStandalone(
     {
       config,
@@ -140,14 +149,18 @@ export function serveStandalone(config: ServerConfig, logger: Logger, disk: Disk
         standalone.member,
         logger,
       );
+      let admin: AdminPort | null = null;
       listener.listen().then(
-        (port) => {
+        async (port) => {
           standalone.member.clientPort = port;
           logger.info("serving clients", {
             address: config.clientPortAddress,
             port,
             zxid: `0x${standalone.member.lastZxid.toString(16)}`,
           });
+          if (config.adminEnableServer) {
+            admin = await startAdmin(config, standalone, logger, configText);
+          }
           // A line on stdout that scripts and tests can wait for.
           process.stdout.write(`corral listening on ${config.clientPortAddress}:${port}\n`);
         },
@@ -166,7 +179,7 @@ export function serveStandalone(config: ServerConfig, logger: Logger, disk: Disk
         if (stopping) return;
         stopping = true;
         logger.info("shutting down", { signal });
-        listener.close().then(
+        Promise.all([listener.close(), admin?.close()]).then(
           () => standalone.close(() => process.exit(0)),
           () => process.exit(1),
         );
@@ -175,4 +188,42 @@ export function serveStandalone(config: ServerConfig, logger: Logger, disk: Disk
       process.on("SIGINT", () => stop("SIGINT"));
     },
   );
+}
+
+/**
+ * Starts the admin HTTP port. A port that cannot be bound is logged and left off: the member
+ * keeps serving clients (ZooKeeper exits instead, which for an auxiliary port costs more than
+ * it protects: several members on one machine would all fight over 8080).
+ */
+async function startAdmin(
+  config: ServerConfig,
+  standalone: Standalone,
+  logger: Logger,
+  configText: string,
+): Promise<AdminPort | null> {
+  try {
+    const admin = await startAdminPort({
+      config,
+      member: standalone.member,
+      status: new StandaloneStatusSource(standalone.raftLog, () => standalone.member.readOnly),
+      storage: standalone.storage,
+      initialConfiguration: configText,
+      logger,
+    });
+    logger.info("admin server listening", {
+      address: config.adminServerAddress,
+      port: admin.port,
+      commandUrl: config.adminCommandUrl,
+      metricsPort: admin.metricsPort,
+    });
+    process.stdout.write(`corral admin on ${config.adminServerAddress}:${admin.port}\n`);
+    return admin;
+  } catch (err) {
+    logger.error("cannot start the admin server; serving clients without it", {
+      address: config.adminServerAddress,
+      port: config.adminServerPort,
+      error: err instanceof Error ? err.message : String(err),
+    });
+    return null;
+  }
 }

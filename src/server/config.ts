@@ -46,6 +46,22 @@ export interface ServerConfig {
   adminEnableServer: boolean;
   adminServerAddress: string;
   adminServerPort: number;
+  /** Path under which the AdminServer commands are served (admin.commandURL). */
+  adminCommandUrl: string;
+  /** An admin HTTP connection idle this long is closed (admin.idleTimeout, ZooKeeper's 30 s). */
+  adminIdleTimeoutMs: number;
+  /**
+   * metricsProvider.className: ZooKeeper's Prometheus provider class asks for a second port
+   * that serves only /metrics (metricsProvider.httpHost/httpPort); /metrics is on the admin
+   * port whatever it says. Null when unset.
+   */
+  metricsProviderClassName: string | null;
+  metricsProviderHttpHost: string;
+  metricsProviderHttpPort: number;
+  /** Export the runtime's own metrics (ZooKeeper: the JVM's; Corral: Node's). */
+  metricsProviderExportJvmInfo: boolean;
+  /** WAL fsyncs slower than this are counted (fsync_threshold_exceed_count). */
+  fsyncWarningThresholdMs: number;
   /** Maximum znodes reaped per minute (znode.container.maxPerMinute). */
   containerMaxPerMinute: number;
   containerCheckIntervalMs: number;
@@ -93,6 +109,13 @@ export function defaultConfig(): ServerConfig {
     adminEnableServer: true,
     adminServerAddress: "0.0.0.0",
     adminServerPort: 8080,
+    adminCommandUrl: "/commands",
+    adminIdleTimeoutMs: 30000,
+    metricsProviderClassName: null,
+    metricsProviderHttpHost: "0.0.0.0",
+    metricsProviderHttpPort: 7000,
+    metricsProviderExportJvmInfo: true,
+    fsyncWarningThresholdMs: 1000,
     containerMaxPerMinute: 10000,
     containerCheckIntervalMs: 60000,
     sessionlessConnectionTimeoutMs: 10000,
@@ -173,6 +196,13 @@ const setters: ReadonlyMap<string, Setter> = new Map<string, Setter>([
   ["admin.enableServer", (c, v) => (c.adminEnableServer = boolean(v))],
   ["admin.serverAddress", (c, v) => (c.adminServerAddress = nonEmpty(v))],
   ["admin.serverPort", (c, v) => (c.adminServerPort = integer(v, 0, portMax))],
+  ["admin.commandURL", (c, v) => (c.adminCommandUrl = parseCommandUrl(v))],
+  ["admin.idleTimeout", (c, v) => (c.adminIdleTimeoutMs = integer(v, 1, int32Max))],
+  ["metricsProvider.className", (c, v) => (c.metricsProviderClassName = nonEmpty(v))],
+  ["metricsProvider.httpHost", (c, v) => (c.metricsProviderHttpHost = nonEmpty(v))],
+  ["metricsProvider.httpPort", (c, v) => (c.metricsProviderHttpPort = integer(v, 0, portMax))],
+  ["metricsProvider.exportJvmInfo", (c, v) => (c.metricsProviderExportJvmInfo = boolean(v))],
+  ["fsync.warningthresholdms", (c, v) => (c.fsyncWarningThresholdMs = integer(v, 0, int32Max))],
   ["znode.container.maxPerMinute", (c, v) => (c.containerMaxPerMinute = integer(v, 1, int32Max))],
   [
     "znode.container.checkIntervalMs",
@@ -206,12 +236,7 @@ const acceptedWithoutEffect: ReadonlySet<string> = new Set([
   "cnxTimeout",
   "maxCnxns",
   "skipACL",
-  "admin.commandURL",
   "serverCnxnFactory",
-  "metricsProvider.className",
-  "metricsProvider.httpPort",
-  "metricsProvider.httpHost",
-  "metricsProvider.exportJvmInfo",
   "sslQuorum",
   "portUnification",
   "secureClientPort",
@@ -222,7 +247,6 @@ const acceptedWithoutEffect: ReadonlySet<string> = new Set([
   "jvm.pause.info-threshold.ms",
   "jvm.pause.sleep.time.ms",
   "quorum.cnxn.threads.size",
-  "fsync.warningthresholdms",
   "leaderServes",
 ]);
 
@@ -236,6 +260,14 @@ function parseWhitelist(value: string): ReadonlySet<string> | "*" {
     if (!knownFourLetterWords.has(w)) throw new ConfigError(`unknown four-letter word "${w}"`);
   }
   return new Set([...words, "srvr"]);
+}
+
+function parseCommandUrl(value: string): string {
+  // A path of plain segments; "/" alone would hide every other route of the admin port.
+  if (!/^(\/[A-Za-z0-9._~-]+)+$/.test(value)) {
+    throw new ConfigError(`expected a path such as /commands, got "${value}"`);
+  }
+  return value;
 }
 
 function parseSuperDigest(value: string): string {

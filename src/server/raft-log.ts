@@ -12,6 +12,7 @@ import { decodeConfState, encodeConfState } from "../raft/conf-state.js";
 import type { PersistedState, RaftNode } from "../raft/node.js";
 import { EntryKind, type Message, type Ready, Role, type Snapshot } from "../raft/types.js";
 import type { Storage } from "../storage/storage.js";
+import { type WalBatchEvent, walBatchChannel } from "./diagnostics.js";
 import type { CommitSink, ReplicatedLog } from "./replicated-log.js";
 
 export interface RaftLogOptions {
@@ -147,6 +148,7 @@ export class RaftLog implements ReplicatedLog {
       this.persistHardState(ready);
       return;
     }
+    const startedMs = this.options.clock.monotonicMs();
     const append = (): void => {
       let left = entries.length;
       let failed = false;
@@ -157,7 +159,10 @@ export class RaftLog implements ReplicatedLog {
           this.fail(error);
           return;
         }
-        if (--left === 0) this.persistHardState(ready);
+        if (--left === 0) {
+          if (walBatchChannel.hasSubscribers) this.publishBatch(entries, startedMs);
+          this.persistHardState(ready);
+        }
       };
       for (const e of entries) storage.append(e.index, e.term, e.kind, e.data, done);
     };
@@ -166,6 +171,17 @@ export class RaftLog implements ReplicatedLog {
     } else {
       append();
     }
+  }
+
+  private publishBatch(entries: Ready["entries"], startedMs: number): void {
+    let bytes = 0;
+    for (const e of entries) bytes += e.data.length;
+    const event: WalBatchEvent = {
+      entries: entries.length,
+      bytes,
+      durationMs: this.options.clock.monotonicMs() - startedMs,
+    };
+    walBatchChannel.publish(event);
   }
 
   private persistHardState(ready: Ready): void {

@@ -14,6 +14,7 @@ import { decodeSnapshot } from "../state/snapshot.js";
 import { State } from "../state/state.js";
 import { openStorage, type Storage } from "../storage/storage.js";
 import type { ServerConfig } from "./config.js";
+import { snapshotChannel } from "./diagnostics.js";
 import { Member } from "./member.js";
 import { PurgeSchedule } from "./purge-schedule.js";
 import { persistedStateFrom, RaftLog } from "./raft-log.js";
@@ -127,6 +128,7 @@ export function startStandalone(
             lastTerm: node.log.term(index),
             config: encodeConfState(node.log.currentConf()),
           };
+          const startedMs = deps.clock.monotonicMs();
           snapshot = new SnapshotTask(state, deps.clock, deps.defer, (parts, stats) => {
             storage.saveSnapshot(meta, parts, (err) => {
               snapshot = null;
@@ -140,6 +142,13 @@ export function startStandalone(
                   raftLog.compact(index, parts);
                 purges.snapshotSaved();
               });
+              if (snapshotChannel.hasSubscribers) {
+                snapshotChannel.publish({
+                  zxid: index,
+                  bytes: stats.bytes,
+                  durationMs: deps.clock.monotonicMs() - startedMs,
+                });
+              }
               logger.info("snapshot written", {
                 zxid: index,
                 bytes: stats.bytes,

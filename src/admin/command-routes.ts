@@ -1,0 +1,32 @@
+// `/commands` (admin.commandURL) and `/commands/<name>`: the AdminServer commands over HTTP.
+// The listing is ZooKeeper's: one link per primary name, alphabetical. A command answers GET
+// only, with its JSON envelope (commands.ts); an unknown name gets ZooKeeper's JSON body
+// ("Unknown command: x") with status 404 where ZooKeeper says 200, so that HTTP tooling
+// sees the error too while parsers of the body see exactly ZooKeeper's answer.
+import type { AdminServer } from "./admin-server.js";
+import { type AdminSources, commandNames, runCommand } from "./commands.js";
+
+export function registerCommandRoutes(
+  server: AdminServer,
+  commandUrl: string,
+  sources: AdminSources,
+): void {
+  const listing = commandNames
+    .map((n) => `<a href="${commandUrl}/${n}">${n}</a>\n<br/>\n`)
+    .join("");
+  const list = (request: { send(s: number, t: string, b: string): void }): void =>
+    request.send(200, "text/html; charset=utf-8", listing);
+  server.route(commandUrl, ["GET"], list);
+  server.route(`${commandUrl}/`, ["GET"], list);
+  server.routePrefix(`${commandUrl}/`, ["GET"], (request) => {
+    let name: string;
+    try {
+      name = decodeURIComponent(request.url.pathname.slice(commandUrl.length + 1));
+    } catch {
+      request.error(400, "malformed command name");
+      return;
+    }
+    const { known, answer } = runCommand(name, sources, request.url.searchParams);
+    request.json(known ? 200 : 404, answer);
+  });
+}
