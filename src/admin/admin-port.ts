@@ -52,6 +52,7 @@ export async function startAdminPort(deps: AdminPortDeps): Promise<AdminPort> {
       host: config.adminServerAddress,
       port: config.adminServerPort,
       idleTimeoutMs: config.adminIdleTimeoutMs,
+      connectionsMax: config.adminConnectionsMax,
     },
     logger,
   );

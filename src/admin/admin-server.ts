@@ -157,8 +157,15 @@ export class AdminServer {
     this.bodyBytesMax = options.bodyBytesMax ?? adminBodyBytesMaxDefault;
     this.server = createServer(
       {
-        headersTimeout: options.headersTimeoutMs ?? adminHeadersTimeoutMsDefault,
-        requestTimeout: options.requestTimeoutMs ?? adminRequestTimeoutMsDefault,
+        // A request may not take longer than a connection may idle.
+        headersTimeout: Math.min(
+          options.headersTimeoutMs ?? adminHeadersTimeoutMsDefault,
+          options.idleTimeoutMs,
+        ),
+        requestTimeout: Math.min(
+          options.requestTimeoutMs ?? adminRequestTimeoutMsDefault,
+          options.idleTimeoutMs,
+        ),
         keepAliveTimeout: options.idleTimeoutMs,
         maxHeaderSize: 16 * 1024,
       },

@@ -50,6 +50,8 @@ export interface ServerConfig {
   adminCommandUrl: string;
   /** An admin HTTP connection idle this long is closed (admin.idleTimeout, ZooKeeper's 30 s). */
   adminIdleTimeoutMs: number;
+  /** Open admin HTTP connections allowed; more are closed at once (Corral's admin.maxConnections). */
+  adminConnectionsMax: number;
   /**
    * metricsProvider.className: ZooKeeper's Prometheus provider class asks for a second port
    * that serves only /metrics (metricsProvider.httpHost/httpPort); /metrics is on the admin
@@ -111,6 +113,7 @@ export function defaultConfig(): ServerConfig {
     adminServerPort: 8080,
     adminCommandUrl: "/commands",
     adminIdleTimeoutMs: 30000,
+    adminConnectionsMax: 64,
     metricsProviderClassName: null,
     metricsProviderHttpHost: "0.0.0.0",
     metricsProviderHttpPort: 7000,
@@ -198,6 +201,7 @@ const setters: ReadonlyMap<string, Setter> = new Map<string, Setter>([
   ["admin.serverPort", (c, v) => (c.adminServerPort = integer(v, 0, portMax))],
   ["admin.commandURL", (c, v) => (c.adminCommandUrl = parseCommandUrl(v))],
   ["admin.idleTimeout", (c, v) => (c.adminIdleTimeoutMs = integer(v, 1, int32Max))],
+  ["admin.maxConnections", (c, v) => (c.adminConnectionsMax = integer(v, 1, 100000))],
   ["metricsProvider.className", (c, v) => (c.metricsProviderClassName = nonEmpty(v))],
   ["metricsProvider.httpHost", (c, v) => (c.metricsProviderHttpHost = nonEmpty(v))],
   ["metricsProvider.httpPort", (c, v) => (c.metricsProviderHttpPort = integer(v, 0, portMax))],
