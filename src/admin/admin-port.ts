@@ -10,11 +10,13 @@ import type { Member } from "../server/member.js";
 import type { MemberStatusSource } from "../server/member-status.js";
 import { snapshotName } from "../storage/snapshot-file.js";
 import type { Storage } from "../storage/storage.js";
+import { AdminAuth } from "./admin-auth.js";
 import { type AdminRequest, AdminServer } from "./admin-server.js";
 import { registerCommandRoutes } from "./command-routes.js";
 import type { AdminSources } from "./commands.js";
 import { registerHealthRoutes } from "./health.js";
 import { Metrics } from "./metrics.js";
+import { ZnodeApi } from "./znode-api.js";
 
 export interface AdminPortDeps {
   config: ServerConfig;
@@ -25,7 +27,7 @@ export interface AdminPortDeps {
   initialConfiguration: string;
   logger: Logger;
   /** Extra routes (the dashboard) registered on the same server. */
-  extend?: (server: AdminServer, sources: AdminSources) => void;
+  extend?: (server: AdminServer, sources: AdminSources, auth: AdminAuth) => void;
 }
 
 export interface AdminPort {
@@ -56,12 +58,21 @@ export async function startAdminPort(deps: AdminPortDeps): Promise<AdminPort> {
     },
     logger,
   );
+  const auth = new AdminAuth(
+    {
+      digests: config.adminAuthDigests,
+      token: config.adminAuthToken,
+      readAuthRequired: config.adminReadAuthRequired,
+    },
+    logger,
+  );
   const metrics = new Metrics({
     member,
     status: deps.status,
     fsyncWarningThresholdMs: config.fsyncWarningThresholdMs,
     exportRuntimeInfo: config.metricsProviderExportJvmInfo,
     adminConnectionsRefused: () => server.refusedConnections,
+    adminAuthFailures: () => auth.failures,
   });
   const sources: AdminSources = {
     member,
@@ -71,8 +82,9 @@ export async function startAdminPort(deps: AdminPortDeps): Promise<AdminPort> {
     fsyncThresholdExceedCount: () => metrics.fsyncThresholdExceeded,
     traceMask: 306,
   };
-  registerCommandRoutes(server, config.adminCommandUrl, sources);
+  registerCommandRoutes(server, config.adminCommandUrl, sources, auth);
   const scrape = async (request: AdminRequest): Promise<void> => {
+    if (auth.allowRead(request) === null) return;
     request.send(200, metrics.contentType, await metrics.render());
   };
   server.route("/metrics", ["GET"], scrape);
@@ -82,7 +94,8 @@ export async function startAdminPort(deps: AdminPortDeps): Promise<AdminPort> {
     applyLagEntriesMax: readyApplyLagEntriesMax,
     running: () => running,
   });
-  deps.extend?.(server, sources);
+  new ZnodeApi({ member, config, auth }).register(server);
+  deps.extend?.(server, sources, auth);
   let metricsServer: AdminServer | null = null;
   let metricsPort: number | null = null;
   let port: number;

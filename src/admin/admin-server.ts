@@ -128,9 +128,11 @@ export class AdminRequest {
   }
 
   private tooLarge(): void {
+    // The answer goes out, then the connection closes (connection: close); the rest of the
+    // body is read and dropped meanwhile, so that closing does not reset the connection
+    // under the answer before the client has read it.
     this.error(413, `the body exceeds ${this.bodyBytesMax} bytes`, { connection: "close" });
-    // Whatever else the client sends is not read.
-    this.raw.socket.destroySoon?.();
+    this.raw.resume();
   }
 }
 
@@ -176,7 +178,9 @@ export class AdminServer {
     // enough for a slow client and costs nothing.
     (this.server as Server & { connectionsCheckingInterval?: number }).connectionsCheckingInterval =
       1000;
-    this.server.setTimeout(options.idleTimeoutMs, (socket: Socket) => socket.destroy());
+    // A backstop for sockets silent in the middle of anything; the request timeouts above
+    // answer a stalled request with 408 first, and keepAliveTimeout closes idle ones.
+    this.server.setTimeout(2 * options.idleTimeoutMs, (socket: Socket) => socket.destroy());
     this.server.on("connection", (socket: Socket) => {
       this.sockets.add(socket);
       socket.once("close", () => this.sockets.delete(socket));

@@ -3,22 +3,27 @@
 // only, with its JSON envelope (commands.ts); an unknown name gets ZooKeeper's JSON body
 // ("Unknown command: x") with status 404 where ZooKeeper says 200, so that HTTP tooling
 // sees the error too while parsers of the body see exactly ZooKeeper's answer.
-import type { AdminServer } from "./admin-server.js";
+import type { AdminAuth } from "./admin-auth.js";
+import type { AdminRequest, AdminServer } from "./admin-server.js";
 import { type AdminSources, commandNames, runCommand } from "./commands.js";
 
 export function registerCommandRoutes(
   server: AdminServer,
   commandUrl: string,
   sources: AdminSources,
+  auth: AdminAuth,
 ): void {
   const listing = commandNames
     .map((n) => `<a href="${commandUrl}/${n}">${n}</a>\n<br/>\n`)
     .join("");
-  const list = (request: { send(s: number, t: string, b: string): void }): void =>
+  const list = (request: AdminRequest): void => {
+    if (auth.allowRead(request) === null) return;
     request.send(200, "text/html; charset=utf-8", listing);
+  };
   server.route(commandUrl, ["GET"], list);
   server.route(`${commandUrl}/`, ["GET"], list);
   server.routePrefix(`${commandUrl}/`, ["GET"], (request) => {
+    if (auth.allowRead(request) === null) return;
     let name: string;
     try {
       name = decodeURIComponent(request.url.pathname.slice(commandUrl.length + 1));

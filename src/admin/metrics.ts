@@ -40,6 +40,8 @@ export interface MetricsOptions {
   exportRuntimeInfo: boolean;
   /** Connections the admin port refused so far. */
   adminConnectionsRefused: () => number;
+  /** Failed administrator logins so far. */
+  adminAuthFailures: () => number;
 }
 
 /** mntr keys (without zk_) published as gauges under ZooKeeper's Prometheus names. */
@@ -122,6 +124,8 @@ export class Metrics {
   private readonly sessions: Gauge<"kind">;
   private readonly adminRefused: Counter;
   private adminRefusedSeen = 0;
+  private readonly authFailures: Counter;
+  private authFailuresSeen = 0;
 
   private readonly onRequest = (message: unknown): void => {
     const e = message as RequestEvent;
@@ -255,6 +259,11 @@ export class Metrics {
       help: "Admin HTTP connections closed because too many were open",
       registers: [registry],
     });
+    this.authFailures = new Counter({
+      name: "corral_admin_auth_failures_total",
+      help: "Admin requests refused for wrong credentials",
+      registers: [registry],
+    });
     if (options.exportRuntimeInfo) collectDefaultMetrics({ register: registry });
     subscribe(requestChannel.name as string, this.onRequest);
     subscribe(walBatchChannel.name as string, this.onWalBatch);
@@ -290,6 +299,9 @@ export class Metrics {
     const refused = this.options.adminConnectionsRefused();
     this.adminRefused.inc(refused - this.adminRefusedSeen);
     this.adminRefusedSeen = refused;
+    const failures = this.options.adminAuthFailures();
+    this.authFailures.inc(failures - this.authFailuresSeen);
+    this.authFailuresSeen = failures;
     return this.registry.metrics();
   }
 

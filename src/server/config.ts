@@ -53,6 +53,15 @@ export interface ServerConfig {
   /** Open admin HTTP connections allowed; more are closed at once (Corral's admin.maxConnections). */
   adminConnectionsMax: number;
   /**
+   * The administrators (Corral's keys): digests `user:base64sha1`, comma-separated
+   * (admin.authDigest, the form of superDigest), and/or a bearer token (admin.authToken).
+   * Edits need one of them.
+   */
+  adminAuthDigests: string[];
+  adminAuthToken: string | null;
+  /** Read routes need the administrator too (admin.readAuthRequired); health never does. */
+  adminReadAuthRequired: boolean;
+  /**
    * metricsProvider.className: ZooKeeper's Prometheus provider class asks for a second port
    * that serves only /metrics (metricsProvider.httpHost/httpPort); /metrics is on the admin
    * port whatever it says. Null when unset.
@@ -114,6 +123,9 @@ export function defaultConfig(): ServerConfig {
     adminCommandUrl: "/commands",
     adminIdleTimeoutMs: 30000,
     adminConnectionsMax: 64,
+    adminAuthDigests: [],
+    adminAuthToken: null,
+    adminReadAuthRequired: false,
     metricsProviderClassName: null,
     metricsProviderHttpHost: "0.0.0.0",
     metricsProviderHttpPort: 7000,
@@ -202,6 +214,12 @@ const setters: ReadonlyMap<string, Setter> = new Map<string, Setter>([
   ["admin.commandURL", (c, v) => (c.adminCommandUrl = parseCommandUrl(v))],
   ["admin.idleTimeout", (c, v) => (c.adminIdleTimeoutMs = integer(v, 1, int32Max))],
   ["admin.maxConnections", (c, v) => (c.adminConnectionsMax = integer(v, 1, 100000))],
+  [
+    "admin.authDigest",
+    (c, v) => (c.adminAuthDigests = v.split(",").map((d) => parseSuperDigest(d.trim()))),
+  ],
+  ["admin.authToken", (c, v) => (c.adminAuthToken = parseToken(v))],
+  ["admin.readAuthRequired", (c, v) => (c.adminReadAuthRequired = boolean(v))],
   ["metricsProvider.className", (c, v) => (c.metricsProviderClassName = nonEmpty(v))],
   ["metricsProvider.httpHost", (c, v) => (c.metricsProviderHttpHost = nonEmpty(v))],
   ["metricsProvider.httpPort", (c, v) => (c.metricsProviderHttpPort = integer(v, 0, portMax))],
@@ -270,6 +288,14 @@ function parseCommandUrl(value: string): string {
   // A path of plain segments; "/" alone would hide every other route of the admin port.
   if (!/^(\/[A-Za-z0-9._~-]+)+$/.test(value)) {
     throw new ConfigError(`expected a path such as /commands, got "${value}"`);
+  }
+  return value;
+}
+
+function parseToken(value: string): string {
+  // Short tokens can be guessed; 16 characters of any alphabet is the floor.
+  if (value.length < 16 || /\s/.test(value)) {
+    throw new ConfigError("expected a token of at least 16 characters without spaces");
   }
   return value;
 }
