@@ -41,6 +41,17 @@ function sameText(a: string, b: string): boolean {
   return timingSafeEqual(x, y);
 }
 
+/**
+ * The Basic challenge that makes curl and browsers ask for credentials; left out for the
+ * dashboard's own requests (x-corral-dashboard), which log in with their own form: a
+ * challenge would make the browser hold the request behind its login prompt.
+ */
+function challenge(request: AdminRequest): Record<string, string> {
+  return request.header("x-corral-dashboard") === undefined
+    ? { "www-authenticate": 'Basic realm="corral admin"' }
+    : {};
+}
+
 export class AdminAuth {
   failures = 0;
 
@@ -94,9 +105,7 @@ export class AdminAuth {
     const who = this.identify(request);
     if (who === null) return null;
     if (who.via === "none") {
-      request.error(401, "administrator credentials required", {
-        "www-authenticate": 'Basic realm="corral admin"',
-      });
+      request.error(401, "administrator credentials required", challenge(request));
       return null;
     }
     return who;
@@ -116,9 +125,7 @@ export class AdminAuth {
       path: request.url.pathname,
       reason,
     });
-    request.error(401, "authentication failed", {
-      "www-authenticate": 'Basic realm="corral admin"',
-    });
+    request.error(401, "authentication failed", challenge(request));
     return null;
   }
 }

@@ -14,6 +14,7 @@ import { AdminAuth } from "./admin-auth.js";
 import { type AdminRequest, AdminServer } from "./admin-server.js";
 import { registerCommandRoutes } from "./command-routes.js";
 import type { AdminSources } from "./commands.js";
+import { registerDashboard } from "./dashboard.js";
 import { registerHealthRoutes } from "./health.js";
 import { Metrics } from "./metrics.js";
 import { ZnodeApi } from "./znode-api.js";
@@ -95,6 +96,7 @@ export async function startAdminPort(deps: AdminPortDeps): Promise<AdminPort> {
     running: () => running,
   });
   new ZnodeApi({ member, config, auth }).register(server);
+  registerDashboard(server, { member, status: deps.status, metrics, auth });
   deps.extend?.(server, sources, auth);
   let metricsServer: AdminServer | null = null;
   let metricsPort: number | null = null;

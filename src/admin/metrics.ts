@@ -14,6 +14,7 @@
 // the member when Prometheus scrapes, so a scrape costs the member one walk of its counters
 // and nothing between scrapes.
 import { subscribe, unsubscribe } from "node:diagnostics_channel";
+import { createHistogram, type RecordableHistogram } from "node:perf_hooks";
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import { OpCode } from "../protocol/constants.js";
 import {
@@ -99,8 +100,60 @@ const latencyBucketsSeconds = [
   0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5,
 ];
 
+/** One window's figures: how many, and latency percentiles in milliseconds. */
+export interface WindowFigures {
+  count: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+}
+
+/**
+ * The figures of the last whole window (about a second) of a stream of latencies, for the
+ * dashboard's live charts. It rotates when read after the window has passed, so it needs no
+ * timer; every viewer reads the same completed window.
+ */
+export class RecentWindow {
+  private current: RecordableHistogram = createHistogram();
+  private startedMs: number;
+  private last: WindowFigures = { count: 0, p50Ms: 0, p99Ms: 0, maxMs: 0 };
+  private lastMs = 0;
+
+  constructor(
+    private readonly nowMs: () => number,
+    private readonly windowMs = 1000,
+  ) {
+    this.startedMs = nowMs();
+  }
+
+  record(ms: number): void {
+    this.current.record(Math.max(1, Math.round(ms * 1000)));
+  }
+
+  read(): { windowMs: number } & WindowFigures {
+    const now = this.nowMs();
+    if (now - this.startedMs >= this.windowMs) {
+      const h = this.current;
+      const n = h.count;
+      this.last = {
+        count: n,
+        p50Ms: n === 0 ? 0 : h.percentile(50) / 1000,
+        p99Ms: n === 0 ? 0 : h.percentile(99) / 1000,
+        maxMs: n === 0 ? 0 : h.max / 1000,
+      };
+      this.lastMs = now - this.startedMs;
+      h.reset();
+      this.startedMs = now;
+    }
+    return { windowMs: this.lastMs, ...this.last };
+  }
+}
+
 export class Metrics {
   readonly registry = new Registry();
+  /** The last second's requests and fsyncs, for the dashboard. */
+  readonly recentRequests = new RecentWindow(() => performance.now());
+  readonly recentFsyncs = new RecentWindow(() => performance.now());
   fsyncThresholdExceeded = 0;
   private readonly gauges = new Map<string, Gauge>();
   private readonly perOpcode: (Histogram.Internal<string> | undefined)[] = [];
@@ -135,8 +188,10 @@ export class Metrics {
       this.perOpcode[e.opcode + 16] = child;
     }
     child.observe(e.latencyMs / 1000);
+    if (upkeepOpcodes.has(e.opcode)) return;
+    this.recentRequests.record(e.latencyMs);
     if (writeOpcodes.has(e.opcode)) this.updateLatency.observe(e.latencyMs);
-    else if (!upkeepOpcodes.has(e.opcode)) this.readLatency.observe(e.latencyMs);
+    else this.readLatency.observe(e.latencyMs);
   };
 
   private readonly onWalBatch = (message: unknown): void => {
@@ -145,6 +200,7 @@ export class Metrics {
     this.walBatchBytes.observe(e.bytes);
     this.walFsyncSeconds.observe(e.durationMs / 1000);
     this.fsyncTime.observe(e.durationMs);
+    this.recentFsyncs.record(e.durationMs);
     if (e.durationMs > this.options.fsyncWarningThresholdMs) this.fsyncThresholdExceeded++;
   };
 
