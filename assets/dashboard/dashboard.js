@@ -160,10 +160,11 @@ async function refresh() {
         {},
         el("td", {}, String(p.id)),
         el("td", {}, p.address || "(this member)"),
-        el("td", {}, p.kind),
+        el("td", {}, p.id === m.leaderId ? `leader (${p.kind})` : p.kind),
         el("td", {}, String(p.matchIndex)),
         el("td", {}, String(p.lagEntries)),
         el("td", {}, ago(p.lastContactAgoMs)),
+        el("td", {}, p.roundTripMs === null ? "" : `${p.roundTripMs.toFixed(1)} ms`),
       ),
     ),
   );

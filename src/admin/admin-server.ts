@@ -149,8 +149,6 @@ export class AdminServer {
   private readonly bodyBytesMax: number;
   /** Connections closed at once because connectionsMax were open. */
   refusedConnections = 0;
-  /** Requests dispatched to a route (or answered 404/405). */
-  requestsServed = 0;
 
   constructor(
     private readonly options: AdminServerOptions,
@@ -247,7 +245,6 @@ export class AdminServer {
   }
 
   private dispatch(req: IncomingMessage, res: ServerResponse): void {
-    this.requestsServed++;
     let url: URL;
     try {
       url = new URL(req.url ?? "/", "http://admin.invalid");

@@ -412,6 +412,7 @@ const definitions: CommandDefinition[] = [
           match_index: p.matchIndex,
           lag_entries: p.lagEntries,
           last_contact_ago_ms: p.lastContactAgoMs,
+          round_trip_ms: p.roundTripMs,
         })),
       };
     },

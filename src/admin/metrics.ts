@@ -174,6 +174,7 @@ export class Metrics {
   >;
   private readonly peerLag: Gauge<"peer">;
   private readonly peerContact: Gauge<"peer">;
+  private readonly peerRoundTrip: Gauge<"peer">;
   private readonly sessions: Gauge<"kind">;
   private readonly adminRefused: Counter;
   private adminRefusedSeen = 0;
@@ -304,6 +305,12 @@ export class Metrics {
       labelNames: ["peer"],
       registers: [registry],
     });
+    this.peerRoundTrip = new Gauge({
+      name: "corral_peer_round_trip_seconds",
+      help: "Last measured round trip to a member of the ensemble",
+      labelNames: ["peer"],
+      registers: [registry],
+    });
     this.sessions = new Gauge({
       name: "corral_sessions",
       help: "Live sessions: global (replicated) and local (read-only mode)",
@@ -344,11 +351,13 @@ export class Metrics {
     this.raft.isLeader.set(st.role === "leader" || st.role === "standalone" ? 1 : 0);
     this.peerLag.reset();
     this.peerContact.reset();
+    this.peerRoundTrip.reset();
     for (const p of st.members) {
       if (p.id === st.id) continue;
       this.peerLag.labels(String(p.id)).set(p.lagEntries);
       if (p.lastContactAgoMs !== null)
         this.peerContact.labels(String(p.id)).set(p.lastContactAgoMs / 1000);
+      if (p.roundTripMs !== null) this.peerRoundTrip.labels(String(p.id)).set(p.roundTripMs / 1000);
     }
     this.sessions.labels("global").set(m.state.sessions.size);
     this.sessions.labels("local").set(m.localSessionCount);

@@ -27,6 +27,8 @@ export interface PeerStatus {
   lagEntries: number;
   /** Milliseconds since this member last heard from it; 0 for itself, null if never. */
   lastContactAgoMs: number | null;
+  /** The last measured round trip to it (heartbeat to answer), null if none or itself. */
+  roundTripMs: number | null;
 }
 
 export interface MemberStatus {
@@ -79,6 +81,7 @@ export class StandaloneStatusSource implements MemberStatusSource {
           matchIndex: s.lastIndex,
           lagEntries: 0,
           lastContactAgoMs: 0,
+          roundTripMs: null,
         },
       ],
     };

@@ -31,6 +31,7 @@ before(async () => {
       "metricsProvider.httpHost=127.0.0.1",
       `metricsProvider.httpPort=${metricsPort}`,
       "metricsProvider.exportJvmInfo=false",
+      "admin.commandURL=/zk/cmds",
     ],
   });
 });
@@ -95,6 +96,7 @@ test("the families and their types", async () => {
     corral_client_connections_rejected_total: "counter",
     corral_peer_replication_lag_entries: "gauge",
     corral_peer_last_contact_seconds: "gauge",
+    corral_peer_round_trip_seconds: "gauge",
     corral_admin_connections_refused_total: "counter",
   };
   for (const [name, type] of Object.entries(expected)) {
@@ -183,6 +185,13 @@ test("metricsProvider.httpPort serves the same scrape on its own port", async ()
   assert.equal(f.get("znode_count")?.type, "gauge");
   const other = await httpGet(metricsPort, "/commands/ruok");
   assert.equal(other.status, 404);
+});
+
+test("admin.commandURL moves the commands", async () => {
+  const moved = await httpGet(server.adminPort, "/zk/cmds/ruok");
+  assert.deepEqual(JSON.parse(moved.body), { command: "ruok", error: null });
+  assert.match((await httpGet(server.adminPort, "/zk/cmds")).body, /href="\/zk\/cmds\/monitor"/);
+  assert.equal((await httpGet(server.adminPort, "/commands/ruok")).status, 404);
 });
 
 // mntr's approximate_data_size and file-descriptor figures are stand-ins until issue 12
