@@ -31,6 +31,7 @@ import { mntrEntries } from "../server/four-letter-words.js";
 import type { Member } from "../server/member.js";
 import type { MemberStatusSource } from "../server/member-status.js";
 import { HdrSummary } from "./hdr-summary.js";
+import { LabelledHistogram } from "./opcode-histogram.js";
 
 export interface MetricsOptions {
   member: Member;
@@ -156,8 +157,7 @@ export class Metrics {
   readonly recentFsyncs = new RecentWindow(() => performance.now());
   fsyncThresholdExceeded = 0;
   private readonly gauges = new Map<string, Gauge>();
-  private readonly perOpcode: (Histogram.Internal<string> | undefined)[] = [];
-  private readonly requestSeconds: Histogram<"opcode">;
+  private readonly requestSeconds: LabelledHistogram;
   private readonly readLatency: HdrSummary;
   private readonly updateLatency: HdrSummary;
   private readonly fsyncTime: HdrSummary;
@@ -183,12 +183,15 @@ export class Metrics {
 
   private readonly onRequest = (message: unknown): void => {
     const e = message as RequestEvent;
-    let child = this.perOpcode[e.opcode + 16];
-    if (child === undefined) {
-      child = this.requestSeconds.labels(opcodeNames.get(e.opcode) ?? String(e.opcode));
-      this.perOpcode[e.opcode + 16] = child;
+    // Opcodes run from -11 (closeSession) to 107; the index keeps them apart and small.
+    const index = e.opcode + 16;
+    if (index >= 0 && index < 256) {
+      this.requestSeconds.observe(
+        index,
+        opcodeNames.get(e.opcode) ?? String(e.opcode),
+        e.latencyMs / 1000,
+      );
     }
-    child.observe(e.latencyMs / 1000);
     if (upkeepOpcodes.has(e.opcode)) return;
     this.recentRequests.record(e.latencyMs);
     if (writeOpcodes.has(e.opcode)) this.updateLatency.observe(e.latencyMs);
@@ -239,13 +242,12 @@ export class Metrics {
     this.snapshotTime = new HdrSummary("snapshottime", "Snapshot time in milliseconds").register(
       registry,
     );
-    this.requestSeconds = new Histogram({
-      name: "corral_request_duration_seconds",
-      help: "Client request latency from receipt to reply, per opcode",
-      labelNames: ["opcode"],
-      buckets: latencyBucketsSeconds,
-      registers: [registry],
-    });
+    this.requestSeconds = new LabelledHistogram(
+      "corral_request_duration_seconds",
+      "Client request latency from receipt to reply, per opcode",
+      "opcode",
+      latencyBucketsSeconds,
+    ).register(registry);
     this.walBatchEntries = new Histogram({
       name: "corral_wal_batch_entries",
       help: "Entries written and fsynced together (one group commit)",

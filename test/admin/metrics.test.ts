@@ -147,6 +147,17 @@ test("each metric moves when what it counts happens", async () => {
     assert.ok(value(f, "corral_snapshot_bytes") > 0);
     assert.equal(value(f, "corral_raft_apply_lag_entries"), 0);
     assert.ok(value(f, "readlatency", { quantile: "0.99" }) >= 0);
+    // A histogram's buckets are cumulative and end with +Inf = count.
+    const buckets = (f.get("corral_request_duration_seconds")?.samples ?? []).filter(
+      (x) => x.name.endsWith("_bucket") && x.labels.opcode === "getData",
+    );
+    assert.ok(buckets.length > 2);
+    for (let i = 1; i < buckets.length; i++) assert.ok(buckets[i].value >= buckets[i - 1].value);
+    assert.equal(buckets[buckets.length - 1].labels.le, "+Inf");
+    assert.equal(
+      buckets[buckets.length - 1].value,
+      value(f, "corral_request_duration_seconds_count", { opcode: "getData" }),
+    );
   } finally {
     await client.close();
     await second.close();
