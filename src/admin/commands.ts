@@ -201,7 +201,8 @@ const definitions: CommandDefinition[] = [
         max_client_cnxns: c.maxClientCnxns,
         min_session_timeout: c.minSessionTimeoutMs,
         max_session_timeout: c.maxSessionTimeoutMs,
-        server_id: s.status.memberStatus().id,
+        // ZooKeeper's standalone server has id 0; a member of an ensemble its myid.
+        server_id: c.servers.length === 0 ? 0 : s.status.memberStatus().id,
         client_port_listen_backlog: -1,
       };
     },

@@ -78,7 +78,7 @@ export class ZnodeApi {
 
   /** The ids a read is checked with: as a client from that address with those credentials. */
   private idsOf(request: AdminRequest, who: AdminPrincipal): Id[] {
-    const ids: Id[] = [{ scheme: "ip", id: request.raw.socket.remoteAddress ?? "" }];
+    const ids: Id[] = [{ scheme: "ip", id: remoteAddressOf(request) }];
     if (who.credentials !== null) {
       const id = digestId(who.credentials);
       ids.push({ scheme: "digest", id });
@@ -192,11 +192,10 @@ export class ZnodeApi {
       request.error(503, "the member is read-only (its storage failed)");
       return;
     }
-    const socket = request.raw.socket;
     const session = new MemberSession(
       m,
-      socket.remoteAddress ?? "",
-      socket.remotePort ?? 0,
+      remoteAddressOf(request),
+      request.raw.socket.remotePort ?? 0,
       m.config.minSessionTimeoutMs,
     );
     if (!(await session.open())) {
@@ -346,6 +345,12 @@ const openAcl: ACL[] = [{ perms: Perm.all, id: { scheme: "world", id: "anyone" }
 function statJson(node: Znode): Record<string, number | string> {
   const s = statOf(node);
   return { ...s, ephemeralOwner: hex(s.ephemeralOwner) };
+}
+
+/** The requester's IP as `ip:` ACLs name it (an IPv4 peer of a dual-stack socket unmapped). */
+function remoteAddressOf(request: AdminRequest): string {
+  const address = request.raw.socket.remoteAddress ?? "";
+  return address.startsWith("::ffff:") ? address.slice(7) : address;
 }
 
 function validPath(path: string): boolean {

@@ -159,6 +159,23 @@ test("znode ACLs hold for an administrator unless they log in as the super user"
   assert.equal(tokenCreate.status, 201);
 });
 
+test("ip ACLs see the HTTP client's address", async () => {
+  await client.create("/ip-here", "mine", {
+    acl: [{ perms: 31, id: { scheme: "ip", id: "127.0.0.1" } }],
+  });
+  await client.create("/ip-elsewhere", "theirs", {
+    acl: [{ perms: 31, id: { scheme: "ip", id: "10.1.2.3" } }],
+  });
+  assert.equal((await call("GET", "/api/znode?path=/ip-here")).json.readable, true);
+  assert.equal((await call("GET", "/api/znode?path=/ip-elsewhere")).json.readable, false);
+  assert.equal(
+    (await call("PUT", "/api/znode", { path: "/ip-here", data: "x" }, admin)).status,
+    200,
+  );
+  const refused = await call("PUT", "/api/znode", { path: "/ip-elsewhere", data: "x" }, admin);
+  assert.equal(refused.status, 403);
+});
+
 test("children come in sorted pages", async () => {
   await client.create("/many");
   const names: string[] = [];
