@@ -36,6 +36,8 @@ export interface CommandDefinition {
   /** The primary name, as /commands lists it. */
   name: string;
   aliases: readonly string[];
+  /** It changes something (a reset, the trace mask): an administrator's, once one is configured. */
+  changes?: boolean;
   run(sources: AdminSources, query: URLSearchParams): CommandAnswer;
 }
 
@@ -210,6 +212,7 @@ const definitions: CommandDefinition[] = [
   {
     name: "connection_stat_reset",
     aliases: ["crst"],
+    changes: true,
     run: (s) => {
       for (const c of s.member.clients.values()) c.resetCounters();
       return {};
@@ -289,7 +292,7 @@ const definitions: CommandDefinition[] = [
     },
   },
   { name: "monitor", aliases: ["mntr"], run: (s) => monitor(s) },
-  { name: "observer_connection_stat_reset", aliases: ["orst"], run: () => ({}) },
+  { name: "observer_connection_stat_reset", aliases: ["orst"], changes: true, run: () => ({}) },
   {
     name: "observers",
     aliases: ["obsr"],
@@ -306,6 +309,7 @@ const definitions: CommandDefinition[] = [
   {
     name: "set_trace_mask",
     aliases: ["stmk"],
+    changes: true,
     run: (s, query) => {
       const text = query.get("traceMask");
       if (text === null || !/^-?\d+$/.test(text)) {
@@ -318,6 +322,7 @@ const definitions: CommandDefinition[] = [
   {
     name: "stat_reset",
     aliases: ["srst"],
+    changes: true,
     run: (s) => {
       s.member.resetStats();
       return {};

@@ -4,7 +4,8 @@
 // parent without freezing (one page of 100 children, the next on demand, the page still
 // answering scripts meanwhile); a node's data shows as text, JSON and hex; an edit without
 // credentials is refused and changes nothing; after logging in as the administrator the same
-// edit is made and a ZooKeeper client sees it. With CORRAL_SCREENSHOTS=1 it also writes the
+// edit is made and a ZooKeeper client sees it; the administrator creates a node, restricts its
+// ACL (after which the node refuses the administrator's writes) and deletes it. With CORRAL_SCREENSHOTS=1 it also writes the
 // screenshots in docs/ (overview, znodes, sessions) that the README shows.
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
@@ -59,8 +60,8 @@ before(async () => {
   // The page's own errors fail the test that caused them, with what the browser said.
   page.on("pageerror", (err) => pageErrors.push(err.message));
   page.on("console", (m) => {
-    // The refused edit's 401 is expected; the browser logs every failed fetch.
-    if (m.type() === "error" && !/status of 401/.test(m.text())) pageErrors.push(m.text());
+    // The refused edits (401, 403) are expected; the browser logs every failed fetch.
+    if (m.type() === "error" && !/status of 40[13]/.test(m.text())) pageErrors.push(m.text());
   });
 });
 
@@ -153,6 +154,33 @@ test("an edit is refused without credentials and made after logging in", { skip 
   await showsText(page, "#edit-result", /set data: done/);
   const after = Buffer.from((await client.getData("/app/config")).data ?? []).toString();
   assert.equal(after, '{"replicas": 5}');
+});
+
+test("an administrator creates, restricts and deletes a node from the page", { skip }, async () => {
+  await page.click('.tree .name[data-path="/app"]');
+  await showsText(page, "#node-path", /^\/app$/);
+  await page.fill("#edit-child", "from-browser");
+  await page.fill("#edit-data", "made here");
+  await page.click("#edit-create");
+  await showsText(page, "#edit-result", /create \/app\/from-browser: done/);
+  assert.equal(
+    Buffer.from((await client.getData("/app/from-browser")).data ?? []).toString(),
+    "made here",
+  );
+  await page.click('.tree .name[data-path="/app/from-browser"]');
+  await showsText(page, "#node-path", /^\/app\/from-browser$/);
+  await page.fill("#edit-acl", '[{"perms":1,"scheme":"world","id":"anyone"}]');
+  await page.click("#edit-acl-save");
+  await showsText(page, "#edit-result", /set ACL: done/);
+  assert.match((await page.locator("#node-acl").textContent()) ?? "", /world\s*anyone\s*r----/);
+  // The znode's ACL now refuses writes, the administrator's too.
+  await page.fill("#edit-data", "changed");
+  await page.click("#edit-save");
+  await showsText(page, "#edit-result", /set data: refused \(403 noAuth\)/);
+  await page.click("#edit-delete");
+  await showsText(page, "#edit-result", /delete \/app\/from-browser: done/);
+  assert.equal(await client.exists("/app/from-browser"), null);
+  assert.equal(await page.locator('.tree li[data-path="/app/from-browser"]').count(), 0);
 });
 
 test("sessions and watches are listed", { skip }, async () => {

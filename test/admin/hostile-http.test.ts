@@ -4,7 +4,8 @@
 // malformed HTTP 400, a client that sends its headers too slowly is cut off (408), an idle
 // keep-alive connection is closed after admin.idleTimeout, connections beyond
 // admin.maxConnections are closed at once and counted, and read routes can be closed to
-// anonymous readers (admin.readAuthRequired) while the health checks stay open. Throughout,
+// anonymous readers (admin.readAuthRequired) while the health checks stay open, and the
+// commands that reset figures need the administrator. Throughout,
 // the member keeps serving ZooKeeper clients.
 import assert from "node:assert/strict";
 import { connect, type Socket } from "node:net";
@@ -207,4 +208,12 @@ test("read routes can require the administrator; health checks never do", async 
   assert.equal((await httpGet(server.adminPort, "/commands/ruok", { headers: admin })).status, 200);
   assert.equal((await httpGet(server.adminPort, "/livez")).status, 200);
   assert.equal((await httpGet(server.adminPort, "/readyz")).status, 200);
+});
+
+test("commands that reset figures need the administrator once one is configured", async () => {
+  for (const name of ["srst", "crst", "stmk?traceMask=1", "orst"]) {
+    assert.equal((await httpGet(server.adminPort, `/commands/${name}`)).status, 401, name);
+    const ok = await httpGet(server.adminPort, `/commands/${name}`, { headers: admin });
+    assert.equal(JSON.parse(ok.body).error, null, name);
+  }
 });

@@ -159,6 +159,12 @@ test("znode ACLs hold for an administrator unless they log in as the super user"
   assert.equal(tokenCreate.status, 201);
 });
 
+test("with an administrator configured, resets are theirs while reads stay open", async () => {
+  assert.equal((await call("GET", "/commands/ruok")).status, 200);
+  assert.equal((await call("GET", "/commands/srst")).status, 401);
+  assert.equal((await call("GET", "/commands/srst", undefined, admin)).status, 200);
+});
+
 test("ip ACLs see the HTTP client's address", async () => {
   await client.create("/ip-here", "mine", {
     acl: [{ perms: 31, id: { scheme: "ip", id: "127.0.0.1" } }],
