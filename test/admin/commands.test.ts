@@ -16,7 +16,7 @@ import { fileURLToPath } from "node:url";
 import type { ZooKeeperClient } from "../../src/client/index.js";
 import { type CorralServer, startCorralServer } from "../support/corral-server.js";
 import { freePort } from "../support/ports.js";
-import { realZooKeeperAvailable, startRealZooKeeper } from "../support/real-zookeeper.js";
+import { realZooKeeperAdminAvailable, startRealZooKeeper } from "../support/real-zookeeper.js";
 import { fetchCommands, httpGet, setUpScenario, zookeeperCommands } from "./admin-scenario.js";
 import { shapeDifferences, shapeOf } from "./json-shape.js";
 
@@ -216,7 +216,9 @@ test("raft_state reports the standalone member's Raft group", async () => {
 });
 
 test("live: Corral's answers have the shapes a running ZooKeeper 3.8 gives now", {
-  skip: realZooKeeperAvailable() ? false : "real ZooKeeper not installed",
+  skip: realZooKeeperAdminAvailable()
+    ? false
+    : "real ZooKeeper or the servlet API (libservlet-api-java) not installed",
 }, async () => {
   const adminPort = await freePort();
   const zk = await startRealZooKeeper({ adminServerPort: adminPort });

@@ -15,6 +15,11 @@ export function realZooKeeperAvailable(): boolean {
   return existsSync(zookeeperJar) && existsSync("/usr/bin/java");
 }
 
+/** The real ZooKeeper can also run its AdminServer (the servlet API is installed). */
+export function realZooKeeperAdminAvailable(): boolean {
+  return realZooKeeperAvailable() && existsSync(servletApiJar);
+}
+
 export interface RealZooKeeper {
   port: number;
   dataDir: string;
