@@ -4,6 +4,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
+import { type AdminPort, startAdminPort } from "../admin/admin-port.js";
 import type { Disk } from "../base/disk.js";
 import type { Logger, LogLevel } from "../base/logger.js";
 import { ClientListener } from "../io/client-listener.js";
@@ -27,7 +28,8 @@ import {
   isEnsemble,
   parseMyId,
 } from "../server/ensemble-config.js";
-import { type EnsembleDeps, startMember } from "../server/start-member.js";
+import { StandaloneStatusSource } from "../server/member-status.js";
+import { type EnsembleDeps, type RunningMember, startMember } from "../server/start-member.js";
 import { versionLine } from "../server/version.js";
 
 /** How long a stopping leader waits for another member to take over. */
@@ -74,9 +76,11 @@ function runServer(flags: ServerFlags): void {
   }
   const logger = new StderrLogger(flags.logLevel as LogLevel, flags.logJson === true);
   let config: ServerConfig;
+  let configText = "";
   try {
     if (flags.config !== undefined) {
-      const parsed = parseZooCfg(readFileSync(flags.config, "utf8"));
+      configText = readFileSync(flags.config, "utf8");
+      const parsed = parseZooCfg(configText);
       for (const w of parsed.warnings) logger.warn(`zoo.cfg: ${w.message}`, { line: w.line });
       config = parsed.config;
     } else {
@@ -132,7 +136,7 @@ function runServer(flags: ServerFlags): void {
       }),
     };
   }
-  serveMember(config, logger, new NodeDisk(), ensemble);
+  serveMember(config, logger, new NodeDisk(), ensemble, configText);
 }
 
 /**
@@ -173,6 +177,7 @@ export function serveMember(
   logger: Logger,
   disk: Disk,
   ensemble?: EnsembleDeps,
+  configText = "",
 ): void {
   startMember(
     {
@@ -205,14 +210,18 @@ export function serveMember(
         standalone.member,
         logger,
       );
+      let admin: AdminPort | null = null;
       listener.listen().then(
-        (port) => {
+        async (port) => {
           standalone.member.clientPort = port;
           logger.info("serving clients", {
             address: config.clientPortAddress,
             port,
             zxid: `0x${standalone.member.lastZxid.toString(16)}`,
           });
+          if (config.adminEnableServer) {
+            admin = await startAdmin(config, standalone, logger, configText);
+          }
           // A line on stdout that scripts and tests can wait for.
           process.stdout.write(`corral listening on ${config.clientPortAddress}:${port}\n`);
         },
@@ -232,7 +241,7 @@ export function serveMember(
         stopping = true;
         logger.info("shutting down", { signal });
         standalone.handOver(handOverTimeoutMs, () =>
-          listener.close().then(
+          Promise.all([listener.close(), admin?.close()]).then(
             () => standalone.close(() => process.exit(0)),
             () => process.exit(1),
           ),
@@ -242,4 +251,42 @@ export function serveMember(
       process.on("SIGINT", () => stop("SIGINT"));
     },
   );
+}
+
+/**
+ * Starts the admin HTTP port. A port that cannot be bound is logged and left off: the member
+ * keeps serving clients (ZooKeeper exits instead, which for an auxiliary port costs more than
+ * it protects: several members on one machine would all fight over 8080).
+ */
+async function startAdmin(
+  config: ServerConfig,
+  standalone: RunningMember,
+  logger: Logger,
+  configText: string,
+): Promise<AdminPort | null> {
+  try {
+    const admin = await startAdminPort({
+      config,
+      member: standalone.member,
+      status: new StandaloneStatusSource(standalone.raftLog, () => standalone.member.readOnly),
+      storage: standalone.storage,
+      initialConfiguration: configText,
+      logger,
+    });
+    logger.info("admin server listening", {
+      address: config.adminServerAddress,
+      port: admin.port,
+      commandUrl: config.adminCommandUrl,
+      metricsPort: admin.metricsPort,
+    });
+    process.stdout.write(`corral admin on ${config.adminServerAddress}:${admin.port}\n`);
+    return admin;
+  } catch (err) {
+    logger.error("cannot start the admin server; serving clients without it", {
+      address: config.adminServerAddress,
+      port: config.adminServerPort,
+      error: err instanceof Error ? err.message : String(err),
+    });
+    return null;
+  }
 }

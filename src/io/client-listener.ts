@@ -14,6 +14,7 @@
 import { createServer, type Server, type Socket } from "node:net";
 import type { ClientConnection, ClientConnectionHandler } from "../base/client-connection.js";
 import type { Logger } from "../base/logger.js";
+import { connectionRefusedChannel } from "../server/diagnostics.js";
 
 export interface ClientListenerOptions {
   host: string;
@@ -278,6 +279,9 @@ export class ClientListener {
         remote: `${address}:${port}`,
         limit,
       });
+      if (connectionRefusedChannel.hasSubscribers) {
+        connectionRefusedChannel.publish({ reason: "maxClientCnxns" });
+      }
       socket.destroy();
       return;
     }

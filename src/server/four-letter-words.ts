@@ -10,8 +10,8 @@ import { versionLine } from "./version.js";
 
 export interface FourLetterContext {
   member: Member;
-  /** The connection asking (ZooKeeper lists it too in stat and cons). */
-  connection: ClientConnection;
+  /** The connection asking (ZooKeeper lists it too in stat and cons); null for the admin port. */
+  connection: ClientConnection | null;
   nowMs: number;
   monotonicMs: number;
   mode: string;
@@ -35,7 +35,7 @@ function latencyLine(m: Member): string {
   return `Latency min/avg/max: ${min}/${formatAvg(avg)}/${m.latencyMaxMs}\n`;
 }
 
-function formatAvg(avg: number): string {
+export function formatAvg(avg: number): string {
   const rounded = Math.round(avg * 10000) / 10000;
   return Number.isInteger(rounded) ? `${rounded}.0` : `${rounded}`;
 }
@@ -74,7 +74,8 @@ function sortedClients(ctx: FourLetterContext): ClientState[] {
   return [...ctx.member.clients.values()];
 }
 
-function mntr(ctx: FourLetterContext): string {
+/** mntr's figures in its order, keys as mntr prints them; the admin `monitor` command reads them too. */
+export function mntrEntries(ctx: FourLetterContext): [string, string | number][] {
   const m = ctx.member;
   const summary = m.watches.summary("data");
   const avg = m.latencyCount === 0 ? 0 : m.latencySumMs / m.latencyCount;
@@ -103,7 +104,13 @@ function mntr(ctx: FourLetterContext): string {
     ["zk_uptime", ctx.nowMs - m.startedMs],
     ["zk_last_zxid", hex(m.lastZxid)],
   ];
-  return lines.map(([k, v]) => `${k}\t${v}\n`).join("");
+  return lines;
+}
+
+function mntr(ctx: FourLetterContext): string {
+  return mntrEntries(ctx)
+    .map(([k, v]) => `${k}\t${v}\n`)
+    .join("");
 }
 
 function dump(ctx: FourLetterContext): string {

@@ -35,6 +35,7 @@ import type { State } from "../state/state.js";
 import { type Delivery, WatchRegistry } from "../tree/watch-registry.js";
 import { ClientState, ItemKind, opShortName, PendingItem, Phase } from "./client-state.js";
 import type { ServerConfig } from "./config.js";
+import { type RequestEvent, requestChannel } from "./diagnostics.js";
 import { digestId } from "./digest.js";
 import { entryBytes, type Origin, ownTag, writeEnvelope } from "./entry-envelope.js";
 import { ExpiryQueue } from "./expiry-queue.js";
@@ -111,6 +112,8 @@ export class Member implements ClientConnectionHandler, CommitSink {
   /** Encodes every entry this member proposes; encodeEntry hands out a right-sized copy. */
   private readonly entryWriter = new ByteWriter(4096);
   private readonly deliveries: Delivery[] = [];
+  /** Reused for every published request event (server/diagnostics.ts). */
+  private readonly requestEvent: RequestEvent = { opcode: 0, latencyMs: 0 };
   /** Reused for every read: the client being answered is set before each call. */
   private readClient: ClientState | null = null;
   private readonly readContext: ReadContext;
@@ -131,6 +134,10 @@ export class Member implements ClientConnectionHandler, CommitSink {
   latencySumMs = 0;
   latencyCount = 0;
   authFailedCount = 0;
+  /** Sizes of reply frames sent (ZooKeeper's client_response_stats); -1 until the first. */
+  responseBytesLast = -1;
+  responseBytesMin = -1;
+  responseBytesMax = -1;
 
   constructor(private readonly options: MemberOptions) {
     this.state = options.state;
@@ -579,6 +586,11 @@ export class Member implements ClientConnectionHandler, CommitSink {
       this.sendFrame(client, item.reply);
       const latency = this.options.clock.monotonicMs() - item.receivedMs;
       if (item.opcode !== OpCode.ping) this.recordLatency(client, latency);
+      if (requestChannel.hasSubscribers) {
+        this.requestEvent.opcode = item.opcode;
+        this.requestEvent.latencyMs = latency;
+        requestChannel.publish(this.requestEvent);
+      }
       if (item.closeAfter) {
         client.phase = Phase.closing;
         client.connection.close(
@@ -595,6 +607,10 @@ export class Member implements ClientConnectionHandler, CommitSink {
     client.sent++;
     this.packetsSent++;
     client.lastResponseMs = this.options.clock.nowMs();
+    const bytes = frame.length;
+    this.responseBytesLast = bytes;
+    if (bytes < this.responseBytesMin || this.responseBytesMin < 0) this.responseBytesMin = bytes;
+    if (bytes > this.responseBytesMax) this.responseBytesMax = bytes;
     client.connection.send(frame);
   }
 
@@ -877,7 +893,8 @@ export class Member implements ClientConnectionHandler, CommitSink {
 
   // ---- status ------------------------------------------------------------------------
 
-  private fourLetterContext(connection: ClientConnection): FourLetterContext {
+  /** The figures four-letter words and admin commands report, read now. */
+  fourLetterContext(connection: ClientConnection | null): FourLetterContext {
     return {
       member: this,
       connection,
@@ -898,6 +915,9 @@ export class Member implements ClientConnectionHandler, CommitSink {
     this.latencyMaxMs = 0;
     this.latencySumMs = 0;
     this.latencyCount = 0;
+    this.responseBytesLast = -1;
+    this.responseBytesMin = -1;
+    this.responseBytesMax = -1;
   }
 
   /** Sync requests waiting for their read index to be confirmed or applied. */

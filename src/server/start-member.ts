@@ -21,6 +21,7 @@ import { decodeSnapshot } from "../state/snapshot.js";
 import { State } from "../state/state.js";
 import { openStorage, type Storage } from "../storage/storage.js";
 import type { ServerConfig } from "./config.js";
+import { snapshotChannel } from "./diagnostics.js";
 import { EnsembleLog } from "./ensemble-log.js";
 import { Member } from "./member.js";
 import { PurgeSchedule } from "./purge-schedule.js";
@@ -203,6 +204,7 @@ export function startMember(
             lastTerm: node.log.term(index),
             config: encodeConfState(node.log.currentConf()),
           };
+          const startedMs = deps.clock.monotonicMs();
           snapshot = new SnapshotTask(state, deps.clock, deps.defer, (parts, stats) => {
             storage.saveSnapshot(meta, parts, (err) => {
               snapshot = null;
@@ -216,6 +218,13 @@ export function startMember(
                   raftLog.compact(index, parts);
                 purges.snapshotSaved();
               });
+              if (snapshotChannel.hasSubscribers) {
+                snapshotChannel.publish({
+                  zxid: index,
+                  bytes: stats.bytes,
+                  durationMs: deps.clock.monotonicMs() - startedMs,
+                });
+              }
               logger.info("snapshot written", {
                 zxid: index,
                 bytes: stats.bytes,
