@@ -738,8 +738,12 @@ function checkOptions(t: PeerTransport, o: PeerTransportOptions): void {
   if (!o.members.has(o.self)) {
     throw new RangeError(`peer transport: member ${o.self} is not in its own member table`);
   }
-  for (const id of o.members.keys()) {
+  for (const [id, address] of o.members) {
     if (!isId(id)) throw new RangeError(`peer transport: bad member id ${id}`);
+    const port = address.port;
+    if (!Number.isInteger(port) || port < 1 || port > 65535) {
+      throw new RangeError(`peer transport: member ${id} has no usable port (${port})`);
+    }
   }
   const idBytes = Buffer.byteLength(o.ensembleId, "utf8");
   if (idBytes < 1 || idBytes > ensembleIdBytesMax) {
