@@ -623,7 +623,8 @@ export class PeerTransport implements PeerNetwork {
     const ours = this.ensembleIdBytes;
     if (idBytes !== ours.length || data.compare(ours, 0, ours.length, 6, 6 + idBytes) !== 0) {
       return this.refuse(c, PeerRefusal.wrongEnsemble, {
-        ensembleId: data.toString("utf8", 6, 6 + idBytes),
+        // Whatever the dialler sent, printable, so it cannot forge log lines.
+        ensembleId: data.toString("latin1", 6, 6 + idBytes).replace(/[^\x20-\x7e]/g, "?"),
       });
     }
     const from = data.readUInt32BE(6 + idBytes);
