@@ -505,6 +505,51 @@ test(
 );
 
 test(
+  "the dialler's side: a refusal is logged once per run of equal failures, a silent acceptor times out",
+  bounded,
+  async () => {
+    // Member 2 runs another ensemble: 1's dials are refused, and 1 says why, once.
+    const members = await memberTable([1, 2, 3]);
+    // Member 3's port accepts TCP connections but never answers the handshake.
+    const silent = new Set<Socket>();
+    const mute = createServer((socket) => {
+      silent.add(socket);
+      socket.on("error", () => {});
+    });
+    await new Promise<void>((resolve) => mute.listen(members.get(3)!.port, "127.0.0.1", resolve));
+    const a = await startMember(1, members, { handshakeTimeoutMs: 300 });
+    // Member 2 does not know member 3, so every connection to the silent port is 1's.
+    const twoKnows = new Map([...members].filter(([id]) => id !== 3));
+    const b = await startMember(2, twoKnows, { ensembleId: "another-ensemble" });
+    try {
+      const refusals = () =>
+        b.logger.lines.filter(
+          (l) =>
+            l.message === "refusing peer connection" && l.fields?.reason === "wrong ensemble id",
+        ).length;
+      await waitFor(() => refusals() >= 4, 10000, "several refused dials");
+      const refusedLines = a.logger.lines.filter(
+        (l) => l.message === "peer refused our link" && l.fields?.peer === 2,
+      );
+      assert.equal(refusedLines.length, 1, "one warning for the whole run of refusals");
+      assert.match(String(refusedLines[0].fields?.reason), /wrong ensemble id/);
+      // The silent acceptor: each dial is given up after the handshake timeout and retried.
+      await waitFor(() => silent.size >= 2, 10000, "a second dial after the timeout");
+      const silentLines = a.logger.lines.filter((l) => l.fields?.peer === 3 && l.level !== "debug");
+      assert.equal(silentLines.length, 1);
+      assert.match(String(silentLines[0].fields?.reason), /not answered in time/);
+      assert.equal(a.transport.counters(2)?.up, false);
+      assert.equal(a.transport.counters(3)?.up, false);
+      assert.deepEqual(a.recorder.links, []);
+    } finally {
+      for (const m of [a, b]) await stopMember(m);
+      for (const s of silent) s.destroy();
+      await new Promise((resolve) => mute.close(resolve));
+    }
+  },
+);
+
+test(
   "a burst sent during one turn of the event loop leaves in one socket write",
   bounded,
   async () => {
