@@ -167,6 +167,8 @@ class PeerLink {
   draining = false;
   droppedSinceLog = 0;
   lastDropLogMs = Number.NEGATIVE_INFINITY;
+  oversizeSinceLog = 0;
+  lastOversizeLogMs = Number.NEGATIVE_INFINITY;
   messagesSent = 0;
   messagesDroppedQueueFull = 0;
   messagesDroppedLinkDown = 0;
@@ -403,12 +405,7 @@ export class PeerTransport implements PeerNetwork {
     }
     const length = body.length;
     if (length > this.frameBytesMax) {
-      link.messagesDroppedOversize++;
-      this.logger.error("peer message larger than frameBytesMax dropped", {
-        peer: to,
-        bytes: length,
-        frameBytesMax: this.frameBytesMax,
-      });
+      this.dropOversize(link, length);
       return;
     }
     const need = link.outLength + 4 + length;
@@ -492,6 +489,23 @@ export class PeerTransport implements PeerNetwork {
       });
       link.droppedSinceLog = 0;
       link.lastDropLogMs = nowMs;
+    }
+  }
+
+  /** A body the receiver would refuse: a bug in the sender, logged at the drop-log rate. */
+  private dropOversize(link: PeerLink, bytes: number): void {
+    link.messagesDroppedOversize++;
+    link.oversizeSinceLog++;
+    const nowMs = performance.now();
+    if (nowMs - link.lastOversizeLogMs >= this.dropLogIntervalMs) {
+      this.logger.error("peer message larger than frameBytesMax dropped", {
+        peer: link.id,
+        bytes,
+        frameBytesMax: this.frameBytesMax,
+        dropped: link.oversizeSinceLog,
+      });
+      link.oversizeSinceLog = 0;
+      link.lastOversizeLogMs = nowMs;
     }
   }
 
