@@ -25,6 +25,7 @@ interface MemberLayout {
   clientPort: number;
   peerPort: number;
   electionPort: number;
+  adminPort: number;
 }
 
 export function registerEnsembleCommand(program: Command): void {
@@ -35,7 +36,7 @@ export function registerEnsembleCommand(program: Command): void {
     .option("--dir <dir>", "where each member's directory goes", "./ensemble")
     .option(
       "--base-port <port>",
-      "client ports base..base+n-1, peer ports base+10.., election ports base+20..; 0 picks free ports",
+      "client ports base..base+n-1, peer base+10.., election base+20.., admin base+30..; 0: free ports",
       "2181",
     )
     .option("--tick-time <ms>", "tickTime of every member", "2000")
@@ -65,12 +66,14 @@ function existingLayout(root: string, n: number): MemberLayout[] | null {
     const client = /^clientPort=(\d+)$/m.exec(text);
     const own = new RegExp(`^server\\.${id}=[^:]+:(\\d+):(\\d+)`, "m").exec(text);
     if (client === null || own === null) return null;
+    const admin = /^admin\.serverPort=(\d+)$/m.exec(text);
     out.push({
       id,
       dir: join(root, `m${id}`),
       clientPort: Number(client[1]),
       peerPort: Number(own[1]),
       electionPort: Number(own[2]),
+      adminPort: admin === null ? 0 : Number(admin[1]),
     });
   }
   return out;
@@ -86,6 +89,7 @@ async function newLayout(root: string, n: number, base: number): Promise<MemberL
       clientPort: base === 0 ? await freePort() : base + i,
       peerPort: base === 0 ? await freePort() : base + 10 + i,
       electionPort: base === 0 ? await freePort() : base + 20 + i,
+      adminPort: base === 0 ? await freePort() : base + 30 + i,
     });
   }
   return out;
@@ -102,6 +106,9 @@ function writeMember(m: MemberLayout, all: MemberLayout[], tickTimeMs: number): 
     `clientPort=${m.clientPort}`,
     "clientPortAddress=127.0.0.1",
     "4lw.commands.whitelist=*",
+    // Each member its own admin port: they share this machine.
+    "admin.serverAddress=127.0.0.1",
+    `admin.serverPort=${m.adminPort}`,
     ...all.map((o) => `server.${o.id}=127.0.0.1:${o.peerPort}:${o.electionPort}`),
   ];
   const cfgPath = join(m.dir, "zoo.cfg");
@@ -119,8 +126,8 @@ async function runEnsemble(flags: EnsembleFlags): Promise<void> {
     process.exitCode = 2;
     return;
   }
-  if (!Number.isInteger(base) || base < 0 || base + 29 > 65535) {
-    console.error("corral: --base-port must be 0 or a port with room for 30 above it");
+  if (!Number.isInteger(base) || base < 0 || base + 39 > 65535) {
+    console.error("corral: --base-port must be 0 or a port with room for 40 above it");
     process.exitCode = 2;
     return;
   }
@@ -158,7 +165,7 @@ async function runEnsemble(flags: EnsembleFlags): Promise<void> {
   process.stdout.write(`corral ensemble of ${n} in ${root}\n`);
   for (const m of layout) {
     process.stdout.write(
-      `  member ${m.id}: client 127.0.0.1:${m.clientPort}, peer ${m.peerPort}, election ${m.electionPort}\n`,
+      `  member ${m.id}: client 127.0.0.1:${m.clientPort}, peer ${m.peerPort}, election ${m.electionPort}, admin http://127.0.0.1:${m.adminPort}/\n`,
     );
   }
   process.stdout.write(`connect string: ${connect}\n`);

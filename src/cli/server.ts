@@ -28,7 +28,7 @@ import {
   isEnsemble,
   parseMyId,
 } from "../server/ensemble-config.js";
-import { StandaloneStatusSource } from "../server/member-status.js";
+import { EnsembleStatusSource, StandaloneStatusSource } from "../server/member-status.js";
 import { type EnsembleDeps, type RunningMember, startMember } from "../server/start-member.js";
 import { versionLine } from "../server/version.js";
 
@@ -220,7 +220,7 @@ export function serveMember(
             zxid: `0x${standalone.member.lastZxid.toString(16)}`,
           });
           if (config.adminEnableServer) {
-            admin = await startAdmin(config, standalone, logger, configText);
+            admin = await startAdmin(config, standalone, logger, configText, ensemble);
           }
           // A line on stdout that scripts and tests can wait for.
           process.stdout.write(`corral listening on ${config.clientPortAddress}:${port}\n`);
@@ -263,12 +263,21 @@ async function startAdmin(
   standalone: RunningMember,
   logger: Logger,
   configText: string,
+  ensemble: EnsembleDeps | undefined,
 ): Promise<AdminPort | null> {
   try {
     const admin = await startAdminPort({
       config,
       member: standalone.member,
-      status: new StandaloneStatusSource(standalone.raftLog, () => standalone.member.readOnly),
+      status:
+        ensemble === undefined
+          ? new StandaloneStatusSource(standalone.raftLog, () => standalone.member.readOnly)
+          : new EnsembleStatusSource(
+              standalone.raftLog,
+              new Map(config.servers.map((x) => [x.id, `${x.host}:${x.peerPort}`])),
+              new Set(ensemble.conf.learners),
+              () => standalone.member.readOnly,
+            ),
       storage: standalone.storage,
       initialConfiguration: configText,
       logger,

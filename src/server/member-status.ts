@@ -87,3 +87,54 @@ export class StandaloneStatusSource implements MemberStatusSource {
     };
   }
 }
+
+/**
+ * The status of an ensemble member, from its Raft group: its role, and for every member of
+ * the configuration how far its log is known to match. Only the leader tracks the others'
+ * progress; a follower reports itself and the leader, the rest as unknown (matchIndex 0,
+ * no contact figure), since it does not measure them. Round trips are not measured yet, so
+ * they are reported as null rather than guessed.
+ */
+export class EnsembleStatusSource implements MemberStatusSource {
+  constructor(
+    private readonly raftLog: RaftLog,
+    private readonly addresses: ReadonlyMap<number, string>,
+    private readonly observers: ReadonlySet<number>,
+    private readonly readOnly: () => boolean,
+  ) {}
+
+  memberStatus(): MemberStatus {
+    const node = this.raftLog.node;
+    const s = node.status();
+    const role: MemberRole = this.readOnly()
+      ? "read-only"
+      : s.role === Role.follower && this.observers.has(s.id)
+        ? "observer"
+        : (roleNames[s.role] as MemberRole);
+    const progress = new Map(node.peers().map((p) => [p.id, p]));
+    const members: PeerStatus[] = [];
+    for (const id of [...s.conf.voters, ...s.conf.learners].sort((a, b) => a - b)) {
+      const p = progress.get(id);
+      const match = id === s.id ? s.lastIndex : (p?.match ?? 0);
+      members.push({
+        id,
+        address: this.addresses.get(id) ?? "",
+        kind: s.conf.learners.includes(id) ? "observer" : "participant",
+        matchIndex: match,
+        lagEntries: id === s.id || p === undefined ? 0 : Math.max(0, s.lastIndex - match),
+        lastContactAgoMs: id === s.id ? 0 : null,
+        roundTripMs: null,
+      });
+    }
+    return {
+      id: s.id,
+      role,
+      term: s.term,
+      leaderId: s.lead,
+      commitIndex: s.commit,
+      appliedIndex: s.applied,
+      lastIndex: s.lastIndex,
+      members,
+    };
+  }
+}
