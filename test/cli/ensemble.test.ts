@@ -53,7 +53,10 @@ test("corral ensemble runs three members, stops them on SIGINT and restarts on i
     const first = startEnsemble(dir);
     const cs = await first.connectString;
     assert.equal(cs.split(",").length, 3);
-    const zk = await ZooKeeperClient.connect(cs, { sessionTimeoutMs: 4000 });
+    const zk = await ZooKeeperClient.connect(cs, {
+      sessionTimeoutMs: 4000,
+      connectTimeoutMs: 30000,
+    });
     await zk.create("/kept", "yes");
     await zk.close();
     first.child.kill("SIGINT");
@@ -61,7 +64,10 @@ test("corral ensemble runs three members, stops them on SIGINT and restarts on i
 
     const second = startEnsemble(dir);
     assert.equal(await second.connectString, cs, "the same ports on a restart");
-    const again = await ZooKeeperClient.connect(cs, { sessionTimeoutMs: 4000 });
+    const again = await ZooKeeperClient.connect(cs, {
+      sessionTimeoutMs: 4000,
+      connectTimeoutMs: 30000,
+    });
     assert.equal(Buffer.from((await again.getData("/kept")).data!).toString(), "yes");
     await again.close();
     second.child.kill("SIGINT");

@@ -113,6 +113,15 @@ export class CorralEnsemble implements FaultCluster {
     return this.slot(id).clientPort;
   }
 
+  /** Where the member listens for its peers (its own, not a relay's). */
+  peerPort(id: number): number {
+    return this.slot(id).peerPort;
+  }
+
+  dataDir(id: number): string {
+    return this.slot(id).dir;
+  }
+
   running(id: number): boolean {
     return this.slot(id).server !== null;
   }
