@@ -49,6 +49,12 @@ export interface ServerConfig {
    * list each other at different addresses (behind NAT, or through test relays).
    */
   ensembleId: string | null;
+  /**
+   * Corral's own key: every read waits for a quorum-confirmed read index, as sync does, so
+   * reads are linearizable on any member (ZooKeeper's reads, and Corral's by default, may
+   * be stale on a follower).
+   */
+  linearizableReads: boolean;
   adminEnableServer: boolean;
   adminServerAddress: string;
   adminServerPort: number;
@@ -124,6 +130,7 @@ export function defaultConfig(): ServerConfig {
     syncLimit: 5,
     servers: [],
     ensembleId: null,
+    linearizableReads: false,
     adminEnableServer: true,
     adminServerAddress: "0.0.0.0",
     adminServerPort: 8080,
@@ -214,6 +221,7 @@ const setters: ReadonlyMap<string, Setter> = new Map<string, Setter>([
   ["reconfigEnabled", (c, v) => (c.reconfigEnabled = boolean(v))],
   ["standaloneEnabled", (c, v) => (c.standaloneEnabled = boolean(v))],
   ["ensembleId", (c, v) => (c.ensembleId = nonEmpty(v))],
+  ["linearizableReads", (c, v) => (c.linearizableReads = boolean(v))],
   ["initLimit", (c, v) => (c.initLimit = integer(v, 1, int32Max))],
   ["syncLimit", (c, v) => (c.syncLimit = integer(v, 1, int32Max))],
   ["admin.enableServer", (c, v) => (c.adminEnableServer = boolean(v))],

@@ -406,6 +406,11 @@ export class Member implements ClientConnectionHandler, CommitSink {
         // here), and a read that came after that answer must not miss it.
         const known = this.options.log.commitIndex;
         if (known > this.state.lastZxid) item.syncIndex = known;
+        if (this.options.config.linearizableReads) {
+          // Opt-in: every read is a sync first (a quorum-confirmed read index).
+          item.syncIndex = Number.POSITIVE_INFINITY;
+          this.options.log.readBarrier((index) => this.syncIndexKnown(client, item, index));
+        }
         if (client.outstanding === 0 && item.syncIndex === 0) {
           // Nothing ahead: run it now, straight from the receive buffer.
           item.body = body;
