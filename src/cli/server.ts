@@ -9,6 +9,7 @@ import type { Logger, LogLevel } from "../base/logger.js";
 import { ClientListener } from "../io/client-listener.js";
 import { NodeClock } from "../io/node-clock.js";
 import { NodeDisk } from "../io/node-disk.js";
+import { NodeProcessInfo } from "../io/node-process-info.js";
 import { NodeRandom } from "../io/node-random.js";
 import { StderrLogger } from "../io/stderr-logger.js";
 import {
@@ -19,7 +20,7 @@ import {
   type ServerConfig,
 } from "../server/config.js";
 import { startStandalone } from "../server/standalone.js";
-import { versionLine } from "../server/version.js";
+import { versionPrefix } from "../server/version.js";
 
 interface ServerFlags {
   config?: string;
@@ -97,7 +98,7 @@ function runServer(flags: ServerFlags): void {
   mkdirSync(config.dataDir, { recursive: true });
   mkdirSync(config.dataLogDir, { recursive: true });
   logger.info("starting corral", {
-    version: versionLine,
+    version: versionPrefix,
     dataDir: config.dataDir,
     dataLogDir: config.dataLogDir,
     clientPort: config.clientPort,
@@ -118,6 +119,7 @@ export function serveStandalone(config: ServerConfig, logger: Logger, disk: Disk
       random: new NodeRandom(),
       logger,
       defer: setImmediate,
+      processInfo: new NodeProcessInfo(),
       directorySizes: () => ({
         dataBytes: directoryBytes(config.dataDir),
         logBytes: directoryBytes(config.dataLogDir),

@@ -16,6 +16,7 @@
 import type { ClientConnection, ClientConnectionHandler } from "../base/client-connection.js";
 import type { Clock, TimerHandle } from "../base/clock.js";
 import type { Logger } from "../base/logger.js";
+import type { ProcessInfo } from "../base/process-info.js";
 import type { Random } from "../base/random.js";
 import { ErrorCode, KeeperState, OpCode, Xid } from "../protocol/constants.js";
 import { DecodeError } from "../protocol/decode-error.js";
@@ -34,11 +35,12 @@ import { ClientState, ItemKind, opShortName, PendingItem, Phase } from "./client
 import type { ServerConfig } from "./config.js";
 import { digestId } from "./digest.js";
 import { ExpiryQueue } from "./expiry-queue.js";
-import { type FourLetterContext, fourLetterWord } from "./four-letter-words.js";
+import { fourLetterWord } from "./four-letter-words.js";
 import { Handshake } from "./handshake.js";
 import { LocalSessions, readOnlyRefusedOpcodes } from "./read-only.js";
 import { answerRead, type ReadContext } from "./read-requests.js";
 import type { CommitSink, ReplicatedLog } from "./replicated-log.js";
+import type { FigureSource } from "./server-figures.js";
 import { SessionBindings } from "./session-bindings.js";
 
 export interface MemberOptions {
@@ -54,6 +56,8 @@ export interface MemberOptions {
   snapshotDue?: (index: number) => void;
   /** Sizes of the data and log directories for `dirs` and `conf`. */
   directorySizes?: () => { dataBytes: number; logBytes: number };
+  /** The process's descriptors, memory and host for mntr and envi; absent in simulation. */
+  processInfo?: ProcessInfo;
 }
 
 interface PendingWrite {
@@ -90,6 +94,10 @@ export class Member implements ClientConnectionHandler, CommitSink {
   private readonly localSessions: LocalSessions;
   private readonly handshake: Handshake;
   readonly startedMs: number;
+  /** Start on the monotonic clock, for uptime (a wall-clock step must not change it). */
+  readonly startedMonotonicMs: number;
+  /** ZooKeeper's trace mask: stmk sets it, gtmk reads it; 306 is ZooKeeper's default. */
+  traceMask = 306n;
   // Server-wide counters for srvr/stat/mntr.
   packetsReceived = 0;
   packetsSent = 0;
@@ -104,6 +112,7 @@ export class Member implements ClientConnectionHandler, CommitSink {
     this.expiry = new ExpiryQueue(options.config.tickTimeMs);
     this.reader = new Reader(juteLengthMax(options.config.packetBytesMax));
     this.startedMs = options.clock.nowMs();
+    this.startedMonotonicMs = options.clock.monotonicMs();
     this.localSessions = new LocalSessions(options.random);
     this.readContext = {
       tree: this.state.tree,
@@ -209,12 +218,23 @@ export class Member implements ClientConnectionHandler, CommitSink {
     this.bindings.unbind(client);
   }
 
-  fourLetterWord(connection: ClientConnection, word: string): string {
+  fourLetterWord(
+    connection: ClientConnection,
+    word: string,
+    argument: Uint8Array | null = null,
+  ): string {
+    // ZooKeeper counts a four-letter word as a packet received (server and connection) and
+    // its answer as a packet sent, after the answer is composed.
+    this.packetsReceived++;
+    const client = this.clients.get(connection.id);
+    if (client !== undefined) client.received++;
     const allowed = this.options.config.fourLetterWords;
     if (word !== "srvr" && allowed !== "*" && !allowed.has(word)) {
       return `${word} is not executed because it is not in the whitelist.\n`;
     }
-    return fourLetterWord(word, this.fourLetterContext(connection));
+    const answer = fourLetterWord(word, { ...this.figureSource(), argument });
+    this.packetsSent++;
+    return answer;
   }
 
   frame(connection: ClientConnection, body: Uint8Array): void {
@@ -738,10 +758,11 @@ export class Member implements ClientConnectionHandler, CommitSink {
 
   // ---- status ------------------------------------------------------------------------
 
-  private fourLetterContext(connection: ClientConnection): FourLetterContext {
+  /** Everything the status figures (server-figures.ts) read: four-letter words, admin API. */
+  figureSource(): FigureSource {
     return {
       member: this,
-      connection,
+      processInfo: this.options.processInfo ?? null,
       nowMs: this.options.clock.nowMs(),
       monotonicMs: this.options.clock.monotonicMs(),
       // ZooKeeperServer.getState() of a ReadOnlyZooKeeperServer.

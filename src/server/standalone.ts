@@ -7,6 +7,7 @@
 import type { Clock } from "../base/clock.js";
 import type { Disk } from "../base/disk.js";
 import type { Logger } from "../base/logger.js";
+import type { ProcessInfo } from "../base/process-info.js";
 import type { Random } from "../base/random.js";
 import { encodeConfState } from "../raft/conf-state.js";
 import { RaftNode } from "../raft/node.js";
@@ -27,6 +28,8 @@ export interface StandaloneDeps {
   logger: Logger;
   defer: (callback: () => void) => void;
   directorySizes?: () => { dataBytes: number; logBytes: number };
+  /** The process's descriptors, memory and host, for mntr and envi. */
+  processInfo?: ProcessInfo;
   /** Log segment size; the storage default (64 MiB) unless a simulation wants many. */
   walSegmentBytesMax?: number;
 }
@@ -119,6 +122,7 @@ export function startStandalone(
         state,
         mode: () => "standalone",
         directorySizes: deps.directorySizes,
+        processInfo: deps.processInfo,
         snapshotDue: (index) => {
           if (snapshot !== null) return;
           // Term and membership are read now: the image shows the state at this index.

@@ -16,6 +16,7 @@
 import { assert } from "../base/assert.js";
 import type { ACL } from "../protocol/records.js";
 import { AclTable, openAclUnsafe, readAclUnsafe } from "./acl.js";
+import { nodeDigest, TreeDigest } from "./digest.js";
 import {
   configPath,
   isAtOrBelow,
@@ -78,6 +79,14 @@ export class DataTree {
   /** The mark of the newest snapshot image (Znode.imageMark). */
   private imageMark = 0;
   private changeObserver: NodeChangeObserver | null = null;
+  /** ZooKeeper's tree digest (digest.ts), kept current by every mutation below. */
+  readonly digest = new TreeDigest();
+  /**
+   * ZooKeeper's approximate data size (DataTree.approximateDataSize, mntr's
+   * zk_approximate_data_size): the sum over nodes of path length plus data length. The root
+   * counts as "/" (ZooKeeper keeps it under "" and "/", so it counts 0 + 1).
+   */
+  private approximateBytes = 0;
 
   /** A tree holding the built-in nodes, as a fresh ZooKeeper starts with. */
   /** An empty tree: only a snapshot loader starts from it (restoreNode, root first). */
@@ -95,6 +104,7 @@ export class DataTree {
     tree.addSystemNode(zookeeperPath, openAclUnsafe);
     tree.addSystemNode(quotaPath, openAclUnsafe);
     tree.addSystemNode(configPath, readAclUnsafe).aversion = -1;
+    for (const [path, node] of tree.entries()) tree.counted(path, node);
     return tree;
   }
 
@@ -107,6 +117,23 @@ export class DataTree {
   /** Number of nodes, the root included. */
   get size(): number {
     return this.count;
+  }
+
+  /** ZooKeeper's approximate data size: path and data bytes of every node. */
+  get approximateDataSize(): number {
+    return this.approximateBytes;
+  }
+
+  /** Adds a node, as it is now, to the digest and the data size. */
+  private counted(path: string, node: Znode): void {
+    this.digest.add(nodeDigest(path, node));
+    this.approximateBytes += path.length + node.dataLength;
+  }
+
+  /** Takes a node, as it is now, out of the digest and the data size. */
+  private uncounted(path: string, node: Znode): void {
+    this.digest.remove(nodeDigest(path, node));
+    this.approximateBytes -= path.length + node.dataLength;
   }
 
   /**
@@ -162,6 +189,7 @@ export class DataTree {
     }
     this.count++;
     this.index(path, node);
+    this.counted(path, node);
     if (nameOf(path) === limitNodeName) this.trackQuotaNode(path, true);
   }
 
@@ -263,9 +291,13 @@ export class DataTree {
       const u = log[i];
       switch (u.kind) {
         case UndoKind.created: {
+          this.uncounted(u.path, u.node);
           const parent = this.detach(u.path);
+          const parentPath = parentOf(u.path);
+          this.uncounted(parentPath, parent);
           parent.childCreations = (parent.childCreations - 1) | 0;
           parent.pzxid = u.zxid;
+          this.counted(parentPath, parent);
           this.unindex(u.path, u.node);
           this.acls.release(u.node.acl);
           if (nameOf(u.path) === limitNodeName) this.trackQuotaNode(u.path, false);
@@ -273,7 +305,11 @@ export class DataTree {
         }
         case UndoKind.deleted: {
           const parent = this.attach(u.path, u.node);
+          const parentPath = parentOf(u.path);
+          this.uncounted(parentPath, parent);
           parent.pzxid = u.zxid;
+          this.counted(parentPath, parent);
+          this.counted(u.path, u.node);
           this.index(u.path, u.node);
           this.changing(u.node);
           u.node.acl = this.acls.acquire(u.node.acl.acl);
@@ -282,23 +318,29 @@ export class DataTree {
         }
         case UndoKind.data:
           this.changing(u.node);
+          this.uncounted(u.path, u.node);
           u.node.data = u.data;
           u.node.mzxid = u.zxid;
           u.node.mtime = u.timeMs;
           u.node.version = u.version;
+          this.counted(u.path, u.node);
           break;
         case UndoKind.acl: {
           const current = u.node.acl;
           assert(u.acl !== null, "acl undo without acl");
           this.changing(u.node);
+          this.uncounted(u.path, u.node);
           u.node.acl = this.acls.acquire(u.acl);
           this.acls.release(current);
           u.node.aversion = u.version;
+          this.counted(u.path, u.node);
           break;
         }
         case UndoKind.rawData:
           this.changing(u.node);
+          this.uncounted(u.path, u.node);
           u.node.data = u.data;
+          this.counted(u.path, u.node);
           break;
       }
     }
@@ -337,8 +379,12 @@ export class DataTree {
     node.imageMark = this.imageMark;
     const parent = this.attach(path, node);
     this.record(UndoKind.created, path, node, parent.pzxid, 0, 0, null, null);
+    const parentPath = parentOf(path);
+    this.uncounted(parentPath, parent);
     parent.childCreations = (parent.childCreations + 1) | 0;
     parent.pzxid = zxid;
+    this.counted(parentPath, parent);
+    this.counted(path, node);
     this.index(path, node);
     const name = nameOf(path);
     if (name === limitNodeName) this.trackQuotaNode(path, true);
@@ -360,7 +406,13 @@ export class DataTree {
     assert(node.children === null, `deleteNode: ${path} has children`);
     const parent = this.detach(path);
     this.record(UndoKind.deleted, path, node, parent.pzxid, 0, 0, null, null);
-    if (zxid > parent.pzxid) parent.pzxid = zxid;
+    this.uncounted(path, node);
+    if (zxid > parent.pzxid) {
+      const parentPath = parentOf(path);
+      this.uncounted(parentPath, parent);
+      parent.pzxid = zxid;
+      this.counted(parentPath, parent);
+    }
     this.unindex(path, node);
     this.acls.release(node.acl);
     if (nameOf(path) === limitNodeName) this.trackQuotaNode(path, false);
@@ -374,10 +426,12 @@ export class DataTree {
     this.changing(node);
     this.record(UndoKind.data, path, node, node.mzxid, node.mtime, node.version, node.data, null);
     const before = node.dataLength;
+    this.uncounted(path, node);
     node.data = data;
     node.mzxid = zxid;
     node.mtime = timeMs;
     node.version = (node.version + 1) | 0;
+    this.counted(path, node);
     const prefix = this.quotaPrefixOf(path);
     if (prefix !== null) this.updateQuotaStats(prefix, node.dataLength - before, 0);
   }
@@ -387,16 +441,20 @@ export class DataTree {
     this.changing(node);
     this.record(UndoKind.acl, path, node, 0, 0, node.aversion, null, node.acl.acl);
     const old = node.acl;
+    this.uncounted(path, node);
     node.acl = this.acls.acquire(acl);
     this.acls.release(old);
     node.aversion = (node.aversion + 1) | 0;
+    this.counted(path, node);
   }
 
   /** Replaces a node's data without touching its Stat (quota stats, reconfig's config text). */
   setRawData(path: string, node: Znode, data: string | null): void {
     this.changing(node);
     this.record(UndoKind.rawData, path, node, 0, 0, 0, node.data, null);
+    this.uncounted(path, node);
     node.data = data;
+    this.counted(path, node);
   }
 
   // ---- quotas ----
