@@ -22,6 +22,9 @@ export interface FourLetterContext extends FigureSource {
 }
 
 const hex = (n: number): string => `0x${n.toString(16)}`;
+/** Java's Long.toHexString: a negative long in two's complement (-1 after crst). */
+const hexLong = (n: number): string =>
+  n < 0 ? `0x${BigInt.asUintN(64, BigInt(n)).toString(16)}` : hex(n);
 
 /** The version line, and ZooKeeper's read-only notice right after it (StatCommand). */
 function header(ctx: FourLetterContext): string {
@@ -59,7 +62,8 @@ function connectionFull(c: ClientState): string {
   const min = c.latencyCount === 0 ? 0 : c.latencyMinMs;
   return (
     `${connectionBrief(c)},sid=${hex(c.sessionId)},lop=${c.lastOp},est=${c.establishedMs},to=${c.sessionTimeoutMs},` +
-    `lcxid=${hex(c.lastCxid)},lzxid=${hex(c.lastZxid)},lresp=${c.lastResponseMs},llat=${c.lastLatencyMs},` +
+    // ZooKeeper leaves lcxid out while it is unknown (after crst).
+    `${c.lastCxid >= 0 ? `lcxid=${hex(c.lastCxid)},` : ""}lzxid=${hexLong(c.lastZxid)},lresp=${c.lastResponseMs},llat=${c.lastLatencyMs},` +
     `minlat=${min},avglat=${avg},maxlat=${c.latencyMaxMs})\n`
   );
 }
