@@ -187,6 +187,24 @@ const setters: ReadonlyMap<string, Setter> = new Map<string, Setter>([
 ]);
 
 /**
+ * Keys Corral reads into its configuration but does not act on yet, with why. Each is
+ * logged at start when zoo.cfg sets it, so nobody believes a setting took effect that did
+ * not; a key leaves this table in the change that makes it act.
+ */
+export const readButNotActedOn: ReadonlyMap<string, string> = new Map([
+  ["admin.enableServer", "there is no admin server yet"],
+  ["admin.serverAddress", "there is no admin server yet"],
+  ["admin.serverPort", "there is no admin server yet"],
+  ["initLimit", "it bounds a follower's initial sync, and there is no ensemble yet"],
+  ["syncLimit", "it bounds a follower's lag, and there is no ensemble yet"],
+  ["standaloneEnabled", "there is no ensemble yet, so a single server always runs standalone"],
+  [
+    "reconfigEnabled",
+    "membership cannot change without an ensemble; it only picks reconfig's error (Unimplemented when true, ReconfigDisabled when false), as a standalone ZooKeeper does",
+  ],
+]);
+
+/**
  * Keys ZooKeeper understands that change nothing in Corral (JVM, SASL/TLS, ZAB tuning).
  * They are accepted so an existing zoo.cfg starts unchanged, and reported once as a note.
  */
@@ -322,6 +340,10 @@ export function parseZooCfg(text: string): { config: ServerConfig; warnings: Con
       if (setter !== undefined) {
         setter(config, value);
         setKeys.add(bare);
+        const why = readButNotActedOn.get(bare);
+        if (why !== undefined) {
+          warnings.push({ line, message: `${key} is read but not acted on yet: ${why}` });
+        }
       } else if (
         acceptedWithoutEffect.has(bare) ||
         /^(group|weight)\.\d+$/.test(bare) ||

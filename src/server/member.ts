@@ -39,6 +39,7 @@ import { fourLetterWord } from "./four-letter-words.js";
 import { Handshake } from "./handshake.js";
 import { LocalSessions, readOnlyRefusedOpcodes } from "./read-only.js";
 import { answerRead, type ReadContext } from "./read-requests.js";
+import { ReapBudget } from "./reap-budget.js";
 import type { CommitSink, ReplicatedLog } from "./replicated-log.js";
 import type { FigureSource } from "./server-figures.js";
 import { SessionBindings } from "./session-bindings.js";
@@ -94,6 +95,8 @@ export class Member implements ClientConnectionHandler, CommitSink {
   private readonly localSessions: LocalSessions;
   private readonly handshake: Handshake;
   readonly startedMs: number;
+  /** znode.container.maxPerMinute as a rate (reap-budget.ts). */
+  private readonly reapBudget: ReapBudget;
   /** Start on the monotonic clock, for uptime (a wall-clock step must not change it). */
   readonly startedMonotonicMs: number;
   /** ZooKeeper's trace mask: stmk sets it, gtmk reads it; 306 is ZooKeeper's default. */
@@ -113,6 +116,11 @@ export class Member implements ClientConnectionHandler, CommitSink {
     this.reader = new Reader(juteLengthMax(options.config.packetBytesMax));
     this.startedMs = options.clock.nowMs();
     this.startedMonotonicMs = options.clock.monotonicMs();
+    this.reapBudget = new ReapBudget(
+      options.config.containerMaxPerMinute,
+      options.config.containerCheckIntervalMs,
+      this.startedMonotonicMs,
+    );
     this.localSessions = new LocalSessions(options.random);
     this.readContext = {
       tree: this.state.tree,
@@ -748,12 +756,15 @@ export class Member implements ClientConnectionHandler, CommitSink {
   private reap(): void {
     if (!this.options.log.isLeader) return;
     const now = this.options.clock.nowMs();
-    const max = this.options.config.containerMaxPerMinute;
-    for (const path of this.state.tree.reapCandidates(now, max)) {
+    const max = this.reapBudget.available(this.options.clock.monotonicMs());
+    if (max === 0) return;
+    const paths = this.state.tree.reapCandidates(now, max);
+    for (const path of paths) {
       this.options.log.propose(
         encodeEntry({ kind: EntryKind.reap, timeMs: now, path, containerNeverUsedMs: 0 }),
       );
     }
+    this.reapBudget.spend(paths.length);
   }
 
   // ---- status ------------------------------------------------------------------------
