@@ -8,6 +8,7 @@ import { existsSync } from "node:fs";
 import { test } from "node:test";
 import { parseAcl, runShell, Shell, tokenize } from "../../src/cli/shell.js";
 import { ZooKeeperClient } from "../../src/client/client.js";
+import { peerSkip } from "../support/peers.js";
 import { uniquePath } from "./helpers.js";
 import { forEachServer } from "./targets.js";
 
@@ -57,7 +58,7 @@ async function runBoth(
 
 forEachServer((server) => {
   test("shell output matches zkCli.sh on a sample of commands", {
-    skip: !existsSync(zkCli) && "zkCli.sh not installed",
+    skip: peerSkip(!existsSync(zkCli) && "zkCli.sh not installed"),
   }, async () => {
     const zk = await ZooKeeperClient.connect(server.connectString);
     const root = uniquePath("shell");
@@ -102,7 +103,7 @@ forEachServer((server) => {
   });
 
   test("quota, printwatches, version and reconfig print what zkCli.sh prints", {
-    skip: !existsSync(zkCli) && "zkCli.sh not installed",
+    skip: peerSkip(!existsSync(zkCli) && "zkCli.sh not installed"),
   }, async () => {
     const zk = await ZooKeeperClient.connect(server.connectString);
     // Each CLI gets its own copy of the tree: both change it.

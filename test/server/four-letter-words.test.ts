@@ -10,6 +10,7 @@ import { CreateMode, OpCode, Perm } from "../../src/protocol/constants.js";
 import type { ACL } from "../../src/protocol/records.js";
 import { startCorralServer } from "../support/corral-server.js";
 import { fourLetterWord } from "../support/four-letter.js";
+import { peerSkip } from "../support/peers.js";
 import { realZooKeeperAvailable, startRealZooKeeper } from "../support/real-zookeeper.js";
 import { openSession, RawConnection } from "./raw-client.js";
 
@@ -45,7 +46,7 @@ interface Server {
 const servers: { name: string; skip: string | false; start(): Promise<Server> }[] = [
   {
     name: "zookeeper-3.8",
-    skip: !realZooKeeperAvailable() && "real ZooKeeper not installed",
+    skip: peerSkip(!realZooKeeperAvailable() && "real ZooKeeper not installed"),
     async start() {
       const zk = await startRealZooKeeper();
       return { name: "zookeeper-3.8", port: zk.port, stop: zk.stop };
