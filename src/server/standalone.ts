@@ -125,6 +125,7 @@ export function startStandalone(
         processInfo: deps.processInfo,
         snapshotDue: (index) => {
           if (snapshot !== null) return;
+          logger.info("snapshot started", { zxid: index });
           // Term and membership are read now: the image shows the state at this index.
           const meta = {
             lastIndex: index,
