@@ -151,6 +151,7 @@ describe("four-letter words against ZooKeeper 3.8", () => {
       try {
         fresh.set(s.name, await answers(s.port));
         const m0 = await mntr(s.port);
+        const dirs0 = keyValues(await fourLetterWord(s.port, "dirs"), ": ");
         const srvr0 = await fourLetterWord(s.port, "srvr");
         assert.equal(srvrField(srvr0, "Zxid"), "0x0", "a fresh server's zxid");
 
@@ -241,8 +242,12 @@ describe("four-letter words against ZooKeeper 3.8", () => {
           // The fixed parts of the other words.
           assert.equal(await fourLetterWord(s.port, "ruok"), "imok");
           assert.equal(await fourLetterWord(s.port, "isro"), "rw");
+          // The writes went to the log: the log directory grew (ZooKeeper's by a whole
+          // preallocated file, Corral's by the records).
           const dirs = keyValues(await fourLetterWord(s.port, "dirs"), ": ");
-          assert.ok(Number(dirs.get("datadir_size")) > 0);
+          assert.ok(Number(dirs.get("logdir_size")) > Number(dirs0.get("logdir_size")));
+          const conf = keyValues(await fourLetterWord(s.port, "conf"), "=");
+          assert.equal(conf.get("dataLogSize"), dirs.get("logdir_size"));
         } finally {
           conn.destroy();
         }
