@@ -56,6 +56,31 @@ async function runBoth(
   return { javaOut, javaErr, ourOut, ourErr };
 }
 
+test("the shell knows every zkCli.sh command, with zkCli's usage line", {
+  skip: peerSkip(!existsSync(zkCli) && "zkCli.sh not installed"),
+}, async () => {
+  // zkCli 3.8 lists its commands when given one it does not know (on stderr).
+  const java = spawnSync(zkCli, ["-server", "127.0.0.1:1", "nosuchcommand"], {
+    encoding: "utf8",
+    timeout: 60000,
+  });
+  const javaUsages = `${java.stdout}${java.stderr}`
+    .split("\n")
+    .filter((l) => l.startsWith("\t"))
+    .map((l) => l.slice(1));
+  assert.ok(javaUsages.length > 20, `${java.stdout}${java.stderr}`);
+  let out = "";
+  const shell = new Shell({ timeoutMs: 1000 }, (s) => {
+    out += s;
+  });
+  await shell.execute("help");
+  const ourUsages = out
+    .split("\n")
+    .filter((l) => l.startsWith("\t"))
+    .map((l) => l.slice(1));
+  assert.deepEqual(ourUsages, javaUsages);
+});
+
 forEachServer((server) => {
   test("shell output matches zkCli.sh on a sample of commands", {
     skip: peerSkip(!existsSync(zkCli) && "zkCli.sh not installed"),
