@@ -129,7 +129,7 @@ export function apply(state: State, zxid: number, entry: Entry): ApplyOutcome {
     default:
       unreachable(entry, "entry kind");
   }
-  state.digestLog.applied(state.lastTxnZxid, zxid, state.tree.digest);
+  state.digestLog.applied(state.lastTxnZxid, zxid, state.tree);
   state.lastTxnZxid = zxid;
   return { result, triggers, quotaWarnings: warnings };
 }

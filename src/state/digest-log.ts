@@ -9,7 +9,7 @@
 // carries no state entry (a new leader's no-op) is never applied: at such a multiple
 // ZooKeeper's rule would leave a gap, and this one names the next entry instead.
 
-import type { TreeDigest } from "../tree/digest.js";
+import type { DataTree } from "../tree/data-tree.js";
 
 export const digestLogIntervalZxids = 128;
 export const digestLogEntriesMax = 1024;
@@ -24,12 +24,12 @@ export class DigestLog {
   private readonly entries: ZxidDigest[] = [];
 
   /** Called after the entry at `zxid` is applied; `previousZxid` is the entry before it. */
-  applied(previousZxid: number, zxid: number, digest: TreeDigest): void {
+  applied(previousZxid: number, zxid: number, tree: DataTree): void {
     if (
       Math.floor(zxid / digestLogIntervalZxids) <= Math.floor(previousZxid / digestLogIntervalZxids)
     )
       return;
-    this.entries.push({ zxid, digest: digest.toString() });
+    this.entries.push({ zxid, digest: tree.digestNow().toString() });
     if (this.entries.length > digestLogEntriesMax) this.entries.shift();
   }
 

@@ -79,8 +79,16 @@ export class DataTree {
   /** The mark of the newest snapshot image (Znode.imageMark). */
   private imageMark = 0;
   private changeObserver: NodeChangeObserver | null = null;
-  /** ZooKeeper's tree digest (digest.ts), kept current by every mutation below. */
-  readonly digest = new TreeDigest();
+  /**
+   * ZooKeeper's tree digest (digest.ts): the sum of every node's Znode.digestCounted. A
+   * mutation only notes the node in `dirty`; digestNow() recomputes those nodes' digests
+   * then. Most writes change the same parent again and again (children created under one
+   * node), so between two looks at the digest (every 128 zxids) each changed node is hashed
+   * once instead of twice per write.
+   */
+  private readonly digest = new TreeDigest();
+  /** Nodes changed or added since the last digestNow(), with their paths. */
+  private readonly dirty = new Map<Znode, string>();
   /**
    * ZooKeeper's approximate data size (DataTree.approximateDataSize, mntr's
    * zk_approximate_data_size): the sum over nodes of path length plus data length. The root
@@ -104,7 +112,7 @@ export class DataTree {
     tree.addSystemNode(zookeeperPath, openAclUnsafe);
     tree.addSystemNode(quotaPath, openAclUnsafe);
     tree.addSystemNode(configPath, readAclUnsafe).aversion = -1;
-    for (const [path, node] of tree.entries()) tree.counted(path, node);
+    for (const [path, node] of tree.entries()) tree.restored(path, node);
     return tree;
   }
 
@@ -124,16 +132,52 @@ export class DataTree {
     return this.approximateBytes;
   }
 
-  /** Adds a node, as it is now, to the digest and the data size. */
-  private counted(path: string, node: Znode): void {
-    this.digest.add(nodeDigest(path, node));
+  /**
+   * The tree digest, brought up to date first: the digests of nodes changed since the last
+   * call are recomputed now (see `dirty`).
+   */
+  digestNow(): TreeDigest {
+    for (const [node, path] of this.dirty) {
+      this.digest.remove(node.digestCounted >>> 0);
+      const d = nodeDigest(path, node);
+      node.digestCounted = d | 0;
+      this.digest.add(d);
+    }
+    this.dirty.clear();
+    return this.digest;
+  }
+
+  /** A node decoded from a snapshot (or a system node): counted at once. */
+  private restored(path: string, node: Znode): void {
+    const d = nodeDigest(path, node);
+    node.digestCounted = d | 0;
+    this.digest.add(d);
     this.approximateBytes += path.length + node.dataLength;
   }
 
-  /** Takes a node, as it is now, out of the digest and the data size. */
-  private uncounted(path: string, node: Znode): void {
-    this.digest.remove(nodeDigest(path, node));
+  /** A node joined the tree (created, or put back by a rollback). */
+  private attached(path: string, node: Znode): void {
+    this.approximateBytes += path.length + node.dataLength;
+    this.dirty.set(node, path);
+  }
+
+  /** A node left the tree: what it added to the digest goes now. */
+  private detached(path: string, node: Znode): void {
     this.approximateBytes -= path.length + node.dataLength;
+    this.digest.remove(node.digestCounted >>> 0);
+    node.digestCounted = 0;
+    this.dirty.delete(node);
+  }
+
+  /** A node is about to change (its data size is taken out; changed() puts it back). */
+  private resizing(path: string, node: Znode): void {
+    this.approximateBytes -= path.length + node.dataLength;
+  }
+
+  /** A node changed: its data size goes back in and its digest is due again. */
+  private changed(path: string, node: Znode): void {
+    this.approximateBytes += path.length + node.dataLength;
+    this.dirty.set(node, path);
   }
 
   /**
@@ -189,7 +233,7 @@ export class DataTree {
     }
     this.count++;
     this.index(path, node);
-    this.counted(path, node);
+    this.restored(path, node);
     if (nameOf(path) === limitNodeName) this.trackQuotaNode(path, true);
   }
 
@@ -291,13 +335,13 @@ export class DataTree {
       const u = log[i];
       switch (u.kind) {
         case UndoKind.created: {
-          this.uncounted(u.path, u.node);
+          this.detached(u.path, u.node);
           const parent = this.detach(u.path);
           const parentPath = parentOf(u.path);
-          this.uncounted(parentPath, parent);
+          this.resizing(parentPath, parent);
           parent.childCreations = (parent.childCreations - 1) | 0;
           parent.pzxid = u.zxid;
-          this.counted(parentPath, parent);
+          this.changed(parentPath, parent);
           this.unindex(u.path, u.node);
           this.acls.release(u.node.acl);
           if (nameOf(u.path) === limitNodeName) this.trackQuotaNode(u.path, false);
@@ -306,10 +350,10 @@ export class DataTree {
         case UndoKind.deleted: {
           const parent = this.attach(u.path, u.node);
           const parentPath = parentOf(u.path);
-          this.uncounted(parentPath, parent);
+          this.resizing(parentPath, parent);
           parent.pzxid = u.zxid;
-          this.counted(parentPath, parent);
-          this.counted(u.path, u.node);
+          this.changed(parentPath, parent);
+          this.attached(u.path, u.node);
           this.index(u.path, u.node);
           this.changing(u.node);
           u.node.acl = this.acls.acquire(u.node.acl.acl);
@@ -318,29 +362,29 @@ export class DataTree {
         }
         case UndoKind.data:
           this.changing(u.node);
-          this.uncounted(u.path, u.node);
+          this.resizing(u.path, u.node);
           u.node.data = u.data;
           u.node.mzxid = u.zxid;
           u.node.mtime = u.timeMs;
           u.node.version = u.version;
-          this.counted(u.path, u.node);
+          this.changed(u.path, u.node);
           break;
         case UndoKind.acl: {
           const current = u.node.acl;
           assert(u.acl !== null, "acl undo without acl");
           this.changing(u.node);
-          this.uncounted(u.path, u.node);
+          this.resizing(u.path, u.node);
           u.node.acl = this.acls.acquire(u.acl);
           this.acls.release(current);
           u.node.aversion = u.version;
-          this.counted(u.path, u.node);
+          this.changed(u.path, u.node);
           break;
         }
         case UndoKind.rawData:
           this.changing(u.node);
-          this.uncounted(u.path, u.node);
+          this.resizing(u.path, u.node);
           u.node.data = u.data;
-          this.counted(u.path, u.node);
+          this.changed(u.path, u.node);
           break;
       }
     }
@@ -380,11 +424,11 @@ export class DataTree {
     const parent = this.attach(path, node);
     this.record(UndoKind.created, path, node, parent.pzxid, 0, 0, null, null);
     const parentPath = parentOf(path);
-    this.uncounted(parentPath, parent);
+    this.resizing(parentPath, parent);
     parent.childCreations = (parent.childCreations + 1) | 0;
     parent.pzxid = zxid;
-    this.counted(parentPath, parent);
-    this.counted(path, node);
+    this.changed(parentPath, parent);
+    this.attached(path, node);
     this.index(path, node);
     const name = nameOf(path);
     if (name === limitNodeName) this.trackQuotaNode(path, true);
@@ -406,12 +450,12 @@ export class DataTree {
     assert(node.children === null, `deleteNode: ${path} has children`);
     const parent = this.detach(path);
     this.record(UndoKind.deleted, path, node, parent.pzxid, 0, 0, null, null);
-    this.uncounted(path, node);
+    this.detached(path, node);
     if (zxid > parent.pzxid) {
       const parentPath = parentOf(path);
-      this.uncounted(parentPath, parent);
+      this.resizing(parentPath, parent);
       parent.pzxid = zxid;
-      this.counted(parentPath, parent);
+      this.changed(parentPath, parent);
     }
     this.unindex(path, node);
     this.acls.release(node.acl);
@@ -426,12 +470,12 @@ export class DataTree {
     this.changing(node);
     this.record(UndoKind.data, path, node, node.mzxid, node.mtime, node.version, node.data, null);
     const before = node.dataLength;
-    this.uncounted(path, node);
+    this.resizing(path, node);
     node.data = data;
     node.mzxid = zxid;
     node.mtime = timeMs;
     node.version = (node.version + 1) | 0;
-    this.counted(path, node);
+    this.changed(path, node);
     const prefix = this.quotaPrefixOf(path);
     if (prefix !== null) this.updateQuotaStats(prefix, node.dataLength - before, 0);
   }
@@ -441,20 +485,20 @@ export class DataTree {
     this.changing(node);
     this.record(UndoKind.acl, path, node, 0, 0, node.aversion, null, node.acl.acl);
     const old = node.acl;
-    this.uncounted(path, node);
+    this.resizing(path, node);
     node.acl = this.acls.acquire(acl);
     this.acls.release(old);
     node.aversion = (node.aversion + 1) | 0;
-    this.counted(path, node);
+    this.changed(path, node);
   }
 
   /** Replaces a node's data without touching its Stat (quota stats, reconfig's config text). */
   setRawData(path: string, node: Znode, data: string | null): void {
     this.changing(node);
     this.record(UndoKind.rawData, path, node, 0, 0, 0, node.data, null);
-    this.uncounted(path, node);
+    this.resizing(path, node);
     node.data = data;
-    this.counted(path, node);
+    this.changed(path, node);
   }
 
   // ---- quotas ----
