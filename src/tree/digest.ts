@@ -17,9 +17,9 @@
 // clients see 0 for both. Nodes below "/zookeeper/" (quota and config nodes) count 0; the
 // node "/zookeeper" itself counts.
 //
-// The tree's digest is the sum of every node's digest modulo 2^64 (ZooKeeper's AdHash), kept
-// up to date by subtracting a node's digest before it changes and adding it back after. It
-// is shown as a signed 64-bit decimal, as Java prints a long.
+// The tree's digest is the sum of every node's digest modulo 2^64 (ZooKeeper's AdHash); the
+// data tree keeps it (DataTree.digestNow). It is shown as a signed 64-bit decimal, as Java
+// prints a long.
 
 import { Buffer } from "node:buffer";
 import { crc32 } from "node:zlib";
