@@ -1,6 +1,8 @@
 // Proves that `corral shell` prints what zkCli.sh prints for the same commands on the same
 // tree: both run the same sample of commands (listing, data, Stat, ACLs, counts, recursive
 // listing, errors) against one real server, and stdout and stderr must match line for line.
+// The same for the quota commands, printwatches, version and reconfig, each CLI on its own
+// copy of the tree; and that the shell lists exactly zkCli's commands with zkCli's usage lines.
 // Also proves -c scripting (exit codes), quoting, ACL parsing and path completion.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
