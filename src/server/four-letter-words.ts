@@ -85,8 +85,10 @@ function mntr(ctx: FourLetterContext): string {
     ["zk_outstanding_requests", f.outstandingRequests],
     ["zk_znode_count", f.znodeCount],
     ["zk_global_sessions", f.globalSessions],
+    ["zk_last_client_response_size", f.lastClientResponseSize],
     ["zk_packets_sent", f.packetsSent],
     ["zk_packets_received", f.packetsReceived],
+    ["zk_max_client_response_size", f.maxClientResponseSize],
     ["zk_watch_count", f.watchCount],
     ["zk_auth_failed_count", f.authFailedCount],
     ["zk_min_latency", f.minLatencyMs],
@@ -102,6 +104,7 @@ function mntr(ctx: FourLetterContext): string {
     ["zk_local_sessions", f.localSessions],
     ["zk_uptime", f.uptimeMs],
     ["zk_max_latency", f.maxLatencyMs],
+    ["zk_min_client_response_size", f.minClientResponseSize],
   );
   return lines.map(([k, v]) => `${k}\t${v}\n`).join("");
 }

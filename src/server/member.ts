@@ -31,6 +31,7 @@ import { type Entry, EntryKind, type WriteOp } from "../state/entry.js";
 import { decodeEntry, encodeEntry } from "../state/entry-codec.js";
 import type { State } from "../state/state.js";
 import { type Delivery, WatchRegistry } from "../tree/watch-registry.js";
+import { BufferStats } from "./buffer-stats.js";
 import { ClientState, ItemKind, opShortName, PendingItem, Phase } from "./client-state.js";
 import type { ServerConfig } from "./config.js";
 import { digestId } from "./digest.js";
@@ -109,6 +110,8 @@ export class Member implements ClientConnectionHandler, CommitSink {
   latencySumMs = 0;
   latencyCount = 0;
   authFailedCount = 0;
+  /** Sizes of replies and notifications sent (mntr's client response sizes). */
+  readonly responseSizes = new BufferStats();
 
   constructor(private readonly options: MemberOptions) {
     this.state = options.state;
@@ -146,7 +149,8 @@ export class Member implements ClientConnectionHandler, CommitSink {
       localSessions: this.localSessions,
       readOnly: () => this.readOnlyCause !== null,
       propose: (client, item, entry) => this.propose(client, item, entry),
-      send: (client, frame) => this.sendFrame(client, frame),
+      // The ConnectResponse is not a response ZooKeeper measures (it goes out by sendBuffer).
+      send: (client, frame) => this.sendFrame(client, frame, false),
       request: (client, frame) => this.request(client, frame),
     });
   }
@@ -550,7 +554,9 @@ export class Member implements ClientConnectionHandler, CommitSink {
     }
   }
 
-  private sendFrame(client: ClientState, frame: Uint8Array): void {
+  private sendFrame(client: ClientState, frame: Uint8Array, measured = true): void {
+    // The frame's 4-byte length prefix is not part of the size ZooKeeper records.
+    if (measured) this.responseSizes.record(frame.length - 4);
     client.sent++;
     this.packetsSent++;
     client.lastResponseMs = this.options.clock.nowMs();
@@ -785,6 +791,7 @@ export class Member implements ClientConnectionHandler, CommitSink {
   }
 
   resetStats(): void {
+    this.responseSizes.reset();
     this.packetsReceived = 0;
     this.packetsSent = 0;
     this.latencyMinMs = Number.POSITIVE_INFINITY;

@@ -49,6 +49,10 @@ export interface ServerFigures {
   uptimeMs: number;
   /** The zxid of the last applied state entry (0 on a fresh server, as in ZooKeeper). */
   lastZxid: number;
+  /** Sizes of the replies and notifications sent, -1 before the first (BufferStats). */
+  lastClientResponseSize: number;
+  minClientResponseSize: number;
+  maxClientResponseSize: number;
 }
 
 export function versionOf(source: FigureSource): string {
@@ -86,6 +90,9 @@ export function serverFigures(source: FigureSource): ServerFigures {
     maxFileDescriptorCount: info === null ? -1 : info.maxFileDescriptors(),
     uptimeMs: Math.round(source.monotonicMs - m.startedMonotonicMs),
     lastZxid: m.state.lastTxnZxid,
+    lastClientResponseSize: m.responseSizes.last,
+    minClientResponseSize: m.responseSizes.min,
+    maxClientResponseSize: m.responseSizes.max,
   };
 }
 

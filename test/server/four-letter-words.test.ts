@@ -20,9 +20,6 @@ const open: ACL[] = [{ perms: Perm.all, id: { scheme: "world", id: "anyone" } }]
 const mntrKeysOnlyInZooKeeper = new Set([
   "zk_non_mtls_remote_conn_count",
   "zk_non_mtls_local_conn_count",
-  "zk_last_client_response_size",
-  "zk_max_client_response_size",
-  "zk_min_client_response_size",
   "zk_connection_drop_probability",
   "zk_outstanding_tls_handshake",
 ]);
@@ -215,6 +212,10 @@ describe("four-letter words against ZooKeeper 3.8", () => {
           // A data watch counts in mntr and wchs; a child watch only in mntr.
           await conn.call(OpCode.getData, { path: "/a", watch: true });
           const m4 = await mntr(s.port);
+          // The getData reply: a 16-byte header, 4 + 3 bytes of data, a 68-byte Stat.
+          assert.equal(num(m4, "zk_last_client_response_size"), 91);
+          assert.ok(num(m4, "zk_min_client_response_size") <= 91);
+          assert.ok(num(m4, "zk_max_client_response_size") >= 91);
           assert.equal(num(m4, "zk_watch_count"), num(m3, "zk_watch_count") + 1);
           assert.match(await fourLetterWord(s.port, "wchs"), /Total watches:1\n/);
           await conn.call(OpCode.getChildren, { path: "/a", watch: true });
@@ -244,6 +245,7 @@ describe("four-letter words against ZooKeeper 3.8", () => {
           // srst's own answer is counted after the reset.
           assert.equal(srvrField(afterReset, "Sent"), "1");
           assert.equal(srvrField(afterReset, "Latency min/avg/max"), "0/0.0/0");
+          assert.equal(num(await mntr(s.port), "zk_last_client_response_size"), -1);
 
           // stmk sets the trace mask (8 bytes, big-endian, after the word); gtmk reads it.
           const mask = Buffer.alloc(8);
@@ -321,10 +323,22 @@ describe("four-letter words against ZooKeeper 3.8", () => {
           `${w} (${moment})`,
         );
       }
+      // The same replies went out, so the response sizes agree byte for byte.
+      for (const key of [
+        "zk_last_client_response_size",
+        "zk_min_client_response_size",
+        "zk_max_client_response_size",
+      ]) {
+        assert.equal(
+          keyValues(corral.get("mntr")!, "\t").get(key),
+          keyValues(zk.get("mntr")!, "\t").get(key),
+          `${key} (${moment})`,
+        );
+      }
       const zkMntr = [...keyValues(zk.get("mntr")!, "\t").keys()];
       const corralMntr = [...keyValues(corral.get("mntr")!, "\t").keys()];
       // ZooKeeper's ServerStats keys come first; the rest are its metrics provider's.
-      const core = zkMntr.slice(0, zkMntr.indexOf("zk_max_latency") + 1);
+      const core = zkMntr.slice(0, zkMntr.indexOf("zk_non_mtls_local_conn_count") + 1);
       assert.deepEqual(
         corralMntr,
         core.filter((k) => !mntrKeysOnlyInZooKeeper.has(k)),
