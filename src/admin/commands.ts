@@ -11,10 +11,10 @@
 import { hostname, release, tmpdir, userInfo } from "node:os";
 import type { ClientState } from "../server/client-state.js";
 import type { ServerConfig, ServerSpec } from "../server/config.js";
-import { type FourLetterContext, formatAvg, mntrEntries } from "../server/four-letter-words.js";
+import { formatAvg, mntrEntries } from "../server/four-letter-words.js";
 import type { Member } from "../server/member.js";
 import type { MemberStatusSource } from "../server/member-status.js";
-import { versionLine } from "../server/version.js";
+import { type FigureSource, versionOf } from "../server/server-figures.js";
 
 /** What the commands read; the cli assembles it from the running member. */
 export interface AdminSources {
@@ -41,8 +41,8 @@ export interface CommandDefinition {
   run(sources: AdminSources, query: URLSearchParams): CommandAnswer;
 }
 
-function context(sources: AdminSources): FourLetterContext {
-  return sources.member.fourLetterContext(null);
+function context(sources: AdminSources): FigureSource {
+  return sources.member.figureSource();
 }
 
 function latencyFigures(m: Member): { avg: number; max: number; min: number } {
@@ -61,7 +61,7 @@ function serverStats(sources: AdminSources): CommandAnswer {
   let local = 0;
   for (const c of m.clients.values()) if (isLoopback(c.connection.remoteAddress)) local++;
   return {
-    version: versionLine,
+    version: versionOf(ctx),
     read_only: ctx.readOnly,
     server_stats: {
       packets_sent: m.packetsSent,
@@ -91,9 +91,9 @@ function serverStats(sources: AdminSources): CommandAnswer {
 
 function clientResponse(m: Member): CommandAnswer {
   return {
-    last_buffer_size: m.responseBytesLast,
-    min_buffer_size: m.responseBytesMin,
-    max_buffer_size: m.responseBytesMax,
+    last_buffer_size: m.responseSizes.last,
+    min_buffer_size: m.responseSizes.min,
+    max_buffer_size: m.responseSizes.max,
   };
 }
 
@@ -152,12 +152,12 @@ function monitor(sources: AdminSources): CommandAnswer {
   return out;
 }
 
-function environment(): CommandAnswer {
+function environment(sources: AdminSources): CommandAnswer {
   const mem = process.memoryUsage();
   const mb = (n: number): string => `${Math.round(n / 1048576)}MB`;
   const user = userInfo();
   return {
-    "zookeeper.version": versionLine,
+    "zookeeper.version": versionOf(context(sources)),
     "host.name": hostname(),
     "node.version": process.version,
     "java.io.tmpdir": tmpdir(),
@@ -248,7 +248,7 @@ const definitions: CommandDefinition[] = [
       return { expiry_time_to_session_ids: expiry, session_id_to_ephemeral_paths: ephemerals };
     },
   },
-  { name: "environment", aliases: ["env", "envi"], run: () => environment() },
+  { name: "environment", aliases: ["env", "envi"], run: (sources) => environment(sources) },
   { name: "get_trace_mask", aliases: ["gtmk"], run: (s) => ({ tracemask: s.traceMask }) },
   // ZooKeeper lists the digests of its last transactions when digest.enabled; Corral's
   // members never diverge by construction (one apply function), and keep none.

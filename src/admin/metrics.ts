@@ -339,7 +339,7 @@ export class Metrics {
   /** The scrape: reads the member's figures now, then renders the registry. */
   async render(): Promise<string> {
     const m = this.options.member;
-    for (const [key, value] of mntrEntries(m.fourLetterContext(null))) {
+    for (const [key, value] of mntrEntries(m.figureSource())) {
       const gauge = this.gauges.get(key.startsWith("zk_") ? key.slice(3) : key);
       if (gauge !== undefined) gauge.set(Number(value));
     }

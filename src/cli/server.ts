@@ -10,6 +10,7 @@ import type { Logger, LogLevel } from "../base/logger.js";
 import { ClientListener } from "../io/client-listener.js";
 import { NodeClock } from "../io/node-clock.js";
 import { NodeDisk } from "../io/node-disk.js";
+import { NodeProcessInfo } from "../io/node-process-info.js";
 import { NodeRandom } from "../io/node-random.js";
 import { PeerTransport } from "../io/peer-transport.js";
 import { StderrLogger } from "../io/stderr-logger.js";
@@ -30,7 +31,7 @@ import {
 } from "../server/ensemble-config.js";
 import { EnsembleStatusSource, StandaloneStatusSource } from "../server/member-status.js";
 import { type EnsembleDeps, type RunningMember, startMember } from "../server/start-member.js";
-import { versionLine } from "../server/version.js";
+import { versionPrefix } from "../server/version.js";
 
 /** How long a stopping leader waits for another member to take over. */
 const handOverTimeoutMs = 3000;
@@ -114,7 +115,7 @@ function runServer(flags: ServerFlags): void {
   mkdirSync(config.dataDir, { recursive: true });
   mkdirSync(config.dataLogDir, { recursive: true });
   logger.info("starting corral", {
-    version: versionLine,
+    version: versionPrefix,
     dataDir: config.dataDir,
     dataLogDir: config.dataLogDir,
     clientPort: config.clientPort,
@@ -187,6 +188,7 @@ export function serveMember(
       random: new NodeRandom(),
       logger,
       defer: setImmediate,
+      processInfo: new NodeProcessInfo(),
       directorySizes: () => ({
         dataBytes: directoryBytes(config.dataDir),
         logBytes: directoryBytes(config.dataLogDir),

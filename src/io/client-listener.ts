@@ -125,8 +125,9 @@ class TcpClientConnection implements ClientConnection {
       if (this.fourLetterWord !== null) {
         // stmk: the 8-byte trace mask follows the word.
         if (data.length - offset < 8) break;
+        const mask = Uint8Array.prototype.slice.call(data, offset, offset + 8);
         offset += 8;
-        this.answerFourLetterWord(this.fourLetterWord);
+        this.answerFourLetterWord(this.fourLetterWord, mask);
         return;
       }
       if (!this.framesSeen) {
@@ -174,10 +175,10 @@ class TcpClientConnection implements ClientConnection {
     }
   }
 
-  private answerFourLetterWord(word: string): void {
+  private answerFourLetterWord(word: string, argument: Uint8Array | null = null): void {
     let text: string;
     try {
-      text = this.listener.handler.fourLetterWord(this, word);
+      text = this.listener.handler.fourLetterWord(this, word, argument);
     } catch (err) {
       this.listener.logger.error("four-letter word failed", { word, error: String(err) });
       text = "";

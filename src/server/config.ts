@@ -255,6 +255,20 @@ const setters: ReadonlyMap<string, Setter> = new Map<string, Setter>([
 ]);
 
 /**
+ * Keys Corral reads into its configuration but does not act on yet, with why. Each is
+ * logged at start when zoo.cfg sets it, so nobody believes a setting took effect that did
+ * not; a key leaves this table in the change that makes it act.
+ */
+export const readButNotActedOn: ReadonlyMap<string, string> = new Map([
+  ["initLimit", "Raft's own timing bounds a member's catch-up (docs/ensemble.md, Timing)"],
+  ["syncLimit", "Raft's own timing bounds a follower's lag (docs/ensemble.md, Timing)"],
+  [
+    "reconfigEnabled",
+    "membership cannot change yet; it only picks reconfig's error (Unimplemented when true, ReconfigDisabled when false), as a standalone ZooKeeper does",
+  ],
+]);
+
+/**
  * Keys ZooKeeper understands that change nothing in Corral (JVM, SASL/TLS, ZAB tuning).
  * They are accepted so an existing zoo.cfg starts unchanged, and reported once as a note.
  */
@@ -400,6 +414,10 @@ export function parseZooCfg(text: string): { config: ServerConfig; warnings: Con
       if (setter !== undefined) {
         setter(config, value);
         setKeys.add(bare);
+        const why = readButNotActedOn.get(bare);
+        if (why !== undefined) {
+          warnings.push({ line, message: `${key} is read but not acted on yet: ${why}` });
+        }
       } else if (
         acceptedWithoutEffect.has(bare) ||
         /^(group|weight)\.\d+$/.test(bare) ||

@@ -17,6 +17,7 @@ import { type ByteParts, joinByteParts } from "../base/byte-parts.js";
 import type { ClientConnection, ClientConnectionHandler } from "../base/client-connection.js";
 import type { Clock, TimerHandle } from "../base/clock.js";
 import type { Logger } from "../base/logger.js";
+import type { ProcessInfo } from "../base/process-info.js";
 import type { Random } from "../base/random.js";
 import { ErrorCode, KeeperState, OpCode, Xid } from "../protocol/constants.js";
 import { DecodeError } from "../protocol/decode-error.js";
@@ -33,17 +34,20 @@ import { decodeEntry, encodeEntry } from "../state/entry-codec.js";
 import { decodeSnapshot } from "../state/snapshot.js";
 import type { State } from "../state/state.js";
 import { type Delivery, WatchRegistry } from "../tree/watch-registry.js";
+import { BufferStats } from "./buffer-stats.js";
 import { ClientState, ItemKind, opShortName, PendingItem, Phase } from "./client-state.js";
 import type { ServerConfig } from "./config.js";
 import { type RequestEvent, requestChannel } from "./diagnostics.js";
 import { digestId } from "./digest.js";
 import { entryBytes, type Origin, ownTag, writeEnvelope } from "./entry-envelope.js";
 import { ExpiryQueue } from "./expiry-queue.js";
-import { type FourLetterContext, fourLetterWord } from "./four-letter-words.js";
+import { fourLetterWord } from "./four-letter-words.js";
 import { Handshake } from "./handshake.js";
 import { LocalSessions, readOnlyRefusedOpcodes } from "./read-only.js";
 import { answerRead, type ReadContext } from "./read-requests.js";
+import { ReapBudget } from "./reap-budget.js";
 import type { CommitSink, ReplicatedLog } from "./replicated-log.js";
+import type { FigureSource } from "./server-figures.js";
 import { SessionBindings } from "./session-bindings.js";
 
 export interface MemberOptions {
@@ -63,6 +67,8 @@ export interface MemberOptions {
   ensembleStatus?: () => EnsembleStatus;
   /** The state was replaced by a snapshot from the leader (a snapshot in progress is void). */
   restored?: (index: number) => void;
+  /** The process's descriptors, memory and host for mntr and envi; absent in simulation. */
+  processInfo?: ProcessInfo;
 }
 
 /** What an ensemble member reports about the ensemble (srvr, mntr, and the admin API). */
@@ -126,6 +132,12 @@ export class Member implements ClientConnectionHandler, CommitSink {
   private readonly localSessions: LocalSessions;
   private readonly handshake: Handshake;
   readonly startedMs: number;
+  /** znode.container.maxPerMinute as a rate (reap-budget.ts). */
+  private readonly reapBudget: ReapBudget;
+  /** Start on the monotonic clock, for uptime (a wall-clock step must not change it). */
+  readonly startedMonotonicMs: number;
+  /** ZooKeeper's trace mask: stmk sets it, gtmk reads it; 306 is ZooKeeper's default. */
+  traceMask = 306n;
   // Server-wide counters for srvr/stat/mntr.
   packetsReceived = 0;
   packetsSent = 0;
@@ -134,16 +146,20 @@ export class Member implements ClientConnectionHandler, CommitSink {
   latencySumMs = 0;
   latencyCount = 0;
   authFailedCount = 0;
-  /** Sizes of reply frames sent (ZooKeeper's client_response_stats); -1 until the first. */
-  responseBytesLast = -1;
-  responseBytesMin = -1;
-  responseBytesMax = -1;
+  /** Sizes of replies and notifications sent (mntr's client response sizes). */
+  readonly responseSizes = new BufferStats();
 
   constructor(private readonly options: MemberOptions) {
     this.state = options.state;
     this.expiry = new ExpiryQueue(options.config.tickTimeMs);
     this.reader = new Reader(juteLengthMax(options.config.packetBytesMax));
     this.startedMs = options.clock.nowMs();
+    this.startedMonotonicMs = options.clock.monotonicMs();
+    this.reapBudget = new ReapBudget(
+      options.config.containerMaxPerMinute,
+      options.config.containerCheckIntervalMs,
+      this.startedMonotonicMs,
+    );
     this.localSessions = new LocalSessions(options.random);
     this.origin = { member: options.log.self, incarnation: options.random.uint32() };
     this.readContext = {
@@ -171,7 +187,8 @@ export class Member implements ClientConnectionHandler, CommitSink {
       readOnly: () => this.readOnlyCause !== null,
       serving: () => this.options.log.serving,
       propose: (client, item, entry) => this.propose(client, item, entry),
-      send: (client, frame) => this.sendFrame(client, frame),
+      // The ConnectResponse is not a response ZooKeeper measures (it goes out by sendBuffer).
+      send: (client, frame) => this.sendFrame(client, frame, false),
       request: (client, frame) => this.request(client, frame),
     });
   }
@@ -255,12 +272,23 @@ export class Member implements ClientConnectionHandler, CommitSink {
     this.bindings.unbind(client);
   }
 
-  fourLetterWord(connection: ClientConnection, word: string): string {
+  fourLetterWord(
+    connection: ClientConnection,
+    word: string,
+    argument: Uint8Array | null = null,
+  ): string {
+    // ZooKeeper counts a four-letter word as a packet received (server and connection) and
+    // its answer as a packet sent, after the answer is composed.
+    this.packetsReceived++;
+    const client = this.clients.get(connection.id);
+    if (client !== undefined) client.received++;
     const allowed = this.options.config.fourLetterWords;
     if (word !== "srvr" && allowed !== "*" && !allowed.has(word)) {
       return `${word} is not executed because it is not in the whitelist.\n`;
     }
-    return fourLetterWord(word, this.fourLetterContext(connection));
+    const answer = fourLetterWord(word, { ...this.figureSource(), argument });
+    this.packetsSent++;
+    return answer;
   }
 
   frame(connection: ClientConnection, body: Uint8Array): void {
@@ -608,14 +636,12 @@ export class Member implements ClientConnectionHandler, CommitSink {
     }
   }
 
-  private sendFrame(client: ClientState, frame: Uint8Array): void {
+  private sendFrame(client: ClientState, frame: Uint8Array, measured = true): void {
+    // The frame's 4-byte length prefix is not part of the size ZooKeeper records.
+    if (measured) this.responseSizes.record(frame.length - 4);
     client.sent++;
     this.packetsSent++;
     client.lastResponseMs = this.options.clock.nowMs();
-    const bytes = frame.length;
-    this.responseBytesLast = bytes;
-    if (bytes < this.responseBytesMin || this.responseBytesMin < 0) this.responseBytesMin = bytes;
-    if (bytes > this.responseBytesMax) this.responseBytesMax = bytes;
     client.connection.send(frame);
   }
 
@@ -888,21 +914,24 @@ export class Member implements ClientConnectionHandler, CommitSink {
   private reap(): void {
     if (!this.options.log.isLeader) return;
     const now = this.options.clock.nowMs();
-    const max = this.options.config.containerMaxPerMinute;
-    for (const path of this.state.tree.reapCandidates(now, max)) {
+    const max = this.reapBudget.available(this.options.clock.monotonicMs());
+    if (max === 0) return;
+    const paths = this.state.tree.reapCandidates(now, max);
+    for (const path of paths) {
       this.options.log.propose(
         this.enveloped({ kind: EntryKind.reap, timeMs: now, path, containerNeverUsedMs: 0 }, 0),
       );
     }
+    this.reapBudget.spend(paths.length);
   }
 
   // ---- status ------------------------------------------------------------------------
 
-  /** The figures four-letter words and admin commands report, read now. */
-  fourLetterContext(connection: ClientConnection | null): FourLetterContext {
+  /** Everything the status figures (server-figures.ts) read: four-letter words, admin API. */
+  figureSource(): FigureSource {
     return {
       member: this,
-      connection,
+      processInfo: this.options.processInfo ?? null,
       nowMs: this.options.clock.nowMs(),
       monotonicMs: this.options.clock.monotonicMs(),
       // ZooKeeperServer.getState() of a ReadOnlyZooKeeperServer.
@@ -914,15 +943,13 @@ export class Member implements ClientConnectionHandler, CommitSink {
   }
 
   resetStats(): void {
+    this.responseSizes.reset();
     this.packetsReceived = 0;
     this.packetsSent = 0;
     this.latencyMinMs = Number.POSITIVE_INFINITY;
     this.latencyMaxMs = 0;
     this.latencySumMs = 0;
     this.latencyCount = 0;
-    this.responseBytesLast = -1;
-    this.responseBytesMin = -1;
-    this.responseBytesMax = -1;
   }
 
   /** Sync requests waiting for their read index to be confirmed or applied. */

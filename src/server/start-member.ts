@@ -13,6 +13,7 @@ import type { Clock } from "../base/clock.js";
 import type { Disk } from "../base/disk.js";
 import type { Logger } from "../base/logger.js";
 import type { PeerNetwork } from "../base/peer-network.js";
+import type { ProcessInfo } from "../base/process-info.js";
 import type { Random } from "../base/random.js";
 import { encodeConfState } from "../raft/conf-state.js";
 import { RaftNode } from "../raft/node.js";
@@ -44,6 +45,8 @@ export interface MemberDeps {
   logger: Logger;
   defer: (callback: () => void) => void;
   directorySizes?: () => { dataBytes: number; logBytes: number };
+  /** The process's descriptors, memory and host, for mntr and envi. */
+  processInfo?: ProcessInfo;
   /** Log segment size; the storage default (64 MiB) unless a simulation wants many. */
   walSegmentBytesMax?: number;
   ensemble?: EnsembleDeps;
@@ -196,8 +199,10 @@ export function startMember(
           snapshot = null;
         },
         directorySizes: deps.directorySizes,
+        processInfo: deps.processInfo,
         snapshotDue: (index) => {
           if (snapshot !== null) return;
+          logger.info("snapshot started", { zxid: index });
           // Term and membership are read now: the image shows the state at this index.
           const meta = {
             lastIndex: index,

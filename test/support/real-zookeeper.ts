@@ -8,7 +8,8 @@ import { join } from "node:path";
 import { fourLetterWord } from "./four-letter.js";
 import { freePort } from "./ports.js";
 
-export const zookeeperJar = "/usr/share/java/zookeeper.jar";
+/** The server jar; CORRAL_ZOOKEEPER_JAR points elsewhere (test/support/peers.test.ts uses it). */
+export const zookeeperJar = process.env.CORRAL_ZOOKEEPER_JAR ?? "/usr/share/java/zookeeper.jar";
 const servletApiJar = "/usr/share/java/servlet-api.jar";
 
 export function realZooKeeperAvailable(): boolean {
