@@ -17,7 +17,11 @@ import { Workload } from "./workload.js";
 const seed = Number(process.env.CORRAL_FAULT_SEED ?? 11);
 const durationMs = Number(process.env.CORRAL_FAULT_MS ?? 12_000);
 
-for (const members of [3, 5]) {
+const sizes = process.env.CORRAL_FAULT_MEMBERS
+  ? process.env.CORRAL_FAULT_MEMBERS.split(",").map(Number)
+  : [3, 5];
+
+for (const members of sizes) {
   test(`a ${members}-member ensemble under kills, pauses and cut links keeps its histories correct (seed ${seed})`, async (t) => {
     const cluster = await CorralEnsemble.start({
       members,
