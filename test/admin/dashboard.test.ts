@@ -172,7 +172,8 @@ test("an administrator creates, restricts and deletes a node from the page", { s
   await page.fill("#edit-acl", '[{"perms":1,"scheme":"world","id":"anyone"}]');
   await page.click("#edit-acl-save");
   await showsText(page, "#edit-result", /set ACL: done/);
-  assert.match((await page.locator("#node-acl").textContent()) ?? "", /world\s*anyone\s*r----/);
+  // The page re-reads the node after the edit; wait for it rather than racing it.
+  await showsText(page, "#node-acl", /world\s*anyone\s*r----/);
   // The znode's ACL now refuses writes, the administrator's too.
   await page.fill("#edit-data", "changed");
   await page.click("#edit-save");

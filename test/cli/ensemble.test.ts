@@ -55,7 +55,7 @@ test("corral ensemble runs three members, stops them on SIGINT and restarts on i
     assert.equal(cs.split(",").length, 3);
     const zk = await ZooKeeperClient.connect(cs, {
       sessionTimeoutMs: 4000,
-      connectTimeoutMs: 30000,
+      timeoutMs: 30000,
     });
     await zk.create("/kept", "yes");
     await zk.close();
@@ -66,7 +66,7 @@ test("corral ensemble runs three members, stops them on SIGINT and restarts on i
     assert.equal(await second.connectString, cs, "the same ports on a restart");
     const again = await ZooKeeperClient.connect(cs, {
       sessionTimeoutMs: 4000,
-      connectTimeoutMs: 30000,
+      timeoutMs: 30000,
     });
     assert.equal(Buffer.from((await again.getData("/kept")).data!).toString(), "yes");
     await again.close();

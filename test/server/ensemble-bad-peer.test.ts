@@ -57,7 +57,7 @@ before(async () => {
   ensembleId = /ensemble=(\S+)/.exec(identity)![1];
   zk = await ZooKeeperClient.connect(ensemble.connectString, {
     sessionTimeoutMs: 4000,
-    connectTimeoutMs: 20000,
+    timeoutMs: 20000,
   });
   await zk.create("/kept", null);
   for (let i = 0; i < 50; i++) await zk.create(`/kept/n${i}`, `v${i}`);
@@ -127,7 +127,7 @@ test("nothing was lost and the ensemble still takes writes on every member", asy
   for (const id of ensemble.members) {
     const c = await ZooKeeperClient.connect(ensemble.address(id), {
       sessionTimeoutMs: 4000,
-      connectTimeoutMs: 20000,
+      timeoutMs: 20000,
     });
     try {
       await c.sync("/kept");
