@@ -205,12 +205,9 @@ test("admin.commandURL moves the commands", async () => {
   assert.equal((await httpGet(server.adminPort, "/commands/ruok")).status, 404);
 });
 
-// mntr's approximate_data_size and file-descriptor figures are stand-ins until issue 12
-// lands (another branch fixes them in four-letter-words.ts); /metrics reads the same
-// function, so this passes once that fix is merged, with no change here.
-test("approximate_data_size grows with the tree's data", {
-  todo: "issue 12: mntr reports the heap as approximate_data_size",
-}, async () => {
+// /metrics reads mntr's own figures: approximate_data_size is the tree's path and data
+// bytes as ZooKeeper counts them, not the heap.
+test("approximate_data_size grows with the tree's data", async () => {
   const client = await ZooKeeperClient.connect(server.connectString, { shuffleHosts: false });
   try {
     const before = value(await scrape(), "approximate_data_size");
