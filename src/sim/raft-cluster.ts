@@ -1,10 +1,14 @@
 // A whole Raft cluster in one discrete-event simulation, built from one seed: members
 // running the real core (src/raft) on a simulated clock, a faulty network, disks that are
 // slow and lose what was not fsynced when a member crashes (the last write possibly torn),
-// and a scheduler of faults: crashes, restarts, partitions (symmetric and one-way),
-// network weather, slow disks, membership changes, leadership transfers, read-index
-// requests and log compaction. The checkers run after every event; after the chaos phase
-// every fault heals and the cluster must elect a leader and commit within a bound.
+// and a scheduler of faults: crashes (each followed by a restart), partitions (symmetric and
+// one-way), network weather, slow disks, membership changes, leadership transfers,
+// read-index requests and log compaction, plus nemeses that strike leaders right after they
+// win, append or commit and crash members before a vote or an append is durable. Which of
+// these a run enables, how strongly, and the cluster's timing come from the run's swarm
+// profile (swarm-profile.ts), drawn from the seed first. The checkers run after every event;
+// after the chaos phase every fault heals and the cluster must elect a leader and commit
+// within a bound.
 //
 // Each member's durable state (hard state, snapshot, log; raft-sim-member.ts) is modelled in
 // the order a write-ahead log would hold one Ready: snapshot, entries, hard state. A crash during a
@@ -26,9 +30,18 @@ import {
 import { SafetyChecker, SafetyViolation } from "./checkers.js";
 import { EventQueue } from "./event-queue.js";
 import { EventTrace } from "./event-trace.js";
-import { SimNetwork } from "./network.js";
+import { calmNetwork, SimNetwork } from "./network.js";
 import { Prng } from "./prng.js";
 import { type DiskRecord, decodeIds, encodeIds, SimMember } from "./raft-sim-member.js";
+import {
+  describeProfile,
+  drawProfile,
+  type FaultKind,
+  faultKinds,
+  logUniform,
+  type Scenario,
+  type SwarmProfile,
+} from "./swarm-profile.js";
 
 export interface SimOptions {
   seed: number;
@@ -36,6 +49,8 @@ export interface SimOptions {
   events: number;
   /** Test-only: run every member with this classic bug planted. */
   plantedBug?: PlantedBug;
+  /** Force the swarm profile's scenario instead of drawing it from the seed. */
+  scenario?: Scenario;
   /** How many of the last events a failure report shows. */
   traceLength?: number;
 }
@@ -61,12 +76,25 @@ export interface SimResult {
     recoveryMs: number;
   };
   setup: string;
+  /** The run's swarm profile: which faults it enabled, how strongly, and its timing. */
+  profile: string;
 }
 
 const tickMs = 10;
 const livenessBoundMs = 5_000;
+/** The client holds back while the leader has this many entries not yet committed. */
+const uncommittedEntriesMax = 100;
 
-const Ev = { tick: 0, deliver: 1, diskDone: 2, chaos: 3, client: 4, strike: 5 } as const;
+const Ev = {
+  tick: 0,
+  deliver: 1,
+  diskDone: 2,
+  chaos: 3,
+  client: 4,
+  strike: 5,
+  restart: 6,
+  crashMidWrite: 7,
+} as const;
 
 export class RaftSimulation {
   private readonly rng: Prng;
@@ -85,6 +113,10 @@ export class RaftSimulation {
   private healTime = 0;
   private probe: { index: number; term: number } | null = null;
   private readonly setup: string;
+  private readonly profile: SwarmProfile;
+  /** The fault kinds the profile enables and their cumulative weights, for weighted picks. */
+  private readonly kinds: FaultKind[] = [];
+  private readonly kindWeightSums: number[] = [];
   private readonly raftOptions: {
     electionTicks: number;
     heartbeatTicks: number;
@@ -96,11 +128,7 @@ export class RaftSimulation {
     snapshotChunkBytes: number;
     compactRetainEntries: number;
   };
-  private readonly membershipChanges: boolean;
-  /** How busy the fault scheduler is in this run: the longest gap between two faults. */
-  private readonly chaosGapMaxMs: number;
-  /** Probability that a new leader is struck down (crashed or cut off) soon after winning. */
-  private readonly strikeRate: number;
+  private stormy = false;
   private readonly stats = {
     leaders: 0,
     committed: 0,
@@ -118,32 +146,36 @@ export class RaftSimulation {
     this.net = new SimNetwork(this.netRng);
     this.trace = new EventTrace(options.traceLength ?? 40);
     const rng = this.rng;
-    const voterCount = rng.chance(0.1) ? 1 : rng.chance(0.6) ? 3 : 5;
-    const learnerCount = rng.between(0, 1);
-    this.membershipChanges = rng.chance(0.7);
-    this.chaosGapMaxMs = rng.pick([10, 30, 60, 120]);
-    this.strikeRate = rng.pick([0, 0.3, 0.8]);
-    const spareCount = this.membershipChanges ? rng.between(1, 2) : 0;
+    const p = drawProfile(rng, options.scenario);
+    this.profile = p;
+    let weightSum = 0;
+    for (const k of faultKinds) {
+      if (p.weights[k] === 0) continue;
+      weightSum += p.weights[k];
+      this.kinds.push(k);
+      this.kindWeightSums.push(weightSum);
+    }
     this.raftOptions = {
-      electionTicks: 10,
-      heartbeatTicks: 2,
-      preVote: this.membershipChanges || rng.chance(0.8),
-      checkQuorum: rng.chance(0.7),
-      inflightMessagesMax: rng.between(1, 8),
-      inflightBytesMax: rng.between(16, 512),
-      appendBytesMax: rng.chance(0.5) ? rng.between(4, 32) : rng.between(32, 256),
-      snapshotChunkBytes: rng.between(16, 256),
-      compactRetainEntries: rng.between(0, 20),
+      electionTicks: p.electionTicks,
+      heartbeatTicks: p.heartbeatTicks,
+      preVote: p.preVote,
+      checkQuorum: p.checkQuorum,
+      inflightMessagesMax: p.inflightMessagesMax,
+      inflightBytesMax: p.inflightBytesMax,
+      appendBytesMax: p.appendBytesMax,
+      snapshotChunkBytes: p.snapshotChunkBytes,
+      compactRetainEntries: p.compactRetainEntries,
     };
+    if (p.stormAtStart) this.setWeather(true);
     const voters: NodeId[] = [];
     const learners: NodeId[] = [];
-    for (let i = 1; i <= voterCount; i++) voters.push(i);
-    for (let i = 0; i < learnerCount; i++) learners.push(voterCount + 1 + i);
+    for (let i = 1; i <= p.voters; i++) voters.push(i);
+    for (let i = 0; i < p.learners; i++) learners.push(p.voters + 1 + i);
     const conf = makeConf(voters, learners);
-    const total = voterCount + learnerCount + spareCount;
+    const total = p.voters + p.learners + p.spares;
     for (let id = 1; id <= total; id++) {
-      const boot = id <= voterCount + learnerCount ? conf : emptyConf;
-      const m = new SimMember(id, boot, 0.95 + rng.float() * 0.1);
+      const boot = id <= p.voters + p.learners ? conf : emptyConf;
+      const m = new SimMember(id, boot, 1 + (rng.float() * 2 - 1) * p.tickSkew);
       this.members.set(id, m);
       this.ids.push(id);
       this.start(m);
@@ -151,10 +183,9 @@ export class RaftSimulation {
     }
     const o = this.raftOptions;
     this.setup =
-      `${confToString(conf)}, spares ${spareCount}, preVote ${o.preVote}, checkQuorum ${o.checkQuorum}, ` +
+      `${confToString(conf)}, spares ${p.spares}, preVote ${o.preVote}, checkQuorum ${o.checkQuorum}, ` +
       `inflight ${o.inflightMessagesMax}/${o.inflightBytesMax}B, batch ${o.appendBytesMax}B, ` +
       `chunk ${o.snapshotChunkBytes}B, retain ${o.compactRetainEntries}` +
-      `, faults every <=${this.chaosGapMaxMs}ms, leader strikes ${this.strikeRate}` +
       (options.plantedBug ? `, PLANTED BUG ${options.plantedBug}` : "");
     this.queue.push(rng.between(50, 200), Ev.chaos, 0, null);
     this.queue.push(rng.between(1, 10), Ev.client, 0, null);
@@ -203,6 +234,8 @@ export class RaftSimulation {
     m.writing = null;
     m.writeGen++;
     this.stats.crashes++;
+    const [lo, hi] = this.profile.restartDelayMs;
+    this.queue.push(this.now + logUniform(this.rng, lo, hi), Ev.restart, m.id, m.writeGen);
   }
 
   private restart(m: SimMember): void {
@@ -263,7 +296,34 @@ export class RaftSimulation {
         continue;
       }
       m.writing = { ready: rd, records };
-      this.queue.push(this.now + this.diskLatency(m), Ev.diskDone, m.id, m.writeGen);
+      const doneAt = this.now + this.diskLatency(m);
+      this.queue.push(doneAt, Ev.diskDone, m.id, m.writeGen);
+      this.maybeCrashBeforeFsync(m, rd, doneAt);
+    }
+  }
+
+  /**
+   * The nemesis of the fsync window: a member whose grant of a vote, or whose appended
+   * entries, are already on the wire or about to be, crashes before they are durable.
+   */
+  private maybeCrashBeforeFsync(m: SimMember, rd: Ready, doneAt: number): void {
+    if (this.healed) return;
+    const p = this.profile;
+    const hs = rd.hardState;
+    const was = m.durableHardState;
+    const voting =
+      hs !== null &&
+      hs.vote !== 0 &&
+      hs.vote !== m.id &&
+      (hs.vote !== was.vote || hs.term !== was.term);
+    const rate = voting
+      ? p.crashBeforeVoteFsync
+      : rd.entries.length > 0
+        ? p.crashBeforeAppendFsync
+        : 0;
+    if (rate > 0 && this.rng.chance(rate)) {
+      const at = this.now + this.rng.float() * (doneAt - this.now);
+      this.queue.push(at, Ev.crashMidWrite, m.id, m.writeGen);
     }
   }
 
@@ -334,9 +394,8 @@ export class RaftSimulation {
       this.stats.leaders++;
       // Leaders that fall soon after winning leave the messiest logs behind (uncommitted
       // tails of several terms, the raw material of the paper's figure 8).
-      if (!this.healed && this.rng.chance(this.strikeRate)) {
-        this.queue.push(this.now + this.rng.float() ** 2 * 30, Ev.strike, m.id, node.term);
-      }
+      this.maybeStrike(m, this.profile.strikeOnWin);
+      if (this.profile.healOnNewLeader && !this.healed) this.healAfterElection();
     } else if (node.role !== m.prevRole) {
       this.note(`${m.id} is ${roleNames[node.role]} in term ${node.term}`);
     }
@@ -347,9 +406,48 @@ export class RaftSimulation {
       this.checker.onCommit(m.id, node.term, node.log, m.prevCommit, commit, this.leaders());
       m.prevCommit = commit;
       // A leader that falls right after committing may not have told anyone yet.
-      if (node.role === Role.leader && !this.healed && this.rng.chance(this.strikeRate / 2)) {
-        this.queue.push(this.now + this.rng.float() * 3, Ev.strike, m.id, node.term);
-      }
+      if (node.role === Role.leader) this.maybeStrike(m, this.profile.strikeOnCommit);
+    }
+  }
+
+  /** With probability `rate`, strikes leader `m` down soon (if it still leads then). */
+  private maybeStrike(m: SimMember, rate: number): void {
+    if (this.healed || rate === 0 || !this.rng.chance(rate)) return;
+    const delay = this.rng.float() ** 2 * this.profile.strikeDelayMaxMs;
+    this.queue.push(this.now + delay, Ev.strike, m.id, m.node!.term);
+  }
+
+  private strike(m: SimMember): void {
+    const id = m.id;
+    const action = this.rng.pick(this.profile.strikeActions);
+    switch (action) {
+      case "crash":
+        this.crash(m);
+        return;
+      case "isolate":
+        this.net.partition([id], this.ids);
+        break;
+      case "mute":
+        for (const other of this.ids) if (other !== id) this.net.block(id, other);
+        break;
+      case "deaf":
+        for (const other of this.ids) if (other !== id) this.net.block(other, id);
+        break;
+    }
+    this.note(`partition: leader ${id} ${action === "isolate" ? "isolated" : action}`);
+  }
+
+  /**
+   * The leader-isolation nemesis: right after a new leader wins, the network heals and the
+   * crashed members come back, so a deposed leader's tail meets the new leader's at once.
+   */
+  private healAfterElection(): void {
+    if (this.net.partitioned) {
+      this.net.heal();
+      this.note("network healed (new leader)");
+    }
+    for (const other of this.members.values()) {
+      if (other.node === null) this.restart(other);
     }
   }
 
@@ -370,105 +468,167 @@ export class RaftSimulation {
     if (m.node !== null && m.node.role !== Role.leader && m.node.lead !== 0) {
       target = this.members.get(m.node.lead);
     }
-    if (target?.node != null && target.node.role === Role.leader) {
+    const leader = target?.node;
+    const p = this.probe;
+    if (
+      p !== null &&
+      leader != null &&
+      leader.role === Role.leader &&
+      p.index > leader.log.offset &&
+      leader.log.term(p.index) !== p.term
+    ) {
+      this.probe = null; // the leader that took the probe fell before replicating it
+    }
+    // A client waits for its requests when the leader falls behind (as real ones do), and
+    // after healing only the probe is needed; otherwise a fast proposal rate against a
+    // narrow flow-control window grows a backlog that no cluster could drain in the
+    // liveness bound.
+    if (
+      leader != null &&
+      leader.role === Role.leader &&
+      !(this.healed && this.probe !== null) &&
+      leader.log.lastIndex() - leader.log.committed < uncommittedEntriesMax
+    ) {
       const id = this.nextProposalId++;
       const data = new Uint8Array(
         4 + (this.rng.chance(0.2) ? this.rng.below(300) : this.rng.below(12)),
       );
       new DataView(data.buffer).setUint32(0, id);
-      const res = target.node.propose(data);
+      const res = leader.propose(data);
       if (res.ok && this.healed && this.probe === null) {
         this.probe = { index: res.index, term: res.term };
       }
-      this.afterEvent(target);
+      this.afterEvent(target!);
+      // A leader that falls right after appending leaves a tail only it holds.
+      if (res.ok && target!.node !== null) this.maybeStrike(target!, this.profile.strikeOnAppend);
     }
-    this.queue.push(this.now + this.rng.between(2, 10), Ev.client, 0, null);
+    const [lo, hi] = this.healed ? [2, 10] : this.profile.proposalGapMs;
+    this.queue.push(this.now + lo + this.rng.float() * (hi - lo), Ev.client, 0, null);
+  }
+
+  /** Picks one of the profile's enabled fault kinds, by weight. */
+  private pickKind(): FaultKind | null {
+    const sums = this.kindWeightSums;
+    if (sums.length === 0) return null;
+    const x = this.rng.float() * sums[sums.length - 1];
+    let i = 0;
+    while (sums[i] <= x) i++;
+    return this.kinds[i];
+  }
+
+  private setWeather(stormy: boolean): void {
+    this.stormy = stormy;
+    const f = this.net.faults;
+    const s = stormy ? this.profile.storm : calmNetwork;
+    f.lossRate = s.lossRate;
+    f.duplicateRate = s.duplicateRate;
+    f.latencyMaxMs = s.latencyMaxMs;
+    f.spikeRate = s.spikeRate;
+    f.latencySpikeMs = s.latencySpikeMs;
   }
 
   private chaos(): void {
     const rng = this.rng;
     const all = this.ids;
-    const up = all.filter((id) => this.members.get(id)!.node !== null);
-    const down = all.filter((id) => this.members.get(id)!.node === null);
-    const roll = rng.below(100);
-    if (roll < 10) {
-      // Crashes aim where they hurt most: in the middle of a disk write (between a vote
-      // or an append and its fsync), or at the leader; otherwise anywhere.
-      const writing = up.filter((id) => this.members.get(id)!.writing !== null);
-      const leader = this.currentLeader();
-      const aim = rng.below(3);
-      if (aim === 0 && writing.length > 0) this.crash(this.members.get(rng.pick(writing))!);
-      else if (aim === 1 && leader !== null) this.crash(leader);
-      else if (up.length > 0) this.crash(this.members.get(rng.pick(up))!);
-    } else if (roll < 22) {
-      if (down.length > 0) this.restart(this.members.get(rng.pick(down))!);
-    } else if (roll < 27) {
-      const id = rng.pick(all);
-      this.net.partition([id], all);
-      this.note(`partition: ${id} isolated`);
-    } else if (roll < 31) {
-      const side = all.filter(() => rng.chance(0.5));
-      this.net.partition(side, all);
-      this.note(`partition: {${side.join(",")}} | rest`);
-    } else if (roll < 35) {
-      const a = rng.pick(all);
-      const b = rng.pick(all);
-      if (a !== b) {
-        this.net.block(a, b);
-        this.note(`partition: one-way ${a} -x> ${b}`);
+    switch (this.pickKind()) {
+      case "crash": {
+        // Crashes aim where they hurt most: in the middle of a disk write (between a vote
+        // or an append and its fsync), or at the leader; otherwise anywhere.
+        const up = all.filter((id) => this.members.get(id)!.node !== null);
+        const writing = up.filter((id) => this.members.get(id)!.writing !== null);
+        const leader = this.currentLeader();
+        const [w, l, a] = this.profile.crashAim;
+        const aim = rng.float() * (w + l + a);
+        if (aim < w && writing.length > 0) this.crash(this.members.get(rng.pick(writing))!);
+        else if (aim >= w && aim < w + l && leader !== null) this.crash(leader);
+        else if (up.length > 0) this.crash(this.members.get(rng.pick(up))!);
+        break;
       }
-    } else if (roll < 43) {
-      this.net.heal();
-      this.note("network healed");
-    } else if (roll < 48) {
-      const f = this.net.faults;
-      f.lossRate = rng.chance(0.5) ? 0 : rng.float() * 0.3;
-      f.duplicateRate = rng.chance(0.5) ? 0 : rng.float() * 0.2;
-      f.latencyMaxMs = rng.between(2, 30);
-      f.spikeRate = rng.chance(0.5) ? 0 : rng.float() * 0.1;
-      f.latencySpikeMs = rng.between(10, 300);
-      this.note(
-        `network: loss ${f.lossRate.toFixed(2)} dup ${f.duplicateRate.toFixed(2)} latency<=${f.latencyMaxMs}ms spikes ${f.spikeRate.toFixed(2)}`,
-      );
-    } else if (roll < 52) {
-      const m = this.members.get(rng.pick(all))!;
-      m.diskSlowMs = rng.chance(0.5) ? 0 : rng.between(5, 200);
-      this.note(`disk of ${m.id}: slow up to ${m.diskSlowMs}ms`);
-    } else if (roll < 64) {
-      this.changeMembership();
-    } else if (roll < 68) {
-      const l = this.currentLeader();
-      if (l !== null) {
-        const target = rng.pick(l.node!.log.currentConf().voters);
-        const why = l.node!.transferLeadership(target);
-        this.note(`transfer leadership ${l.id} -> ${target}: ${why ?? "started"}`);
-        if (why === null) this.stats.transfers++;
-        this.afterEvent(l);
+      case "isolate": {
+        const id = rng.pick(all);
+        this.net.partition([id], all);
+        this.note(`partition: ${id} isolated`);
+        break;
       }
-    } else if (roll < 78) {
-      const m = this.members.get(rng.pick(all))!;
-      if (m.node !== null) {
-        const ctx = ++this.readCtx;
-        if (m.node.readIndex(ctx)) {
-          this.pendingReads.set(ctx, this.checker.maxCommitted);
-          this.note(`read-index ${ctx} at ${m.id} (committed so far ${this.checker.maxCommitted})`);
+      case "split": {
+        const side = all.filter(() => rng.chance(0.5));
+        this.net.partition(side, all);
+        this.note(`partition: {${side.join(",")}} | rest`);
+        break;
+      }
+      case "oneWay": {
+        const a = rng.pick(all);
+        const b = rng.pick(all);
+        if (a !== b) {
+          this.net.block(a, b);
+          this.note(`partition: one-way ${a} -x> ${b}`);
         }
-        this.afterEvent(m);
+        break;
       }
-    } else {
-      const m = this.members.get(rng.pick(all))!;
-      const node = m.node;
-      if (node !== null && m.writing === null && m.smIndex > m.durableSnapshot.meta.index) {
-        const snap = node.compact(m.smIndex, encodeIds(m.sm));
-        m.durableSnapshot = snap;
-        this.note(`${m.id} compacted at ${snap.meta.index} (log from ${node.log.firstIndex()})`);
+      case "heal":
+        this.net.heal();
+        this.note("network healed");
+        break;
+      case "weather": {
+        this.setWeather(!this.stormy);
+        const f = this.net.faults;
+        this.note(
+          `network: loss ${f.lossRate.toFixed(2)} dup ${f.duplicateRate.toFixed(2)} latency<=${f.latencyMaxMs}ms spikes ${f.spikeRate.toFixed(2)}`,
+        );
+        break;
       }
+      case "slowDisk": {
+        const m = this.members.get(rng.pick(all))!;
+        m.diskSlowMs = rng.chance(0.3) ? 0 : rng.between(1, this.profile.diskSlowMsMax);
+        this.note(`disk of ${m.id}: slow up to ${m.diskSlowMs}ms`);
+        break;
+      }
+      case "confChange":
+        this.changeMembership();
+        break;
+      case "transfer": {
+        const l = this.currentLeader();
+        if (l !== null) {
+          const target = rng.pick(l.node!.log.currentConf().voters);
+          const why = l.node!.transferLeadership(target);
+          this.note(`transfer leadership ${l.id} -> ${target}: ${why ?? "started"}`);
+          if (why === null) this.stats.transfers++;
+          this.afterEvent(l);
+        }
+        break;
+      }
+      case "read": {
+        const m = this.members.get(rng.pick(all))!;
+        if (m.node !== null) {
+          const ctx = ++this.readCtx;
+          if (m.node.readIndex(ctx)) {
+            this.pendingReads.set(ctx, this.checker.maxCommitted);
+            this.note(
+              `read-index ${ctx} at ${m.id} (committed so far ${this.checker.maxCommitted})`,
+            );
+          }
+          this.afterEvent(m);
+        }
+        break;
+      }
+      case "compact": {
+        const m = this.members.get(rng.pick(all))!;
+        const node = m.node;
+        if (node !== null && m.writing === null && m.smIndex > m.durableSnapshot.meta.index) {
+          const snap = node.compact(m.smIndex, encodeIds(m.sm));
+          m.durableSnapshot = snap;
+          this.note(`${m.id} compacted at ${snap.meta.index} (log from ${node.log.firstIndex()})`);
+        }
+        break;
+      }
+      case null:
+        return; // nothing enabled: the run exercises only the nemeses and the workload
     }
-    this.queue.push(this.now + rng.between(1, this.chaosGapMaxMs), Ev.chaos, 0, null);
+    this.queue.push(this.now + rng.between(1, this.profile.chaosGapMaxMs), Ev.chaos, 0, null);
   }
 
   private changeMembership(): void {
-    if (!this.membershipChanges) return;
+    if (this.profile.spares === 0) return;
     const l = this.currentLeader();
     if (l === null) return;
     const conf = l.node!.log.currentConf();
@@ -493,11 +653,7 @@ export class RaftSimulation {
     this.healed = true;
     this.healTime = this.now;
     this.net.heal();
-    const f = this.net.faults;
-    f.lossRate = 0;
-    f.duplicateRate = 0;
-    f.spikeRate = 0;
-    f.latencyMaxMs = 5;
+    this.setWeather(false);
     for (const m of this.members.values()) {
       m.diskSlowMs = 0;
       this.restart(m);
@@ -527,7 +683,7 @@ export class RaftSimulation {
   run(): SimResult {
     let events = 0;
     let failure: string | null = null;
-    const chaosEvents = this.options.events;
+    const chaosEvents = Math.max(1, Math.round(this.options.events * this.profile.lengthFactor));
     try {
       for (;;) {
         const e = this.queue.pop();
@@ -564,6 +720,7 @@ export class RaftSimulation {
       trace: failure === null ? [] : this.trace.lines(),
       stats: { ...this.stats },
       setup: this.setup,
+      profile: describeProfile(this.profile),
     };
   }
 
@@ -620,12 +777,17 @@ export class RaftSimulation {
         ) {
           return;
         }
-        if (this.rng.chance(0.5)) {
-          this.crash(m);
-        } else {
-          this.net.partition([id], this.ids);
-          this.note(`partition: leader ${id} isolated`);
-        }
+        this.strike(m);
+        return;
+      }
+      case Ev.restart: {
+        const m = this.members.get(id)!;
+        if (m.writeGen === payload) this.restart(m);
+        return;
+      }
+      case Ev.crashMidWrite: {
+        const m = this.members.get(id)!;
+        if (!this.healed && m.writeGen === payload && m.writing !== null) this.crash(m);
         return;
       }
     }
