@@ -19,6 +19,7 @@ const plantedBugs: readonly PlantedBug[] = [
   "commit-prior-term-by-counting",
   "vote-before-persist",
   "skip-prev-entry-check",
+  "ack-before-persist",
 ];
 
 interface SimCliOptions {

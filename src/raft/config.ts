@@ -14,7 +14,9 @@ export type PlantedBug =
   /** A member grants its vote on the wire before the vote is on stable storage. */
   | "vote-before-persist"
   /** A follower appends entries without checking the entry before them matches. */
-  | "skip-prev-entry-check";
+  | "skip-prev-entry-check"
+  /** A follower acknowledges appended entries before they are on stable storage. */
+  | "ack-before-persist";
 
 export interface RaftConfig {
   readonly id: NodeId;
