@@ -364,6 +364,29 @@ export class RaftSimulation {
     for (const r of records) this.persist(m, r);
     m.writing = null;
     this.finishReady(m, ready);
+    // Routine snapshots, as a server takes them every snapCount applied entries: without
+    // them a member cut off for a whole run would have to replay the entire log, entry by
+    // entry, after healing.
+    if (m.smIndex - m.durableSnapshot.meta.index >= this.profile.snapCount) this.compact(m);
+  }
+
+  /**
+   * Snapshots the member's state machine and drops the log behind it. Not while a write is
+   * in flight, nor while a snapshot received from the leader waits to be installed (the log
+   * then already starts past what the state machine holds).
+   */
+  private compact(m: SimMember): void {
+    const node = m.node;
+    if (
+      node !== null &&
+      m.writing === null &&
+      m.smIndex > m.durableSnapshot.meta.index &&
+      m.smIndex >= node.log.offset
+    ) {
+      const snap = node.compact(m.smIndex, encodeIds(m.sm));
+      m.durableSnapshot = snap;
+      this.note(`${m.id} compacted at ${snap.meta.index} (log from ${node.log.firstIndex()})`);
+    }
   }
 
   private sendMessage(msg: Message): void {
@@ -611,16 +634,9 @@ export class RaftSimulation {
         }
         break;
       }
-      case "compact": {
-        const m = this.members.get(rng.pick(all))!;
-        const node = m.node;
-        if (node !== null && m.writing === null && m.smIndex > m.durableSnapshot.meta.index) {
-          const snap = node.compact(m.smIndex, encodeIds(m.sm));
-          m.durableSnapshot = snap;
-          this.note(`${m.id} compacted at ${snap.meta.index} (log from ${node.log.firstIndex()})`);
-        }
+      case "compact":
+        this.compact(this.members.get(rng.pick(all))!);
         break;
-      }
       case null:
         return; // nothing enabled: the run exercises only the nemeses and the workload
     }

@@ -92,6 +92,8 @@ export interface SwarmProfile {
   appendBytesMax: number;
   snapshotChunkBytes: number;
   compactRetainEntries: number;
+  /** Every member snapshots and compacts its log after this many applied entries. */
+  snapCount: number;
   /** Each member's tick period is 10 ms times a factor in [1 - skew, 1 + skew]. */
   tickSkew: number;
   /** Scheduler weights per fault kind; 0 disables the kind for the whole run. */
@@ -161,6 +163,7 @@ export function drawProfile(rng: Prng, only?: Scenario): SwarmProfile {
     appendBytesMax: rng.chance(0.5) ? rng.between(4, 32) : rng.between(32, 256),
     snapshotChunkBytes: rng.between(16, 256),
     compactRetainEntries: rng.between(0, 20),
+    snapCount: rng.pick([10, 50, 200]),
     tickSkew: rng.pick([0, 0.02, 0.05, 0.2]),
     weights: drawWeights(rng, scenario, membership),
     chaosGapMaxMs: rng.pick([5, 10, 30, 60, 120]),
@@ -326,6 +329,7 @@ export function describeProfile(p: SwarmProfile): string {
     `leader strikes win ${p.strikeOnWin} append ${p.strikeOnAppend} commit ${p.strikeOnCommit} within ${p.strikeDelayMaxMs}ms (${p.strikeActions.join("/")})`,
     `crash before fsync vote ${p.crashBeforeVoteFsync} append ${p.crashBeforeAppendFsync}`,
     `heal on new leader ${p.healOnNewLeader}`,
+    `snapshots every ${p.snapCount} entries`,
     `ticks election ${p.electionTicks} heartbeat ${p.heartbeatTicks} skew ${p.tickSkew}`,
     `proposals every ${p.proposalGapMs[0]}-${p.proposalGapMs[1]}ms`,
     `length x${p.lengthFactor}`,
