@@ -82,6 +82,12 @@ export interface SimResult {
 
 const tickMs = 10;
 const livenessBoundMs = 5_000;
+/**
+ * Events the healing phase may take. A healed cluster is quiet (at most about 11,000 events
+ * over seeds 1..5000); a message storm (members answering each other's rejections in a
+ * loop) is a liveness failure too, and is cut short instead of simulated for 5 seconds.
+ */
+const healEventsMax = 100_000;
 /** The client holds back while the leader has this many entries not yet committed. */
 const uncommittedEntriesMax = 100;
 
@@ -711,6 +717,11 @@ export class RaftSimulation {
           if (this.livenessReached()) {
             this.stats.recoveryMs = Math.round(this.now - this.healTime);
             break;
+          }
+          if (events - chaosEvents > healEventsMax) {
+            throw new LivenessFailure(
+              `liveness: a message storm, ${healEventsMax} events in ${(this.now - this.healTime).toFixed(0)}ms after healing (${this.memberSummary()})`,
+            );
           }
           if (this.now - this.healTime > livenessBoundMs) {
             const l = this.currentLeader();
