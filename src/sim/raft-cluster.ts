@@ -6,9 +6,9 @@
 // read-index requests and log compaction, plus nemeses that strike leaders right after they
 // win, append or commit and crash members before a vote or an append is durable. Which of
 // these a run enables, how strongly, and the cluster's timing come from the run's swarm
-// profile (swarm-profile.ts), drawn from the seed first. The checkers run after every event;
-// after the chaos phase every fault heals and the cluster must elect a leader and commit
-// within a bound.
+// profile (swarm-profile.ts), drawn from the seed first; raft-faults.ts schedules the faults.
+// The checkers run after every event; after the chaos phase every fault heals and the
+// cluster must elect a leader and commit within a bound.
 //
 // Each member's durable state (hard state, snapshot, log; raft-sim-member.ts) is modelled in
 // the order a write-ahead log would hold one Ready: snapshot, entries, hard state. A crash during a
@@ -30,14 +30,13 @@ import {
 import { SafetyChecker, SafetyViolation } from "./checkers.js";
 import { EventQueue } from "./event-queue.js";
 import { EventTrace } from "./event-trace.js";
-import { calmNetwork, SimNetwork } from "./network.js";
+import { SimNetwork } from "./network.js";
 import { Prng } from "./prng.js";
+import { FaultScheduler } from "./raft-faults.js";
 import { type DiskRecord, decodeIds, encodeIds, SimMember } from "./raft-sim-member.js";
 import {
   describeProfile,
   drawProfile,
-  type FaultKind,
-  faultKinds,
   logUniform,
   type Scenario,
   type SwarmProfile,
@@ -120,9 +119,7 @@ export class RaftSimulation {
   private probe: { index: number; term: number } | null = null;
   private readonly setup: string;
   private readonly profile: SwarmProfile;
-  /** The fault kinds the profile enables and their cumulative weights, for weighted picks. */
-  private readonly kinds: FaultKind[] = [];
-  private readonly kindWeightSums: number[] = [];
+  private readonly faults: FaultScheduler;
   private readonly raftOptions: {
     electionTicks: number;
     heartbeatTicks: number;
@@ -134,7 +131,6 @@ export class RaftSimulation {
     snapshotChunkBytes: number;
     compactRetainEntries: number;
   };
-  private stormy = false;
   private readonly stats = {
     leaders: 0,
     committed: 0,
@@ -154,13 +150,25 @@ export class RaftSimulation {
     const rng = this.rng;
     const p = drawProfile(rng, options.scenario);
     this.profile = p;
-    let weightSum = 0;
-    for (const k of faultKinds) {
-      if (p.weights[k] === 0) continue;
-      weightSum += p.weights[k];
-      this.kinds.push(k);
-      this.kindWeightSums.push(weightSum);
-    }
+    this.faults = new FaultScheduler(
+      {
+        rng,
+        net: this.net,
+        ids: this.ids,
+        members: this.members,
+        stats: this.stats,
+        note: (text) => this.note(text),
+        crash: (m) => this.crash(m),
+        restart: (m) => this.restart(m),
+        compact: (m) => this.compact(m),
+        afterEvent: (m) => this.afterEvent(m),
+        currentLeader: () => this.currentLeader(),
+        startRead: (m) => this.startRead(m),
+        scheduleStrike: (delayMs, id, term) =>
+          this.queue.push(this.now + delayMs, Ev.strike, id, term),
+      },
+      p,
+    );
     this.raftOptions = {
       electionTicks: p.electionTicks,
       heartbeatTicks: p.heartbeatTicks,
@@ -172,7 +180,7 @@ export class RaftSimulation {
       snapshotChunkBytes: p.snapshotChunkBytes,
       compactRetainEntries: p.compactRetainEntries,
     };
-    if (p.stormAtStart) this.setWeather(true);
+    if (p.stormAtStart) this.faults.setWeather(true);
     const voters: NodeId[] = [];
     const learners: NodeId[] = [];
     for (let i = 1; i <= p.voters; i++) voters.push(i);
@@ -423,8 +431,10 @@ export class RaftSimulation {
       this.stats.leaders++;
       // Leaders that fall soon after winning leave the messiest logs behind (uncommitted
       // tails of several terms, the raw material of the paper's figure 8).
-      this.maybeStrike(m, this.profile.strikeOnWin);
-      if (this.profile.healOnNewLeader && !this.healed) this.healAfterElection();
+      if (!this.healed) {
+        this.faults.maybeStrike(m, this.profile.strikeOnWin);
+        if (this.profile.healOnNewLeader) this.faults.healAfterElection();
+      }
     } else if (node.role !== m.prevRole) {
       this.note(`${m.id} is ${roleNames[node.role]} in term ${node.term}`);
     }
@@ -435,49 +445,19 @@ export class RaftSimulation {
       this.checker.onCommit(m.id, node.term, node.log, m.prevCommit, commit, this.leaders());
       m.prevCommit = commit;
       // A leader that falls right after committing may not have told anyone yet.
-      if (node.role === Role.leader) this.maybeStrike(m, this.profile.strikeOnCommit);
+      if (node.role === Role.leader && !this.healed) {
+        this.faults.maybeStrike(m, this.profile.strikeOnCommit);
+      }
     }
   }
 
-  /** With probability `rate`, strikes leader `m` down soon (if it still leads then). */
-  private maybeStrike(m: SimMember, rate: number): void {
-    if (this.healed || rate === 0 || !this.rng.chance(rate)) return;
-    const delay = this.rng.float() ** 2 * this.profile.strikeDelayMaxMs;
-    this.queue.push(this.now + delay, Ev.strike, m.id, m.node!.term);
-  }
-
-  private strike(m: SimMember): void {
-    const id = m.id;
-    const action = this.rng.pick(this.profile.strikeActions);
-    switch (action) {
-      case "crash":
-        this.crash(m);
-        return;
-      case "isolate":
-        this.net.partition([id], this.ids);
-        break;
-      case "mute":
-        for (const other of this.ids) if (other !== id) this.net.block(id, other);
-        break;
-      case "deaf":
-        for (const other of this.ids) if (other !== id) this.net.block(other, id);
-        break;
+  private startRead(m: SimMember): void {
+    const ctx = ++this.readCtx;
+    if (m.node!.readIndex(ctx)) {
+      this.pendingReads.set(ctx, this.checker.maxCommitted);
+      this.note(`read-index ${ctx} at ${m.id} (committed so far ${this.checker.maxCommitted})`);
     }
-    this.note(`partition: leader ${id} ${action === "isolate" ? "isolated" : action}`);
-  }
-
-  /**
-   * The leader-isolation nemesis: right after a new leader wins, the network heals and the
-   * crashed members come back, so a deposed leader's tail meets the new leader's at once.
-   */
-  private healAfterElection(): void {
-    if (this.net.partitioned) {
-      this.net.heal();
-      this.note("network healed (new leader)");
-    }
-    for (const other of this.members.values()) {
-      if (other.node === null) this.restart(other);
-    }
+    this.afterEvent(m);
   }
 
   private currentLeader(): SimMember | null {
@@ -529,153 +509,19 @@ export class RaftSimulation {
       }
       this.afterEvent(target!);
       // A leader that falls right after appending leaves a tail only it holds.
-      if (res.ok && target!.node !== null) this.maybeStrike(target!, this.profile.strikeOnAppend);
+      if (res.ok && target!.node !== null && !this.healed) {
+        this.faults.maybeStrike(target!, this.profile.strikeOnAppend);
+      }
     }
     const [lo, hi] = this.healed ? [2, 10] : this.profile.proposalGapMs;
     this.queue.push(this.now + lo + this.rng.float() * (hi - lo), Ev.client, 0, null);
-  }
-
-  /** Picks one of the profile's enabled fault kinds, by weight. */
-  private pickKind(): FaultKind | null {
-    const sums = this.kindWeightSums;
-    if (sums.length === 0) return null;
-    const x = this.rng.float() * sums[sums.length - 1];
-    let i = 0;
-    while (sums[i] <= x) i++;
-    return this.kinds[i];
-  }
-
-  private setWeather(stormy: boolean): void {
-    this.stormy = stormy;
-    const f = this.net.faults;
-    const s = stormy ? this.profile.storm : calmNetwork;
-    f.lossRate = s.lossRate;
-    f.duplicateRate = s.duplicateRate;
-    f.latencyMaxMs = s.latencyMaxMs;
-    f.spikeRate = s.spikeRate;
-    f.latencySpikeMs = s.latencySpikeMs;
-  }
-
-  private chaos(): void {
-    const rng = this.rng;
-    const all = this.ids;
-    switch (this.pickKind()) {
-      case "crash": {
-        // Crashes aim where they hurt most: in the middle of a disk write (between a vote
-        // or an append and its fsync), or at the leader; otherwise anywhere.
-        const up = all.filter((id) => this.members.get(id)!.node !== null);
-        const writing = up.filter((id) => this.members.get(id)!.writing !== null);
-        const leader = this.currentLeader();
-        const [w, l, a] = this.profile.crashAim;
-        const aim = rng.float() * (w + l + a);
-        if (aim < w && writing.length > 0) this.crash(this.members.get(rng.pick(writing))!);
-        else if (aim >= w && aim < w + l && leader !== null) this.crash(leader);
-        else if (up.length > 0) this.crash(this.members.get(rng.pick(up))!);
-        break;
-      }
-      case "isolate": {
-        const id = rng.pick(all);
-        this.net.partition([id], all);
-        this.note(`partition: ${id} isolated`);
-        break;
-      }
-      case "split": {
-        const side = all.filter(() => rng.chance(0.5));
-        this.net.partition(side, all);
-        this.note(`partition: {${side.join(",")}} | rest`);
-        break;
-      }
-      case "oneWay": {
-        const a = rng.pick(all);
-        const b = rng.pick(all);
-        if (a !== b) {
-          this.net.block(a, b);
-          this.note(`partition: one-way ${a} -x> ${b}`);
-        }
-        break;
-      }
-      case "heal":
-        this.net.heal();
-        this.note("network healed");
-        break;
-      case "weather": {
-        this.setWeather(!this.stormy);
-        const f = this.net.faults;
-        this.note(
-          `network: loss ${f.lossRate.toFixed(2)} dup ${f.duplicateRate.toFixed(2)} latency<=${f.latencyMaxMs}ms spikes ${f.spikeRate.toFixed(2)}`,
-        );
-        break;
-      }
-      case "slowDisk": {
-        const m = this.members.get(rng.pick(all))!;
-        m.diskSlowMs = rng.chance(0.3) ? 0 : rng.between(1, this.profile.diskSlowMsMax);
-        this.note(`disk of ${m.id}: slow up to ${m.diskSlowMs}ms`);
-        break;
-      }
-      case "confChange":
-        this.changeMembership();
-        break;
-      case "transfer": {
-        const l = this.currentLeader();
-        if (l !== null) {
-          const target = rng.pick(l.node!.log.currentConf().voters);
-          const why = l.node!.transferLeadership(target);
-          this.note(`transfer leadership ${l.id} -> ${target}: ${why ?? "started"}`);
-          if (why === null) this.stats.transfers++;
-          this.afterEvent(l);
-        }
-        break;
-      }
-      case "read": {
-        const m = this.members.get(rng.pick(all))!;
-        if (m.node !== null) {
-          const ctx = ++this.readCtx;
-          if (m.node.readIndex(ctx)) {
-            this.pendingReads.set(ctx, this.checker.maxCommitted);
-            this.note(
-              `read-index ${ctx} at ${m.id} (committed so far ${this.checker.maxCommitted})`,
-            );
-          }
-          this.afterEvent(m);
-        }
-        break;
-      }
-      case "compact":
-        this.compact(this.members.get(rng.pick(all))!);
-        break;
-      case null:
-        return; // nothing enabled: the run exercises only the nemeses and the workload
-    }
-    this.queue.push(this.now + rng.between(1, this.profile.chaosGapMaxMs), Ev.chaos, 0, null);
-  }
-
-  private changeMembership(): void {
-    if (this.profile.spares === 0) return;
-    const l = this.currentLeader();
-    if (l === null) return;
-    const conf = l.node!.log.currentConf();
-    const id = this.rng.pick(this.ids);
-    let change: Parameters<RaftNode["proposeConfChange"]>[0];
-    if (conf.voters.includes(id)) {
-      change = { op: this.rng.chance(0.5) ? "remove" : "add-learner", id };
-    } else if (conf.learners.includes(id)) {
-      change = { op: this.rng.chance(0.6) ? "add-voter" : "remove", id };
-    } else {
-      change = { op: this.rng.chance(0.5) ? "add-voter" : "add-learner", id };
-    }
-    const res = l.node!.proposeConfChange(change);
-    this.note(
-      `conf change at ${l.id}: ${change.op} ${id} from ${confToString(conf)}: ${res.ok ? `index ${res.index}` : res.reason}`,
-    );
-    if (res.ok) this.stats.confChanges++;
-    this.afterEvent(l);
   }
 
   private heal(): void {
     this.healed = true;
     this.healTime = this.now;
     this.net.heal();
-    this.setWeather(false);
+    this.faults.setWeather(false);
     for (const m of this.members.values()) {
       m.diskSlowMs = 0;
       this.restart(m);
@@ -788,9 +634,12 @@ export class RaftSimulation {
         this.afterEvent(m);
         return;
       }
-      case Ev.chaos:
-        if (!this.healed) this.chaos();
+      case Ev.chaos: {
+        if (this.healed) return;
+        const gapMs = this.faults.chaos();
+        if (gapMs !== null) this.queue.push(this.now + gapMs, Ev.chaos, 0, null);
         return;
+      }
       case Ev.client:
         this.client();
         return;
@@ -804,7 +653,7 @@ export class RaftSimulation {
         ) {
           return;
         }
-        this.strike(m);
+        this.faults.strike(m);
         return;
       }
       case Ev.restart: {
