@@ -55,7 +55,11 @@ export function registerSimCommand(program: Command): void {
     .description("run the deterministic Raft simulator (one seed, or a sweep of seeds)")
     .option("--seed <n>", "run one seed (replays exactly)")
     .option("--seeds <a..b>", "sweep the seeds a through b")
-    .option("--events <n>", "events in each run's fault phase", String(defaultEventsPerSeed))
+    .option(
+      "--events <n>",
+      "events in each run's fault phase (times the profile's length factor, 0.5 to 1.5)",
+      String(defaultEventsPerSeed),
+    )
     .option(
       "--planted-bug <name>",
       `test the checkers: plant one of ${plantedBugs.join(", ")} (with --member: ${memberPlantedBugs.join(", ")})`,
