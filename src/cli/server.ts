@@ -4,11 +4,13 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
+import { type AdminPort, startAdminPort } from "../admin/admin-port.js";
 import type { Disk } from "../base/disk.js";
 import type { Logger, LogLevel } from "../base/logger.js";
 import { ClientListener } from "../io/client-listener.js";
 import { NodeClock } from "../io/node-clock.js";
 import { NodeDisk } from "../io/node-disk.js";
+import { NodeProcessInfo } from "../io/node-process-info.js";
 import { NodeRandom } from "../io/node-random.js";
 import { PeerTransport } from "../io/peer-transport.js";
 import { StderrLogger } from "../io/stderr-logger.js";
@@ -27,8 +29,9 @@ import {
   isEnsemble,
   parseMyId,
 } from "../server/ensemble-config.js";
-import { type EnsembleDeps, startMember } from "../server/start-member.js";
-import { versionLine } from "../server/version.js";
+import { EnsembleStatusSource, StandaloneStatusSource } from "../server/member-status.js";
+import { type EnsembleDeps, type RunningMember, startMember } from "../server/start-member.js";
+import { versionPrefix } from "../server/version.js";
 
 /** How long a stopping leader waits for another member to take over. */
 const handOverTimeoutMs = 3000;
@@ -74,9 +77,11 @@ function runServer(flags: ServerFlags): void {
   }
   const logger = new StderrLogger(flags.logLevel as LogLevel, flags.logJson === true);
   let config: ServerConfig;
+  let configText = "";
   try {
     if (flags.config !== undefined) {
-      const parsed = parseZooCfg(readFileSync(flags.config, "utf8"));
+      configText = readFileSync(flags.config, "utf8");
+      const parsed = parseZooCfg(configText);
       for (const w of parsed.warnings) logger.warn(`zoo.cfg: ${w.message}`, { line: w.line });
       config = parsed.config;
     } else {
@@ -110,7 +115,7 @@ function runServer(flags: ServerFlags): void {
   mkdirSync(config.dataDir, { recursive: true });
   mkdirSync(config.dataLogDir, { recursive: true });
   logger.info("starting corral", {
-    version: versionLine,
+    version: versionPrefix,
     dataDir: config.dataDir,
     dataLogDir: config.dataLogDir,
     clientPort: config.clientPort,
@@ -132,7 +137,7 @@ function runServer(flags: ServerFlags): void {
       }),
     };
   }
-  serveMember(config, logger, new NodeDisk(), ensemble);
+  serveMember(config, logger, new NodeDisk(), ensemble, configText);
 }
 
 /**
@@ -173,6 +178,7 @@ export function serveMember(
   logger: Logger,
   disk: Disk,
   ensemble?: EnsembleDeps,
+  configText = "",
 ): void {
   startMember(
     {
@@ -182,6 +188,7 @@ export function serveMember(
       random: new NodeRandom(),
       logger,
       defer: setImmediate,
+      processInfo: new NodeProcessInfo(),
       directorySizes: () => ({
         dataBytes: directoryBytes(config.dataDir),
         logBytes: directoryBytes(config.dataLogDir),
@@ -205,14 +212,18 @@ export function serveMember(
         standalone.member,
         logger,
       );
+      let admin: AdminPort | null = null;
       listener.listen().then(
-        (port) => {
+        async (port) => {
           standalone.member.clientPort = port;
           logger.info("serving clients", {
             address: config.clientPortAddress,
             port,
             zxid: `0x${standalone.member.lastZxid.toString(16)}`,
           });
+          if (config.adminEnableServer) {
+            admin = await startAdmin(config, standalone, logger, configText, ensemble);
+          }
           // A line on stdout that scripts and tests can wait for.
           process.stdout.write(`corral listening on ${config.clientPortAddress}:${port}\n`);
         },
@@ -232,7 +243,7 @@ export function serveMember(
         stopping = true;
         logger.info("shutting down", { signal });
         standalone.handOver(handOverTimeoutMs, () =>
-          listener.close().then(
+          Promise.all([listener.close(), admin?.close()]).then(
             () => standalone.close(() => process.exit(0)),
             () => process.exit(1),
           ),
@@ -242,4 +253,51 @@ export function serveMember(
       process.on("SIGINT", () => stop("SIGINT"));
     },
   );
+}
+
+/**
+ * Starts the admin HTTP port. A port that cannot be bound is logged and left off: the member
+ * keeps serving clients (ZooKeeper exits instead, which for an auxiliary port costs more than
+ * it protects: several members on one machine would all fight over 8080).
+ */
+async function startAdmin(
+  config: ServerConfig,
+  standalone: RunningMember,
+  logger: Logger,
+  configText: string,
+  ensemble: EnsembleDeps | undefined,
+): Promise<AdminPort | null> {
+  try {
+    const admin = await startAdminPort({
+      config,
+      member: standalone.member,
+      status:
+        ensemble === undefined
+          ? new StandaloneStatusSource(standalone.raftLog, () => standalone.member.readOnly)
+          : new EnsembleStatusSource(
+              standalone.raftLog,
+              new Map(config.servers.map((x) => [x.id, `${x.host}:${x.peerPort}`])),
+              new Set(ensemble.conf.learners),
+              () => standalone.member.readOnly,
+            ),
+      storage: standalone.storage,
+      initialConfiguration: configText,
+      logger,
+    });
+    logger.info("admin server listening", {
+      address: config.adminServerAddress,
+      port: admin.port,
+      commandUrl: config.adminCommandUrl,
+      metricsPort: admin.metricsPort,
+    });
+    process.stdout.write(`corral admin on ${config.adminServerAddress}:${admin.port}\n`);
+    return admin;
+  } catch (err) {
+    logger.error("cannot start the admin server; serving clients without it", {
+      address: config.adminServerAddress,
+      port: config.adminServerPort,
+      error: err instanceof Error ? err.message : String(err),
+    });
+    return null;
+  }
 }

@@ -14,6 +14,7 @@
 import { createServer, type Server, type Socket } from "node:net";
 import type { ClientConnection, ClientConnectionHandler } from "../base/client-connection.js";
 import type { Logger } from "../base/logger.js";
+import { connectionRefusedChannel } from "../server/diagnostics.js";
 
 export interface ClientListenerOptions {
   host: string;
@@ -124,8 +125,9 @@ class TcpClientConnection implements ClientConnection {
       if (this.fourLetterWord !== null) {
         // stmk: the 8-byte trace mask follows the word.
         if (data.length - offset < 8) break;
+        const mask = Uint8Array.prototype.slice.call(data, offset, offset + 8);
         offset += 8;
-        this.answerFourLetterWord(this.fourLetterWord);
+        this.answerFourLetterWord(this.fourLetterWord, mask);
         return;
       }
       if (!this.framesSeen) {
@@ -173,10 +175,10 @@ class TcpClientConnection implements ClientConnection {
     }
   }
 
-  private answerFourLetterWord(word: string): void {
+  private answerFourLetterWord(word: string, argument: Uint8Array | null = null): void {
     let text: string;
     try {
-      text = this.listener.handler.fourLetterWord(this, word);
+      text = this.listener.handler.fourLetterWord(this, word, argument);
     } catch (err) {
       this.listener.logger.error("four-letter word failed", { word, error: String(err) });
       text = "";
@@ -278,6 +280,9 @@ export class ClientListener {
         remote: `${address}:${port}`,
         limit,
       });
+      if (connectionRefusedChannel.hasSubscribers) {
+        connectionRefusedChannel.publish({ reason: "maxClientCnxns" });
+      }
       socket.destroy();
       return;
     }

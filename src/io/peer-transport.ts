@@ -167,6 +167,8 @@ class PeerLink {
   draining = false;
   droppedSinceLog = 0;
   lastDropLogMs = Number.NEGATIVE_INFINITY;
+  oversizeSinceLog = 0;
+  lastOversizeLogMs = Number.NEGATIVE_INFINITY;
   messagesSent = 0;
   messagesDroppedQueueFull = 0;
   messagesDroppedLinkDown = 0;
@@ -403,12 +405,7 @@ export class PeerTransport implements PeerNetwork {
     }
     const length = body.length;
     if (length > this.frameBytesMax) {
-      link.messagesDroppedOversize++;
-      this.logger.error("peer message larger than frameBytesMax dropped", {
-        peer: to,
-        bytes: length,
-        frameBytesMax: this.frameBytesMax,
-      });
+      this.dropOversize(link, length);
       return;
     }
     const need = link.outLength + 4 + length;
@@ -492,6 +489,23 @@ export class PeerTransport implements PeerNetwork {
       });
       link.droppedSinceLog = 0;
       link.lastDropLogMs = nowMs;
+    }
+  }
+
+  /** A body the receiver would refuse: a bug in the sender, logged at the drop-log rate. */
+  private dropOversize(link: PeerLink, bytes: number): void {
+    link.messagesDroppedOversize++;
+    link.oversizeSinceLog++;
+    const nowMs = performance.now();
+    if (nowMs - link.lastOversizeLogMs >= this.dropLogIntervalMs) {
+      this.logger.error("peer message larger than frameBytesMax dropped", {
+        peer: link.id,
+        bytes,
+        frameBytesMax: this.frameBytesMax,
+        dropped: link.oversizeSinceLog,
+      });
+      link.oversizeSinceLog = 0;
+      link.lastOversizeLogMs = nowMs;
     }
   }
 
@@ -623,7 +637,8 @@ export class PeerTransport implements PeerNetwork {
     const ours = this.ensembleIdBytes;
     if (idBytes !== ours.length || data.compare(ours, 0, ours.length, 6, 6 + idBytes) !== 0) {
       return this.refuse(c, PeerRefusal.wrongEnsemble, {
-        ensembleId: data.toString("utf8", 6, 6 + idBytes),
+        // Whatever the dialler sent, printable, so it cannot forge log lines.
+        ensembleId: data.toString("latin1", 6, 6 + idBytes).replace(/[^\x20-\x7e]/g, "?"),
       });
     }
     const from = data.readUInt32BE(6 + idBytes);
@@ -738,8 +753,12 @@ function checkOptions(t: PeerTransport, o: PeerTransportOptions): void {
   if (!o.members.has(o.self)) {
     throw new RangeError(`peer transport: member ${o.self} is not in its own member table`);
   }
-  for (const id of o.members.keys()) {
+  for (const [id, address] of o.members) {
     if (!isId(id)) throw new RangeError(`peer transport: bad member id ${id}`);
+    const port = address.port;
+    if (!Number.isInteger(port) || port < 1 || port > 65535) {
+      throw new RangeError(`peer transport: member ${id} has no usable port (${port})`);
+    }
   }
   const idBytes = Buffer.byteLength(o.ensembleId, "utf8");
   if (idBytes < 1 || idBytes > ensembleIdBytesMax) {

@@ -7,6 +7,7 @@ import type { ByteParts } from "../base/byte-parts.js";
 import type { ConfChange } from "./conf-state.js";
 import { makeRaftConfig, type RaftOptions } from "./config.js";
 import { RaftCore } from "./core.js";
+import { onOwnVoteDurable } from "./election.js";
 import { RaftLog } from "./log.js";
 import { proposeConfChange } from "./membership.js";
 import { handleReadIndexRequest } from "./read-index.js";
@@ -302,6 +303,7 @@ export class RaftNode {
     r.readyInFlight = false;
     for (const m of this.releaseOnAdvance) r.msgs.push(m);
     this.releaseOnAdvance = [];
+    onOwnVoteDurable(r);
     // The leader's own entries count toward commit only now that they are durable.
     if (r.role === Role.leader && maybeCommit(r)) bcastAppend(r);
   }

@@ -14,8 +14,9 @@
 //   "membership: " and one server.N line per member and the membership version.
 //
 // ZooKeeper prints mntr in the order of its metric map, which interleaves these lines with
-// the server-wide ones; `placeEnsembleLines` puts each after the server-wide line it follows
-// in 3.8's output, so the ensemble lines keep 3.8's relative order whatever the rest is.
+// the server-wide ones; `placeEnsembleLines` puts each after the line it follows in 3.8's
+// output (falling back to an earlier one where that line is absent), so with the server-wide
+// lines in 3.8's order (four-letter-words.ts) the whole of mntr is in 3.8's order.
 import type { ServerConfig } from "./config.js";
 import type { EnsembleStatus } from "./member.js";
 import type { ProposalSizes } from "./proposal-sizes.js";
@@ -85,14 +86,15 @@ const placements: ReadonlyMap<string, readonly string[]> = new Map([
   ["zk_peer_state", ["zk_server_state"]],
   ["zk_min_proposal_size", ["zk_avg_latency"]],
   ["zk_max_proposal_size", ["zk_packets_received"]],
-  ["zk_synced_followers", ["zk_max_proposal_size", "zk_packets_received"]],
+  ["zk_synced_followers", ["zk_max_client_response_size", "zk_max_proposal_size"]],
   ["zk_synced_non_voting_followers", ["zk_watch_count"]],
-  ["zk_synced_observers", ["zk_synced_non_voting_followers", "zk_watch_count"]],
-  ["zk_last_proposal_size", ["zk_open_file_descriptor_count"]],
-  ["zk_pending_syncs", ["zk_last_proposal_size", "zk_open_file_descriptor_count"]],
-  ["zk_leader_uptime", ["zk_pending_syncs", "zk_open_file_descriptor_count"]],
-  ["zk_learners", ["zk_uptime"]],
-  ["zk_quorum_size", ["zk_learners", "zk_uptime"]],
+  ["zk_synced_observers", ["zk_synced_non_voting_followers"]],
+  // The descriptor lines are absent where the process cannot count its descriptors.
+  ["zk_last_proposal_size", ["zk_open_file_descriptor_count", "zk_approximate_data_size"]],
+  ["zk_pending_syncs", ["zk_last_proposal_size"]],
+  ["zk_leader_uptime", ["zk_pending_syncs"]],
+  ["zk_learners", ["zk_max_latency", "zk_uptime"]],
+  ["zk_quorum_size", ["zk_min_client_response_size", "zk_learners", "zk_uptime"]],
 ]);
 
 /** The ensemble lines this member's role prints, in ZooKeeper 3.8's relative order. */

@@ -124,6 +124,10 @@ export class EnsembleLog implements ReplicatedLog, PeerHandler {
     return this.raftLog!;
   }
 
+  get commitIndex(): number {
+    return this.raftLog === null ? 0 : this.raft.commitIndex;
+  }
+
   get isLeader(): boolean {
     return this.raftLog !== null && this.raft.isLeader;
   }

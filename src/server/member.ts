@@ -17,6 +17,7 @@ import { type ByteParts, joinByteParts } from "../base/byte-parts.js";
 import type { ClientConnection, ClientConnectionHandler } from "../base/client-connection.js";
 import type { Clock, TimerHandle } from "../base/clock.js";
 import type { Logger } from "../base/logger.js";
+import type { ProcessInfo } from "../base/process-info.js";
 import type { Random } from "../base/random.js";
 import { ErrorCode, KeeperState, OpCode, Xid } from "../protocol/constants.js";
 import { DecodeError } from "../protocol/decode-error.js";
@@ -33,17 +34,21 @@ import { decodeEntry, encodeEntry } from "../state/entry-codec.js";
 import { decodeSnapshot } from "../state/snapshot.js";
 import type { State } from "../state/state.js";
 import { type Delivery, WatchRegistry } from "../tree/watch-registry.js";
+import { BufferStats } from "./buffer-stats.js";
 import { ClientState, ItemKind, opShortName, PendingItem, Phase } from "./client-state.js";
 import type { ServerConfig } from "./config.js";
+import { type RequestEvent, requestChannel } from "./diagnostics.js";
 import { digestId } from "./digest.js";
 import { entryBytes, type Origin, ownTag, writeEnvelope } from "./entry-envelope.js";
 import { ExpiryQueue } from "./expiry-queue.js";
-import { type FourLetterContext, fourLetterWord } from "./four-letter-words.js";
+import { fourLetterWord } from "./four-letter-words.js";
 import { Handshake } from "./handshake.js";
 import type { ProposalSizes } from "./proposal-sizes.js";
 import { LocalSessions, readOnlyRefusedOpcodes } from "./read-only.js";
 import { answerRead, type ReadContext } from "./read-requests.js";
+import { ReapBudget } from "./reap-budget.js";
 import type { CommitSink, ReplicatedLog } from "./replicated-log.js";
+import type { FigureSource } from "./server-figures.js";
 import { SessionBindings } from "./session-bindings.js";
 
 export interface MemberOptions {
@@ -65,6 +70,8 @@ export interface MemberOptions {
   proposalSizes?: ProposalSizes;
   /** The state was replaced by a snapshot from the leader (a snapshot in progress is void). */
   restored?: (index: number) => void;
+  /** The process's descriptors, memory and host for mntr and envi; absent in simulation. */
+  processInfo?: ProcessInfo;
 }
 
 /** What an ensemble member reports about the ensemble (srvr, mntr, and the admin API). */
@@ -116,6 +123,8 @@ export class Member implements ClientConnectionHandler, CommitSink {
   /** Encodes every entry this member proposes; encodeEntry hands out a right-sized copy. */
   private readonly entryWriter = new ByteWriter(4096);
   private readonly deliveries: Delivery[] = [];
+  /** Reused for every published request event (server/diagnostics.ts). */
+  private readonly requestEvent: RequestEvent = { opcode: 0, latencyMs: 0 };
   /** Reused for every read: the client being answered is set before each call. */
   private readClient: ClientState | null = null;
   private readonly readContext: ReadContext;
@@ -128,6 +137,12 @@ export class Member implements ClientConnectionHandler, CommitSink {
   private readonly localSessions: LocalSessions;
   private readonly handshake: Handshake;
   readonly startedMs: number;
+  /** znode.container.maxPerMinute as a rate (reap-budget.ts). */
+  private readonly reapBudget: ReapBudget;
+  /** Start on the monotonic clock, for uptime (a wall-clock step must not change it). */
+  readonly startedMonotonicMs: number;
+  /** ZooKeeper's trace mask: stmk sets it, gtmk reads it; 306 is ZooKeeper's default. */
+  traceMask = 306n;
   // Server-wide counters for srvr/stat/mntr.
   packetsReceived = 0;
   packetsSent = 0;
@@ -136,12 +151,20 @@ export class Member implements ClientConnectionHandler, CommitSink {
   latencySumMs = 0;
   latencyCount = 0;
   authFailedCount = 0;
+  /** Sizes of replies and notifications sent (mntr's client response sizes). */
+  readonly responseSizes = new BufferStats();
 
   constructor(private readonly options: MemberOptions) {
     this.state = options.state;
     this.expiry = new ExpiryQueue(options.config.tickTimeMs);
     this.reader = new Reader(juteLengthMax(options.config.packetBytesMax));
     this.startedMs = options.clock.nowMs();
+    this.startedMonotonicMs = options.clock.monotonicMs();
+    this.reapBudget = new ReapBudget(
+      options.config.containerMaxPerMinute,
+      options.config.containerCheckIntervalMs,
+      this.startedMonotonicMs,
+    );
     this.localSessions = new LocalSessions(options.random);
     this.origin = { member: options.log.self, incarnation: options.random.uint32() };
     this.readContext = {
@@ -169,7 +192,8 @@ export class Member implements ClientConnectionHandler, CommitSink {
       readOnly: () => this.readOnlyCause !== null,
       serving: () => this.options.log.serving,
       propose: (client, item, entry) => this.propose(client, item, entry),
-      send: (client, frame) => this.sendFrame(client, frame),
+      // The ConnectResponse is not a response ZooKeeper measures (it goes out by sendBuffer).
+      send: (client, frame) => this.sendFrame(client, frame, false),
       request: (client, frame) => this.request(client, frame),
     });
   }
@@ -253,12 +277,23 @@ export class Member implements ClientConnectionHandler, CommitSink {
     this.bindings.unbind(client);
   }
 
-  fourLetterWord(connection: ClientConnection, word: string): string {
+  fourLetterWord(
+    connection: ClientConnection,
+    word: string,
+    argument: Uint8Array | null = null,
+  ): string {
+    // ZooKeeper counts a four-letter word as a packet received (server and connection) and
+    // its answer as a packet sent, after the answer is composed.
+    this.packetsReceived++;
+    const client = this.clients.get(connection.id);
+    if (client !== undefined) client.received++;
     const allowed = this.options.config.fourLetterWords;
     if (word !== "srvr" && allowed !== "*" && !allowed.has(word)) {
       return `${word} is not executed because it is not in the whitelist.\n`;
     }
-    return fourLetterWord(word, this.fourLetterContext(connection));
+    const answer = fourLetterWord(word, { ...this.figureSource(), argument });
+    this.packetsSent++;
+    return answer;
   }
 
   frame(connection: ClientConnection, body: Uint8Array): void {
@@ -399,7 +434,17 @@ export class Member implements ClientConnectionHandler, CommitSink {
       }
       default: {
         const item = new PendingItem(ItemKind.read, xid, type, now);
-        if (client.outstanding === 0) {
+        // A read waits for what this member already knows is committed: another client may
+        // have been answered for it (by the leader, at about the time the commit reached
+        // here), and a read that came after that answer must not miss it.
+        const known = this.options.log.commitIndex;
+        if (known > this.state.lastZxid) item.syncIndex = known;
+        if (this.options.config.linearizableReads) {
+          // Opt-in: every read is a sync first (a quorum-confirmed read index).
+          item.syncIndex = Number.POSITIVE_INFINITY;
+          this.options.log.readBarrier((index) => this.syncIndexKnown(client, item, index));
+        }
+        if (client.outstanding === 0 && item.syncIndex === 0) {
           // Nothing ahead: run it now, straight from the receive buffer.
           item.body = body;
           client.push(item);
@@ -554,6 +599,10 @@ export class Member implements ClientConnectionHandler, CommitSink {
       // A read or sync here is next in line, so its reply (a view of the writer) is sent
       // before the writer is reused and needs no copy.
       if (item.kind === ItemKind.read) {
+        if (this.state.lastZxid < item.syncIndex) {
+          this.syncWaiters.add(client);
+          break;
+        }
         item.reply = this.runRead(client, item);
         item.body = null;
         item.kind = ItemKind.done;
@@ -575,6 +624,11 @@ export class Member implements ClientConnectionHandler, CommitSink {
       this.sendFrame(client, item.reply);
       const latency = this.options.clock.monotonicMs() - item.receivedMs;
       if (item.opcode !== OpCode.ping) this.recordLatency(client, latency);
+      if (requestChannel.hasSubscribers) {
+        this.requestEvent.opcode = item.opcode;
+        this.requestEvent.latencyMs = latency;
+        requestChannel.publish(this.requestEvent);
+      }
       if (item.closeAfter) {
         client.phase = Phase.closing;
         client.connection.close(
@@ -587,7 +641,9 @@ export class Member implements ClientConnectionHandler, CommitSink {
     }
   }
 
-  private sendFrame(client: ClientState, frame: Uint8Array): void {
+  private sendFrame(client: ClientState, frame: Uint8Array, measured = true): void {
+    // The frame's 4-byte length prefix is not part of the size ZooKeeper records.
+    if (measured) this.responseSizes.record(frame.length - 4);
     client.sent++;
     this.packetsSent++;
     client.lastResponseMs = this.options.clock.nowMs();
@@ -863,20 +919,24 @@ export class Member implements ClientConnectionHandler, CommitSink {
   private reap(): void {
     if (!this.options.log.isLeader) return;
     const now = this.options.clock.nowMs();
-    const max = this.options.config.containerMaxPerMinute;
-    for (const path of this.state.tree.reapCandidates(now, max)) {
+    const max = this.reapBudget.available(this.options.clock.monotonicMs());
+    if (max === 0) return;
+    const paths = this.state.tree.reapCandidates(now, max);
+    for (const path of paths) {
       this.options.log.propose(
         this.enveloped({ kind: EntryKind.reap, timeMs: now, path, containerNeverUsedMs: 0 }, 0),
       );
     }
+    this.reapBudget.spend(paths.length);
   }
 
   // ---- status ------------------------------------------------------------------------
 
-  private fourLetterContext(connection: ClientConnection): FourLetterContext {
+  /** Everything the status figures (server-figures.ts) read: four-letter words, admin API. */
+  figureSource(): FigureSource {
     return {
       member: this,
-      connection,
+      processInfo: this.options.processInfo ?? null,
       nowMs: this.options.clock.nowMs(),
       monotonicMs: this.options.clock.monotonicMs(),
       // ZooKeeperServer.getState() of a ReadOnlyZooKeeperServer.
@@ -888,6 +948,7 @@ export class Member implements ClientConnectionHandler, CommitSink {
   }
 
   resetStats(): void {
+    this.responseSizes.reset();
     this.packetsReceived = 0;
     this.packetsSent = 0;
     this.latencyMinMs = Number.POSITIVE_INFINITY;

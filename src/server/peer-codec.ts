@@ -136,6 +136,7 @@ export class PeerWriter {
   }
 
   u8(value: number): void {
+    assert((value & 0xff) === value, `peer writer: ${value} is not a u8`);
     if (this.pos + 1 > this.buf.length) this.grow(1);
     this.buf[this.pos++] = value;
   }

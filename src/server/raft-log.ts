@@ -21,6 +21,7 @@ import {
   type Snapshot,
 } from "../raft/types.js";
 import type { Storage } from "../storage/storage.js";
+import { type WalBatchEvent, walBatchChannel } from "./diagnostics.js";
 import type { ProposalSizes } from "./proposal-sizes.js";
 import type { CommitSink } from "./replicated-log.js";
 
@@ -101,6 +102,11 @@ export class RaftLog {
 
   get isLeader(): boolean {
     return this.writable;
+  }
+
+  /** The highest index known committed (applied, or about to be). */
+  get commitIndex(): number {
+    return this.options.node.log.committed;
   }
 
   /** The leader this member knows of (noNode while there is none), and its term. */
@@ -220,6 +226,7 @@ export class RaftLog {
       this.persistHardState(ready);
       return;
     }
+    const startedMs = this.options.clock.monotonicMs();
     const append = (): void => {
       let left = entries.length;
       let failed = false;
@@ -230,7 +237,10 @@ export class RaftLog {
           this.fail(error);
           return;
         }
-        if (--left === 0) this.persistHardState(ready);
+        if (--left === 0) {
+          if (walBatchChannel.hasSubscribers) this.publishBatch(entries, startedMs);
+          this.persistHardState(ready);
+        }
       };
       for (const e of entries) storage.append(e.index, e.term, e.kind, e.data, done);
     };
@@ -239,6 +249,17 @@ export class RaftLog {
     } else {
       append();
     }
+  }
+
+  private publishBatch(entries: Ready["entries"], startedMs: number): void {
+    let bytes = 0;
+    for (const e of entries) bytes += e.data.length;
+    const event: WalBatchEvent = {
+      entries: entries.length,
+      bytes,
+      durationMs: this.options.clock.monotonicMs() - startedMs,
+    };
+    walBatchChannel.publish(event);
   }
 
   private persistHardState(ready: Ready): void {

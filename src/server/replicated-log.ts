@@ -42,6 +42,8 @@ export interface ReplicatedLog {
    * (no leader known, shutting down, storage failed).
    */
   propose(data: Uint8Array): boolean;
+  /** The highest index this member knows is committed (it may not have applied it yet). */
+  readonly commitIndex: number;
   /** Increases whenever proposals made before may have been lost (see CommitSink). */
   readonly epoch: number;
   /**

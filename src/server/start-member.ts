@@ -13,6 +13,7 @@ import type { Clock } from "../base/clock.js";
 import type { Disk } from "../base/disk.js";
 import type { Logger } from "../base/logger.js";
 import type { PeerNetwork } from "../base/peer-network.js";
+import type { ProcessInfo } from "../base/process-info.js";
 import type { Random } from "../base/random.js";
 import { encodeConfState } from "../raft/conf-state.js";
 import { RaftNode } from "../raft/node.js";
@@ -21,6 +22,7 @@ import { decodeSnapshot } from "../state/snapshot.js";
 import { State } from "../state/state.js";
 import { openStorage, type Storage } from "../storage/storage.js";
 import type { ServerConfig } from "./config.js";
+import { snapshotChannel } from "./diagnostics.js";
 import { EnsembleLog } from "./ensemble-log.js";
 import { Member } from "./member.js";
 import { ProposalSizes } from "./proposal-sizes.js";
@@ -44,6 +46,8 @@ export interface MemberDeps {
   logger: Logger;
   defer: (callback: () => void) => void;
   directorySizes?: () => { dataBytes: number; logBytes: number };
+  /** The process's descriptors, memory and host, for mntr and envi. */
+  processInfo?: ProcessInfo;
   /** Log segment size; the storage default (64 MiB) unless a simulation wants many. */
   walSegmentBytesMax?: number;
   ensemble?: EnsembleDeps;
@@ -200,14 +204,17 @@ export function startMember(
           snapshot = null;
         },
         directorySizes: deps.directorySizes,
+        processInfo: deps.processInfo,
         snapshotDue: (index) => {
           if (snapshot !== null) return;
+          logger.info("snapshot started", { zxid: index });
           // Term and membership are read now: the image shows the state at this index.
           const meta = {
             lastIndex: index,
             lastTerm: node.log.term(index),
             config: encodeConfState(node.log.currentConf()),
           };
+          const startedMs = deps.clock.monotonicMs();
           snapshot = new SnapshotTask(state, deps.clock, deps.defer, (parts, stats) => {
             storage.saveSnapshot(meta, parts, (err) => {
               snapshot = null;
@@ -221,6 +228,13 @@ export function startMember(
                   raftLog.compact(index, parts);
                 purges.snapshotSaved();
               });
+              if (snapshotChannel.hasSubscribers) {
+                snapshotChannel.publish({
+                  zxid: index,
+                  bytes: stats.bytes,
+                  durationMs: deps.clock.monotonicMs() - startedMs,
+                });
+              }
               logger.info("snapshot written", {
                 zxid: index,
                 bytes: stats.bytes,

@@ -3,6 +3,7 @@
 // they are fixed when the state is made and passed again when a snapshot is loaded.
 
 import { DataTree } from "../tree/data-tree.js";
+import { DigestLog } from "./digest-log.js";
 import { SessionTable } from "./sessions.js";
 
 export interface StateOptions {
@@ -20,6 +21,14 @@ export const defaultStateOptions: Readonly<StateOptions> = Object.freeze({
 export class State {
   /** The zxid (log index) of the last entry applied; 0 for a fresh state. */
   lastZxid = 0;
+  /**
+   * The zxid of the last applied state entry: lastZxid without the indexes that carry no
+   * state entry (a leader's no-op), so a fresh member reports 0 as a fresh ZooKeeper does.
+   * After a snapshot load it starts at the snapshot's lastZxid.
+   */
+  lastTxnZxid = 0;
+  /** The tree digest every 128 zxids (the `hash` four-letter word). */
+  readonly digestLog = new DigestLog();
 
   constructor(
     public tree: DataTree,

@@ -53,18 +53,68 @@ test("a follower is synced when in contact and within the lag bound; learners co
   assert.deepEqual(silent, { learners: 1, syncedFollowers: 0, syncedObservers: 0 });
 });
 
+/** The server-wide mntr keys Corral prints, in ZooKeeper 3.8's order (four-letter-words.ts). */
 const serverWide: [string, number][] = [
   "zk_version",
   "zk_server_state",
   "zk_ephemerals_count",
+  "zk_num_alive_connections",
   "zk_avg_latency",
+  "zk_outstanding_requests",
+  "zk_znode_count",
+  "zk_global_sessions",
+  "zk_last_client_response_size",
+  "zk_packets_sent",
   "zk_packets_received",
+  "zk_max_client_response_size",
   "zk_watch_count",
-  "zk_max_latency",
+  "zk_auth_failed_count",
+  "zk_min_latency",
+  "zk_max_file_descriptor_count",
+  "zk_approximate_data_size",
   "zk_open_file_descriptor_count",
+  "zk_local_sessions",
   "zk_uptime",
-  "zk_last_zxid",
+  "zk_max_latency",
+  "zk_min_client_response_size",
 ].map((k) => [k, 0]);
+
+/** The real 3.8.0 leader's mntr order over the keys above and the ensemble lines (captured). */
+const realLeaderOrder = [
+  "zk_version",
+  "zk_server_state",
+  "zk_peer_state",
+  "zk_ephemerals_count",
+  "zk_num_alive_connections",
+  "zk_avg_latency",
+  "zk_min_proposal_size",
+  "zk_outstanding_requests",
+  "zk_znode_count",
+  "zk_global_sessions",
+  "zk_last_client_response_size",
+  "zk_packets_sent",
+  "zk_packets_received",
+  "zk_max_proposal_size",
+  "zk_max_client_response_size",
+  "zk_synced_followers",
+  "zk_watch_count",
+  "zk_synced_non_voting_followers",
+  "zk_synced_observers",
+  "zk_auth_failed_count",
+  "zk_min_latency",
+  "zk_max_file_descriptor_count",
+  "zk_approximate_data_size",
+  "zk_open_file_descriptor_count",
+  "zk_last_proposal_size",
+  "zk_pending_syncs",
+  "zk_leader_uptime",
+  "zk_local_sessions",
+  "zk_uptime",
+  "zk_max_latency",
+  "zk_learners",
+  "zk_min_client_response_size",
+  "zk_quorum_size",
+];
 
 test("the leader prints ZooKeeper 3.8's leader lines in its relative order", () => {
   const sizes = new ProposalSizes();
@@ -96,7 +146,16 @@ test("the leader prints ZooKeeper 3.8's leader lines in its relative order", () 
       "zk_quorum_size",
     ],
   );
-  assert.equal(keys.indexOf("zk_peer_state"), keys.indexOf("zk_server_state") + 1);
+  assert.deepEqual(keys, realLeaderOrder);
+  // Without the descriptor lines (a process that cannot count them) the order still holds.
+  const bare = serverWide
+    .filter(([k]) => !k.includes("file_descriptor"))
+    .map((l): [string, string | number] => [...l]);
+  placeEnsembleLines(bare, extra);
+  assert.deepEqual(
+    bare.map((l) => l[0]),
+    realLeaderOrder.filter((k) => !k.includes("file_descriptor")),
+  );
   const value = new Map(lines);
   assert.equal(value.get("zk_peer_state"), "leading - broadcast");
   assert.equal(value.get("zk_min_proposal_size"), 48);
@@ -125,7 +184,7 @@ test("a follower prints only its peer state and the quorum size; a member withou
   );
   const keys = lines.map((l) => l[0]);
   assert.deepEqual(keys.slice(1, 3), ["zk_server_state", "zk_peer_state"]);
-  assert.equal(keys.indexOf("zk_quorum_size"), keys.indexOf("zk_uptime") + 1);
+  assert.equal(keys.at(-1), "zk_quorum_size");
   assert.equal(keys.length, serverWide.length + 2);
   assert.equal(new Map(lines).get("zk_peer_state"), "following - broadcast");
   assert.equal(proposalSizesLine("follower", new ProposalSizes()), "");

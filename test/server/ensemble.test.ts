@@ -31,8 +31,14 @@ interface TestMember {
 
 const ids = [1, 2, 3];
 
-async function startTestMember(hub: LoopbackHub, dir: string, id: number): Promise<TestMember> {
+async function startTestMember(
+  hub: LoopbackHub,
+  dir: string,
+  id: number,
+  linearizableReads = false,
+): Promise<TestMember> {
   const config = defaultConfig();
+  config.linearizableReads = linearizableReads;
   config.tickTimeMs = 200;
   config.minSessionTimeoutMs = 400;
   config.maxSessionTimeoutMs = 8000;
@@ -192,5 +198,54 @@ describe("a 3-member ensemble in one process", () => {
     await zk.create("/after", Buffer.from("y"));
     assert.ok(await zk.exists("/before"));
     assert.ok(await zk.exists("/after"));
+  });
+});
+
+describe("linearizableReads=true", () => {
+  const dir = mkdtempSync(join(tmpdir(), "corral-ensemble-lin-"));
+  const hub = new LoopbackHub();
+  const members: TestMember[] = [];
+
+  after(async () => {
+    for (const m of members) await stopTestMember(m);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test("every read on a follower waits for a quorum-confirmed index and sees the latest write", async () => {
+    for (const id of ids) members.push(await startTestMember(hub, dir, id, true));
+    await waitFor(
+      () =>
+        members.some((m) => m.running.log.isLeader) && members.every((m) => m.running.log.serving),
+      10000,
+    );
+    const leader = members.find((m) => m.running.log.isLeader)!;
+    const follower = members.find((m) => !m.running.log.isLeader)!;
+    const writer = await ZooKeeperClient.connect(`127.0.0.1:${leader.port}`, {
+      sessionTimeoutMs: 4000,
+    });
+    const reader = await ZooKeeperClient.connect(`127.0.0.1:${follower.port}`, {
+      sessionTimeoutMs: 4000,
+    });
+    try {
+      await writer.create("/lin", "0");
+      for (let i = 1; i <= 20; i++) {
+        await writer.setData("/lin", String(i));
+        // No sync: the read itself is confirmed by a quorum before it runs.
+        assert.equal(Buffer.from((await reader.getData("/lin")).data!).toString(), String(i));
+      }
+      // Cut the follower off: a write commits without it, and a read there must not answer
+      // the stale value (without linearizableReads it would, until the follower notices).
+      for (const m of members) if (m !== follower) hub.cut(follower.id, m.id);
+      await writer.setData("/lin", "after-cut");
+      const stale = await reader.getData("/lin").then(
+        (r) => Buffer.from(r.data!).toString(),
+        () => "no answer",
+      );
+      assert.notEqual(stale, "20", "a linearizable read answered a stale value");
+      hub.heal();
+    } finally {
+      await writer.close();
+      await reader.close();
+    }
   });
 });

@@ -27,6 +27,7 @@ import { type RunningMember, startMember } from "../../src/server/start-member.j
 import { Prng } from "../../src/sim/prng.js";
 import { SimDisk } from "../../src/sim/sim-disk.js";
 import { fourLetterWord } from "../support/four-letter.js";
+import { peerSkip } from "../support/peers.js";
 import { realZooKeeperAvailable, startRealZooKeeper } from "../support/real-zookeeper.js";
 import { RawConnection } from "./raw-client.js";
 
@@ -293,7 +294,7 @@ const zooKeeperReadOnly = {
 
 describe("ZooKeeper 3.8's own read-only server", () => {
   it("answers the read-only probe as recorded", {
-    skip: !realZooKeeperAvailable() && "real ZooKeeper not installed",
+    skip: peerSkip(!realZooKeeperAvailable() && "real ZooKeeper not installed"),
     timeout: 60_000,
   }, async () => {
     const zk = await startRealZooKeeper({ tickTimeMs, readOnlyPartitioned: true });

@@ -12,7 +12,7 @@ import type { FaultCluster } from "../fault/nemesis.js";
 import { RelayMesh } from "../fault/relay-mesh.js";
 import { type CorralServer, startCorralServer } from "./corral-server.js";
 import { fourLetterWord } from "./four-letter.js";
-import { freePort } from "./ports.js";
+import { freeStablePort } from "./ports.js";
 
 export interface CorralEnsembleOptions {
   /** Voting members (3 or 5 usually). */
@@ -58,9 +58,11 @@ export class CorralEnsemble implements FaultCluster {
       slots.set(id, {
         id,
         dir,
-        clientPort: await freePort(),
-        peerPort: await freePort(),
-        electionPort: await freePort(),
+        // Members come back on the same ports after a kill: keep them out of the range the
+        // kernel hands out as the local ports of outgoing connections.
+        clientPort: await freeStablePort(),
+        peerPort: await freeStablePort(),
+        electionPort: await freeStablePort(),
         config: [],
         server: null,
         paused: false,
@@ -111,6 +113,15 @@ export class CorralEnsemble implements FaultCluster {
 
   port(id: number): number {
     return this.slot(id).clientPort;
+  }
+
+  /** Where the member listens for its peers (its own, not a relay's). */
+  peerPort(id: number): number {
+    return this.slot(id).peerPort;
+  }
+
+  dataDir(id: number): string {
+    return this.slot(id).dir;
   }
 
   running(id: number): boolean {

@@ -8,7 +8,9 @@ import { join } from "node:path";
 import { fourLetterWord } from "./four-letter.js";
 import { freePort } from "./ports.js";
 
-export const zookeeperJar = "/usr/share/java/zookeeper.jar";
+/** The server jar; CORRAL_ZOOKEEPER_JAR points elsewhere (test/support/peers.test.ts uses it). */
+export const zookeeperJar = process.env.CORRAL_ZOOKEEPER_JAR ?? "/usr/share/java/zookeeper.jar";
+const servletApiJar = "/usr/share/java/servlet-api.jar";
 
 /** Quick start-up over speed, for tests: small heap, serial GC, C1 only. */
 export const quickStartJvmOptions: readonly string[] = [
@@ -19,6 +21,11 @@ export const quickStartJvmOptions: readonly string[] = [
 
 export function realZooKeeperAvailable(): boolean {
   return existsSync(zookeeperJar) && existsSync("/usr/bin/java");
+}
+
+/** The real ZooKeeper can also run its AdminServer (the servlet API is installed). */
+export function realZooKeeperAdminAvailable(): boolean {
+  return realZooKeeperAvailable() && existsSync(servletApiJar);
 }
 
 export interface RealZooKeeper {
@@ -48,6 +55,12 @@ export interface RealZooKeeperOptions {
    * max(2 s, tickTime) in vain.
    */
   readOnlyPartitioned?: boolean;
+  /**
+   * Start ZooKeeper's Jetty AdminServer on this loopback port (0 = none). Debian's
+   * zookeeper.jar names Jetty in its manifest but not the servlet API, without which
+   * ZooKeeper quietly runs no AdminServer, so that jar is added to the class path.
+   */
+  adminServerPort?: number;
 }
 
 export async function startRealZooKeeper(
@@ -68,7 +81,13 @@ export async function startRealZooKeeper(
     `dataDir=${dataDir}`,
     `clientPort=${port}`,
     "clientPortAddress=127.0.0.1",
-    "admin.enableServer=false",
+    ...(options.adminServerPort
+      ? [
+          "admin.enableServer=true",
+          "admin.serverAddress=127.0.0.1",
+          `admin.serverPort=${options.adminServerPort}`,
+        ]
+      : ["admin.enableServer=false"]),
     "4lw.commands.whitelist=*",
     "extendedTypesEnabled=true",
     "maxClientCnxns=0",
@@ -86,7 +105,7 @@ export async function startRealZooKeeper(
       ...(options.jvmOptions ?? quickStartJvmOptions),
       ...props,
       "-cp",
-      `/etc/zookeeper/conf:${zookeeperJar}`,
+      `/etc/zookeeper/conf:${zookeeperJar}${options.adminServerPort ? `:${servletApiJar}` : ""}`,
       options.readOnlyPartitioned === true
         ? "org.apache.zookeeper.server.quorum.QuorumPeerMain"
         : "org.apache.zookeeper.server.ZooKeeperServerMain",
