@@ -4,9 +4,9 @@
 // leader's Proposal sizes line included) and the Mode value; the mntr lines that concern the
 // ensemble, as a set and in order, with the same values where they state facts of a healthy
 // three-member ensemble (states, synced followers, learners, quorum size) rather than
-// figures; conf's ensemble keys; and that srst clears the leader's proposal sizes. The two
-// ensembles run one after the other to spare the machine's cores. Skipped where the interop
-// packages are absent.
+// figures, and the order of every mntr key both print; conf's ensemble keys; and that srst
+// clears the leader's proposal sizes. The two ensembles run one after the other to spare
+// the machine's cores. Skipped where the interop packages are absent.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { ZooKeeperClient } from "../../src/client/index.js";
@@ -48,6 +48,8 @@ interface RoleView {
   mode: string;
   proposalSizes: string | null;
   mntr: [string, string][];
+  /** Every mntr key, in order. */
+  mntrKeys: string[];
   confKeys: string[];
 }
 
@@ -87,12 +89,17 @@ function confKeys(text: string): string[] {
 
 async function roleView(port: number): Promise<RoleView> {
   const srvr = await fourLetterWord(port, "srvr");
+  const mntr = await fourLetterWord(port, "mntr");
   return {
     srvrLabels: labels(srvr),
     statLabels: labels(await fourLetterWord(port, "stat")),
     mode: /^Mode: (.*)$/m.exec(srvr)?.[1] ?? "",
     proposalSizes: /^Proposal sizes last\/min\/max: (.*)$/m.exec(srvr)?.[1] ?? null,
-    mntr: mntrLines(await fourLetterWord(port, "mntr")),
+    mntr: mntrLines(mntr),
+    mntrKeys: mntr
+      .split("\n")
+      .filter((l) => l.includes("\t"))
+      .map((l) => l.slice(0, l.indexOf("\t"))),
     confKeys: confKeys(await fourLetterWord(port, "conf")),
   };
 }
@@ -175,6 +182,14 @@ test("a 3-member Corral answers srvr, stat, mntr and conf with ZooKeeper 3.8's e
       c.mntr.map(([k]) => k),
       r.mntr.map(([k]) => k),
       `${role} mntr keys`,
+    );
+    // The whole of mntr: the keys both print come in the same order.
+    const common = c.mntrKeys.filter((k) => r.mntrKeys.includes(k));
+    assert.ok(common.length >= 20, `${role}: ${common.join(" ")}`);
+    assert.deepEqual(
+      common,
+      r.mntrKeys.filter((k) => common.includes(k)),
+      `${role} mntr order`,
     );
     const facts = (lines: [string, string][]) => lines.filter(([k]) => factKeys.includes(k));
     assert.deepEqual(facts(c.mntr), facts(r.mntr), `${role} mntr facts`);
