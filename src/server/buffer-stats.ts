@@ -1,6 +1,9 @@
 // Last, smallest and largest size of the responses a server sent (ZooKeeper's BufferStats
 // for mntr's zk_last/min/max_client_response_size): -1 until the first, and again after
 // srst. A response's size is its frame without the 4-byte length: reply header and record.
+// A leader keeps a second one for the entries it proposes (ZooKeeper's proposal stats:
+// srvr's "Proposal sizes" line and mntr's zk_last/min/max_proposal_size), which also starts
+// afresh with each leadership.
 export class BufferStats {
   last = -1;
   min = -1;

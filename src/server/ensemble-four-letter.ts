@@ -17,9 +17,9 @@
 // the server-wide ones; `placeEnsembleLines` puts each after the line it follows in 3.8's
 // output (falling back to an earlier one where that line is absent), so with the server-wide
 // lines in 3.8's order (four-letter-words.ts) the whole of mntr is in 3.8's order.
+import type { BufferStats } from "./buffer-stats.js";
 import type { ServerConfig } from "./config.js";
 import type { EnsembleStatus } from "./member.js";
-import type { ProposalSizes } from "./proposal-sizes.js";
 
 /**
  * A follower counts as synced when the leader heard from it within the last one or two
@@ -66,15 +66,15 @@ export function peerState(mode: string, status: EnsembleStatus): string {
 }
 
 /** srvr/stat's last line on a leader, or "" on any other member. */
-export function proposalSizesLine(mode: string, sizes: ProposalSizes | null): string {
+export function proposalSizesLine(mode: string, sizes: BufferStats | null): string {
   if (mode !== "leader" || sizes === null) return "";
-  return `Proposal sizes last/min/max: ${sizes.lastBytes}/${sizes.minBytes}/${sizes.maxBytes}\n`;
+  return `Proposal sizes last/min/max: ${sizes.last}/${sizes.min}/${sizes.max}\n`;
 }
 
 export interface EnsembleMntrInput {
   mode: string;
   status: EnsembleStatus;
-  sizes: ProposalSizes | null;
+  sizes: BufferStats | null;
   pendingSyncs: number;
   monotonicMs: number;
 }
@@ -105,14 +105,14 @@ export function ensembleMntrLines(input: EnsembleMntrInput): MntrLine[] {
     const counts = learnerCounts(status);
     const sizes = input.sizes;
     lines.push(
-      ["zk_min_proposal_size", sizes?.minBytes ?? -1],
-      ["zk_max_proposal_size", sizes?.maxBytes ?? -1],
+      ["zk_min_proposal_size", sizes?.min ?? -1],
+      ["zk_max_proposal_size", sizes?.max ?? -1],
       ["zk_synced_followers", counts.syncedFollowers],
       // Participants outside the voting view exist in ZooKeeper only during a
       // reconfiguration; every Corral participant votes.
       ["zk_synced_non_voting_followers", 0],
       ["zk_synced_observers", counts.syncedObservers],
-      ["zk_last_proposal_size", sizes?.lastBytes ?? -1],
+      ["zk_last_proposal_size", sizes?.last ?? -1],
       ["zk_pending_syncs", input.pendingSyncs],
       [
         "zk_leader_uptime",

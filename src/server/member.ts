@@ -43,7 +43,6 @@ import { entryBytes, type Origin, ownTag, writeEnvelope } from "./entry-envelope
 import { ExpiryQueue } from "./expiry-queue.js";
 import { fourLetterWord } from "./four-letter-words.js";
 import { Handshake } from "./handshake.js";
-import type { ProposalSizes } from "./proposal-sizes.js";
 import { LocalSessions, readOnlyRefusedOpcodes } from "./read-only.js";
 import { answerRead, type ReadContext } from "./read-requests.js";
 import { ReapBudget } from "./reap-budget.js";
@@ -67,7 +66,7 @@ export interface MemberOptions {
   /** The member's place in its ensemble, for the four-letter words; absent when standalone. */
   ensembleStatus?: () => EnsembleStatus;
   /** Sizes of the entries proposed while leading an ensemble (srvr, mntr; cleared by srst). */
-  proposalSizes?: ProposalSizes;
+  proposalSizes?: BufferStats;
   /** The state was replaced by a snapshot from the leader (a snapshot in progress is void). */
   restored?: (index: number) => void;
   /** The process's descriptors, memory and host for mntr and envi; absent in simulation. */
@@ -972,7 +971,7 @@ export class Member implements ClientConnectionHandler, CommitSink {
   }
 
   /** Sizes of the entries proposed while leading; null for a standalone member. */
-  get proposalSizes(): ProposalSizes | null {
+  get proposalSizes(): BufferStats | null {
     return this.options.proposalSizes ?? null;
   }
 

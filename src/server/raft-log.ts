@@ -21,8 +21,8 @@ import {
   type Snapshot,
 } from "../raft/types.js";
 import type { Storage } from "../storage/storage.js";
+import type { BufferStats } from "./buffer-stats.js";
 import { type WalBatchEvent, walBatchChannel } from "./diagnostics.js";
-import type { ProposalSizes } from "./proposal-sizes.js";
 import type { CommitSink } from "./replicated-log.js";
 
 export interface RaftLogOptions {
@@ -42,7 +42,7 @@ export interface RaftLogOptions {
   /** Called after a Ready whenever the term or the known leader changed. */
   leaderChanged?: (term: number, lead: number) => void;
   /** Where the sizes of the entries this member proposes as leader are kept (srvr, mntr). */
-  proposalSizes?: ProposalSizes;
+  proposalSizes?: BufferStats;
 }
 
 export class RaftLog {

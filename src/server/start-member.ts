@@ -21,11 +21,11 @@ import { type ConfState, Role, roleNames } from "../raft/types.js";
 import { decodeSnapshot } from "../state/snapshot.js";
 import { State } from "../state/state.js";
 import { openStorage, type Storage } from "../storage/storage.js";
+import { BufferStats } from "./buffer-stats.js";
 import type { ServerConfig } from "./config.js";
 import { snapshotChannel } from "./diagnostics.js";
 import { EnsembleLog } from "./ensemble-log.js";
 import { Member } from "./member.js";
-import { ProposalSizes } from "./proposal-sizes.js";
 import { PurgeSchedule } from "./purge-schedule.js";
 import { persistedStateFrom, RaftLog } from "./raft-log.js";
 import { SnapshotTask } from "./snapshot-task.js";
@@ -136,7 +136,7 @@ export function startMember(
         barrierTimeoutMs: 4 * 20 * tickMs,
         barrierRetryMs: 10 * tickMs,
       });
-      const proposalSizes = ensemble === undefined ? undefined : new ProposalSizes();
+      const proposalSizes = ensemble === undefined ? undefined : new BufferStats();
       const raftLog = new RaftLog({
         id: memberId,
         proposalSizes,

@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { PeerProgress } from "../../src/raft/node.js";
+import { BufferStats } from "../../src/server/buffer-stats.js";
 import { parseZooCfg } from "../../src/server/config.js";
 import {
   ensembleConfLines,
@@ -15,7 +16,6 @@ import {
   syncedLagEntriesMax,
 } from "../../src/server/ensemble-four-letter.js";
 import type { EnsembleStatus } from "../../src/server/member.js";
-import { ProposalSizes } from "../../src/server/proposal-sizes.js";
 
 function status(peers: PeerProgress[], extra: Partial<EnsembleStatus> = {}): EnsembleStatus {
   return {
@@ -117,7 +117,7 @@ const realLeaderOrder = [
 ];
 
 test("the leader prints ZooKeeper 3.8's leader lines in its relative order", () => {
-  const sizes = new ProposalSizes();
+  const sizes = new BufferStats();
   sizes.record(48);
   sizes.record(1100);
   const lines = serverWide.map((l): [string, string | number] => [...l]);
@@ -177,7 +177,7 @@ test("a follower prints only its peer state and the quorum size; a member withou
     ensembleMntrLines({
       mode: "follower",
       status: follower,
-      sizes: new ProposalSizes(),
+      sizes: new BufferStats(),
       pendingSyncs: 0,
       monotonicMs: 0,
     }),
@@ -187,7 +187,7 @@ test("a follower prints only its peer state and the quorum size; a member withou
   assert.equal(keys.at(-1), "zk_quorum_size");
   assert.equal(keys.length, serverWide.length + 2);
   assert.equal(new Map(lines).get("zk_peer_state"), "following - broadcast");
-  assert.equal(proposalSizesLine("follower", new ProposalSizes()), "");
+  assert.equal(proposalSizesLine("follower", new BufferStats()), "");
   const lost = ensembleMntrLines({
     mode: "follower",
     status: { ...follower, leader: 0 },
