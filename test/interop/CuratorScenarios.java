@@ -262,8 +262,8 @@ public class CuratorScenarios {
 
   static void atomicLong(CuratorFramework a) throws Exception {
     CuratorFramework other = client();
-    DistributedAtomicLong c1 = new DistributedAtomicLong(a, "/c-counter", new RetryNTimes(10, 10));
-    DistributedAtomicLong c2 = new DistributedAtomicLong(other, "/c-counter", new RetryNTimes(10, 10));
+    DistributedAtomicLong c1 = new DistributedAtomicLong(a, "/c-counter", new RetryNTimes(100, 10));
+    DistributedAtomicLong c2 = new DistributedAtomicLong(other, "/c-counter", new RetryNTimes(100, 10));
     AtomicValue<Long> v = c1.increment();
     check("atomic/increment", l(v.succeeded(), v.preValue(), v.postValue()), l(true, 0L, 1L));
     v = c2.add(41L);
@@ -272,7 +272,8 @@ public class CuratorScenarios {
     check("atomic/compareAndSet wrong expectation", v.succeeded(), false);
     v = c1.compareAndSet(42L, 7L);
     check("atomic/compareAndSet", l(v.succeeded(), c2.get().postValue()), l(true, 7L));
-    // Concurrent increments from two sessions never lose an update.
+    // Concurrent increments from two sessions never lose an update. Each retries on a
+    // conflict; on a loaded machine one may lose many rounds in a row, hence 100 tries.
     BlockingQueue<Object> t1 = async(() -> {
       for (int i = 0; i < 25; i++) if (!c1.increment().succeeded()) return "failed";
       return "ok";
