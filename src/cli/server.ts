@@ -10,6 +10,7 @@ import { ClientListener } from "../io/client-listener.js";
 import { NodeClock } from "../io/node-clock.js";
 import { NodeDisk } from "../io/node-disk.js";
 import { NodeRandom } from "../io/node-random.js";
+import { RequestThrottle } from "../io/request-throttle.js";
 import { StderrLogger } from "../io/stderr-logger.js";
 import {
   ConfigError,
@@ -136,6 +137,9 @@ export function serveStandalone(config: ServerConfig, logger: Logger, disk: Disk
           packetBytesMax: config.packetBytesMax,
           connectionsPerAddressMax: config.maxClientCnxns,
           fourLetterWords: knownFourLetterWords,
+          connectionsMax: config.maxCnxns,
+          handshakeDeadlineMs: config.sessionlessConnectionTimeoutMs,
+          throttle: new RequestThrottle(config.globalOutstandingLimit),
         },
         standalone.member,
         logger,

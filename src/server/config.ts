@@ -55,6 +55,13 @@ export interface ServerConfig {
    * send a ConnectRequest cannot pin server resources.
    */
   sessionlessConnectionTimeoutMs: number;
+  /** Connections allowed on each client port (maxCnxns); 0 means no limit. */
+  maxCnxns: number;
+  /**
+   * Requests outstanding across the member above which pipelining connections stop being
+   * read (globalOutstandingLimit, io/request-throttle.ts); 0 or less disables it.
+   */
+  globalOutstandingLimit: number;
 }
 
 export interface ConfigWarning {
@@ -96,6 +103,8 @@ export function defaultConfig(): ServerConfig {
     containerMaxPerMinute: 10000,
     containerCheckIntervalMs: 60000,
     sessionlessConnectionTimeoutMs: 10000,
+    maxCnxns: 0,
+    globalOutstandingLimit: 1000,
   };
 }
 
@@ -184,6 +193,9 @@ const setters: ReadonlyMap<string, Setter> = new Map<string, Setter>([
     "nio.sessionlessCnxnTimeout",
     (c, v) => (c.sessionlessConnectionTimeoutMs = integer(v, 1, int32Max)),
   ],
+  ["maxCnxns", (c, v) => (c.maxCnxns = integer(v, 0, int32Max))],
+  // A system property in ZooKeeper (zookeeper.globalOutstandingLimit), set from zoo.cfg too.
+  ["globalOutstandingLimit", (c, v) => (c.globalOutstandingLimit = integer(v, -1, int32Max))],
 ]);
 
 /**
@@ -195,7 +207,6 @@ const acceptedWithoutEffect: ReadonlySet<string> = new Set([
   "syncEnabled",
   "forceSync",
   "preAllocSize",
-  "globalOutstandingLimit",
   "quorumListenOnAllIPs",
   "peerType",
   "dynamicConfigFile",
@@ -204,7 +215,6 @@ const acceptedWithoutEffect: ReadonlySet<string> = new Set([
   "clientPortListenBacklog",
   "connectToLearnerMasterLimit",
   "cnxTimeout",
-  "maxCnxns",
   "skipACL",
   "admin.commandURL",
   "serverCnxnFactory",
