@@ -6,19 +6,12 @@ import { join } from "node:path";
 import type { Command } from "commander";
 import type { Disk } from "../base/disk.js";
 import type { Logger, LogLevel } from "../base/logger.js";
-import { ClientListener } from "../io/client-listener.js";
+import { type ClientPorts, openClientPorts } from "../io/client-ports.js";
 import { NodeClock } from "../io/node-clock.js";
 import { NodeDisk } from "../io/node-disk.js";
 import { NodeRandom } from "../io/node-random.js";
-import { RequestThrottle } from "../io/request-throttle.js";
 import { StderrLogger } from "../io/stderr-logger.js";
-import {
-  ConfigError,
-  defaultConfig,
-  knownFourLetterWords,
-  parseZooCfg,
-  type ServerConfig,
-} from "../server/config.js";
+import { ConfigError, defaultConfig, parseZooCfg, type ServerConfig } from "../server/config.js";
 import { startStandalone } from "../server/standalone.js";
 import { versionLine } from "../server/version.js";
 
@@ -130,34 +123,29 @@ export function serveStandalone(config: ServerConfig, logger: Logger, disk: Disk
         process.exitCode = 1;
         return;
       }
-      const listener = new ClientListener(
-        {
-          host: config.clientPortAddress,
-          port: config.clientPort,
-          packetBytesMax: config.packetBytesMax,
-          connectionsPerAddressMax: config.maxClientCnxns,
-          fourLetterWords: knownFourLetterWords,
-          connectionsMax: config.maxCnxns,
-          handshakeDeadlineMs: config.sessionlessConnectionTimeoutMs,
-          throttle: new RequestThrottle(config.globalOutstandingLimit),
-        },
-        standalone.member,
-        logger,
-      );
-      listener.listen().then(
-        (port) => {
+      let ports: ClientPorts | null = null;
+      openClientPorts(config, standalone.member, logger).then(
+        (opened) => {
+          ports = opened;
+          const port = opened.plainPort ?? opened.securePort ?? 0;
           standalone.member.clientPort = port;
           logger.info("serving clients", {
             address: config.clientPortAddress,
-            port,
+            port: opened.plainPort,
+            securePort: opened.securePort,
             zxid: `0x${standalone.member.lastZxid.toString(16)}`,
           });
-          // A line on stdout that scripts and tests can wait for.
+          // Lines on stdout that scripts and tests can wait for.
+          if (opened.securePort !== null) {
+            const host = config.secureClientPortAddress ?? config.clientPortAddress;
+            process.stdout.write(`corral listening securely on ${host}:${opened.securePort}\n`);
+          }
           process.stdout.write(`corral listening on ${config.clientPortAddress}:${port}\n`);
         },
         (err: Error) => {
           logger.error("cannot listen on the client port", {
             port: config.clientPort,
+            securePort: config.secureClientPort,
             error: err.message,
           });
           standalone.close(() => {
@@ -170,7 +158,7 @@ export function serveStandalone(config: ServerConfig, logger: Logger, disk: Disk
         if (stopping) return;
         stopping = true;
         logger.info("shutting down", { signal });
-        listener.close().then(
+        (ports === null ? Promise.resolve() : ports.close()).then(
           () => standalone.close(() => process.exit(0)),
           () => process.exit(1),
         );

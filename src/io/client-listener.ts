@@ -29,10 +29,12 @@
 // frames are copied into one buffer per connection and flushed once per event-loop turn, so
 // a burst of replies and notifications costs one write call.
 import { createServer, type Server, type Socket } from "node:net";
+import { TLSSocket } from "node:tls";
 import type { ClientConnection, ClientConnectionHandler } from "../base/client-connection.js";
 import { handshakeFrameBytesMax } from "../base/limits.js";
 import type { Logger } from "../base/logger.js";
 import { RequestThrottle } from "./request-throttle.js";
+import type { TlsContextSource } from "./tls-context.js";
 
 export interface ClientListenerOptions {
   host: string;
@@ -58,6 +60,12 @@ export interface ClientListenerOptions {
   throttle?: RequestThrottle;
   /** How long a closed connection may linger for its last bytes before it is destroyed. */
   closeLingerMs?: number;
+  /**
+   * Makes this the secure client port: every connection is a TLS server socket on this
+   * context, and the member hears of it only once the TLS handshake has succeeded (and the
+   * client's certificate is trusted when ssl.clientAuth asks for one).
+   */
+  tls?: TlsContextSource;
 }
 
 const outputChunkBytesMin = 16 * 1024;
@@ -87,6 +95,8 @@ class TcpClientConnection implements ClientConnection {
   paused = Pause.none;
   /** Hard deadline for the first frame, then for the socket to go after close(). */
   timer: NodeJS.Timeout | null = null;
+  /** True once the member was told of this connection (after TLS, when secure). */
+  announced = false;
 
   constructor(
     readonly id: number,
@@ -190,7 +200,12 @@ class TcpClientConnection implements ClientConnection {
       data = this.pending.subarray(0, need);
     }
     let offset = 0;
-    while (!this.closed && (this.paused & Pause.throttle) === 0 && data.length - offset >= 4) {
+    while (
+      this.announced &&
+      !this.closed &&
+      (this.paused & Pause.throttle) === 0 &&
+      data.length - offset >= 4
+    ) {
       if (this.fourLetterWord !== null) {
         // stmk: the 8-byte trace mask follows the word.
         if (data.length - offset < 8) break;
@@ -296,7 +311,7 @@ class TcpClientConnection implements ClientConnection {
 
   /** Removes one reason to pause; reading (and dispatching buffered frames) goes on. */
   unpause(reason: Pause): void {
-    if ((this.paused & reason) === 0) return;
+    if (reason !== Pause.none && (this.paused & reason) === 0) return;
     this.paused &= ~reason;
     if (this.paused !== Pause.none || this.closed) return;
     this.socket.resume();
@@ -447,16 +462,16 @@ export class ClientListener {
     connection.outstanding = 0;
   }
 
-  private accept(socket: Socket): void {
-    const address = normaliseAddress(socket.remoteAddress ?? "unknown");
-    const port = socket.remotePort ?? 0;
+  private accept(raw: Socket): void {
+    const address = normaliseAddress(raw.remoteAddress ?? "unknown");
+    const port = raw.remotePort ?? 0;
     const total = this.options.connectionsMax ?? 0;
     if (total > 0 && this.connections.size >= total) {
       this.logger.warn("too many connections; closing the new one (maxCnxns)", {
         remote: `${address}:${port}`,
         limit: total,
       });
-      socket.destroy();
+      raw.destroy();
       return;
     }
     const limit = this.options.connectionsPerAddressMax;
@@ -466,9 +481,20 @@ export class ClientListener {
         remote: `${address}:${port}`,
         limit,
       });
-      socket.destroy();
+      raw.destroy();
       return;
     }
+    const tls = this.options.tls;
+    const socket =
+      tls === undefined
+        ? raw
+        : new TLSSocket(raw, {
+            isServer: true,
+            secureContext: tls.context,
+            requestCert: tls.requestCert,
+            // Checked below, so that a refused client is logged with the reason.
+            rejectUnauthorized: false,
+          });
     this.perAddress.set(address, count + 1);
     const connection = new TcpClientConnection(this.nextId++, address, port, socket, this);
     this.connections.add(connection);
@@ -478,7 +504,18 @@ export class ClientListener {
       if (!connection.closed) connection.receive(chunk);
     });
     socket.on("error", (err) => {
-      this.logger.debug("client socket error", { connection: connection.id, error: err.message });
+      if (tls !== undefined && !connection.announced) {
+        this.logger.warn("TLS handshake failed; closing", {
+          connection: connection.id,
+          remote: connection.label(),
+          error: err.message,
+        });
+      } else {
+        this.logger.debug("client socket error", {
+          connection: connection.id,
+          error: err.message,
+        });
+      }
     });
     socket.on("close", () => {
       if (!connection.closed) {
@@ -496,10 +533,50 @@ export class ClientListener {
       const left = (this.perAddress.get(address) ?? 1) - 1;
       if (left === 0) this.perAddress.delete(address);
       else this.perAddress.set(address, left);
-      this.handler.disconnected(connection);
+      if (connection.announced) this.handler.disconnected(connection);
     });
-    this.handler.connected(connection);
+    if (tls === undefined || !(socket instanceof TLSSocket)) {
+      connection.announced = true;
+      this.handler.connected(connection);
+      return;
+    }
+    socket.once("secure", () => {
+      if (connection.closed) return;
+      const presented = socket.getPeerCertificate().raw !== undefined;
+      const refusal = presented
+        ? verifyError(socket)
+        : tls.certificateRequired
+          ? "no certificate"
+          : null;
+      if (refusal !== null) {
+        this.logger.warn("client certificate refused; closing", {
+          connection: connection.id,
+          remote: connection.label(),
+          reason: refusal,
+        });
+        connection.abort();
+        return;
+      }
+      connection.announced = true;
+      this.handler.connected(connection);
+      // Bytes that came with the end of the handshake waited for the member to know us.
+      connection.unpause(Pause.none);
+    });
   }
+}
+
+/**
+ * Why the client's certificate chain is not trusted, or null when it is. Node's tls.Server
+ * computes `authorized` exactly this way once the handshake is done (onServerSocketSecure);
+ * a server socket built over an accepted TCP socket must ask its handle itself. If a future
+ * Node lacks the call, every certificate is refused: this fails closed.
+ */
+function verifyError(socket: TLSSocket): string | null {
+  const handle = (socket as unknown as { _handle?: { verifyError?: () => Error | null } })._handle;
+  if (typeof handle?.verifyError !== "function") return "cannot verify client certificates";
+  const err = handle.verifyError();
+  if (err === null || err === undefined) return null;
+  return (err as Error & { code?: string }).code ?? err.message;
 }
 
 /** "::ffff:127.0.0.1" (an IPv4 client on a dual-stack socket) is reported as 127.0.0.1. */

@@ -5,6 +5,7 @@
 // accept those spellings directly. Keys ZooKeeper knows that do not apply to Corral are
 // accepted with a note, unknown keys are warned about, and wrong values are refused with the
 // line number.
+import { applySslKey, defaultSslConfig, type SslConfig, SslConfigError } from "./ssl-config.js";
 
 export interface ServerSpec {
   id: number;
@@ -62,6 +63,14 @@ export interface ServerConfig {
    * read (globalOutstandingLimit, io/request-throttle.ts); 0 or less disables it.
    */
   globalOutstandingLimit: number;
+  /** The TLS client port (secureClientPort); null = none. */
+  secureClientPort: number | null;
+  /** Where the TLS port listens; null = clientPortAddress. */
+  secureClientPortAddress: string | null;
+  /** False when only secureClientPort is configured: no plain client port, as ZooKeeper. */
+  clientPortEnabled: boolean;
+  /** ZooKeeper's ssl.* keys (server/ssl-config.ts). */
+  ssl: SslConfig;
 }
 
 export interface ConfigWarning {
@@ -105,6 +114,10 @@ export function defaultConfig(): ServerConfig {
     sessionlessConnectionTimeoutMs: 10000,
     maxCnxns: 0,
     globalOutstandingLimit: 1000,
+    secureClientPort: null,
+    secureClientPortAddress: null,
+    clientPortEnabled: true,
+    ssl: defaultSslConfig(),
   };
 }
 
@@ -194,6 +207,8 @@ const setters: ReadonlyMap<string, Setter> = new Map<string, Setter>([
     (c, v) => (c.sessionlessConnectionTimeoutMs = integer(v, 1, int32Max)),
   ],
   ["maxCnxns", (c, v) => (c.maxCnxns = integer(v, 0, int32Max))],
+  ["secureClientPort", (c, v) => (c.secureClientPort = integer(v, 0, portMax))],
+  ["secureClientPortAddress", (c, v) => (c.secureClientPortAddress = nonEmpty(v))],
   // A system property in ZooKeeper (zookeeper.globalOutstandingLimit), set from zoo.cfg too.
   ["globalOutstandingLimit", (c, v) => (c.globalOutstandingLimit = integer(v, -1, int32Max))],
 ]);
@@ -224,8 +239,6 @@ const acceptedWithoutEffect: ReadonlySet<string> = new Set([
   "metricsProvider.exportJvmInfo",
   "sslQuorum",
   "portUnification",
-  "secureClientPort",
-  "secureClientPortAddress",
   "observerMasterPort",
   "audit.enable",
   "jvm.pause.warn-threshold.ms",
@@ -329,7 +342,9 @@ export function parseZooCfg(text: string): { config: ServerConfig; warnings: Con
         continue;
       }
       const setter = setters.get(bare);
-      if (setter !== undefined) {
+      if (bare.startsWith("ssl.") && applySslKey(config.ssl, bare, value)) {
+        setKeys.add(bare);
+      } else if (setter !== undefined) {
         setter(config, value);
         setKeys.add(bare);
       } else if (
@@ -342,7 +357,7 @@ export function parseZooCfg(text: string): { config: ServerConfig; warnings: Con
         warnings.push({ line, message: `unknown key ${key} ignored` });
       }
     } catch (err) {
-      if (err instanceof ConfigError)
+      if (err instanceof ConfigError || err instanceof SslConfigError)
         throw new ConfigError(`zoo.cfg line ${line}: ${key}: ${err.message}`);
       throw err;
     }
@@ -361,7 +376,14 @@ export function parseZooCfg(text: string): { config: ServerConfig; warnings: Con
   }
   // Like ZooKeeper, the transaction log lives in dataDir unless dataLogDir says otherwise.
   if (!setKeys.has("dataLogDir")) config.dataLogDir = config.dataDir;
-  if (!setKeys.has("clientPort") && config.servers.length === 0) {
+  if (config.secureClientPort !== null && config.ssl.keyStore.location === null) {
+    throw new ConfigError(
+      "secureClientPort needs ssl.keyStore.location (the server's certificate)",
+    );
+  }
+  if (!setKeys.has("clientPort") && config.secureClientPort !== null) {
+    config.clientPortEnabled = false;
+  } else if (!setKeys.has("clientPort") && config.servers.length === 0) {
     warnings.push({ line: 0, message: "clientPort not set; using 2181" });
   }
   config.servers.sort((a, b) => a.id - b.id);
