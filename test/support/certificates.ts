@@ -28,6 +28,8 @@ export interface TestPki {
   clientP12: string;
   trustP12: string;
   trustJks: string;
+  /** A PKCS12 trust store holding only the rogue CA: it trusts nobody the real CA signed. */
+  rogueTrustP12: string;
   /** Issues a new server certificate (same CA) with another subject, into `pemPath`. */
   reissueServer(pemPath: string, commonName: string): void;
   remove(): void;
@@ -110,12 +112,13 @@ export function createTestPki(): TestPki {
       .concat(["-srcstorepass", storePassword, "-destkeystore", "server.jks"])
       .concat(["-deststoretype", "JKS", "-deststorepass", storePassword, "-noprompt"]),
   );
-  for (const [file, type] of [
-    ["trust.p12", "PKCS12"],
-    ["trust.jks", "JKS"],
+  for (const [file, type, ca] of [
+    ["trust.p12", "PKCS12", "ca.crt"],
+    ["trust.jks", "JKS", "ca.crt"],
+    ["rogue-trust.p12", "PKCS12", "rogue-ca.crt"],
   ]) {
     keytool(
-      ["-importcert", "-noprompt", "-alias", "ca", "-file", "ca.crt", "-keystore", file].concat([
+      ["-importcert", "-noprompt", "-alias", "ca", "-file", ca, "-keystore", file].concat([
         "-storetype",
         type,
         "-storepass",
@@ -138,6 +141,7 @@ export function createTestPki(): TestPki {
     clientP12: p("client.p12"),
     trustP12: p("trust.p12"),
     trustJks: p("trust.jks"),
+    rogueTrustP12: p("rogue-trust.p12"),
     reissueServer(pemPath, commonName) {
       issue("reissued", "ca", `/CN=${commonName}`, "IP:127.0.0.1,DNS:localhost");
       writeFileSync(`${pemPath}.tmp`, readFileSync(p("reissued.pem")));

@@ -10,6 +10,14 @@ import { freePort } from "./ports.js";
 
 export const zookeeperJar = "/usr/share/java/zookeeper.jar";
 
+/**
+ * Netty jars that Debian's zookeeper.jar manifest leaves out but the Netty connection
+ * factory (the only one that serves TLS) and ClientCnxnSocketNetty need at run time.
+ */
+export const nettyRuntimeJars = ["netty-codec.jar", "netty-resolver.jar"].map(
+  (j) => `/usr/share/java/${j}`,
+);
+
 export function realZooKeeperAvailable(): boolean {
   return existsSync(zookeeperJar) && existsSync("/usr/bin/java");
 }
@@ -79,7 +87,7 @@ export async function startRealZooKeeper(
       ...(options.jvmOptions ?? ["-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"]),
       ...props,
       "-cp",
-      `/etc/zookeeper/conf:${zookeeperJar}`,
+      ["/etc/zookeeper/conf", zookeeperJar, ...nettyRuntimeJars].join(":"),
       options.readOnlyPartitioned === true
         ? "org.apache.zookeeper.server.quorum.QuorumPeerMain"
         : "org.apache.zookeeper.server.ZooKeeperServerMain",
