@@ -14,6 +14,7 @@ import { StderrLogger } from "../io/stderr-logger.js";
 import { ConfigError, defaultConfig, parseZooCfg, type ServerConfig } from "../server/config.js";
 import { startStandalone } from "../server/standalone.js";
 import { versionLine } from "../server/version.js";
+import { loadSaslUsers } from "./server-auth.js";
 
 interface ServerFlags {
   config?: string;
@@ -21,6 +22,7 @@ interface ServerFlags {
   dataDir?: string;
   logLevel: string;
   logJson?: boolean;
+  jaas?: string;
 }
 
 export function registerServerCommand(program: Command): void {
@@ -32,6 +34,7 @@ export function registerServerCommand(program: Command): void {
     .option("--data-dir <dir>", "data directory (overrides dataDir and dataLogDir)")
     .option("--log-level <level>", "debug, info, warn or error", "info")
     .option("--log-json", "log JSON lines instead of text")
+    .option("--jaas <file>", "JAAS file whose Server section lists the SASL DIGEST-MD5 users")
     .action((flags: ServerFlags) => runServer(flags));
 }
 
@@ -76,6 +79,7 @@ function runServer(flags: ServerFlags): void {
       config.dataDir = flags.dataDir;
       config.dataLogDir = flags.dataDir;
     }
+    loadSaslUsers(config, flags.jaas, process.env);
   } catch (err) {
     console.error(`corral: ${err instanceof Error ? err.message : String(err)}`);
     process.exitCode = 2;

@@ -5,6 +5,13 @@
 // accept those spellings directly. Keys ZooKeeper knows that do not apply to Corral are
 // accepted with a note, unknown keys are warned about, and wrong values are refused with the
 // line number.
+import {
+  type AuthConfig,
+  AuthConfigError,
+  applyAuthKey,
+  checkAuthConfig,
+  defaultAuthConfig,
+} from "./auth-config.js";
 import { applySslKey, defaultSslConfig, type SslConfig, SslConfigError } from "./ssl-config.js";
 
 export interface ServerSpec {
@@ -71,6 +78,8 @@ export interface ServerConfig {
   clientPortEnabled: boolean;
   /** ZooKeeper's ssl.* keys (server/ssl-config.ts). */
   ssl: SslConfig;
+  /** Providers, SASL users, enforce.auth (server/auth-config.ts). */
+  auth: AuthConfig;
 }
 
 export interface ConfigWarning {
@@ -118,6 +127,7 @@ export function defaultConfig(): ServerConfig {
     secureClientPortAddress: null,
     clientPortEnabled: true,
     ssl: defaultSslConfig(),
+    auth: defaultAuthConfig(),
   };
 }
 
@@ -344,6 +354,8 @@ export function parseZooCfg(text: string): { config: ServerConfig; warnings: Con
       const setter = setters.get(bare);
       if (bare.startsWith("ssl.") && applySslKey(config.ssl, bare, value)) {
         setKeys.add(bare);
+      } else if (applyAuthKey(config.auth, bare, value)) {
+        setKeys.add(bare);
       } else if (setter !== undefined) {
         setter(config, value);
         setKeys.add(bare);
@@ -357,7 +369,11 @@ export function parseZooCfg(text: string): { config: ServerConfig; warnings: Con
         warnings.push({ line, message: `unknown key ${key} ignored` });
       }
     } catch (err) {
-      if (err instanceof ConfigError || err instanceof SslConfigError)
+      if (
+        err instanceof ConfigError ||
+        err instanceof SslConfigError ||
+        err instanceof AuthConfigError
+      )
         throw new ConfigError(`zoo.cfg line ${line}: ${key}: ${err.message}`);
       throw err;
     }
@@ -376,6 +392,12 @@ export function parseZooCfg(text: string): { config: ServerConfig; warnings: Con
   }
   // Like ZooKeeper, the transaction log lives in dataDir unless dataLogDir says otherwise.
   if (!setKeys.has("dataLogDir")) config.dataLogDir = config.dataDir;
+  try {
+    checkAuthConfig(config.auth);
+  } catch (err) {
+    if (err instanceof AuthConfigError) throw new ConfigError(err.message);
+    throw err;
+  }
   if (config.secureClientPort !== null && config.ssl.keyStore.location === null) {
     throw new ConfigError(
       "secureClientPort needs ssl.keyStore.location (the server's certificate)",
