@@ -97,6 +97,7 @@ class TcpClientConnection implements ClientConnection {
   timer: NodeJS.Timeout | null = null;
   /** True once the member was told of this connection (after TLS, when secure). */
   announced = false;
+  certificateSubject: string | null = null;
 
   constructor(
     readonly id: number,
@@ -557,6 +558,7 @@ export class ClientListener {
         connection.abort();
         return;
       }
+      if (presented) connection.certificateSubject = certificateSubject(socket);
       connection.announced = true;
       this.handler.connected(connection);
       // Bytes that came with the end of the handshake waited for the member to know us.
@@ -577,6 +579,26 @@ function verifyError(socket: TLSSocket): string | null {
   const err = handle.verifyError();
   if (err === null || err === undefined) return null;
   return (err as Error & { code?: string }).code ?? err.message;
+}
+
+/**
+ * The peer certificate's subject as Java's X500Principal.getName() (RFC 2253) spells it:
+ * relative names in reverse order of the certificate's, joined by commas, with RFC 2253's
+ * special characters escaped. Node lists them in certificate order, one per line.
+ */
+function certificateSubject(socket: TLSSocket): string | null {
+  const cert = socket.getPeerX509Certificate();
+  if (cert === undefined) return null;
+  return cert.subject
+    .split("\n")
+    .filter((rdn) => rdn !== "")
+    .reverse()
+    .map((rdn) => {
+      const eq = rdn.indexOf("=");
+      const value = rdn.slice(eq + 1).replace(/([,+"\\<>;])/g, "\\$1");
+      return `${rdn.slice(0, eq)}=${value}`;
+    })
+    .join(",");
 }
 
 /** "::ffff:127.0.0.1" (an IPv4 client on a dual-stack socket) is reported as 127.0.0.1. */

@@ -6,7 +6,9 @@
 // - java.security.auth.login.config: the JAAS file whose Server section lists the
 //   DIGEST-MD5 users (the cli also takes --jaas and SERVER_JVMFLAGS' -D form); the cli
 //   reads the file and fills saslUsers.
-// - superUser: the SASL user that is also super (zookeeper.superUser).
+// - superUser: the SASL user that is also super (zookeeper.superUser);
+//   X509AuthenticationProvider.superUser: the certificate subject that is also super.
+// - ssl.authProvider: which provider turns a TLS client certificate into an id; only x509.
 // - enforce.auth.enabled / enforce.auth.schemes: a connection must hold an id of one of the
 //   schemes before any request other than auth and sasl, or it gets
 //   SESSIONCLOSEDREQUIRESASLAUTH and is closed. requireClientAuthScheme=sasl and
@@ -21,6 +23,8 @@ export interface AuthConfig {
   saslSuperUser: string | null;
   enforceAuthEnabled: boolean;
   enforceAuthSchemes: string[];
+  /** The certificate subject that is also super (X509AuthenticationProvider.superUser). */
+  x509SuperUser: string | null;
 }
 
 export function defaultAuthConfig(): AuthConfig {
@@ -31,6 +35,7 @@ export function defaultAuthConfig(): AuthConfig {
     saslSuperUser: null,
     enforceAuthEnabled: false,
     enforceAuthSchemes: [],
+    x509SuperUser: null,
   };
 }
 
@@ -60,6 +65,12 @@ export function applyAuthKey(auth: AuthConfig, key: string, value: string): bool
   switch (key) {
     case "java.security.auth.login.config":
       auth.jaasConfigPath = value === "" ? null : value;
+      return true;
+    case "X509AuthenticationProvider.superUser":
+      auth.x509SuperUser = value === "" ? null : value;
+      return true;
+    case "ssl.authProvider":
+      if (value.trim() !== "x509") throw new AuthConfigError(`only x509 is known, got "${value}"`);
       return true;
     case "superUser":
       auth.saslSuperUser = value === "" ? null : value;
@@ -105,4 +116,9 @@ export function checkAuthConfig(auth: AuthConfig): void {
       );
     }
   }
+}
+
+/** The sasl/x509 ACL schemes the configured providers enable (state/state.ts aclSchemes). */
+export function aclSchemesOf(auth: AuthConfig): ReadonlySet<string> {
+  return new Set([...auth.providers].filter((s) => s === "sasl" || s === "x509"));
 }

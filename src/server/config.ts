@@ -352,7 +352,11 @@ export function parseZooCfg(text: string): { config: ServerConfig; warnings: Con
         continue;
       }
       const setter = setters.get(bare);
-      if (bare.startsWith("ssl.") && applySslKey(config.ssl, bare, value)) {
+      if (
+        bare !== "ssl.authProvider" &&
+        bare.startsWith("ssl.") &&
+        applySslKey(config.ssl, bare, value)
+      ) {
         setKeys.add(bare);
       } else if (applyAuthKey(config.auth, bare, value)) {
         setKeys.add(bare);

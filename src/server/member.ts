@@ -197,6 +197,7 @@ export class Member implements ClientConnectionHandler, CommitSink {
 
   connected(connection: ClientConnection): void {
     const client = new ClientState(connection, this.options.clock.nowMs());
+    this.sasl.addCertificateIds(connection.certificateSubject ?? null, client.authIds);
     this.clients.set(connection.id, client);
     this.watches.addConnection(connection.id, client.authIds);
     this.handshake.startTimer(client);

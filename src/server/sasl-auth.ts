@@ -1,4 +1,4 @@
-// SASL on a member: the DIGEST-MD5 exchange of each connection, the ids it grants, and the
+// Authentication on a member beyond addauth: the x509 ids of TLS clients, and SASL: the DIGEST-MD5 exchange of each connection, the ids it grants, and the
 // enforce.auth rule, as ZooKeeper's ZooKeeperServer.processSasl and AuthenticationHelper
 // apply them:
 //
@@ -62,6 +62,17 @@ export class SaslAuth {
       const reason = err instanceof SaslError ? err.message : String(err);
       return { err: failure, token: null, ids: [], reason };
     }
+  }
+
+  /**
+   * A TLS client's certificate gives it `x509:<subject>` when the x509 provider is
+   * configured (and `super:` for X509AuthenticationProvider.superUser), as ZooKeeper's
+   * X509AuthenticationProvider does at the end of the TLS handshake.
+   */
+  addCertificateIds(subject: string | null, ids: Id[]): void {
+    if (subject === null || !this.auth.providers.has("x509")) return;
+    ids.push({ scheme: "x509", id: subject });
+    if (subject === this.auth.x509SuperUser) ids.push({ scheme: "super", id: "" });
   }
 
   /** False when auth is enforced and the connection holds no id of an enforced scheme. */

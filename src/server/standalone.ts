@@ -13,6 +13,7 @@ import { RaftNode } from "../raft/node.js";
 import { decodeSnapshot } from "../state/snapshot.js";
 import { State } from "../state/state.js";
 import { openStorage, type Storage } from "../storage/storage.js";
+import { aclSchemesOf } from "./auth-config.js";
 import type { ServerConfig } from "./config.js";
 import { Member } from "./member.js";
 import { PurgeSchedule } from "./purge-schedule.js";
@@ -69,6 +70,7 @@ export function startStandalone(
       const stateOptions = {
         extendedTypesEnabled: config.extendedTypesEnabled,
         enforceQuota: config.enforceQuota,
+        aclSchemes: aclSchemesOf(config.auth),
       };
       let state: State;
       try {

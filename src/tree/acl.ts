@@ -15,6 +15,8 @@ export const worldAnyone: Readonly<Id> = Object.freeze({ scheme: "world", id: "a
  */
 const exactMatchSchemes: ReadonlySet<string> = new Set(["sasl", "x509"]);
 
+const noExtraSchemes: ReadonlySet<string> = new Set();
+
 /** True when a connection holding `ids` may do `perm` on a node whose ACL is `acl`. */
 export function hasPermission(acl: readonly ACL[], perm: number, ids: readonly Id[]): boolean {
   if (acl.length === 0) return true;
@@ -149,9 +151,14 @@ export function ipMatches(addr: string, expr: string): boolean {
 /**
  * The ACL fix-up of create and setACL: returns the list to store, or null for InvalidACL.
  * Exact duplicates go first; `auth` expands to every authenticated id of the connection
- * (digest, sasl, x509; ip and super are not "authenticated" providers).
+ * (digest, sasl, x509; ip and super are not "authenticated" providers). `extraSchemes` are
+ * the sasl/x509 schemes whose providers are configured; others give InvalidACL.
  */
-export function fixupAcl(acl: readonly ACL[] | null, ids: readonly Id[]): ACL[] | null {
+export function fixupAcl(
+  acl: readonly ACL[] | null,
+  ids: readonly Id[],
+  extraSchemes: ReadonlySet<string> = noExtraSchemes,
+): ACL[] | null {
   if (acl === null || acl.length === 0) return null;
   const unique: ACL[] = [];
   for (const a of acl) {
@@ -181,7 +188,7 @@ export function fixupAcl(acl: readonly ACL[] | null, ids: readonly Id[]): ACL[] 
     } else if (scheme === "ip") {
       if (!isValidIpId(a.id.id)) return null;
       out.push({ perms: a.perms, id: { scheme, id: a.id.id } });
-    } else if (exactMatchSchemes.has(scheme)) {
+    } else if (exactMatchSchemes.has(scheme) && extraSchemes.has(scheme)) {
       if (a.id.id === "") return null;
       out.push({ perms: a.perms, id: { scheme, id: a.id.id } });
     } else {

@@ -23,8 +23,9 @@ import { javaUnavailableReason, runJavaProgram, zookeeperClientJars } from "./ja
 import { scenarioFile } from "./scenario-files.js";
 import { reportChecks, runProgram } from "./scenario-program.js";
 
-function secureConfig(pki: TestPki, securePort: number): string[] {
+function secureConfig(pki: TestPki, securePort: number, extra: string[]): string[] {
   return [
+    ...extra,
     `secureClientPort=${securePort}`,
     // ZooKeeper serves TLS only with its Netty factory; Corral accepts the key and ignores it.
     "serverCnxnFactory=org.apache.zookeeper.server.NettyServerCnxnFactory",
@@ -40,22 +41,28 @@ interface Secure {
   stop(): Promise<void>;
 }
 
-const targets: { name: string; skip: string | false; start(pki: TestPki): Promise<Secure> }[] = [
+const targets: {
+  name: string;
+  skip: string | false;
+  start(pki: TestPki, extra?: string[]): Promise<Secure>;
+}[] = [
   {
     name: "corral",
     skip: false,
-    async start(pki) {
+    async start(pki, extra = []) {
       const securePort = await freePort();
-      const server = await startCorralServer({ extraConfig: secureConfig(pki, securePort) });
+      const server = await startCorralServer({
+        extraConfig: secureConfig(pki, securePort, extra),
+      });
       return { securePort, stop: server.stop };
     },
   },
   {
     name: "zookeeper-3.8",
     skip: realZooKeeperAvailable() ? false : "Apache ZooKeeper is not installed",
-    async start(pki) {
+    async start(pki, extra = []) {
       const securePort = await freePort();
-      const zk = await startRealZooKeeper({ extraConfig: secureConfig(pki, securePort) });
+      const zk = await startRealZooKeeper({ extraConfig: secureConfig(pki, securePort, extra) });
       return { securePort, stop: zk.stop };
     },
   },
@@ -118,6 +125,28 @@ for (const target of targets) {
         );
         await reportChecks(j, result, ["trusted", "untrusted-server"]);
       });
+    } finally {
+      await server.stop();
+      pki.remove();
+    }
+  });
+
+  test(`x509 ACL scheme: ${target.name}`, {
+    skip: skip || kazooMissing() || false,
+    timeout: 120000,
+  }, async (t) => {
+    const pki = createTestPki();
+    const server = await target.start(pki, [
+      "ssl.clientAuth=want",
+      "authProvider.x509=org.apache.zookeeper.server.auth.X509AuthenticationProvider",
+    ]);
+    try {
+      const result = await runProgram(
+        python,
+        [scenarioFile("kazoo_x509_scenarios.py"), `127.0.0.1:${server.securePort}`, pki.dir],
+        { timeoutMs: 60000 },
+      );
+      await reportChecks(t, result, ["x509"]);
     } finally {
       await server.stop();
       pki.remove();
