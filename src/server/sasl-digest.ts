@@ -83,10 +83,9 @@ export class DigestMd5Server {
   evaluate(token: Uint8Array): Uint8Array {
     switch (this.step) {
       case Step.challenge: {
-        if (token.length !== 0) {
-          this.step = Step.failed;
-          throw new SaslError("DIGEST-MD5 has no initial response (GSSAPI is not available)");
-        }
+        // DIGEST-MD5 has no initial response. Whatever the first token holds (a GSSAPI
+        // client's Kerberos ticket, say) is ignored and the challenge goes back, as
+        // ZooKeeper's (Java's) DIGEST-MD5 server does; such a client fails on its side.
         this.nonce = Buffer.from(this.randomBytes(24)).toString("base64");
         this.step = Step.response;
         return Buffer.from(

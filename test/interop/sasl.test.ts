@@ -4,7 +4,8 @@
 // authenticate; sasl ACLs, the auth scheme expanding to the sasl id, digest ACLs and the
 // superUser are enforced the same way on both; a wrong password is refused (kazoo) and
 // raises AuthFailed (Java); and with enforce.auth.enabled a connection that has not
-// authenticated gets SESSIONCLOSEDREQUIRESASLAUTH on its first request and is closed.
+// authenticated gets SESSIONCLOSEDREQUIRESASLAUTH on its first request and is closed; a
+// GSSAPI client's first token gets the DIGEST-MD5 challenge, as from ZooKeeper.
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -103,6 +104,25 @@ for (const target of targets) {
             60000,
           );
           await reportChecks(j, result, ["bob", "wrong-password"]);
+        });
+        await t.test("a GSSAPI first token gets the DIGEST-MD5 challenge", async () => {
+          const conn = await RawConnection.open(server.port);
+          assert.ok(((await conn.handshake())?.timeOut ?? 0) > 0);
+          // The start of a Kerberos AP-REQ. ZooKeeper's DIGEST-MD5 server ignores what a
+          // first token holds and answers with its challenge, which a GSSAPI client cannot
+          // use: the failure is the client's.
+          const token = Buffer.from([0x60, 0x82, 0x02, 0x10, 0x06, 0x09]);
+          const body = Buffer.alloc(4 + token.length);
+          body.writeInt32BE(token.length, 0);
+          token.copy(body, 4);
+          conn.sendRawRequest(1, OpCode.sasl, body);
+          const frame = await conn.nextFrame();
+          assert.ok(frame !== null);
+          assert.deepEqual([frame.readInt32BE(0), frame.readInt32BE(12)], [1, 0]);
+          const challenge = frame.subarray(20, 20 + frame.readInt32BE(16)).toString();
+          assert.match(challenge, /realm="zk-sasl-md5"/);
+          assert.match(challenge, /nonce="/);
+          conn.destroy();
         });
       } finally {
         await server.stop();
