@@ -29,8 +29,8 @@ function storePassword(store: StoreConfig): string | undefined {
   return store.password ?? undefined;
 }
 
-/** Key and certificate chain options for the server's own identity. */
-function keyStoreOptions(store: StoreConfig): SecureContextOptions {
+/** Key and certificate chain options for our own identity (server, or a client's). */
+export function keyStoreOptions(store: StoreConfig): SecureContextOptions {
   const location = store.location as string;
   const password = storePassword(store);
   const bytes = readFileSync(location);
@@ -54,7 +54,7 @@ function keyStoreOptions(store: StoreConfig): SecureContextOptions {
 }
 
 /** The trusted CA certificates, as PEM texts. */
-function trustStoreCas(store: StoreConfig): string[] {
+export function trustStoreCas(store: StoreConfig): string[] {
   const location = store.location as string;
   const password = storePassword(store);
   const bytes = readFileSync(location);
