@@ -14,6 +14,11 @@ packages=(
   libcurator-recipes-java
   libcurator-discovery-java
   libslf4j-java
+  # TLS and SASL suites: Netty's codec jars (ZooKeeper's TLS port, ClientCnxnSocketNetty),
+  # openssl for test certificates (keytool comes with the JDK), pure-sasl for kazoo's SASL.
+  libnetty-java
+  openssl
+  python3-pure-sasl
 )
 missing=()
 for p in "${packages[@]}"; do
