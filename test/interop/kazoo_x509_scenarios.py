@@ -2,7 +2,7 @@
 # The server runs with ssl.clientAuth=want and the X509AuthenticationProvider. A client with
 # the certificate "/CN=client/O=corral-tests" holds x509:O=corral-tests,CN=client (Java's
 # RFC 2253 spelling); the auth ACL expands to it; a TLS client without a certificate is
-# refused by such ACLs.
+# refused by such ACLs. The server names that subject X509AuthenticationProvider.superUser.
 # Output: one JSON line per check, then {"done": true} (see scenario-program.ts).
 import json
 import logging
@@ -51,13 +51,21 @@ try:
     owner.create("/x509-named", b"named", acl=[ACL(Permissions.ALL, Id("x509", subject))])
     got = read(owner, "/x509-named")
     report("x509/named-acl-reads", got == "named", "named", got)
+    # The client's subject is X509AuthenticationProvider.superUser: it is super, so an ACL
+    # naming someone else does not stop it.
+    owner.create("/x509-other", b"other", acl=[ACL(Permissions.ALL, Id("x509", "CN=someone-else"))])
+    got = read(owner, "/x509-other")
+    report("x509/super-user", got == "other", "other", got)
     anonymous = client(False)
+    got = read(anonymous, "/x509-other")
+    report("x509/no-certificate-not-super", got == "NoAuth", "NoAuth", got)
     got = read(anonymous, "/x509-named")
     report("x509/no-certificate", got == "NoAuth", "NoAuth", got)
     anonymous.stop()
     anonymous.close()
     owner.delete("/x509-auth")
     owner.delete("/x509-named")
+    owner.delete("/x509-other")
     owner.stop()
     owner.close()
 except Exception as e:  # noqa: BLE001 - reported as a failed check

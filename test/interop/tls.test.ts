@@ -4,7 +4,8 @@
 // certificate is served, and without a certificate, with a certificate from another CA, or
 // without TLS it is refused; the Java client with zookeeper.client.secure=true and
 // ClientCnxnSocketNetty is served and refuses a server its trust store does not vouch for;
-// four-letter words are answered over TLS.
+// four-letter words are answered over TLS; the default protocol is TLSv1.2 alone; x509 ids,
+// ACLs and the x509 superUser behave the same.
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
@@ -102,6 +103,29 @@ for (const target of targets) {
       await t.test("ruok over TLS", async () => {
         assert.equal(await fourLetterWordOverTls(pki, server.securePort, "ruok"), "imok");
       });
+      await t.test(
+        "the default protocol is TLSv1.2 alone: a TLSv1.3-only client is refused",
+        async () => {
+          const version = (minVersion: "TLSv1.2" | "TLSv1.3") =>
+            new Promise<string>((resolve) => {
+              const socket = connect({
+                host: "127.0.0.1",
+                port: server.securePort,
+                ca: readFileSync(pki.caPem),
+                key: readFileSync(pki.clientKey),
+                cert: readFileSync(pki.clientCert),
+                minVersion,
+              });
+              socket.on("secureConnect", () => {
+                resolve(socket.getProtocol() ?? "none");
+                socket.destroy();
+              });
+              socket.on("error", () => resolve("refused"));
+            });
+          assert.equal(await version("TLSv1.2"), "TLSv1.2");
+          assert.equal(await version("TLSv1.3"), "refused");
+        },
+      );
       await t.test("kazoo", { skip: kazooMissing() ?? false }, async (k) => {
         const result = await runProgram(
           python,
@@ -139,6 +163,7 @@ for (const target of targets) {
     const server = await target.start(pki, [
       "ssl.clientAuth=want",
       "authProvider.x509=org.apache.zookeeper.server.auth.X509AuthenticationProvider",
+      "X509AuthenticationProvider.superUser=O=corral-tests,CN=client",
     ]);
     try {
       const result = await runProgram(
