@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs the real ZooKeeper server and the real clients that the interop and differential
 # tests talk to (docs/testing.md): Debian's zookeeper 3.8 (server, Java client, zkCli.sh,
-# recipe jars), the C client (cli_mt), kazoo for /usr/bin/python3 and Apache Curator 5.
+# recipe jars), the C client (cli_mt), kazoo for /usr/bin/python3, Apache Curator 5, the
+# servlet API ZooKeeper's AdminServer needs (test/admin compares against it) and Chromium for
+# the dashboard's browser tests (driven by playwright-core, which downloads no browser).
 # Idempotent: packages already present are skipped. Needs root (CI runs as root).
 set -euo pipefail
 
@@ -14,6 +16,8 @@ packages=(
   libcurator-recipes-java
   libcurator-discovery-java
   libslf4j-java
+  libservlet-api-java
+  chromium
   # TLS and SASL suites: Netty's codec jars (ZooKeeper's TLS port, ClientCnxnSocketNetty),
   # openssl for test certificates (keytool comes with the JDK), pure-sasl for kazoo's SASL.
   libnetty-java

@@ -37,7 +37,8 @@ export interface ClientConnectionHandler {
    */
   frame(connection: ClientConnection, body: Uint8Array): void;
   /** The first four bytes were a four-letter word; the answer is written, then closed. */
-  fourLetterWord(connection: ClientConnection, word: string): string;
+  /** `argument`: the bytes that follow the word (stmk's 8-byte trace mask), or null. */
+  fourLetterWord(connection: ClientConnection, word: string, argument?: Uint8Array | null): string;
   /** The connection is gone (closed by either side). Called exactly once. */
   disconnected(connection: ClientConnection): void;
 }

@@ -2,6 +2,7 @@
 // The `corral` command. Each subcommand lives in its own module and is wired here.
 import { Command } from "commander";
 import { registerBenchCommand } from "./bench.js";
+import { registerEnsembleCommand } from "./ensemble.js";
 import { registerServerCommand } from "./server.js";
 import { registerShell } from "./shell.js";
 import { registerSimCommand } from "./sim.js";
@@ -13,6 +14,7 @@ program
   .version("0.1.0");
 
 registerServerCommand(program);
+registerEnsembleCommand(program);
 registerSimCommand(program);
 registerShell(program);
 registerBenchCommand(program);

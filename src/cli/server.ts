@@ -1,19 +1,35 @@
 // `corral server`: runs a standalone member on this machine's disk and network, from a
 // zoo.cfg or with embedded defaults (client port 2181, data under ./data). Logs go to
 // stderr; SIGTERM and SIGINT stop it gracefully (connections closed, storage closed).
-import { mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
+import { type AdminPort, startAdminPort } from "../admin/admin-port.js";
 import type { Disk } from "../base/disk.js";
 import type { Logger, LogLevel } from "../base/logger.js";
 import { type ClientPorts, openClientPorts } from "../io/client-ports.js";
 import { NodeClock } from "../io/node-clock.js";
 import { NodeDisk } from "../io/node-disk.js";
+import { NodeProcessInfo } from "../io/node-process-info.js";
 import { NodeRandom } from "../io/node-random.js";
+import { PeerTransport } from "../io/peer-transport.js";
 import { StderrLogger } from "../io/stderr-logger.js";
 import { ConfigError, defaultConfig, parseZooCfg, type ServerConfig } from "../server/config.js";
-import { startStandalone } from "../server/standalone.js";
-import { versionLine } from "../server/version.js";
+import {
+  type EnsembleIdentity,
+  ensembleIdentity,
+  identityFileText,
+  identityMismatch,
+  isEnsemble,
+  parseMyId,
+} from "../server/ensemble-config.js";
+import { EnsembleStatusSource, StandaloneStatusSource } from "../server/member-status.js";
+import { type EnsembleDeps, type RunningMember, startMember } from "../server/start-member.js";
+import { versionPrefix } from "../server/version.js";
+
+/** How long a stopping leader waits for another member to take over. */
+const handOverTimeoutMs = 3000;
+
 import { loadSaslUsers } from "./server-auth.js";
 
 interface ServerFlags {
@@ -59,9 +75,11 @@ function runServer(flags: ServerFlags): void {
   }
   const logger = new StderrLogger(flags.logLevel as LogLevel, flags.logJson === true);
   let config: ServerConfig;
+  let configText = "";
   try {
     if (flags.config !== undefined) {
-      const parsed = parseZooCfg(readFileSync(flags.config, "utf8"));
+      configText = readFileSync(flags.config, "utf8");
+      const parsed = parseZooCfg(configText);
       for (const w of parsed.warnings) logger.warn(`zoo.cfg: ${w.message}`, { line: w.line });
       config = parsed.config;
     } else {
@@ -85,30 +103,83 @@ function runServer(flags: ServerFlags): void {
     process.exitCode = 2;
     return;
   }
-  if (config.servers.length > 1) {
-    logger.error(
-      "ensembles (several server.N lines) are not supported yet; run one standalone member",
-    );
+  let identity: EnsembleIdentity | null = null;
+  try {
+    if (isEnsemble(config)) identity = ensembleMember(config, flags.port !== undefined);
+  } catch (err) {
+    logger.error(`cannot start: ${err instanceof Error ? err.message : String(err)}`);
     process.exitCode = 2;
     return;
   }
   mkdirSync(config.dataDir, { recursive: true });
   mkdirSync(config.dataLogDir, { recursive: true });
   logger.info("starting corral", {
-    version: versionLine,
+    version: versionPrefix,
     dataDir: config.dataDir,
     dataLogDir: config.dataLogDir,
     clientPort: config.clientPort,
+    ...(identity === null
+      ? {}
+      : { member: identity.self, ensemble: identity.ensembleId, members: identity.peers.size }),
   });
-  serveStandalone(config, logger, new NodeDisk());
+  let ensemble: EnsembleDeps | undefined;
+  if (identity !== null) {
+    ensemble = {
+      self: identity.self,
+      conf: identity.conf,
+      network: new PeerTransport({
+        self: identity.self,
+        ensembleId: identity.ensembleId,
+        members: identity.peers,
+        logger,
+        random: new NodeRandom(),
+      }),
+    };
+  }
+  serveMember(config, logger, new NodeDisk(), ensemble, configText);
 }
 
 /**
- * Starts a standalone member on `disk` and serves it on the configured client port until
- * SIGTERM or SIGINT; prints "corral listening on host:port" on stdout once it serves.
+ * Who this process is in its ensemble: myid from dataDir (as ZooKeeper reads it), the
+ * client address from its server.N line, and the data directory's identity file, written on
+ * the first start and checked on every later one.
  */
-export function serveStandalone(config: ServerConfig, logger: Logger, disk: Disk): void {
-  startStandalone(
+function ensembleMember(config: ServerConfig, portFlag: boolean): EnsembleIdentity {
+  const myIdPath = join(config.dataDir, "myid");
+  if (!existsSync(myIdPath)) {
+    throw new ConfigError(
+      `${myIdPath} is missing: an ensemble member needs a myid file holding its server.N id`,
+    );
+  }
+  const identity = ensembleIdentity(config, parseMyId(readFileSync(myIdPath, "utf8")));
+  if (!portFlag) {
+    config.clientPort = identity.clientPort;
+    config.clientPortAddress = identity.clientHost;
+  }
+  const identityPath = join(config.dataDir, "corral-ensemble");
+  if (existsSync(identityPath)) {
+    const why = identityMismatch(readFileSync(identityPath, "utf8"), identity);
+    if (why !== null) throw new ConfigError(`${why} (${identityPath})`);
+  } else {
+    mkdirSync(config.dataDir, { recursive: true });
+    writeFileSync(identityPath, identityFileText(identity));
+  }
+  return identity;
+}
+
+/**
+ * Starts a member on `disk` (standalone, or in an ensemble over its peer links) and serves it
+ * on the configured client port until SIGTERM or SIGINT; prints "corral listening on
+ * host:port" on stdout once it serves. A leader hands leadership over before it stops.
+ */
+export function serveMember(
+  config: ServerConfig,
+  logger: Logger,
+  disk: Disk,
+  ensemble?: EnsembleDeps,
+  configText = "",
+): void {
+  startMember(
     {
       config,
       disk,
@@ -116,10 +187,12 @@ export function serveStandalone(config: ServerConfig, logger: Logger, disk: Disk
       random: new NodeRandom(),
       logger,
       defer: setImmediate,
+      processInfo: new NodeProcessInfo(),
       directorySizes: () => ({
         dataBytes: directoryBytes(config.dataDir),
         logBytes: directoryBytes(config.dataLogDir),
       }),
+      ensemble,
     },
     (error, standalone) => {
       if (error || standalone === null) {
@@ -128,8 +201,9 @@ export function serveStandalone(config: ServerConfig, logger: Logger, disk: Disk
         return;
       }
       let ports: ClientPorts | null = null;
+      let admin: AdminPort | null = null;
       openClientPorts(config, standalone.member, logger).then(
-        (opened) => {
+        async (opened) => {
           ports = opened;
           const port = opened.plainPort ?? opened.securePort ?? 0;
           standalone.member.clientPort = port;
@@ -139,6 +213,9 @@ export function serveStandalone(config: ServerConfig, logger: Logger, disk: Disk
             securePort: opened.securePort,
             zxid: `0x${standalone.member.lastZxid.toString(16)}`,
           });
+          if (config.adminEnableServer) {
+            admin = await startAdmin(config, standalone, logger, configText, ensemble);
+          }
           // Lines on stdout that scripts and tests can wait for.
           if (opened.securePort !== null) {
             const host = config.secureClientPortAddress ?? config.clientPortAddress;
@@ -162,13 +239,62 @@ export function serveStandalone(config: ServerConfig, logger: Logger, disk: Disk
         if (stopping) return;
         stopping = true;
         logger.info("shutting down", { signal });
-        (ports === null ? Promise.resolve() : ports.close()).then(
-          () => standalone.close(() => process.exit(0)),
-          () => process.exit(1),
+        standalone.handOver(handOverTimeoutMs, () =>
+          Promise.all([ports === null ? undefined : ports.close(), admin?.close()]).then(
+            () => standalone.close(() => process.exit(0)),
+            () => process.exit(1),
+          ),
         );
       };
       process.on("SIGTERM", () => stop("SIGTERM"));
       process.on("SIGINT", () => stop("SIGINT"));
     },
   );
+}
+
+/**
+ * Starts the admin HTTP port. A port that cannot be bound is logged and left off: the member
+ * keeps serving clients (ZooKeeper exits instead, which for an auxiliary port costs more than
+ * it protects: several members on one machine would all fight over 8080).
+ */
+async function startAdmin(
+  config: ServerConfig,
+  standalone: RunningMember,
+  logger: Logger,
+  configText: string,
+  ensemble: EnsembleDeps | undefined,
+): Promise<AdminPort | null> {
+  try {
+    const admin = await startAdminPort({
+      config,
+      member: standalone.member,
+      status:
+        ensemble === undefined
+          ? new StandaloneStatusSource(standalone.raftLog, () => standalone.member.readOnly)
+          : new EnsembleStatusSource(
+              standalone.raftLog,
+              new Map(config.servers.map((x) => [x.id, `${x.host}:${x.peerPort}`])),
+              new Set(ensemble.conf.learners),
+              () => standalone.member.readOnly,
+            ),
+      storage: standalone.storage,
+      initialConfiguration: configText,
+      logger,
+    });
+    logger.info("admin server listening", {
+      address: config.adminServerAddress,
+      port: admin.port,
+      commandUrl: config.adminCommandUrl,
+      metricsPort: admin.metricsPort,
+    });
+    process.stdout.write(`corral admin on ${config.adminServerAddress}:${admin.port}\n`);
+    return admin;
+  } catch (err) {
+    logger.error("cannot start the admin server; serving clients without it", {
+      address: config.adminServerAddress,
+      port: config.adminServerPort,
+      error: err instanceof Error ? err.message : String(err),
+    });
+    return null;
+  }
 }

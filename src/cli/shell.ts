@@ -22,17 +22,23 @@ import {
   NodeExistsError,
   NoNodeError,
   NotEmptyError,
+  ReconfigDisabledError,
+  UnimplementedError,
   ZooKeeperError,
 } from "../client/errors.js";
 import type { ACL, ClientOptions, CreateModeName, Stat, WatchedEvent } from "../client/types.js";
+import { NodeProcessInfo } from "../io/node-process-info.js";
 import { EventType, KeeperState } from "../protocol/constants.js";
+import { formatVersionLine } from "../server/version.js";
 import { clientSecurity, jvmProperties } from "./client-security.js";
+import { delQuota, listQuota, type ShellStreams, setQuota } from "./shell-quota.js";
 
 const historyFile = join(homedir(), ".corral_shell_history");
 const historyMax = 1000;
 
 const commandHelp: Record<string, string> = {
-  addWatch: "addWatch [-m mode] path # optional mode is one of [PERSISTENT, PERSISTENT_RECURSIVE]",
+  addWatch:
+    "addWatch [-m mode] path # optional mode is one of [PERSISTENT, PERSISTENT_RECURSIVE] - default is PERSISTENT_RECURSIVE",
   addauth: "addauth scheme auth",
   close: "close ",
   config: "config [-c] [-w] [-s]",
@@ -40,19 +46,26 @@ const commandHelp: Record<string, string> = {
   create: "create [-s] [-e] [-c] [-t ttl] path [data] [acl]",
   delete: "delete [-v version] path",
   deleteall: "deleteall path [-b batch size]",
+  delquota: "delquota [-n|-b|-N|-B] path",
   get: "get [-s] [-w] path",
   getAcl: "getAcl [-s] path",
   getAllChildrenNumber: "getAllChildrenNumber path",
   getEphemerals: "getEphemerals path",
   history: "history ",
+  listquota: "listquota path",
   ls: "ls [-s] [-w] [-R] path",
+  printwatches: "printwatches on|off",
   quit: "quit ",
+  reconfig:
+    "reconfig [-s] [-v version] [[-file path] | [-members serverID=host:port1:port2;port3[,...]*]] | [-add serverId=host:port1:port2;port3[,...]]* [-remove serverId[,...]*]",
   redo: "redo cmdno",
   removewatches: "removewatches path [-c|-d|-a] [-l]",
   set: "set [-s] [-v version] path data",
   setAcl: "setAcl [-s] [-v version] [-R] path acl",
+  setquota: "setquota -n|-b|-N|-B val path",
   stat: "stat [-w] path",
   sync: "sync path",
+  version: "version ",
   whoami: "whoami ",
 };
 
@@ -129,6 +142,12 @@ export class Shell {
   private readonly history: string[] = [];
   private rl: Interface | null = null;
   private quitting = false;
+  /** zkCli's printwatches: whether watch events are printed. */
+  private printWatches = true;
+  private readonly streams: ShellStreams = {
+    out: (line) => this.println(line),
+    err: (line) => this.err(`${line}\n`),
+  };
 
   constructor(
     private readonly args: ShellArgsInput,
@@ -256,6 +275,57 @@ export class Shell {
   }
 
   private async run(cmd: string, argv: string[]): Promise<void> {
+    switch (cmd) {
+      case "setquota": {
+        const q = parseFlags(argv, new Set(["n", "b", "N", "B"]));
+        const chosen = [...q.values.keys()];
+        if (chosen.length > 1) {
+          // commons-cli's OptionGroup refuses a second option of the group, in zkCli's words.
+          throw new Error(
+            `org.apache.commons.cli.AlreadySelectedException: The option '${chosen[1]}' was specified but an option from this group has already been selected: '${chosen[0]}'`,
+          );
+        }
+        const path = need(q.positional[0], cmd);
+        if (chosen.length === 0) throw new Error(commandHelp.setquota);
+        await setQuota(this.need(), this.streams, chosen[0], q.values.get(chosen[0])!, path);
+        return;
+      }
+      case "listquota":
+        await listQuota(this.need(), this.streams, need(argv[0], cmd));
+        return;
+      case "delquota": {
+        const q = parseFlags(argv, new Set());
+        await delQuota(this.need(), this.streams, q.flags, need(q.positional[0], cmd));
+        return;
+      }
+      case "printwatches":
+        if (argv[0] === "on" || argv[0] === "off") this.printWatches = argv[0] === "on";
+        else this.println(`printwatches is ${this.printWatches ? "on" : "off"}`);
+        return;
+      case "version":
+        this.println(`ZooKeeper CLI version: ${cliVersionLine()}`);
+        return;
+      case "reconfig": {
+        const r = parseFlags(argv, new Set(["v", "file", "members", "add", "remove"]));
+        const change = {
+          joining: r.values.get("add"),
+          leaving: r.values.get("remove"),
+          newMembers: r.values.get("members") ?? membersFromFile(r.values.get("file")),
+          fromConfig: r.values.has("v") ? Number.parseInt(r.values.get("v")!, 16) : -1,
+        };
+        if (
+          change.joining === undefined &&
+          change.leaving === undefined &&
+          change.newMembers === undefined
+        )
+          throw new Error(commandHelp.reconfig);
+        const result = await this.need().reconfig(change);
+        this.println("Committed new configuration:");
+        this.println(result.data.toString("utf8"));
+        if (r.flags.has("s")) this.printStat(result.stat);
+        return;
+      }
+    }
     const { flags, values, positional } = parseFlags(argv, new Set(["v", "t", "m", "b"]));
     switch (cmd) {
       case "ls": {
@@ -458,6 +528,7 @@ export class Shell {
 
   private watcher(): (e: WatchedEvent) => void {
     return (e) => {
+      if (!this.printWatches) return;
       this.println("");
       this.println("WATCHER::");
       this.println("");
@@ -499,6 +570,21 @@ function parseFlags(
     }
   }
   return { flags, values, positional };
+}
+
+/** The client's own version, as zkCli prints its jar's (Version.getFullVersion). */
+function cliVersionLine(): string {
+  return formatVersionLine(new NodeProcessInfo().environment().builtAtMs);
+}
+
+/** reconfig -file: the server lines of a dynamic configuration file, comma-joined. */
+function membersFromFile(file: string | undefined): string | undefined {
+  if (file === undefined) return undefined;
+  const lines = readFileSync(file, "utf8").split(/\r?\n/);
+  return lines
+    .map((l) => l.trim())
+    .filter((l) => /^(server|group|weight)\./.test(l))
+    .join(",");
 }
 
 function need(value: string | undefined, cmd: string): string {
@@ -623,6 +709,9 @@ function describe(e: unknown): string {
   if (e instanceof NoAuthError) return `Insufficient permission : ${e.path ?? ""}`;
   if (e instanceof BadArgumentsError)
     return `Path must start with / character or is invalid: ${e.message}`;
+  // KeeperException.getCodeMessage's texts where they are not the code's name.
+  if (e instanceof ReconfigDisabledError) return "KeeperErrorCode = Reconfig is disabled";
+  if (e instanceof UnimplementedError) return "KeeperErrorCode = Unimplemented";
   if (e instanceof ZooKeeperError)
     return `KeeperErrorCode = ${e.codeName}${e.path ? ` for ${e.path}` : ""}`;
   return e instanceof Error ? e.message : String(e);

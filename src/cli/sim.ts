@@ -13,11 +13,13 @@ import {
 import { defaultMemberSimDurationMs } from "../sim/member-sim.js";
 import { type MemberPlantedBug, memberPlantedBugs } from "../sim/member-sim-bugs.js";
 import { defaultEventsPerSeed, formatFailure, runSeed, sweep } from "../sim/runner.js";
+import { type Scenario, scenarios } from "../sim/swarm-profile.js";
 
 const plantedBugs: readonly PlantedBug[] = [
   "commit-prior-term-by-counting",
   "vote-before-persist",
   "skip-prev-entry-check",
+  "ack-before-persist",
 ];
 
 interface SimCliOptions {
@@ -25,6 +27,7 @@ interface SimCliOptions {
   seeds?: string;
   events: string;
   plantedBug?: string;
+  scenario?: string;
   member?: boolean;
   duration?: string;
 }
@@ -52,10 +55,18 @@ export function registerSimCommand(program: Command): void {
     .description("run the deterministic Raft simulator (one seed, or a sweep of seeds)")
     .option("--seed <n>", "run one seed (replays exactly)")
     .option("--seeds <a..b>", "sweep the seeds a through b")
-    .option("--events <n>", "events in each run's fault phase", String(defaultEventsPerSeed))
+    .option(
+      "--events <n>",
+      "events in each run's fault phase (times the profile's length factor, 0.5 to 1.5)",
+      String(defaultEventsPerSeed),
+    )
     .option(
       "--planted-bug <name>",
       `test the checkers: plant one of ${plantedBugs.join(", ")} (with --member: ${memberPlantedBugs.join(", ")})`,
+    )
+    .option(
+      "--scenario <name>",
+      `force every run's swarm scenario: one of ${scenarios.join(", ")} (default: drawn per seed)`,
     )
     .option("--member", "simulate a real standalone member under crashes instead of raft alone")
     .option(
@@ -76,16 +87,24 @@ export function registerSimCommand(program: Command): void {
         }
         bug = opts.plantedBug as PlantedBug;
       }
+      let scenario: Scenario | undefined;
+      if (opts.scenario !== undefined) {
+        if (!(scenarios as readonly string[]).includes(opts.scenario)) {
+          throw new Error(`--scenario: unknown scenario "${opts.scenario}"`);
+        }
+        scenario = opts.scenario as Scenario;
+      }
       if (opts.seed !== undefined) {
         const seed = parseSeed(opts.seed);
-        const r = runSeed(seed, events, bug);
+        const r = runSeed(seed, events, bug, scenario);
         if (r.ok) {
           console.log(
             `seed ${seed}: ok, ${r.events} events, ${r.simTimeMs.toFixed(0)}ms simulated, ${JSON.stringify(r.stats)}`,
           );
           console.log(`  setup: ${r.setup}`);
+          console.log(`  profile: ${r.profile}`);
         } else {
-          console.log(formatFailure(r, events, bug));
+          console.log(formatFailure(r, events, bug, scenario));
           process.exitCode = 1;
         }
         return;
@@ -98,9 +117,10 @@ export function registerSimCommand(program: Command): void {
         to,
         events,
         ...(bug ? { plantedBug: bug } : {}),
+        ...(scenario ? { scenario } : {}),
         stopOnFailure: false,
         onResult: (r) => {
-          if (!r.ok) console.log(formatFailure(r, events, bug));
+          if (!r.ok) console.log(formatFailure(r, events, bug, scenario));
           const now = performance.now();
           if (now - lastReport > 10_000) {
             lastReport = now;

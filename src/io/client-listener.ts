@@ -33,6 +33,7 @@ import { TLSSocket } from "node:tls";
 import type { ClientConnection, ClientConnectionHandler } from "../base/client-connection.js";
 import { handshakeFrameBytesMax } from "../base/limits.js";
 import type { Logger } from "../base/logger.js";
+import { connectionRefusedChannel } from "../server/diagnostics.js";
 import { RequestThrottle } from "./request-throttle.js";
 import type { TlsContextSource } from "./tls-context.js";
 import { certificateSubject, verifyError } from "./tls-peer.js";
@@ -211,8 +212,9 @@ class TcpClientConnection implements ClientConnection {
       if (this.fourLetterWord !== null) {
         // stmk: the 8-byte trace mask follows the word.
         if (data.length - offset < 8) break;
+        const mask = Uint8Array.prototype.slice.call(data, offset, offset + 8);
         offset += 8;
-        this.answerFourLetterWord(this.fourLetterWord);
+        this.answerFourLetterWord(this.fourLetterWord, mask);
         return;
       }
       if (!this.framesSeen) {
@@ -270,10 +272,10 @@ class TcpClientConnection implements ClientConnection {
     }
   }
 
-  private answerFourLetterWord(word: string): void {
+  private answerFourLetterWord(word: string, argument: Uint8Array | null = null): void {
     let text: string;
     try {
-      text = this.listener.handler.fourLetterWord(this, word);
+      text = this.listener.handler.fourLetterWord(this, word, argument);
     } catch (err) {
       this.listener.logger.error("four-letter word failed", { word, error: String(err) });
       text = "";
@@ -473,6 +475,9 @@ export class ClientListener {
         remote: `${address}:${port}`,
         limit: total,
       });
+      if (connectionRefusedChannel.hasSubscribers) {
+        connectionRefusedChannel.publish({ reason: "maxCnxns" });
+      }
       raw.destroy();
       return;
     }
@@ -483,6 +488,9 @@ export class ClientListener {
         remote: `${address}:${port}`,
         limit,
       });
+      if (connectionRefusedChannel.hasSubscribers) {
+        connectionRefusedChannel.publish({ reason: "maxClientCnxns" });
+      }
       raw.destroy();
       return;
     }

@@ -182,7 +182,7 @@ export class RaftCore {
     else this.msgsAfterPersist.push(m);
   }
 
-  /** Test-only path for the planted "vote-before-persist" bug: bypasses the outbox rule. */
+  /** Test-only path for the planted "vote-before-persist" and "ack-before-persist" bugs: bypasses the outbox rule. */
   sendUnsafeNow(type: MessageType, to: NodeId, fields: MessageFields, term: number): void {
     this.msgs.push(makeMessage(type, this.id, to, term, fields));
   }

@@ -23,16 +23,27 @@ export function campaign(r: RaftCore, kind: CampaignKind): void {
     type = MessageType.vote;
     term = r.term;
   }
-  // Our own vote counts at once; it cannot win anything before it is durable, because the
-  // requests for the other votes stay in the outbox until our term and vote are persisted.
-  // A single-voter group wins at once, and its first words wait for the same persisting.
-  r.votes.set(r.id, true);
-  if (settle(r)) return;
+  // A pre-vote promises nothing, so our own counts at once. A real vote counts only once our
+  // term and vote are durable (onOwnVoteDurable): the requests for the other votes wait in
+  // the outbox until then anyway, but a single-voter group would otherwise win at once, and
+  // a crash before the write would bring it back in the old term, free to vote for someone
+  // else in the term it led: two leaders of one term.
+  if (kind === "pre-vote") {
+    r.votes.set(r.id, true);
+    if (settle(r)) return;
+  }
   const context = kind === "transfer" ? transferContext : 0;
   for (const id of r.log.currentConf().voters) {
     if (id === r.id) continue;
     r.send(type, id, { index: r.log.lastIndex(), logTerm: r.log.lastTerm(), context }, term);
   }
+}
+
+/** Candidate: the Ready holding our term and our vote for ourselves is durable; count it. */
+export function onOwnVoteDurable(r: RaftCore): void {
+  if (r.role !== Role.candidate || r.durableTerm !== r.term || r.votes.has(r.id)) return;
+  r.votes.set(r.id, true);
+  settle(r);
 }
 
 /** Acts on the tally; returns whether the election is over. */

@@ -7,6 +7,7 @@ import type { ByteParts } from "../base/byte-parts.js";
 import type { ConfChange } from "./conf-state.js";
 import { makeRaftConfig, type RaftOptions } from "./config.js";
 import { RaftCore } from "./core.js";
+import { onOwnVoteDurable } from "./election.js";
 import { RaftLog } from "./log.js";
 import { proposeConfChange } from "./membership.js";
 import { handleReadIndexRequest } from "./read-index.js";
@@ -68,6 +69,15 @@ export interface RaftStatus {
   readonly conf: ConfState;
 }
 
+export interface PeerProgress {
+  readonly id: NodeId;
+  /** Highest log index known to match the leader's. */
+  readonly match: number;
+  /** Heard from since the last check-quorum round. */
+  readonly recentActive: boolean;
+  readonly voter: boolean;
+}
+
 export class RaftNode {
   private readonly r: RaftCore;
   /** Messages released when the Ready in flight is advanced. */
@@ -114,6 +124,26 @@ export class RaftNode {
       lastIndex: r.log.lastIndex(),
       conf: r.log.currentConf(),
     };
+  }
+
+  /**
+   * Leader: how far each other member's log is known to match (for status pages, choosing
+   * whom to hand leadership to, and ZooKeeper's synced-followers count). Empty otherwise.
+   */
+  peers(): PeerProgress[] {
+    const r = this.r;
+    if (r.role !== Role.leader) return [];
+    const out: PeerProgress[] = [];
+    for (const [id, pr] of r.prs) {
+      if (id === r.id) continue;
+      out.push({
+        id,
+        match: pr.match,
+        recentActive: pr.recentActive,
+        voter: r.trackedConf.voters.includes(id),
+      });
+    }
+    return out;
   }
 
   /** Advances logical time by one tick (elections, heartbeats, check-quorum). */
@@ -270,6 +300,7 @@ export class RaftNode {
     r.readyInFlight = false;
     for (const m of this.releaseOnAdvance) r.msgs.push(m);
     this.releaseOnAdvance = [];
+    onOwnVoteDurable(r);
     // The leader's own entries count toward commit only now that they are durable.
     if (r.role === Role.leader && maybeCommit(r)) bcastAppend(r);
   }

@@ -100,7 +100,11 @@ export function handleAppend(r: RaftCore, m: Message): void {
     const lastNew = m.index + m.entries.length;
     // Commit only what we now know matches the leader: up to the last entry it sent.
     log.commitTo(Math.min(m.commit, lastNew));
-    r.send(MessageType.appendResp, m.from, { index: lastNew });
+    if (r.config.plantedBug === "ack-before-persist") {
+      r.sendUnsafeNow(MessageType.appendResp, m.from, { index: lastNew }, r.term);
+    } else {
+      r.send(MessageType.appendResp, m.from, { index: lastNew });
+    }
     return;
   }
   // Fast backtracking: instead of "not index i", tell the leader the last index at or

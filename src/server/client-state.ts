@@ -109,9 +109,15 @@ export class ClientState {
     }
   }
 
+  /** crst: ZooKeeper's ServerCnxn.resetStats (last cxid and zxid become -1, "unknown"). */
   resetCounters(): void {
     this.received = 0;
     this.sent = 0;
+    this.lastOp = "NA";
+    this.lastCxid = -1;
+    this.lastZxid = -1;
+    this.lastResponseMs = 0;
+    this.lastLatencyMs = 0;
     this.latencyMinMs = Number.POSITIVE_INFINITY;
     this.latencyMaxMs = 0;
     this.latencySumMs = 0;

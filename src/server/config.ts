@@ -51,9 +51,48 @@ export interface ServerConfig {
   initLimit: number;
   syncLimit: number;
   servers: ServerSpec[];
+  /**
+   * Corral's own key: names the ensemble on peer links and in data directories. Unset, it is
+   * derived from the server.N lines (server/ensemble-config.ts); set it when members must
+   * list each other at different addresses (behind NAT, or through test relays).
+   */
+  ensembleId: string | null;
+  /**
+   * Corral's own key: every read waits for a quorum-confirmed read index, as sync does, so
+   * reads are linearizable on any member (ZooKeeper's reads, and Corral's by default, may
+   * be stale on a follower).
+   */
+  linearizableReads: boolean;
   adminEnableServer: boolean;
   adminServerAddress: string;
   adminServerPort: number;
+  /** Path under which the AdminServer commands are served (admin.commandURL). */
+  adminCommandUrl: string;
+  /** An admin HTTP connection idle this long is closed (admin.idleTimeout, ZooKeeper's 30 s). */
+  adminIdleTimeoutMs: number;
+  /** Open admin HTTP connections allowed; more are closed at once (Corral's admin.maxConnections). */
+  adminConnectionsMax: number;
+  /**
+   * The administrators (Corral's keys): digests `user:base64sha1`, comma-separated
+   * (admin.authDigest, the form of superDigest), and/or a bearer token (admin.authToken).
+   * Edits need one of them.
+   */
+  adminAuthDigests: string[];
+  adminAuthToken: string | null;
+  /** Read routes need the administrator too (admin.readAuthRequired); health never does. */
+  adminReadAuthRequired: boolean;
+  /**
+   * metricsProvider.className: ZooKeeper's Prometheus provider class asks for a second port
+   * that serves only /metrics (metricsProvider.httpHost/httpPort); /metrics is on the admin
+   * port whatever it says. Null when unset.
+   */
+  metricsProviderClassName: string | null;
+  metricsProviderHttpHost: string;
+  metricsProviderHttpPort: number;
+  /** Export the runtime's own metrics (ZooKeeper: the JVM's; Corral: Node's). */
+  metricsProviderExportJvmInfo: boolean;
+  /** WAL fsyncs slower than this are counted (fsync_threshold_exceed_count). */
+  fsyncWarningThresholdMs: number;
   /** Maximum znodes reaped per minute (znode.container.maxPerMinute). */
   containerMaxPerMinute: number;
   containerCheckIntervalMs: number;
@@ -115,9 +154,22 @@ export function defaultConfig(): ServerConfig {
     initLimit: 10,
     syncLimit: 5,
     servers: [],
+    ensembleId: null,
+    linearizableReads: false,
     adminEnableServer: true,
     adminServerAddress: "0.0.0.0",
     adminServerPort: 8080,
+    adminCommandUrl: "/commands",
+    adminIdleTimeoutMs: 30000,
+    adminConnectionsMax: 64,
+    adminAuthDigests: [],
+    adminAuthToken: null,
+    adminReadAuthRequired: false,
+    metricsProviderClassName: null,
+    metricsProviderHttpHost: "0.0.0.0",
+    metricsProviderHttpPort: 7000,
+    metricsProviderExportJvmInfo: true,
+    fsyncWarningThresholdMs: 1000,
     containerMaxPerMinute: 10000,
     containerCheckIntervalMs: 60000,
     sessionlessConnectionTimeoutMs: 10000,
@@ -200,11 +252,27 @@ const setters: ReadonlyMap<string, Setter> = new Map<string, Setter>([
   ["DigestAuthenticationProvider.superDigest", (c, v) => (c.superDigest = parseSuperDigest(v))],
   ["reconfigEnabled", (c, v) => (c.reconfigEnabled = boolean(v))],
   ["standaloneEnabled", (c, v) => (c.standaloneEnabled = boolean(v))],
+  ["ensembleId", (c, v) => (c.ensembleId = nonEmpty(v))],
+  ["linearizableReads", (c, v) => (c.linearizableReads = boolean(v))],
   ["initLimit", (c, v) => (c.initLimit = integer(v, 1, int32Max))],
   ["syncLimit", (c, v) => (c.syncLimit = integer(v, 1, int32Max))],
   ["admin.enableServer", (c, v) => (c.adminEnableServer = boolean(v))],
   ["admin.serverAddress", (c, v) => (c.adminServerAddress = nonEmpty(v))],
   ["admin.serverPort", (c, v) => (c.adminServerPort = integer(v, 0, portMax))],
+  ["admin.commandURL", (c, v) => (c.adminCommandUrl = parseCommandUrl(v))],
+  ["admin.idleTimeout", (c, v) => (c.adminIdleTimeoutMs = integer(v, 1, int32Max))],
+  ["admin.maxConnections", (c, v) => (c.adminConnectionsMax = integer(v, 1, 100000))],
+  [
+    "admin.authDigest",
+    (c, v) => (c.adminAuthDigests = v.split(",").map((d) => parseSuperDigest(d.trim()))),
+  ],
+  ["admin.authToken", (c, v) => (c.adminAuthToken = parseToken(v))],
+  ["admin.readAuthRequired", (c, v) => (c.adminReadAuthRequired = boolean(v))],
+  ["metricsProvider.className", (c, v) => (c.metricsProviderClassName = nonEmpty(v))],
+  ["metricsProvider.httpHost", (c, v) => (c.metricsProviderHttpHost = nonEmpty(v))],
+  ["metricsProvider.httpPort", (c, v) => (c.metricsProviderHttpPort = integer(v, 0, portMax))],
+  ["metricsProvider.exportJvmInfo", (c, v) => (c.metricsProviderExportJvmInfo = boolean(v))],
+  ["fsync.warningthresholdms", (c, v) => (c.fsyncWarningThresholdMs = integer(v, 0, int32Max))],
   ["znode.container.maxPerMinute", (c, v) => (c.containerMaxPerMinute = integer(v, 1, int32Max))],
   [
     "znode.container.checkIntervalMs",
@@ -221,6 +289,20 @@ const setters: ReadonlyMap<string, Setter> = new Map<string, Setter>([
   ["secureClientPortAddress", (c, v) => (c.secureClientPortAddress = nonEmpty(v))],
   // A system property in ZooKeeper (zookeeper.globalOutstandingLimit), set from zoo.cfg too.
   ["globalOutstandingLimit", (c, v) => (c.globalOutstandingLimit = integer(v, -1, int32Max))],
+]);
+
+/**
+ * Keys Corral reads into its configuration but does not act on yet, with why. Each is
+ * logged at start when zoo.cfg sets it, so nobody believes a setting took effect that did
+ * not; a key leaves this table in the change that makes it act.
+ */
+export const readButNotActedOn: ReadonlyMap<string, string> = new Map([
+  ["initLimit", "Raft's own timing bounds a member's catch-up (docs/ensemble.md, Timing)"],
+  ["syncLimit", "Raft's own timing bounds a follower's lag (docs/ensemble.md, Timing)"],
+  [
+    "reconfigEnabled",
+    "membership cannot change yet; it only picks reconfig's error (Unimplemented when true, ReconfigDisabled when false), as a standalone ZooKeeper does",
+  ],
 ]);
 
 /**
@@ -241,12 +323,7 @@ const acceptedWithoutEffect: ReadonlySet<string> = new Set([
   "connectToLearnerMasterLimit",
   "cnxTimeout",
   "skipACL",
-  "admin.commandURL",
   "serverCnxnFactory",
-  "metricsProvider.className",
-  "metricsProvider.httpPort",
-  "metricsProvider.httpHost",
-  "metricsProvider.exportJvmInfo",
   "sslQuorum",
   "portUnification",
   "observerMasterPort",
@@ -255,7 +332,6 @@ const acceptedWithoutEffect: ReadonlySet<string> = new Set([
   "jvm.pause.info-threshold.ms",
   "jvm.pause.sleep.time.ms",
   "quorum.cnxn.threads.size",
-  "fsync.warningthresholdms",
   "leaderServes",
 ]);
 
@@ -269,6 +345,22 @@ function parseWhitelist(value: string): ReadonlySet<string> | "*" {
     if (!knownFourLetterWords.has(w)) throw new ConfigError(`unknown four-letter word "${w}"`);
   }
   return new Set([...words, "srvr"]);
+}
+
+function parseCommandUrl(value: string): string {
+  // A path of plain segments; "/" alone would hide every other route of the admin port.
+  if (!/^(\/[A-Za-z0-9._~-]+)+$/.test(value)) {
+    throw new ConfigError(`expected a path such as /commands, got "${value}"`);
+  }
+  return value;
+}
+
+function parseToken(value: string): string {
+  // Short tokens can be guessed; 16 characters of any alphabet is the floor.
+  if (value.length < 16 || /\s/.test(value)) {
+    throw new ConfigError("expected a token of at least 16 characters without spaces");
+  }
+  return value;
 }
 
 function parseSuperDigest(value: string): string {
@@ -363,6 +455,10 @@ export function parseZooCfg(text: string): { config: ServerConfig; warnings: Con
       } else if (setter !== undefined) {
         setter(config, value);
         setKeys.add(bare);
+        const why = readButNotActedOn.get(bare);
+        if (why !== undefined) {
+          warnings.push({ line, message: `${key} is read but not acted on yet: ${why}` });
+        }
       } else if (
         acceptedWithoutEffect.has(bare) ||
         /^(group|weight)\.\d+$/.test(bare) ||

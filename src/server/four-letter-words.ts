@@ -1,56 +1,53 @@
 // ZooKeeper's four-letter words, answered on the client port in ZooKeeper 3.8's exact text
-// formats (zookeeper-protocol.md §17; observed on the Debian 3.8.0 server), so that
-// monitoring scripts, zkServer.sh-style status checks and kazoo's command() parse them.
-import type { ClientConnection } from "../base/client-connection.js";
+// formats (zookeeper-protocol.md §17; checked line by line against the Debian 3.8.0 server
+// by test/server/four-letter-words.test.ts), so that monitoring scripts, zkServer.sh-style
+// status checks and kazoo's command() parse them. The numbers come from server-figures.ts,
+// which the admin API reads too; this module only formats. docs/four-letter-words.md lists
+// where Corral's answers differ from ZooKeeper's on purpose.
+import { Buffer } from "node:buffer";
 import type { ClientState } from "./client-state.js";
-import type { ExpiryQueue } from "./expiry-queue.js";
-import type { Member } from "./member.js";
+import {
+  connectionSets,
+  environmentFigures,
+  type FigureSource,
+  type ServerFigures,
+  serverFigures,
+  versionOf,
+} from "./server-figures.js";
 import { formatJavaDateUtc } from "./time-format.js";
-import { versionLine } from "./version.js";
 
-export interface FourLetterContext {
-  member: Member;
-  /** The connection asking (ZooKeeper lists it too in stat and cons). */
-  connection: ClientConnection;
-  nowMs: number;
-  monotonicMs: number;
-  mode: string;
-  /** The member's storage failed and it serves only read-only clients. */
-  readOnly: boolean;
-  sizes: { dataBytes: number; logBytes: number };
-  expiry: ExpiryQueue<number>;
+export interface FourLetterContext extends FigureSource {
+  /** stmk's argument: the 8-byte big-endian trace mask that follows the word. */
+  argument: Uint8Array | null;
 }
 
 const hex = (n: number): string => `0x${n.toString(16)}`;
+/** Java's Long.toHexString: a negative long in two's complement (-1 after crst). */
+const hexLong = (n: number): string =>
+  n < 0 ? `0x${BigInt.asUintN(64, BigInt(n)).toString(16)}` : hex(n);
 
 /** The version line, and ZooKeeper's read-only notice right after it (StatCommand). */
 function header(ctx: FourLetterContext): string {
   const readOnly = ctx.readOnly ? "READ-ONLY mode; serving only read-only clients\n" : "";
-  return `Zookeeper version: ${versionLine}\n${readOnly}`;
+  return `Zookeeper version: ${versionOf(ctx)}\n${readOnly}`;
 }
 
-function latencyLine(m: Member): string {
-  const min = m.latencyCount === 0 ? 0 : m.latencyMinMs;
-  const avg = m.latencyCount === 0 ? 0 : m.latencySumMs / m.latencyCount;
-  return `Latency min/avg/max: ${min}/${formatAvg(avg)}/${m.latencyMaxMs}\n`;
-}
-
-function formatAvg(avg: number): string {
+/** Java's default rendering of an average (a double, at most 4 decimals in ZooKeeper). */
+export function formatAvg(avg: number): string {
   const rounded = Math.round(avg * 10000) / 10000;
   return Number.isInteger(rounded) ? `${rounded}.0` : `${rounded}`;
 }
 
-function statsLines(ctx: FourLetterContext): string {
-  const m = ctx.member;
+function statsLines(f: ServerFigures): string {
   return (
-    latencyLine(m) +
-    `Received: ${m.packetsReceived}\n` +
-    `Sent: ${m.packetsSent}\n` +
-    `Connections: ${m.clients.size}\n` +
-    `Outstanding: ${m.outstandingRequests()}\n` +
-    `Zxid: ${hex(m.lastZxid)}\n` +
-    `Mode: ${ctx.mode}\n` +
-    `Node count: ${m.state.tree.size}\n`
+    `Latency min/avg/max: ${f.minLatencyMs}/${formatAvg(f.avgLatencyMs)}/${f.maxLatencyMs}\n` +
+    `Received: ${f.packetsReceived}\n` +
+    `Sent: ${f.packetsSent}\n` +
+    `Connections: ${f.aliveConnections}\n` +
+    `Outstanding: ${f.outstandingRequests}\n` +
+    `Zxid: ${hex(f.lastZxid)}\n` +
+    `Mode: ${f.serverState}\n` +
+    `Node count: ${f.znodeCount}\n`
   );
 }
 
@@ -65,45 +62,58 @@ function connectionFull(c: ClientState): string {
   const min = c.latencyCount === 0 ? 0 : c.latencyMinMs;
   return (
     `${connectionBrief(c)},sid=${hex(c.sessionId)},lop=${c.lastOp},est=${c.establishedMs},to=${c.sessionTimeoutMs},` +
-    `lcxid=${hex(c.lastCxid)},lzxid=${hex(c.lastZxid)},lresp=${c.lastResponseMs},llat=${c.lastLatencyMs},` +
+    // ZooKeeper leaves lcxid out while it is unknown (after crst).
+    `${c.lastCxid >= 0 ? `lcxid=${hex(c.lastCxid)},` : ""}lzxid=${hexLong(c.lastZxid)},lresp=${c.lastResponseMs},llat=${c.lastLatencyMs},` +
     `minlat=${min},avglat=${avg},maxlat=${c.latencyMaxMs})\n`
   );
 }
 
-function sortedClients(ctx: FourLetterContext): ClientState[] {
-  return [...ctx.member.clients.values()];
+/**
+ * mntr: the figures ZooKeeperServer itself reports, in 3.8's order. The descriptor lines are
+ * left out where the process cannot count its descriptors, as ZooKeeper leaves them out off
+ * Unix. The hundreds of summary keys ZooKeeper's metrics provider adds (timings of its own
+ * processor stages) are not emitted: Corral has no such stages to time.
+ */
+/** mntr's keys and values in ZooKeeper 3.8's order (the admin API's `monitor` reads them too). */
+export function mntrEntries(ctx: FigureSource): [string, string | number][] {
+  const f = serverFigures(ctx);
+  const lines: [string, string | number][] = [
+    ["zk_version", f.version],
+    ["zk_server_state", f.serverState],
+    ["zk_ephemerals_count", f.ephemeralsCount],
+    ["zk_num_alive_connections", f.aliveConnections],
+    ["zk_avg_latency", formatAvg(f.avgLatencyMs)],
+    ["zk_outstanding_requests", f.outstandingRequests],
+    ["zk_znode_count", f.znodeCount],
+    ["zk_global_sessions", f.globalSessions],
+    ["zk_last_client_response_size", f.lastClientResponseSize],
+    ["zk_packets_sent", f.packetsSent],
+    ["zk_packets_received", f.packetsReceived],
+    ["zk_max_client_response_size", f.maxClientResponseSize],
+    ["zk_watch_count", f.watchCount],
+    ["zk_auth_failed_count", f.authFailedCount],
+    ["zk_min_latency", f.minLatencyMs],
+  ];
+  if (f.maxFileDescriptorCount >= 0) {
+    lines.push(["zk_max_file_descriptor_count", f.maxFileDescriptorCount]);
+  }
+  lines.push(["zk_approximate_data_size", f.approximateDataSize]);
+  if (f.openFileDescriptorCount >= 0) {
+    lines.push(["zk_open_file_descriptor_count", f.openFileDescriptorCount]);
+  }
+  lines.push(
+    ["zk_local_sessions", f.localSessions],
+    ["zk_uptime", f.uptimeMs],
+    ["zk_max_latency", f.maxLatencyMs],
+    ["zk_min_client_response_size", f.minClientResponseSize],
+  );
+  return lines;
 }
 
 function mntr(ctx: FourLetterContext): string {
-  const m = ctx.member;
-  const summary = m.watches.summary("data");
-  const avg = m.latencyCount === 0 ? 0 : m.latencySumMs / m.latencyCount;
-  let ephemerals = 0;
-  for (const set of m.state.tree.ephemerals.values()) ephemerals += set.size;
-  const mem = process.memoryUsage();
-  const lines: [string, string | number][] = [
-    ["zk_version", versionLine],
-    ["zk_server_state", ctx.mode],
-    ["zk_ephemerals_count", ephemerals],
-    ["zk_num_alive_connections", m.clients.size],
-    ["zk_avg_latency", formatAvg(avg)],
-    ["zk_outstanding_requests", m.outstandingRequests()],
-    ["zk_znode_count", m.state.tree.size],
-    ["zk_global_sessions", m.state.sessions.size],
-    ["zk_local_sessions", m.localSessionCount],
-    ["zk_packets_sent", m.packetsSent],
-    ["zk_packets_received", m.packetsReceived],
-    ["zk_watch_count", summary.watches],
-    ["zk_auth_failed_count", m.authFailedCount],
-    ["zk_min_latency", m.latencyCount === 0 ? 0 : m.latencyMinMs],
-    ["zk_max_latency", m.latencyMaxMs],
-    ["zk_approximate_data_size", mem.heapUsed],
-    ["zk_open_file_descriptor_count", m.clients.size],
-    ["zk_max_file_descriptor_count", 0],
-    ["zk_uptime", ctx.nowMs - m.startedMs],
-    ["zk_last_zxid", hex(m.lastZxid)],
-  ];
-  return lines.map(([k, v]) => `${k}\t${v}\n`).join("");
+  return mntrEntries(ctx)
+    .map(([k, v]) => `${k}\t${v}\n`)
+    .join("");
 }
 
 function dump(ctx: FourLetterContext): string {
@@ -124,9 +134,13 @@ function dump(ctx: FourLetterContext): string {
     out += `${hex(sid)}:\n`;
     for (const p of [...paths].sort()) out += `\t${p}\n`;
   }
-  out += `Connections dump:\nConnections Sets (1)/(${m.clients.size}):\n${m.clients.size} connections:\n`;
-  for (const c of m.clients.values()) {
-    out += `\tip: /${c.connection.remoteAddress}:${c.connection.remotePort} sessionId: ${hex(c.sessionId)}\n`;
+  const sets = connectionSets(ctx);
+  out += `Connections dump:\nConnections Sets (${sets.length})/(${m.clients.size}):\n`;
+  for (const set of sets) {
+    out += `${set.connections.length} expire at ${formatJavaDateUtc(set.expiresAtMs)}:\n`;
+    for (const c of set.connections) {
+      out += `\tip: /${c.connection.remoteAddress}:${c.connection.remotePort} sessionId: ${hex(c.sessionId)}\n`;
+    }
   }
   return out;
 }
@@ -141,15 +155,17 @@ function conf(ctx: FourLetterContext): string {
   );
 }
 
-function envi(): string {
-  const mem = process.memoryUsage();
-  const mb = (n: number): string => `${Math.round(n / 1048576)}MB`;
-  return (
-    `Environment:\nzookeeper.version=${versionLine}\nhost.name=${process.env.HOSTNAME ?? "localhost"}\n` +
-    `java.version=none\njava.vendor=none\nnode.version=${process.version}\n` +
-    `os.name=${process.platform}\nos.arch=${process.arch}\nuser.dir=${process.cwd()}\n` +
-    `os.memory.free=${mb(mem.heapTotal - mem.heapUsed)}\nos.memory.max=${mb(mem.rss)}\nos.memory.total=${mb(mem.heapTotal)}\n`
-  );
+function envi(ctx: FourLetterContext): string {
+  let out = `Environment:\nzookeeper.version=${versionOf(ctx)}\n`;
+  for (const [k, v] of environmentFigures(ctx)) out += `${k}=${v}\n`;
+  return out;
+}
+
+/** `hash`: the digest history, one "zxid-in-hex: digest" line each, oldest first. */
+function hash(ctx: FourLetterContext): string {
+  let out = "";
+  for (const d of ctx.member.state.digestLog.list()) out += `${d.zxid.toString(16)}: ${d.digest}\n`;
+  return out;
 }
 
 function sessionOf(ctx: FourLetterContext, connection: number): number {
@@ -162,14 +178,14 @@ export function fourLetterWord(word: string, ctx: FourLetterContext): string {
     case "ruok":
       return "imok";
     case "srvr":
-      return `${header(ctx)}${statsLines(ctx)}`;
+      return `${header(ctx)}${statsLines(serverFigures(ctx))}`;
     case "stat": {
       let out = `${header(ctx)}Clients:\n`;
-      for (const c of sortedClients(ctx)) out += `${connectionBrief(c)})\n`;
-      return `${out}\n${statsLines(ctx)}`;
+      for (const c of m.clients.values()) out += `${connectionBrief(c)})\n`;
+      return `${out}\n${statsLines(serverFigures(ctx))}`;
     }
     case "cons":
-      return `${sortedClients(ctx).map(connectionFull).join("")}\n`;
+      return `${[...m.clients.values()].map(connectionFull).join("")}\n`;
     case "crst":
       for (const c of m.clients.values()) c.resetCounters();
       return "Connection stats reset.\n";
@@ -179,12 +195,13 @@ export function fourLetterWord(word: string, ctx: FourLetterContext): string {
     case "conf":
       return conf(ctx);
     case "envi":
-      return envi();
+      return envi(ctx);
     case "mntr":
       return mntr(ctx);
     case "dump":
       return dump(ctx);
     case "wchs": {
+      // ZooKeeper's wchs, wchc and wchp list data watches only; mntr counts both kinds.
       const s = m.watches.summary("data");
       return `${s.connections} connections watching ${s.paths} paths\nTotal watches:${s.watches}\n`;
     }
@@ -209,10 +226,17 @@ export function fourLetterWord(word: string, ctx: FourLetterContext): string {
     case "dirs":
       return `datadir_size: ${ctx.sizes.dataBytes}\nlogdir_size: ${ctx.sizes.logBytes}\n`;
     case "gtmk":
+      return m.traceMask.toString();
     case "stmk":
-      return "306";
+      // ZooKeeper reads the mask as a signed 64-bit long and prints it back.
+      if (ctx.argument !== null && ctx.argument.length >= 8) {
+        m.traceMask = Buffer.from(ctx.argument.buffer, ctx.argument.byteOffset, 8).readBigInt64BE(
+          0,
+        );
+      }
+      return m.traceMask.toString();
     case "hash":
-      return "";
+      return hash(ctx);
     default:
       return "";
   }

@@ -47,6 +47,8 @@ export interface HandshakeHost {
   readonly localSessions: LocalSessions;
   /** True once storage failed: only clients that accept a read-only server are served. */
   readOnly(): boolean;
+  /** False while this member knows no leader: it then serves nobody (as ZooKeeper). */
+  serving(): boolean;
   /** Proposes an entry whose commit completes `item`; false when the log refuses it. */
   propose(client: ClientState, item: PendingItem, entry: Entry): boolean;
   /** Sends a frame to the client, counted like every other frame the member sends. */
@@ -108,6 +110,15 @@ export class Handshake {
         readOnlyFlag: req.readOnly === undefined ? "absent" : "false",
       });
       client.connection.close("client does not accept a read-only server");
+      return;
+    }
+    if (!host.readOnly() && !host.serving()) {
+      // ZooKeeper closes connections while its server is not running (during an election,
+      // or cut off from the quorum): the client moves on to another member.
+      host.logger.info("refusing client: this member knows no leader", {
+        remote: client.remote,
+      });
+      client.connection.close("no leader known");
       return;
     }
     if (req.lastZxidSeen > host.state.lastZxid) {

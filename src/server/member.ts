@@ -13,9 +13,11 @@
 // server (server/read-only.ts): every connection is closed so that nothing waits for a write
 // that will never commit, and from then on only clients that accept a read-only server are
 // served, with sessions local to this member, until it is restarted on a healthy disk.
+import { type ByteParts, joinByteParts } from "../base/byte-parts.js";
 import type { ClientConnection, ClientConnectionHandler } from "../base/client-connection.js";
 import type { Clock, TimerHandle } from "../base/clock.js";
 import type { Logger } from "../base/logger.js";
+import type { ProcessInfo } from "../base/process-info.js";
 import type { Random } from "../base/random.js";
 import { ErrorCode, KeeperState, OpCode, Xid } from "../protocol/constants.js";
 import { DecodeError } from "../protocol/decode-error.js";
@@ -24,22 +26,29 @@ import type { Id } from "../protocol/records.js";
 import { isRequestOpcode, readRequestBody, readRequestHeader } from "../protocol/request-codec.js";
 import { encodeNotification, encodeReply, encodeReplyHeader } from "../protocol/response-codec.js";
 import { Writer } from "../protocol/writer.js";
+import type { PeerProgress } from "../raft/node.js";
 import { type ApplyOutcome, apply, type SessionCreated } from "../state/apply.js";
 import { ByteWriter } from "../state/bytes.js";
 import { type Entry, EntryKind, type WriteOp } from "../state/entry.js";
 import { decodeEntry, encodeEntry } from "../state/entry-codec.js";
+import { decodeSnapshot } from "../state/snapshot.js";
 import type { State } from "../state/state.js";
 import { type Delivery, WatchRegistry } from "../tree/watch-registry.js";
+import { BufferStats } from "./buffer-stats.js";
 import { ClientState, ItemKind, opShortName, PendingItem, Phase } from "./client-state.js";
 import type { ServerConfig } from "./config.js";
+import { type RequestEvent, requestChannel } from "./diagnostics.js";
 import { digestId } from "./digest.js";
+import { entryBytes, type Origin, ownTag, writeEnvelope } from "./entry-envelope.js";
 import { ExpiryQueue } from "./expiry-queue.js";
-import { type FourLetterContext, fourLetterWord } from "./four-letter-words.js";
+import { fourLetterWord } from "./four-letter-words.js";
 import { Handshake } from "./handshake.js";
 import { LocalSessions, readOnlyRefusedOpcodes } from "./read-only.js";
 import { answerRead, type ReadContext } from "./read-requests.js";
+import { ReapBudget } from "./reap-budget.js";
 import type { CommitSink, ReplicatedLog } from "./replicated-log.js";
 import { SaslAuth } from "./sasl-auth.js";
+import type { FigureSource } from "./server-figures.js";
 import { SessionBindings } from "./session-bindings.js";
 
 export interface MemberOptions {
@@ -55,11 +64,34 @@ export interface MemberOptions {
   snapshotDue?: (index: number) => void;
   /** Sizes of the data and log directories for `dirs` and `conf`. */
   directorySizes?: () => { dataBytes: number; logBytes: number };
+  /** The member's place in its ensemble, for the four-letter words; absent when standalone. */
+  ensembleStatus?: () => EnsembleStatus;
+  /** The state was replaced by a snapshot from the leader (a snapshot in progress is void). */
+  restored?: (index: number) => void;
+  /** The process's descriptors, memory and host for mntr and envi; absent in simulation. */
+  processInfo?: ProcessInfo;
+}
+
+/** What an ensemble member reports about the ensemble (srvr, mntr, and the admin API). */
+export interface EnsembleStatus {
+  self: number;
+  /** The leader this member knows of; 0 while there is none. */
+  leader: number;
+  term: number;
+  /** Highest log index known committed, and the highest this member has. */
+  commitIndex: number;
+  lastIndex: number;
+  voters: readonly number[];
+  learners: readonly number[];
+  /** On the leader: how far each other member's log matches, and whether it is in contact. */
+  peers: readonly PeerProgress[];
 }
 
 interface PendingWrite {
   client: ClientState;
   item: PendingItem;
+  /** The log's epoch when proposed: a later epoch makes the outcome uncertain. */
+  epoch: number;
 }
 
 export class Member implements ClientConnectionHandler, CommitSink {
@@ -68,7 +100,15 @@ export class Member implements ClientConnectionHandler, CommitSink {
   readonly clients = new Map<number, ClientState>();
   /** The connection each live session is bound to on this member. */
   private readonly bindings = new SessionBindings();
+  /** Writes proposed by this member and not yet committed, by their envelope tag. */
   private readonly pendingWrites = new Map<number, PendingWrite>();
+  /** Who this member is in the envelopes of its proposals. */
+  private readonly origin: Origin;
+  private nextTag = 0;
+  /** Whether this member led when the log last changed epoch. */
+  private wasLeader = false;
+  /** Sessions heard from since the last report to the leader (members that do not lead). */
+  private touched = new Set<number>();
   /** Sessions whose close was proposed (client close or expiry) and not yet applied. */
   private readonly closingSessions = new Set<number>();
   private readonly expiry: ExpiryQueue<number>;
@@ -79,6 +119,8 @@ export class Member implements ClientConnectionHandler, CommitSink {
   /** Encodes every entry this member proposes; encodeEntry hands out a right-sized copy. */
   private readonly entryWriter = new ByteWriter(4096);
   private readonly deliveries: Delivery[] = [];
+  /** Reused for every published request event (server/diagnostics.ts). */
+  private readonly requestEvent: RequestEvent = { opcode: 0, latencyMs: 0 };
   /** Reused for every read: the client being answered is set before each call. */
   private readClient: ClientState | null = null;
   private readonly readContext: ReadContext;
@@ -92,6 +134,12 @@ export class Member implements ClientConnectionHandler, CommitSink {
   private readonly handshake: Handshake;
   private readonly sasl: SaslAuth;
   readonly startedMs: number;
+  /** znode.container.maxPerMinute as a rate (reap-budget.ts). */
+  private readonly reapBudget: ReapBudget;
+  /** Start on the monotonic clock, for uptime (a wall-clock step must not change it). */
+  readonly startedMonotonicMs: number;
+  /** ZooKeeper's trace mask: stmk sets it, gtmk reads it; 306 is ZooKeeper's default. */
+  traceMask = 306n;
   // Server-wide counters for srvr/stat/mntr.
   packetsReceived = 0;
   packetsSent = 0;
@@ -100,13 +148,22 @@ export class Member implements ClientConnectionHandler, CommitSink {
   latencySumMs = 0;
   latencyCount = 0;
   authFailedCount = 0;
+  /** Sizes of replies and notifications sent (mntr's client response sizes). */
+  readonly responseSizes = new BufferStats();
 
   constructor(private readonly options: MemberOptions) {
     this.state = options.state;
     this.expiry = new ExpiryQueue(options.config.tickTimeMs);
     this.reader = new Reader(juteLengthMax(options.config.packetBytesMax));
     this.startedMs = options.clock.nowMs();
+    this.startedMonotonicMs = options.clock.monotonicMs();
+    this.reapBudget = new ReapBudget(
+      options.config.containerMaxPerMinute,
+      options.config.containerCheckIntervalMs,
+      this.startedMonotonicMs,
+    );
     this.localSessions = new LocalSessions(options.random);
+    this.origin = { member: options.log.self, incarnation: options.random.uint32() };
     this.readContext = {
       tree: this.state.tree,
       watches: this.watches,
@@ -131,8 +188,10 @@ export class Member implements ClientConnectionHandler, CommitSink {
       expiry: this.expiry,
       localSessions: this.localSessions,
       readOnly: () => this.readOnlyCause !== null,
+      serving: () => this.options.log.serving,
       propose: (client, item, entry) => this.propose(client, item, entry),
-      send: (client, frame) => this.sendFrame(client, frame),
+      // The ConnectResponse is not a response ZooKeeper measures (it goes out by sendBuffer).
+      send: (client, frame) => this.sendFrame(client, frame, false),
       request: (client, frame) => this.request(client, frame),
     });
   }
@@ -163,12 +222,16 @@ export class Member implements ClientConnectionHandler, CommitSink {
    * know when its client was last heard from.
    */
   start(): void {
-    const now = this.options.clock.monotonicMs();
-    for (const s of this.state.sessions.values()) this.expiry.touch(s.id, now, s.timeoutMs);
+    this.freshTimeouts();
+    this.wasLeader = this.options.log.isLeader;
+    // Half a tick, like a ZooKeeper learner's pings: sessions connected here are reported to
+    // the leader that often, which keeps the leader's view within a tick of the truth.
+    const halfTickMs = Math.max(1, Math.floor(this.options.config.tickTimeMs / 2));
     const tick = (): void => {
       if (this.stopped) return;
       this.expireSessions();
-      this.timers[0] = this.options.clock.setTimer(this.options.config.tickTimeMs, tick);
+      this.reportTouches();
+      this.timers[0] = this.options.clock.setTimer(halfTickMs, tick);
     };
     const reap = (): void => {
       if (this.stopped) return;
@@ -179,7 +242,7 @@ export class Member implements ClientConnectionHandler, CommitSink {
       );
     };
     this.timers = [
-      this.options.clock.setTimer(this.options.config.tickTimeMs, tick),
+      this.options.clock.setTimer(halfTickMs, tick),
       this.options.clock.setTimer(this.options.config.containerCheckIntervalMs, reap),
     ];
   }
@@ -213,12 +276,23 @@ export class Member implements ClientConnectionHandler, CommitSink {
     this.bindings.unbind(client);
   }
 
-  fourLetterWord(connection: ClientConnection, word: string): string {
+  fourLetterWord(
+    connection: ClientConnection,
+    word: string,
+    argument: Uint8Array | null = null,
+  ): string {
+    // ZooKeeper counts a four-letter word as a packet received (server and connection) and
+    // its answer as a packet sent, after the answer is composed.
+    this.packetsReceived++;
+    const client = this.clients.get(connection.id);
+    if (client !== undefined) client.received++;
     const allowed = this.options.config.fourLetterWords;
     if (word !== "srvr" && allowed !== "*" && !allowed.has(word)) {
       return `${word} is not executed because it is not in the whitelist.\n`;
     }
-    return fourLetterWord(word, this.fourLetterContext(connection));
+    const answer = fourLetterWord(word, { ...this.figureSource(), argument });
+    this.packetsSent++;
+    return answer;
   }
 
   frame(connection: ClientConnection, body: Uint8Array): void {
@@ -258,6 +332,7 @@ export class Member implements ClientConnectionHandler, CommitSink {
     const now = this.options.clock.monotonicMs();
     if (client.sessionId !== 0 && !this.closingSessions.has(client.sessionId)) {
       this.expiry.touch(client.sessionId, now, client.sessionTimeoutMs);
+      this.touched.add(client.sessionId);
     }
     client.lastOp = opShortName.get(type) ?? "NA";
     if (xid >= 0) client.lastCxid = xid;
@@ -328,6 +403,7 @@ export class Member implements ClientConnectionHandler, CommitSink {
             sessionId: client.sessionId,
           })
         ) {
+          this.closingSessions.delete(client.sessionId);
           client.connection.close("cannot close the session now");
         }
         return;
@@ -356,14 +432,25 @@ export class Member implements ClientConnectionHandler, CommitSink {
       case OpCode.sync: {
         const item = new PendingItem(ItemKind.sync, xid, type, now);
         item.body = Uint8Array.prototype.slice.call(body);
-        item.syncIndex = this.options.log.lastIndex;
+        // Unknown until a quorum confirms the read index; then served once applied that far.
+        item.syncIndex = Number.POSITIVE_INFINITY;
         client.push(item);
-        this.drain(client);
+        this.options.log.readBarrier((index) => this.syncIndexKnown(client, item, index));
         return;
       }
       default: {
         const item = new PendingItem(ItemKind.read, xid, type, now);
-        if (client.outstanding === 0) {
+        // A read waits for what this member already knows is committed: another client may
+        // have been answered for it (by the leader, at about the time the commit reached
+        // here), and a read that came after that answer must not miss it.
+        const known = this.options.log.commitIndex;
+        if (known > this.state.lastZxid) item.syncIndex = known;
+        if (this.options.config.linearizableReads) {
+          // Opt-in: every read is a sync first (a quorum-confirmed read index).
+          item.syncIndex = Number.POSITIVE_INFINITY;
+          this.options.log.readBarrier((index) => this.syncIndexKnown(client, item, index));
+        }
+        if (client.outstanding === 0 && item.syncIndex === 0) {
           // Nothing ahead: run it now, straight from the receive buffer.
           item.body = body;
           client.push(item);
@@ -513,10 +600,28 @@ export class Member implements ClientConnectionHandler, CommitSink {
   }
 
   private propose(client: ClientState, item: PendingItem, entry: Entry): boolean {
-    const index = this.options.log.propose(encodeEntry(entry, this.entryWriter.reset()));
-    if (index < 0) return false;
-    this.pendingWrites.set(index, { client, item });
+    const tag = ++this.nextTag;
+    if (!this.options.log.propose(this.enveloped(entry, tag))) return false;
+    this.pendingWrites.set(tag, { client, item, epoch: this.options.log.epoch });
     return true;
+  }
+
+  /** The bytes to propose for `entry`: its envelope (tag 0: nobody waits for it), then it. */
+  private enveloped(entry: Entry, tag: number): Uint8Array {
+    return encodeEntry(entry, writeEnvelope(this.entryWriter.reset(), this.origin, tag));
+  }
+
+  private syncIndexKnown(client: ClientState, item: PendingItem, index: number): void {
+    if (client.connection.closed) return;
+    if (index < 0) {
+      this.options.logger.warn("sync could not be confirmed by a quorum; closing", {
+        remote: client.remote,
+      });
+      client.connection.close("sync not confirmed by a quorum");
+      return;
+    }
+    item.syncIndex = index;
+    this.drain(client);
   }
 
   /** Completes an item with a header-only reply (or the given error) and drains. */
@@ -545,6 +650,10 @@ export class Member implements ClientConnectionHandler, CommitSink {
       // A read or sync here is next in line, so its reply (a view of the writer) is sent
       // before the writer is reused and needs no copy.
       if (item.kind === ItemKind.read) {
+        if (this.state.lastZxid < item.syncIndex) {
+          this.syncWaiters.add(client);
+          break;
+        }
         item.reply = this.runRead(client, item);
         item.body = null;
         item.kind = ItemKind.done;
@@ -566,6 +675,11 @@ export class Member implements ClientConnectionHandler, CommitSink {
       this.sendFrame(client, item.reply);
       const latency = this.options.clock.monotonicMs() - item.receivedMs;
       if (item.opcode !== OpCode.ping) this.recordLatency(client, latency);
+      if (requestChannel.hasSubscribers) {
+        this.requestEvent.opcode = item.opcode;
+        this.requestEvent.latencyMs = latency;
+        requestChannel.publish(this.requestEvent);
+      }
       if (item.closeAfter) {
         client.phase = Phase.closing;
         client.connection.close(
@@ -578,7 +692,9 @@ export class Member implements ClientConnectionHandler, CommitSink {
     }
   }
 
-  private sendFrame(client: ClientState, frame: Uint8Array): void {
+  private sendFrame(client: ClientState, frame: Uint8Array, measured = true): void {
+    // The frame's 4-byte length prefix is not part of the size ZooKeeper records.
+    if (measured) this.responseSizes.record(frame.length - 4);
     client.sent++;
     this.packetsSent++;
     client.lastResponseMs = this.options.clock.nowMs();
@@ -631,7 +747,8 @@ export class Member implements ClientConnectionHandler, CommitSink {
   // ---- commit path -------------------------------------------------------------------
 
   committed(index: number, data: Uint8Array): void {
-    const entry = decodeEntry(data);
+    const tag = ownTag(data, this.origin);
+    const entry = decodeEntry(entryBytes(data));
     const outcome = apply(this.state, index, entry);
     this.deliver(outcome);
     for (const v of outcome.quotaWarnings) {
@@ -639,8 +756,8 @@ export class Member implements ClientConnectionHandler, CommitSink {
         ...(v as unknown as Record<string, string | number>),
       });
     }
-    const pending = this.pendingWrites.get(index);
-    if (pending !== undefined) this.pendingWrites.delete(index);
+    const pending = tag > 0 ? this.pendingWrites.get(tag) : undefined;
+    if (pending !== undefined) this.pendingWrites.delete(tag);
     if (entry.kind === EntryKind.createSession) {
       const created = outcome.result.body as SessionCreated;
       this.expiry.touch(created.sessionId, this.options.clock.monotonicMs(), created.timeoutMs);
@@ -652,6 +769,79 @@ export class Member implements ClientConnectionHandler, CommitSink {
       this.completeWrite(pending, index, outcome);
     }
     this.afterApply(index);
+  }
+
+  restore(index: number, image: ByteParts): void {
+    const restored = decodeSnapshot(joinByteParts(image), this.state.options);
+    this.state.replaceWith(restored);
+    this.readContext.tree = this.state.tree;
+    this.appliedSinceSnapshot = 0;
+    this.options.logger.info("state replaced by a snapshot from the leader", {
+      zxid: `0x${index.toString(16)}`,
+      sessions: this.state.sessions.size,
+    });
+    // Watches and pending requests refer to the state that is gone: clients reconnect, and
+    // their setWatches brings every watch up to date (a ZooKeeper follower that syncs by
+    // snapshot restarts its server the same way).
+    this.pendingWrites.clear();
+    this.syncWaiters.clear();
+    this.closingSessions.clear();
+    this.closeAll("state replaced by a snapshot from the leader");
+    this.options.restored?.(index);
+  }
+
+  epochChanged(): void {
+    const log = this.options.log;
+    if (log.isLeader && !this.wasLeader) {
+      // Nobody knows when a session's client was last heard from by the old leader.
+      this.freshTimeouts();
+      this.options.logger.info("leading: every session gets a fresh timeout", {
+        sessions: this.state.sessions.size,
+      });
+    }
+    this.wasLeader = log.isLeader;
+    if (this.readOnlyCause !== null) return;
+    if (!log.serving) {
+      // Without a leader this member cannot vouch for what it serves (a session may expire
+      // elsewhere meanwhile): like a ZooKeeper follower that lost its leader, it drops every
+      // client, which then looks for a member that is part of a quorum.
+      if (this.clients.size > 0) this.closeAll("lost contact with the ensemble's leader");
+      this.pendingWrites.clear();
+      return;
+    }
+    for (const [tag, pending] of this.pendingWrites) {
+      if (pending.epoch >= log.epoch) continue;
+      this.pendingWrites.delete(tag);
+      // It may still commit, or may have been lost: the client learns it as ConnectionLoss.
+      pending.client.connection.close("the leader changed; the write's outcome is uncertain");
+    }
+  }
+
+  sessionsTouched(ids: readonly number[]): void {
+    const now = this.options.clock.monotonicMs();
+    for (const id of ids) {
+      const session = this.state.sessions.get(id);
+      if (session === undefined || this.closingSessions.has(id)) continue;
+      this.expiry.touch(id, now, session.timeoutMs);
+    }
+  }
+
+  private freshTimeouts(): void {
+    const now = this.options.clock.monotonicMs();
+    for (const s of this.state.sessions.values()) this.expiry.touch(s.id, now, s.timeoutMs);
+  }
+
+  private reportTouches(): void {
+    if (this.touched.size === 0) return;
+    if (!this.options.log.isLeader) this.options.log.touchSessions([...this.touched]);
+    this.touched.clear();
+  }
+
+  private closeAll(reason: string): void {
+    for (const client of [...this.clients.values()]) {
+      client.phase = Phase.closing;
+      client.connection.close(reason);
+    }
   }
 
   skipped(index: number): void {
@@ -680,10 +870,7 @@ export class Member implements ClientConnectionHandler, CommitSink {
     this.pendingWrites.clear();
     this.syncWaiters.clear();
     this.closingSessions.clear();
-    for (const client of [...this.clients.values()]) {
-      client.phase = Phase.closing;
-      client.connection.close("storage failed; this member is now read-only");
-    }
+    this.closeAll("storage failed; this member is now read-only");
   }
 
   private afterApply(index: number): void {
@@ -753,14 +940,13 @@ export class Member implements ClientConnectionHandler, CommitSink {
     for (const id of expired) {
       if (this.closingSessions.has(id) || !this.state.sessions.has(id)) continue;
       this.options.logger.info("session expired", { session: `0x${id.toString(16)}` });
-      const index = this.options.log.propose(
-        encodeEntry({
-          kind: EntryKind.closeSession,
-          timeMs: this.options.clock.nowMs(),
-          sessionId: id,
-        }),
+      const proposed = this.options.log.propose(
+        this.enveloped(
+          { kind: EntryKind.closeSession, timeMs: this.options.clock.nowMs(), sessionId: id },
+          0,
+        ),
       );
-      if (index >= 0) this.closingSessions.add(id);
+      if (proposed) this.closingSessions.add(id);
     }
   }
 
@@ -784,20 +970,24 @@ export class Member implements ClientConnectionHandler, CommitSink {
   private reap(): void {
     if (!this.options.log.isLeader) return;
     const now = this.options.clock.nowMs();
-    const max = this.options.config.containerMaxPerMinute;
-    for (const path of this.state.tree.reapCandidates(now, max)) {
+    const max = this.reapBudget.available(this.options.clock.monotonicMs());
+    if (max === 0) return;
+    const paths = this.state.tree.reapCandidates(now, max);
+    for (const path of paths) {
       this.options.log.propose(
-        encodeEntry({ kind: EntryKind.reap, timeMs: now, path, containerNeverUsedMs: 0 }),
+        this.enveloped({ kind: EntryKind.reap, timeMs: now, path, containerNeverUsedMs: 0 }, 0),
       );
     }
+    this.reapBudget.spend(paths.length);
   }
 
   // ---- status ------------------------------------------------------------------------
 
-  private fourLetterContext(connection: ClientConnection): FourLetterContext {
+  /** Everything the status figures (server-figures.ts) read: four-letter words, admin API. */
+  figureSource(): FigureSource {
     return {
       member: this,
-      connection,
+      processInfo: this.options.processInfo ?? null,
       nowMs: this.options.clock.nowMs(),
       monotonicMs: this.options.clock.monotonicMs(),
       // ZooKeeperServer.getState() of a ReadOnlyZooKeeperServer.
@@ -809,12 +999,26 @@ export class Member implements ClientConnectionHandler, CommitSink {
   }
 
   resetStats(): void {
+    this.responseSizes.reset();
     this.packetsReceived = 0;
     this.packetsSent = 0;
     this.latencyMinMs = Number.POSITIVE_INFINITY;
     this.latencyMaxMs = 0;
     this.latencySumMs = 0;
     this.latencyCount = 0;
+  }
+
+  /** Sync requests waiting for their read index to be confirmed or applied. */
+  pendingSyncs(): number {
+    let n = 0;
+    for (const c of this.clients.values()) {
+      for (let i = c.head; i < c.queue.length; i++) if (c.queue[i].kind === ItemKind.sync) n++;
+    }
+    return n;
+  }
+
+  ensembleStatus(): EnsembleStatus | null {
+    return this.options.ensembleStatus?.() ?? null;
   }
 
   outstandingRequests(): number {

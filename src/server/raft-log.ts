@@ -10,9 +10,19 @@ import type { Clock, TimerHandle } from "../base/clock.js";
 import type { Logger } from "../base/logger.js";
 import { decodeConfState, encodeConfState } from "../raft/conf-state.js";
 import type { PersistedState, RaftNode } from "../raft/node.js";
-import { EntryKind, type Message, type Ready, Role, type Snapshot } from "../raft/types.js";
+import {
+  type ConfState,
+  EntryKind,
+  type Message,
+  noNode,
+  type ReadState,
+  type Ready,
+  Role,
+  type Snapshot,
+} from "../raft/types.js";
 import type { Storage } from "../storage/storage.js";
-import type { CommitSink, ReplicatedLog } from "./replicated-log.js";
+import { type WalBatchEvent, walBatchChannel } from "./diagnostics.js";
+import type { CommitSink } from "./replicated-log.js";
 
 export interface RaftLogOptions {
   id: number;
@@ -26,9 +36,13 @@ export interface RaftLogOptions {
   tickMs: number;
   /** Sends a message to a peer (no peers in a standalone member). */
   send?: (message: Message) => void;
+  /** Confirmed read indexes, handed out after the Ready that carried them was applied. */
+  readStates?: (states: readonly ReadState[]) => void;
+  /** Called after a Ready whenever the term or the known leader changed. */
+  leaderChanged?: (term: number, lead: number) => void;
 }
 
-export class RaftLog implements ReplicatedLog {
+export class RaftLog {
   private sink: CommitSink | null = null;
   private busy = false;
   private scheduled = false;
@@ -40,6 +54,8 @@ export class RaftLog implements ReplicatedLog {
   private proposedIndex: number;
   /** The Ready in flight whose committed entries are still to be applied, if any. */
   private applyPending: Ready | null = null;
+  private seenTerm = -1;
+  private seenLead = -1;
 
   constructor(private readonly options: RaftLogOptions) {
     const status = options.node.status();
@@ -83,6 +99,43 @@ export class RaftLog implements ReplicatedLog {
     return this.writable;
   }
 
+  /** The highest index known committed (applied, or about to be). */
+  get commitIndex(): number {
+    return this.options.node.log.committed;
+  }
+
+  /** The leader this member knows of (noNode while there is none), and its term. */
+  get lead(): number {
+    return this.failed === null ? this.options.node.lead : noNode;
+  }
+
+  get term(): number {
+    return this.options.node.term;
+  }
+
+  /** Processes what the core has to do now (after a call into the core from outside). */
+  kick(): void {
+    this.schedule();
+  }
+
+  /** Hands a message from a peer to the core (the caller checked who sent it). */
+  step(message: Message): void {
+    if (this.stopped || this.failed !== null) return;
+    this.options.node.step(message);
+    this.schedule();
+  }
+
+  /**
+   * Asks the core for a read index; the answer comes through `readStates` with the same
+   * context. False when no leader is known (the caller retries later).
+   */
+  readIndex(context: number): boolean {
+    if (this.stopped || this.failed !== null) return false;
+    const asked = this.options.node.readIndex(context);
+    this.schedule();
+    return asked;
+  }
+
   get failure(): Error | null {
     return this.failed;
   }
@@ -124,7 +177,17 @@ export class RaftLog implements ReplicatedLog {
     this.persistEntries(ready);
     // Unless persisting completed at once (nothing to write) and applied them already.
     if (this.applyPending === ready) this.applyCommitted(ready);
+    this.noticeLeader();
   };
+
+  /** Tells the owner when the term or the leader changed, once per Ready. */
+  private noticeLeader(): void {
+    const node = this.options.node;
+    if (node.term === this.seenTerm && node.lead === this.seenLead) return;
+    this.seenTerm = node.term;
+    this.seenLead = node.lead;
+    this.options.leaderChanged?.(node.term, node.lead);
+  }
 
   private persistEntries(ready: Ready): void {
     const storage = this.options.storage;
@@ -147,6 +210,7 @@ export class RaftLog implements ReplicatedLog {
       this.persistHardState(ready);
       return;
     }
+    const startedMs = this.options.clock.monotonicMs();
     const append = (): void => {
       let left = entries.length;
       let failed = false;
@@ -157,7 +221,10 @@ export class RaftLog implements ReplicatedLog {
           this.fail(error);
           return;
         }
-        if (--left === 0) this.persistHardState(ready);
+        if (--left === 0) {
+          if (walBatchChannel.hasSubscribers) this.publishBatch(entries, startedMs);
+          this.persistHardState(ready);
+        }
       };
       for (const e of entries) storage.append(e.index, e.term, e.kind, e.data, done);
     };
@@ -166,6 +233,17 @@ export class RaftLog implements ReplicatedLog {
     } else {
       append();
     }
+  }
+
+  private publishBatch(entries: Ready["entries"], startedMs: number): void {
+    let bytes = 0;
+    for (const e of entries) bytes += e.data.length;
+    const event: WalBatchEvent = {
+      entries: entries.length,
+      bytes,
+      durationMs: this.options.clock.monotonicMs() - startedMs,
+    };
+    walBatchChannel.publish(event);
   }
 
   private persistHardState(ready: Ready): void {
@@ -191,10 +269,14 @@ export class RaftLog implements ReplicatedLog {
   private applyCommitted(ready: Ready): void {
     this.applyPending = null;
     const sink = this.sink!;
+    // A snapshot received from the leader replaces the state before the entries after it.
+    if (ready.snapshot !== null) sink.restore(ready.snapshot.meta.index, ready.snapshot.data);
     for (const e of ready.committed) {
       if (e.kind === EntryKind.normal) sink.committed(e.index, e.data);
       else sink.skipped(e.index);
     }
+    // Read indexes may be served once applied this far: the member checks its own zxid.
+    if (ready.readStates.length > 0) this.options.readStates?.(ready.readStates);
   }
 
   private applyAndAdvance(ready: Ready): void {
@@ -232,12 +314,12 @@ export function persistedStateFrom(
     entries: { index: number; term: number; kind: number; data: Uint8Array }[];
     hardState: { term: number; vote: number; commit: number };
   },
-  initialVoters: readonly number[],
+  initialConf: ConfState,
 ): PersistedState {
   const snapshot: Snapshot =
     recovered.snapshot === null
       ? {
-          meta: { index: 0, term: 0, conf: { voters: [...initialVoters], learners: [] } },
+          meta: { index: 0, term: 0, conf: initialConf },
           data: new Uint8Array(0),
         }
       : {

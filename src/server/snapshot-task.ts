@@ -8,8 +8,15 @@ import type { State } from "../state/state.js";
 
 /** Longest a slice of snapshot encoding holds the event loop. */
 export const snapshotSliceMs = 2;
-/** Nodes encoded between two looks at the clock. */
-const nodesPerCheck = 256;
+/**
+ * Nodes, and bytes, encoded between two looks at the clock. Either bound alone can hold the
+ * loop too long: 256 small nodes take a quarter of a millisecond, but 256 nodes of 1 MiB
+ * take a quarter of a second. At most 64 nodes or 64 KiB (tens of microseconds to copy)
+ * pass between looks, so a slice overruns the bound by little more than one look's work;
+ * a look costs tens of nanoseconds.
+ */
+export const nodesPerCheck = 64;
+export const bytesPerCheck = 64 * 1024;
 
 export interface SnapshotTaskStats {
   /** Wall time from start to the complete image. */
@@ -60,7 +67,7 @@ export class SnapshotTask {
     let complete = false;
     let now = began;
     do {
-      complete = this.writer.step(nodesPerCheck);
+      complete = this.writer.step(nodesPerCheck, bytesPerCheck);
       now = this.clock.monotonicMs();
     } while (!complete && now - began < snapshotSliceMs);
     this.busyMs += now - began;

@@ -1,4 +1,4 @@
-// The member simulator: one standalone member built from the real code (startStandalone:
+// The member simulator: one standalone member built from the real code (startMember:
 // storage recovery, RaftLog, Member, handshake, snapshots, purge) on one simulated time line
 // with a simulated clock, a SimDisk whose completions are events with seeded latencies, and
 // simulated client connections; no real timer, socket or file is involved, so a run is a
@@ -19,7 +19,7 @@
 import type { Disk } from "../base/disk.js";
 import type { Logger } from "../base/logger.js";
 import type { ServerConfig } from "../server/config.js";
-import { type Standalone, startStandalone } from "../server/standalone.js";
+import { type RunningMember, startMember } from "../server/start-member.js";
 import { duplicatingSetData, lyingWalFsync, type MemberPlantedBug } from "./member-sim-bugs.js";
 import {
   describeSetup,
@@ -75,7 +75,7 @@ const healBudgetMs = 20_000;
 class Incarnation {
   readonly owner: Owner;
   readonly clock: SimClock;
-  standalone: Standalone | null = null;
+  standalone: RunningMember | null = null;
   serving = false;
   restartPlanned = false;
   /** A disk fault was armed for this incarnation's recovery. */
@@ -240,7 +240,7 @@ class MemberSim implements ClientHost {
     const inc = new Incarnation(++this.incarnation, this.timeline);
     this.current = inc;
     this.trace(`member #${inc.number} starting`);
-    startStandalone(
+    startMember(
       {
         config: this.config,
         disk: this.disk,

@@ -1,10 +1,14 @@
 // A whole Raft cluster in one discrete-event simulation, built from one seed: members
 // running the real core (src/raft) on a simulated clock, a faulty network, disks that are
 // slow and lose what was not fsynced when a member crashes (the last write possibly torn),
-// and a scheduler of faults: crashes, restarts, partitions (symmetric and one-way),
-// network weather, slow disks, membership changes, leadership transfers, read-index
-// requests and log compaction. The checkers run after every event; after the chaos phase
-// every fault heals and the cluster must elect a leader and commit within a bound.
+// and a scheduler of faults: crashes (each followed by a restart), partitions (symmetric and
+// one-way), network weather, slow disks, membership changes, leadership transfers,
+// read-index requests and log compaction, plus nemeses that strike leaders right after they
+// win, append or commit and crash members before a vote or an append is durable. Which of
+// these a run enables, how strongly, and the cluster's timing come from the run's swarm
+// profile (swarm-profile.ts), drawn from the seed first; raft-faults.ts schedules the faults.
+// The checkers run after every event; after the chaos phase every fault heals and the
+// cluster must elect a leader and commit within a bound.
 //
 // Each member's durable state (hard state, snapshot, log; raft-sim-member.ts) is modelled in
 // the order a write-ahead log would hold one Ready: snapshot, entries, hard state. A crash during a
@@ -28,7 +32,15 @@ import { EventQueue } from "./event-queue.js";
 import { EventTrace } from "./event-trace.js";
 import { SimNetwork } from "./network.js";
 import { Prng } from "./prng.js";
+import { FaultScheduler } from "./raft-faults.js";
 import { type DiskRecord, decodeIds, encodeIds, SimMember } from "./raft-sim-member.js";
+import {
+  describeProfile,
+  drawProfile,
+  logUniform,
+  type Scenario,
+  type SwarmProfile,
+} from "./swarm-profile.js";
 
 export interface SimOptions {
   seed: number;
@@ -36,6 +48,8 @@ export interface SimOptions {
   events: number;
   /** Test-only: run every member with this classic bug planted. */
   plantedBug?: PlantedBug;
+  /** Force the swarm profile's scenario instead of drawing it from the seed. */
+  scenario?: Scenario;
   /** How many of the last events a failure report shows. */
   traceLength?: number;
 }
@@ -61,12 +75,31 @@ export interface SimResult {
     recoveryMs: number;
   };
   setup: string;
+  /** The run's swarm profile: which faults it enabled, how strongly, and its timing. */
+  profile: string;
 }
 
 const tickMs = 10;
 const livenessBoundMs = 5_000;
+/**
+ * Events the healing phase may take. A healed cluster is quiet (at most about 11,000 events
+ * over seeds 1..5000); a message storm (members answering each other's rejections in a
+ * loop) is a liveness failure too, and is cut short instead of simulated for 5 seconds.
+ */
+const healEventsMax = 100_000;
+/** The client holds back while the leader has this many entries not yet committed. */
+const uncommittedEntriesMax = 100;
 
-const Ev = { tick: 0, deliver: 1, diskDone: 2, chaos: 3, client: 4, strike: 5 } as const;
+const Ev = {
+  tick: 0,
+  deliver: 1,
+  diskDone: 2,
+  chaos: 3,
+  client: 4,
+  strike: 5,
+  restart: 6,
+  crashMidWrite: 7,
+} as const;
 
 export class RaftSimulation {
   private readonly rng: Prng;
@@ -85,6 +118,8 @@ export class RaftSimulation {
   private healTime = 0;
   private probe: { index: number; term: number } | null = null;
   private readonly setup: string;
+  private readonly profile: SwarmProfile;
+  private readonly faults: FaultScheduler;
   private readonly raftOptions: {
     electionTicks: number;
     heartbeatTicks: number;
@@ -96,11 +131,6 @@ export class RaftSimulation {
     snapshotChunkBytes: number;
     compactRetainEntries: number;
   };
-  private readonly membershipChanges: boolean;
-  /** How busy the fault scheduler is in this run: the longest gap between two faults. */
-  private readonly chaosGapMaxMs: number;
-  /** Probability that a new leader is struck down (crashed or cut off) soon after winning. */
-  private readonly strikeRate: number;
   private readonly stats = {
     leaders: 0,
     committed: 0,
@@ -118,32 +148,48 @@ export class RaftSimulation {
     this.net = new SimNetwork(this.netRng);
     this.trace = new EventTrace(options.traceLength ?? 40);
     const rng = this.rng;
-    const voterCount = rng.chance(0.1) ? 1 : rng.chance(0.6) ? 3 : 5;
-    const learnerCount = rng.between(0, 1);
-    this.membershipChanges = rng.chance(0.7);
-    this.chaosGapMaxMs = rng.pick([10, 30, 60, 120]);
-    this.strikeRate = rng.pick([0, 0.3, 0.8]);
-    const spareCount = this.membershipChanges ? rng.between(1, 2) : 0;
+    const p = drawProfile(rng, options.scenario);
+    this.profile = p;
+    this.faults = new FaultScheduler(
+      {
+        rng,
+        net: this.net,
+        ids: this.ids,
+        members: this.members,
+        stats: this.stats,
+        note: (text) => this.note(text),
+        crash: (m) => this.crash(m),
+        restart: (m) => this.restart(m),
+        compact: (m) => this.compact(m),
+        afterEvent: (m) => this.afterEvent(m),
+        currentLeader: () => this.currentLeader(),
+        startRead: (m) => this.startRead(m),
+        scheduleStrike: (delayMs, id, term) =>
+          this.queue.push(this.now + delayMs, Ev.strike, id, term),
+      },
+      p,
+    );
     this.raftOptions = {
-      electionTicks: 10,
-      heartbeatTicks: 2,
-      preVote: this.membershipChanges || rng.chance(0.8),
-      checkQuorum: rng.chance(0.7),
-      inflightMessagesMax: rng.between(1, 8),
-      inflightBytesMax: rng.between(16, 512),
-      appendBytesMax: rng.chance(0.5) ? rng.between(4, 32) : rng.between(32, 256),
-      snapshotChunkBytes: rng.between(16, 256),
-      compactRetainEntries: rng.between(0, 20),
+      electionTicks: p.electionTicks,
+      heartbeatTicks: p.heartbeatTicks,
+      preVote: p.preVote,
+      checkQuorum: p.checkQuorum,
+      inflightMessagesMax: p.inflightMessagesMax,
+      inflightBytesMax: p.inflightBytesMax,
+      appendBytesMax: p.appendBytesMax,
+      snapshotChunkBytes: p.snapshotChunkBytes,
+      compactRetainEntries: p.compactRetainEntries,
     };
+    if (p.stormAtStart) this.faults.setWeather(true);
     const voters: NodeId[] = [];
     const learners: NodeId[] = [];
-    for (let i = 1; i <= voterCount; i++) voters.push(i);
-    for (let i = 0; i < learnerCount; i++) learners.push(voterCount + 1 + i);
+    for (let i = 1; i <= p.voters; i++) voters.push(i);
+    for (let i = 0; i < p.learners; i++) learners.push(p.voters + 1 + i);
     const conf = makeConf(voters, learners);
-    const total = voterCount + learnerCount + spareCount;
+    const total = p.voters + p.learners + p.spares;
     for (let id = 1; id <= total; id++) {
-      const boot = id <= voterCount + learnerCount ? conf : emptyConf;
-      const m = new SimMember(id, boot, 0.95 + rng.float() * 0.1);
+      const boot = id <= p.voters + p.learners ? conf : emptyConf;
+      const m = new SimMember(id, boot, 1 + (rng.float() * 2 - 1) * p.tickSkew);
       this.members.set(id, m);
       this.ids.push(id);
       this.start(m);
@@ -151,10 +197,9 @@ export class RaftSimulation {
     }
     const o = this.raftOptions;
     this.setup =
-      `${confToString(conf)}, spares ${spareCount}, preVote ${o.preVote}, checkQuorum ${o.checkQuorum}, ` +
+      `${confToString(conf)}, spares ${p.spares}, preVote ${o.preVote}, checkQuorum ${o.checkQuorum}, ` +
       `inflight ${o.inflightMessagesMax}/${o.inflightBytesMax}B, batch ${o.appendBytesMax}B, ` +
       `chunk ${o.snapshotChunkBytes}B, retain ${o.compactRetainEntries}` +
-      `, faults every <=${this.chaosGapMaxMs}ms, leader strikes ${this.strikeRate}` +
       (options.plantedBug ? `, PLANTED BUG ${options.plantedBug}` : "");
     this.queue.push(rng.between(50, 200), Ev.chaos, 0, null);
     this.queue.push(rng.between(1, 10), Ev.client, 0, null);
@@ -203,6 +248,8 @@ export class RaftSimulation {
     m.writing = null;
     m.writeGen++;
     this.stats.crashes++;
+    const [lo, hi] = this.profile.restartDelayMs;
+    this.queue.push(this.now + logUniform(this.rng, lo, hi), Ev.restart, m.id, m.writeGen);
   }
 
   private restart(m: SimMember): void {
@@ -263,7 +310,34 @@ export class RaftSimulation {
         continue;
       }
       m.writing = { ready: rd, records };
-      this.queue.push(this.now + this.diskLatency(m), Ev.diskDone, m.id, m.writeGen);
+      const doneAt = this.now + this.diskLatency(m);
+      this.queue.push(doneAt, Ev.diskDone, m.id, m.writeGen);
+      this.maybeCrashBeforeFsync(m, rd, doneAt);
+    }
+  }
+
+  /**
+   * The nemesis of the fsync window: a member whose grant of a vote, or whose appended
+   * entries, are already on the wire or about to be, crashes before they are durable.
+   */
+  private maybeCrashBeforeFsync(m: SimMember, rd: Ready, doneAt: number): void {
+    if (this.healed) return;
+    const p = this.profile;
+    const hs = rd.hardState;
+    const was = m.durableHardState;
+    const voting =
+      hs !== null &&
+      hs.vote !== 0 &&
+      hs.vote !== m.id &&
+      (hs.vote !== was.vote || hs.term !== was.term);
+    const rate = voting
+      ? p.crashBeforeVoteFsync
+      : rd.entries.length > 0
+        ? p.crashBeforeAppendFsync
+        : 0;
+    if (rate > 0 && this.rng.chance(rate)) {
+      const at = this.now + this.rng.float() * (doneAt - this.now);
+      this.queue.push(at, Ev.crashMidWrite, m.id, m.writeGen);
     }
   }
 
@@ -304,6 +378,29 @@ export class RaftSimulation {
     for (const r of records) this.persist(m, r);
     m.writing = null;
     this.finishReady(m, ready);
+    // Routine snapshots, as a server takes them every snapCount applied entries: without
+    // them a member cut off for a whole run would have to replay the entire log, entry by
+    // entry, after healing.
+    if (m.smIndex - m.durableSnapshot.meta.index >= this.profile.snapCount) this.compact(m);
+  }
+
+  /**
+   * Snapshots the member's state machine and drops the log behind it. Not while a write is
+   * in flight, nor while a snapshot received from the leader waits to be installed (the log
+   * then already starts past what the state machine holds).
+   */
+  private compact(m: SimMember): void {
+    const node = m.node;
+    if (
+      node !== null &&
+      m.writing === null &&
+      m.smIndex > m.durableSnapshot.meta.index &&
+      m.smIndex >= node.log.offset
+    ) {
+      const snap = node.compact(m.smIndex, encodeIds(m.sm));
+      m.durableSnapshot = snap;
+      this.note(`${m.id} compacted at ${snap.meta.index} (log from ${node.log.firstIndex()})`);
+    }
   }
 
   private sendMessage(msg: Message): void {
@@ -334,8 +431,9 @@ export class RaftSimulation {
       this.stats.leaders++;
       // Leaders that fall soon after winning leave the messiest logs behind (uncommitted
       // tails of several terms, the raw material of the paper's figure 8).
-      if (!this.healed && this.rng.chance(this.strikeRate)) {
-        this.queue.push(this.now + this.rng.float() ** 2 * 30, Ev.strike, m.id, node.term);
+      if (!this.healed) {
+        this.faults.maybeStrike(m, this.profile.strikeOnWin);
+        if (this.profile.healOnNewLeader) this.faults.healAfterElection();
       }
     } else if (node.role !== m.prevRole) {
       this.note(`${m.id} is ${roleNames[node.role]} in term ${node.term}`);
@@ -347,10 +445,19 @@ export class RaftSimulation {
       this.checker.onCommit(m.id, node.term, node.log, m.prevCommit, commit, this.leaders());
       m.prevCommit = commit;
       // A leader that falls right after committing may not have told anyone yet.
-      if (node.role === Role.leader && !this.healed && this.rng.chance(this.strikeRate / 2)) {
-        this.queue.push(this.now + this.rng.float() * 3, Ev.strike, m.id, node.term);
+      if (node.role === Role.leader && !this.healed) {
+        this.faults.maybeStrike(m, this.profile.strikeOnCommit);
       }
     }
+  }
+
+  private startRead(m: SimMember): void {
+    const ctx = ++this.readCtx;
+    if (m.node!.readIndex(ctx)) {
+      this.pendingReads.set(ctx, this.checker.maxCommitted);
+      this.note(`read-index ${ctx} at ${m.id} (committed so far ${this.checker.maxCommitted})`);
+    }
+    this.afterEvent(m);
   }
 
   private currentLeader(): SimMember | null {
@@ -370,134 +477,51 @@ export class RaftSimulation {
     if (m.node !== null && m.node.role !== Role.leader && m.node.lead !== 0) {
       target = this.members.get(m.node.lead);
     }
-    if (target?.node != null && target.node.role === Role.leader) {
+    const leader = target?.node;
+    const p = this.probe;
+    if (
+      p !== null &&
+      leader != null &&
+      leader.role === Role.leader &&
+      p.index > leader.log.offset &&
+      leader.log.term(p.index) !== p.term
+    ) {
+      this.probe = null; // the leader that took the probe fell before replicating it
+    }
+    // A client waits for its requests when the leader falls behind (as real ones do), and
+    // after healing only the probe is needed; otherwise a fast proposal rate against a
+    // narrow flow-control window grows a backlog that no cluster could drain in the
+    // liveness bound.
+    if (
+      leader != null &&
+      leader.role === Role.leader &&
+      !(this.healed && this.probe !== null) &&
+      leader.log.lastIndex() - leader.log.committed < uncommittedEntriesMax
+    ) {
       const id = this.nextProposalId++;
       const data = new Uint8Array(
         4 + (this.rng.chance(0.2) ? this.rng.below(300) : this.rng.below(12)),
       );
       new DataView(data.buffer).setUint32(0, id);
-      const res = target.node.propose(data);
+      const res = leader.propose(data);
       if (res.ok && this.healed && this.probe === null) {
         this.probe = { index: res.index, term: res.term };
       }
-      this.afterEvent(target);
-    }
-    this.queue.push(this.now + this.rng.between(2, 10), Ev.client, 0, null);
-  }
-
-  private chaos(): void {
-    const rng = this.rng;
-    const all = this.ids;
-    const up = all.filter((id) => this.members.get(id)!.node !== null);
-    const down = all.filter((id) => this.members.get(id)!.node === null);
-    const roll = rng.below(100);
-    if (roll < 10) {
-      // Crashes aim where they hurt most: in the middle of a disk write (between a vote
-      // or an append and its fsync), or at the leader; otherwise anywhere.
-      const writing = up.filter((id) => this.members.get(id)!.writing !== null);
-      const leader = this.currentLeader();
-      const aim = rng.below(3);
-      if (aim === 0 && writing.length > 0) this.crash(this.members.get(rng.pick(writing))!);
-      else if (aim === 1 && leader !== null) this.crash(leader);
-      else if (up.length > 0) this.crash(this.members.get(rng.pick(up))!);
-    } else if (roll < 22) {
-      if (down.length > 0) this.restart(this.members.get(rng.pick(down))!);
-    } else if (roll < 27) {
-      const id = rng.pick(all);
-      this.net.partition([id], all);
-      this.note(`partition: ${id} isolated`);
-    } else if (roll < 31) {
-      const side = all.filter(() => rng.chance(0.5));
-      this.net.partition(side, all);
-      this.note(`partition: {${side.join(",")}} | rest`);
-    } else if (roll < 35) {
-      const a = rng.pick(all);
-      const b = rng.pick(all);
-      if (a !== b) {
-        this.net.block(a, b);
-        this.note(`partition: one-way ${a} -x> ${b}`);
-      }
-    } else if (roll < 43) {
-      this.net.heal();
-      this.note("network healed");
-    } else if (roll < 48) {
-      const f = this.net.faults;
-      f.lossRate = rng.chance(0.5) ? 0 : rng.float() * 0.3;
-      f.duplicateRate = rng.chance(0.5) ? 0 : rng.float() * 0.2;
-      f.latencyMaxMs = rng.between(2, 30);
-      f.spikeRate = rng.chance(0.5) ? 0 : rng.float() * 0.1;
-      f.latencySpikeMs = rng.between(10, 300);
-      this.note(
-        `network: loss ${f.lossRate.toFixed(2)} dup ${f.duplicateRate.toFixed(2)} latency<=${f.latencyMaxMs}ms spikes ${f.spikeRate.toFixed(2)}`,
-      );
-    } else if (roll < 52) {
-      const m = this.members.get(rng.pick(all))!;
-      m.diskSlowMs = rng.chance(0.5) ? 0 : rng.between(5, 200);
-      this.note(`disk of ${m.id}: slow up to ${m.diskSlowMs}ms`);
-    } else if (roll < 64) {
-      this.changeMembership();
-    } else if (roll < 68) {
-      const l = this.currentLeader();
-      if (l !== null) {
-        const target = rng.pick(l.node!.log.currentConf().voters);
-        const why = l.node!.transferLeadership(target);
-        this.note(`transfer leadership ${l.id} -> ${target}: ${why ?? "started"}`);
-        if (why === null) this.stats.transfers++;
-        this.afterEvent(l);
-      }
-    } else if (roll < 78) {
-      const m = this.members.get(rng.pick(all))!;
-      if (m.node !== null) {
-        const ctx = ++this.readCtx;
-        if (m.node.readIndex(ctx)) {
-          this.pendingReads.set(ctx, this.checker.maxCommitted);
-          this.note(`read-index ${ctx} at ${m.id} (committed so far ${this.checker.maxCommitted})`);
-        }
-        this.afterEvent(m);
-      }
-    } else {
-      const m = this.members.get(rng.pick(all))!;
-      const node = m.node;
-      if (node !== null && m.writing === null && m.smIndex > m.durableSnapshot.meta.index) {
-        const snap = node.compact(m.smIndex, encodeIds(m.sm));
-        m.durableSnapshot = snap;
-        this.note(`${m.id} compacted at ${snap.meta.index} (log from ${node.log.firstIndex()})`);
+      this.afterEvent(target!);
+      // A leader that falls right after appending leaves a tail only it holds.
+      if (res.ok && target!.node !== null && !this.healed) {
+        this.faults.maybeStrike(target!, this.profile.strikeOnAppend);
       }
     }
-    this.queue.push(this.now + rng.between(1, this.chaosGapMaxMs), Ev.chaos, 0, null);
-  }
-
-  private changeMembership(): void {
-    if (!this.membershipChanges) return;
-    const l = this.currentLeader();
-    if (l === null) return;
-    const conf = l.node!.log.currentConf();
-    const id = this.rng.pick(this.ids);
-    let change: Parameters<RaftNode["proposeConfChange"]>[0];
-    if (conf.voters.includes(id)) {
-      change = { op: this.rng.chance(0.5) ? "remove" : "add-learner", id };
-    } else if (conf.learners.includes(id)) {
-      change = { op: this.rng.chance(0.6) ? "add-voter" : "remove", id };
-    } else {
-      change = { op: this.rng.chance(0.5) ? "add-voter" : "add-learner", id };
-    }
-    const res = l.node!.proposeConfChange(change);
-    this.note(
-      `conf change at ${l.id}: ${change.op} ${id} from ${confToString(conf)}: ${res.ok ? `index ${res.index}` : res.reason}`,
-    );
-    if (res.ok) this.stats.confChanges++;
-    this.afterEvent(l);
+    const [lo, hi] = this.healed ? [2, 10] : this.profile.proposalGapMs;
+    this.queue.push(this.now + lo + this.rng.float() * (hi - lo), Ev.client, 0, null);
   }
 
   private heal(): void {
     this.healed = true;
     this.healTime = this.now;
     this.net.heal();
-    const f = this.net.faults;
-    f.lossRate = 0;
-    f.duplicateRate = 0;
-    f.spikeRate = 0;
-    f.latencyMaxMs = 5;
+    this.faults.setWeather(false);
     for (const m of this.members.values()) {
       m.diskSlowMs = 0;
       this.restart(m);
@@ -527,7 +551,7 @@ export class RaftSimulation {
   run(): SimResult {
     let events = 0;
     let failure: string | null = null;
-    const chaosEvents = this.options.events;
+    const chaosEvents = Math.max(1, Math.round(this.options.events * this.profile.lengthFactor));
     try {
       for (;;) {
         const e = this.queue.pop();
@@ -539,6 +563,11 @@ export class RaftSimulation {
           if (this.livenessReached()) {
             this.stats.recoveryMs = Math.round(this.now - this.healTime);
             break;
+          }
+          if (events - chaosEvents > healEventsMax) {
+            throw new LivenessFailure(
+              `liveness: a message storm, ${healEventsMax} events in ${(this.now - this.healTime).toFixed(0)}ms after healing (${this.memberSummary()})`,
+            );
           }
           if (this.now - this.healTime > livenessBoundMs) {
             const l = this.currentLeader();
@@ -564,6 +593,7 @@ export class RaftSimulation {
       trace: failure === null ? [] : this.trace.lines(),
       stats: { ...this.stats },
       setup: this.setup,
+      profile: describeProfile(this.profile),
     };
   }
 
@@ -604,9 +634,12 @@ export class RaftSimulation {
         this.afterEvent(m);
         return;
       }
-      case Ev.chaos:
-        if (!this.healed) this.chaos();
+      case Ev.chaos: {
+        if (this.healed) return;
+        const gapMs = this.faults.chaos();
+        if (gapMs !== null) this.queue.push(this.now + gapMs, Ev.chaos, 0, null);
         return;
+      }
       case Ev.client:
         this.client();
         return;
@@ -620,12 +653,17 @@ export class RaftSimulation {
         ) {
           return;
         }
-        if (this.rng.chance(0.5)) {
-          this.crash(m);
-        } else {
-          this.net.partition([id], this.ids);
-          this.note(`partition: leader ${id} isolated`);
-        }
+        this.faults.strike(m);
+        return;
+      }
+      case Ev.restart: {
+        const m = this.members.get(id)!;
+        if (m.writeGen === payload) this.restart(m);
+        return;
+      }
+      case Ev.crashMidWrite: {
+        const m = this.members.get(id)!;
+        if (!this.healed && m.writeGen === payload && m.writing !== null) this.crash(m);
         return;
       }
     }

@@ -3,6 +3,7 @@
 // readable trace of the events leading up to the failure.
 import type { PlantedBug } from "../raft/config.js";
 import { runSimulation, type SimResult } from "./raft-cluster.js";
+import type { Scenario } from "./swarm-profile.js";
 
 export const defaultEventsPerSeed = 3000;
 
@@ -11,6 +12,8 @@ export interface SweepOptions {
   to: number;
   events?: number;
   plantedBug?: PlantedBug;
+  /** Force every run's swarm scenario (default: each seed draws its own). */
+  scenario?: Scenario;
   /** Stop at the first failure (default true). */
   stopOnFailure?: boolean;
   /** Wall-clock budget in milliseconds; the sweep stops early once spent. */
@@ -33,12 +36,22 @@ export function runSeed(
   seed: number,
   events = defaultEventsPerSeed,
   plantedBug?: PlantedBug,
+  scenario?: Scenario,
 ): SimResult {
-  return runSimulation({ seed, events, ...(plantedBug ? { plantedBug } : {}), traceLength: 40 });
+  return runSimulation({
+    seed,
+    events,
+    ...(plantedBug ? { plantedBug } : {}),
+    ...(scenario ? { scenario } : {}),
+    traceLength: 40,
+  });
 }
 
 export function sweep(options: SweepOptions): SweepResult {
-  return sweepSeeds((seed) => runSeed(seed, options.events, options.plantedBug), options);
+  return sweepSeeds(
+    (seed) => runSeed(seed, options.events, options.plantedBug, options.scenario),
+    options,
+  );
 }
 
 /** What every simulator's run reports, as far as a sweep cares. */
@@ -59,7 +72,7 @@ export interface SeedSweep<R extends SeedRun> {
 /** Runs `run` for seeds from..to, within the time budget, stopping at a failure if asked. */
 export function sweepSeeds<R extends SeedRun>(
   run: (seed: number) => R,
-  options: Omit<SweepOptions, "onResult" | "events" | "plantedBug"> & {
+  options: Omit<SweepOptions, "onResult" | "events" | "plantedBug" | "scenario"> & {
     onResult?: (result: R) => void;
   },
 ): SeedSweep<R> {
@@ -86,18 +99,30 @@ export function sweepSeeds<R extends SeedRun>(
 }
 
 /** The command that replays one seed exactly. */
-export function replayCommand(r: SimResult, events: number, plantedBug?: PlantedBug): string {
+export function replayCommand(
+  r: SimResult,
+  events: number,
+  plantedBug?: PlantedBug,
+  scenario?: Scenario,
+): string {
   const extra = events !== defaultEventsPerSeed ? ` --events ${events}` : "";
   const bug = plantedBug ? ` --planted-bug ${plantedBug}` : "";
-  return `corral sim --seed ${r.seed}${extra}${bug}`;
+  const forced = scenario ? ` --scenario ${scenario}` : "";
+  return `corral sim --seed ${r.seed}${extra}${bug}${forced}`;
 }
 
-export function formatFailure(r: SimResult, events: number, plantedBug?: PlantedBug): string {
+export function formatFailure(
+  r: SimResult,
+  events: number,
+  plantedBug?: PlantedBug,
+  scenario?: Scenario,
+): string {
   return [
     `FAILED seed ${r.seed} after ${r.events} events (${r.simTimeMs.toFixed(0)}ms simulated)`,
     `  ${r.failure}`,
     `  setup: ${r.setup}`,
-    `  replay: ${replayCommand(r, events, plantedBug)}`,
+    `  profile: ${r.profile}`,
+    `  replay: ${replayCommand(r, events, plantedBug, scenario)}`,
     `  last events:`,
     ...r.trace.map((line) => `    ${line}`),
   ].join("\n");

@@ -129,6 +129,8 @@ export function apply(state: State, zxid: number, entry: Entry): ApplyOutcome {
     default:
       unreachable(entry, "entry kind");
   }
+  state.digestLog.applied(state.lastTxnZxid, zxid, state.tree);
+  state.lastTxnZxid = zxid;
   return { result, triggers, quotaWarnings: warnings };
 }
 

@@ -189,12 +189,14 @@ export class SnapshotWriter implements NodeChangeObserver {
   }
 
   /**
-   * Writes up to `nodes` more nodes. Returns true once the image is complete (then parts()
-   * gives it and the tree is no longer watched).
+   * Writes up to `nodes` more nodes, stopping early once `bytesMax` bytes were written (a few
+   * nodes with large data cost as much time as thousands of small ones). Returns true once
+   * the image is complete (then parts() gives it and the tree is no longer watched).
    */
-  step(nodes: number): boolean {
+  step(nodes: number, bytesMax = Number.POSITIVE_INFINITY): boolean {
     assert(this.open, "SnapshotWriter.step after the end");
     let left = nodes;
+    const stopAt = this.out.length + bytesMax;
     if (!this.rootWritten) {
       const root = this.tree.get(rootPath);
       if (root === undefined) throw new StateFormatError("tree without root");
@@ -203,7 +205,7 @@ export class SnapshotWriter implements NodeChangeObserver {
       left--;
     }
     const stack = this.stack;
-    while (left > 0 && stack.length > 0) {
+    while (left > 0 && stack.length > 0 && this.out.length < stopAt) {
       const list = stack[stack.length - 1];
       if (!list.advance()) {
         if (list.isLive) this.walking.delete(list.parent);
@@ -216,6 +218,11 @@ export class SnapshotWriter implements NodeChangeObserver {
     if (stack.length > 0) return false;
     this.complete();
     return true;
+  }
+
+  /** Bytes of the image written so far. */
+  get bytesWritten(): number {
+    return this.out.length;
   }
 
   /** The finished image. */

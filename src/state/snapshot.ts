@@ -141,5 +141,6 @@ export function decodeSnapshot(bytes: Uint8Array, options: Partial<StateOptions>
   for (const entry of entries) tree.acls.release(entry);
   const state = new State(tree, sessions, { ...defaultStateOptions, ...options });
   state.lastZxid = lastZxid;
+  state.lastTxnZxid = lastZxid;
   return state;
 }

@@ -3,6 +3,7 @@
 // they are fixed when the state is made and passed again when a snapshot is loaded.
 
 import { DataTree } from "../tree/data-tree.js";
+import { DigestLog } from "./digest-log.js";
 import { SessionTable } from "./sessions.js";
 
 export interface StateOptions {
@@ -26,12 +27,30 @@ export const defaultStateOptions: Readonly<StateOptions> = Object.freeze({
 export class State {
   /** The zxid (log index) of the last entry applied; 0 for a fresh state. */
   lastZxid = 0;
+  /**
+   * The zxid of the last applied state entry: lastZxid without the indexes that carry no
+   * state entry (a leader's no-op), so a fresh member reports 0 as a fresh ZooKeeper does.
+   * After a snapshot load it starts at the snapshot's lastZxid.
+   */
+  lastTxnZxid = 0;
+  /** The tree digest every 128 zxids (the `hash` four-letter word). */
+  readonly digestLog = new DigestLog();
 
   constructor(
-    readonly tree: DataTree,
-    readonly sessions: SessionTable,
+    public tree: DataTree,
+    public sessions: SessionTable,
     readonly options: Readonly<StateOptions>,
   ) {}
+
+  /**
+   * Becomes `other` (a snapshot received from the leader) in place, so that everything
+   * holding this State sees the new tree and sessions. `other` must not be used afterwards.
+   */
+  replaceWith(other: State): void {
+    this.tree = other.tree;
+    this.sessions = other.sessions;
+    this.lastZxid = other.lastZxid;
+  }
 
   static fresh(options: Partial<StateOptions> = {}): State {
     return new State(DataTree.withSystemNodes(), new SessionTable(), {

@@ -16,6 +16,7 @@
 import { assert } from "../base/assert.js";
 import type { ACL } from "../protocol/records.js";
 import { AclTable, openAclUnsafe, readAclUnsafe } from "./acl.js";
+import { nodeDigest, TreeDigest } from "./digest.js";
 import {
   configPath,
   isAtOrBelow,
@@ -78,6 +79,22 @@ export class DataTree {
   /** The mark of the newest snapshot image (Znode.imageMark). */
   private imageMark = 0;
   private changeObserver: NodeChangeObserver | null = null;
+  /**
+   * ZooKeeper's tree digest (digest.ts): the sum of every node's Znode.digestCounted. A
+   * mutation only notes the node in `dirty`; digestNow() recomputes those nodes' digests
+   * then. Most writes change the same parent again and again (children created under one
+   * node), so between two looks at the digest (every 128 zxids) each changed node is hashed
+   * once instead of twice per write.
+   */
+  private readonly digest = new TreeDigest();
+  /** Nodes changed or added since the last digestNow(), with their paths. */
+  private readonly dirty = new Map<Znode, string>();
+  /**
+   * ZooKeeper's approximate data size (DataTree.approximateDataSize, mntr's
+   * zk_approximate_data_size): the sum over nodes of path length plus data length. The root
+   * counts as "/" (ZooKeeper keeps it under "" and "/", so it counts 0 + 1).
+   */
+  private approximateBytes = 0;
 
   /** A tree holding the built-in nodes, as a fresh ZooKeeper starts with. */
   /** An empty tree: only a snapshot loader starts from it (restoreNode, root first). */
@@ -95,6 +112,7 @@ export class DataTree {
     tree.addSystemNode(zookeeperPath, openAclUnsafe);
     tree.addSystemNode(quotaPath, openAclUnsafe);
     tree.addSystemNode(configPath, readAclUnsafe).aversion = -1;
+    for (const [path, node] of tree.entries()) tree.restored(path, node);
     return tree;
   }
 
@@ -107,6 +125,59 @@ export class DataTree {
   /** Number of nodes, the root included. */
   get size(): number {
     return this.count;
+  }
+
+  /** ZooKeeper's approximate data size: path and data bytes of every node. */
+  get approximateDataSize(): number {
+    return this.approximateBytes;
+  }
+
+  /**
+   * The tree digest, brought up to date first: the digests of nodes changed since the last
+   * call are recomputed now (see `dirty`).
+   */
+  digestNow(): TreeDigest {
+    for (const [node, path] of this.dirty) {
+      this.digest.remove(node.digestCounted >>> 0);
+      const d = nodeDigest(path, node);
+      node.digestCounted = d | 0;
+      this.digest.add(d);
+    }
+    this.dirty.clear();
+    return this.digest;
+  }
+
+  /** A node decoded from a snapshot (or a system node): counted at once. */
+  private restored(path: string, node: Znode): void {
+    const d = nodeDigest(path, node);
+    node.digestCounted = d | 0;
+    this.digest.add(d);
+    this.approximateBytes += path.length + node.dataLength;
+  }
+
+  /** A node joined the tree (created, or put back by a rollback). */
+  private attached(path: string, node: Znode): void {
+    this.approximateBytes += path.length + node.dataLength;
+    this.dirty.set(node, path);
+  }
+
+  /** A node left the tree: what it added to the digest goes now. */
+  private detached(path: string, node: Znode): void {
+    this.approximateBytes -= path.length + node.dataLength;
+    this.digest.remove(node.digestCounted >>> 0);
+    node.digestCounted = 0;
+    this.dirty.delete(node);
+  }
+
+  /** A node is about to change (its data size is taken out; changed() puts it back). */
+  private resizing(path: string, node: Znode): void {
+    this.approximateBytes -= path.length + node.dataLength;
+  }
+
+  /** A node changed: its data size goes back in and its digest is due again. */
+  private changed(path: string, node: Znode): void {
+    this.approximateBytes += path.length + node.dataLength;
+    this.dirty.set(node, path);
   }
 
   /**
@@ -162,6 +233,7 @@ export class DataTree {
     }
     this.count++;
     this.index(path, node);
+    this.restored(path, node);
     if (nameOf(path) === limitNodeName) this.trackQuotaNode(path, true);
   }
 
@@ -263,9 +335,13 @@ export class DataTree {
       const u = log[i];
       switch (u.kind) {
         case UndoKind.created: {
+          this.detached(u.path, u.node);
           const parent = this.detach(u.path);
+          const parentPath = parentOf(u.path);
+          this.resizing(parentPath, parent);
           parent.childCreations = (parent.childCreations - 1) | 0;
           parent.pzxid = u.zxid;
+          this.changed(parentPath, parent);
           this.unindex(u.path, u.node);
           this.acls.release(u.node.acl);
           if (nameOf(u.path) === limitNodeName) this.trackQuotaNode(u.path, false);
@@ -273,7 +349,11 @@ export class DataTree {
         }
         case UndoKind.deleted: {
           const parent = this.attach(u.path, u.node);
+          const parentPath = parentOf(u.path);
+          this.resizing(parentPath, parent);
           parent.pzxid = u.zxid;
+          this.changed(parentPath, parent);
+          this.attached(u.path, u.node);
           this.index(u.path, u.node);
           this.changing(u.node);
           u.node.acl = this.acls.acquire(u.node.acl.acl);
@@ -282,23 +362,29 @@ export class DataTree {
         }
         case UndoKind.data:
           this.changing(u.node);
+          this.resizing(u.path, u.node);
           u.node.data = u.data;
           u.node.mzxid = u.zxid;
           u.node.mtime = u.timeMs;
           u.node.version = u.version;
+          this.changed(u.path, u.node);
           break;
         case UndoKind.acl: {
           const current = u.node.acl;
           assert(u.acl !== null, "acl undo without acl");
           this.changing(u.node);
+          this.resizing(u.path, u.node);
           u.node.acl = this.acls.acquire(u.acl);
           this.acls.release(current);
           u.node.aversion = u.version;
+          this.changed(u.path, u.node);
           break;
         }
         case UndoKind.rawData:
           this.changing(u.node);
+          this.resizing(u.path, u.node);
           u.node.data = u.data;
+          this.changed(u.path, u.node);
           break;
       }
     }
@@ -337,8 +423,12 @@ export class DataTree {
     node.imageMark = this.imageMark;
     const parent = this.attach(path, node);
     this.record(UndoKind.created, path, node, parent.pzxid, 0, 0, null, null);
+    const parentPath = parentOf(path);
+    this.resizing(parentPath, parent);
     parent.childCreations = (parent.childCreations + 1) | 0;
     parent.pzxid = zxid;
+    this.changed(parentPath, parent);
+    this.attached(path, node);
     this.index(path, node);
     const name = nameOf(path);
     if (name === limitNodeName) this.trackQuotaNode(path, true);
@@ -360,7 +450,13 @@ export class DataTree {
     assert(node.children === null, `deleteNode: ${path} has children`);
     const parent = this.detach(path);
     this.record(UndoKind.deleted, path, node, parent.pzxid, 0, 0, null, null);
-    if (zxid > parent.pzxid) parent.pzxid = zxid;
+    this.detached(path, node);
+    if (zxid > parent.pzxid) {
+      const parentPath = parentOf(path);
+      this.resizing(parentPath, parent);
+      parent.pzxid = zxid;
+      this.changed(parentPath, parent);
+    }
     this.unindex(path, node);
     this.acls.release(node.acl);
     if (nameOf(path) === limitNodeName) this.trackQuotaNode(path, false);
@@ -374,10 +470,12 @@ export class DataTree {
     this.changing(node);
     this.record(UndoKind.data, path, node, node.mzxid, node.mtime, node.version, node.data, null);
     const before = node.dataLength;
+    this.resizing(path, node);
     node.data = data;
     node.mzxid = zxid;
     node.mtime = timeMs;
     node.version = (node.version + 1) | 0;
+    this.changed(path, node);
     const prefix = this.quotaPrefixOf(path);
     if (prefix !== null) this.updateQuotaStats(prefix, node.dataLength - before, 0);
   }
@@ -387,16 +485,20 @@ export class DataTree {
     this.changing(node);
     this.record(UndoKind.acl, path, node, 0, 0, node.aversion, null, node.acl.acl);
     const old = node.acl;
+    this.resizing(path, node);
     node.acl = this.acls.acquire(acl);
     this.acls.release(old);
     node.aversion = (node.aversion + 1) | 0;
+    this.changed(path, node);
   }
 
   /** Replaces a node's data without touching its Stat (quota stats, reconfig's config text). */
   setRawData(path: string, node: Znode, data: string | null): void {
     this.changing(node);
     this.record(UndoKind.rawData, path, node, 0, 0, 0, node.data, null);
+    this.resizing(path, node);
     node.data = data;
+    this.changed(path, node);
   }
 
   // ---- quotas ----

@@ -32,7 +32,9 @@ export class StatsTrack {
       if (pair.length === 0) continue;
       const eq = pair.indexOf("=");
       const key = eq < 0 ? pair : pair.slice(0, eq);
-      const raw = eq < 0 ? "" : pair.slice(eq + 1);
+      // Java's split("=") keeps the piece after the key up to the next "=": zkCli 3.8 writes
+      // "bytes=100=;..." (its StatsTrack.toString quirk) and means bytes=100.
+      const raw = eq < 0 ? "" : pair.slice(eq + 1).split("=")[0];
       const value = raw.length === 0 ? -1 : Number(raw);
       // ZooKeeper throws NumberFormatException on garbage and the write fails; Corral keeps
       // the entry readable and treats the value as unset.

@@ -46,6 +46,11 @@ export class Znode {
    * before a change (src/state/snapshot-writer.ts). Not part of the node's state.
    */
   imageMark: number;
+  /**
+   * What this node adds to the tree digest now (its digest when last counted, as an int32 so
+   * it stays a small integer in V8; 0 while not counted). Not part of the node's state.
+   */
+  digestCounted: number;
 
   constructor(
     data: string | null,
@@ -69,6 +74,7 @@ export class Znode {
     this.kind = kind;
     this.owner = owner;
     this.imageMark = 0;
+    this.digestCounted = 0;
   }
 
   get numChildren(): number {

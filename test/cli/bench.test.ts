@@ -9,6 +9,7 @@ import { parseWorkloads } from "../../src/cli/bench.js";
 import { LatencyHistogram, type WorkloadResult, workloadNames } from "../../src/cli/load.js";
 import { ZooKeeperClient } from "../../src/client/client.js";
 import { corralMain, startCorralServer } from "../support/corral-server.js";
+import { peerSkip } from "../support/peers.js";
 import { realZooKeeperAvailable, startRealZooKeeper } from "../support/real-zookeeper.js";
 
 const run = promisify(execFile);
@@ -100,7 +101,7 @@ describe("corral bench runs every workload and cleans up", () => {
   });
 
   it("against the real ZooKeeper", {
-    skip: !realZooKeeperAvailable() && "not installed",
+    skip: peerSkip(!realZooKeeperAvailable() && "real ZooKeeper not installed"),
   }, async () => {
     const zk = await startRealZooKeeper();
     try {

@@ -1,6 +1,8 @@
 // Proves that `corral shell` prints what zkCli.sh prints for the same commands on the same
 // tree: both run the same sample of commands (listing, data, Stat, ACLs, counts, recursive
 // listing, errors) against one real server, and stdout and stderr must match line for line.
+// The same for the quota commands, printwatches, version and reconfig, each CLI on its own
+// copy of the tree; and that the shell lists exactly zkCli's commands with zkCli's usage lines.
 // Also proves -c scripting (exit codes), quoting, ACL parsing and path completion.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -8,14 +10,82 @@ import { existsSync } from "node:fs";
 import { test } from "node:test";
 import { parseAcl, runShell, Shell, tokenize } from "../../src/cli/shell.js";
 import { ZooKeeperClient } from "../../src/client/client.js";
+import { peerSkip } from "../support/peers.js";
 import { uniquePath } from "./helpers.js";
 import { forEachServer } from "./targets.js";
 
 const zkCli = "/usr/share/zookeeper/bin/zkCli.sh";
 
+/** Runs `commands` through zkCli.sh and through Corral's shell; what each printed. */
+async function runBoth(
+  connectString: string,
+  commands: string[],
+  /** Commands for Corral's shell when they must not see what zkCli's changed (its own tree). */
+  ourCommands = commands,
+): Promise<{ javaOut: string; javaErr: string[]; ourOut: string; ourErr: string }> {
+  const java = spawnSync(zkCli, ["-server", connectString], {
+    input: `${commands.join("\n")}\nquit\n`,
+    encoding: "utf8",
+    timeout: 60000,
+  });
+  // Drop zkCli's banner and its connection event; keep what the commands printed.
+  let javaOut = java.stdout.slice(java.stdout.indexOf("type:None path:null\n") + 20);
+  // ...and the Closed event that `quit` prints at the end.
+  const closedAt = javaOut.lastIndexOf("\nWATCHER::\n\nWatchedEvent state:Closed");
+  if (closedAt >= 0) javaOut = javaOut.slice(0, closedAt);
+  const javaErr = java.stderr
+    .split("\n")
+    .filter(
+      (l) =>
+        !/^(SLF4J|log4j|\s*at |Exception|WATCHER|$)/.test(l) &&
+        !l.includes("INFO") &&
+        !l.includes("WARN"),
+    );
+  let ourOut = "";
+  let ourErr = "";
+  const shell = new Shell(
+    { timeoutMs: 10000 },
+    (s) => {
+      ourOut += s;
+    },
+    (s) => {
+      ourErr += s;
+    },
+  );
+  await shell.connect(connectString);
+  for (const c of ourCommands) await shell.execute(c);
+  await shell.disconnect();
+  return { javaOut, javaErr, ourOut, ourErr };
+}
+
+test("the shell knows every zkCli.sh command, with zkCli's usage line", {
+  skip: peerSkip(!existsSync(zkCli) && "zkCli.sh not installed"),
+}, async () => {
+  // zkCli 3.8 lists its commands when given one it does not know (on stderr).
+  const java = spawnSync(zkCli, ["-server", "127.0.0.1:1", "nosuchcommand"], {
+    encoding: "utf8",
+    timeout: 60000,
+  });
+  const javaUsages = `${java.stdout}${java.stderr}`
+    .split("\n")
+    .filter((l) => l.startsWith("\t"))
+    .map((l) => l.slice(1));
+  assert.ok(javaUsages.length > 20, `${java.stdout}${java.stderr}`);
+  let out = "";
+  const shell = new Shell({ timeoutMs: 1000 }, (s) => {
+    out += s;
+  });
+  await shell.execute("help");
+  const ourUsages = out
+    .split("\n")
+    .filter((l) => l.startsWith("\t"))
+    .map((l) => l.slice(1));
+  assert.deepEqual(ourUsages, javaUsages);
+});
+
 forEachServer((server) => {
   test("shell output matches zkCli.sh on a sample of commands", {
-    skip: !existsSync(zkCli) && "zkCli.sh not installed",
+    skip: peerSkip(!existsSync(zkCli) && "zkCli.sh not installed"),
   }, async () => {
     const zk = await ZooKeeperClient.connect(server.connectString);
     const root = uniquePath("shell");
@@ -48,43 +118,85 @@ forEachServer((server) => {
         `set -v 9 ${root}/a y`,
         `get ${root}/secret`,
       ];
-      const java = spawnSync(zkCli, ["-server", server.connectString], {
-        input: `${commands.join("\n")}\nquit\n`,
-        encoding: "utf8",
-        timeout: 60000,
-      });
-      // Drop zkCli's banner and its connection event; keep what the commands printed.
-      let javaOut = java.stdout.slice(java.stdout.indexOf("type:None path:null\n") + 20);
-      // ...and the Closed event that `quit` prints at the end.
-      const closedAt = javaOut.lastIndexOf("\nWATCHER::\n\nWatchedEvent state:Closed");
-      if (closedAt >= 0) javaOut = javaOut.slice(0, closedAt);
-      const javaErr = java.stderr
-        .split("\n")
-        .filter(
-          (l) =>
-            !/^(SLF4J|log4j|\s*at |Exception|WATCHER|$)/.test(l) &&
-            !l.includes("INFO") &&
-            !l.includes("WARN"),
-        );
-      let ourOut = "";
-      let ourErr = "";
-      const shell = new Shell(
-        { timeoutMs: 10000 },
-        (s) => {
-          ourOut += s;
-        },
-        (s) => {
-          ourErr += s;
-        },
-      );
-      await shell.connect(server.connectString);
-      for (const c of commands) await shell.execute(c);
-      await shell.disconnect();
+      const { javaOut, javaErr, ourOut, ourErr } = await runBoth(server.connectString, commands);
       assert.equal(ourOut, javaOut);
       assert.deepEqual(
         ourErr.split("\n").filter((l) => l !== ""),
         javaErr,
       );
+    } finally {
+      await zk.close();
+    }
+  });
+
+  test("quota, printwatches, version and reconfig print what zkCli.sh prints", {
+    skip: peerSkip(!existsSync(zkCli) && "zkCli.sh not installed"),
+  }, async () => {
+    const zk = await ZooKeeperClient.connect(server.connectString);
+    // Each CLI gets its own copy of the tree: both change it.
+    const roots = [uniquePath("quota"), uniquePath("quota")];
+    try {
+      for (const root of roots) {
+        await zk.create(root);
+        await zk.create(`${root}/q`, "data");
+        await zk.create(`${root}/q/a`, "xy");
+      }
+      const commandsFor = (root: string): string[] => [
+        `ls ${root}`,
+        "printwatches",
+        `setquota -n 5 ${root}/q`,
+        `listquota ${root}/q`,
+        `setquota -N 7 ${root}/q`,
+        `setquota -b 100 ${root}/q`,
+        `listquota ${root}/q`,
+        `setquota -N 7 -B 200 ${root}/q`,
+        `setquota -n 2 ${root}/q/a`,
+        `setquota -n 2 ${root}`,
+        `setquota -n 0 ${root}/q`,
+        `setquota -b -1 ${root}/q`,
+        `setquota -n 2 ${root}/nope`,
+        "setquota -n 2 /zookeeper/quota/x",
+        `delquota -n ${root}/q`,
+        `listquota ${root}/q`,
+        `delquota -N ${root}/q`,
+        `listquota ${root}/q`,
+        `delquota ${root}/q`,
+        `listquota ${root}/q`,
+        `delquota ${root}/q`,
+        "printwatches off",
+        `get -w ${root}/q`,
+        `set ${root}/q z`,
+        "printwatches",
+        "printwatches on",
+        `get -w ${root}/q`,
+        `set ${root}/q y`,
+        `ls ${root}`,
+        "reconfig -add server.5=127.0.0.1:1:2",
+        "reconfig -remove 3",
+        "reconfig",
+        "version",
+      ];
+      const both = await runBoth(
+        server.connectString,
+        commandsFor(roots[0]),
+        commandsFor(roots[1]),
+      );
+      // The CLI names its own version: the line is compared, the version itself is not.
+      const same = (out: string, root: string): string =>
+        out
+          .replaceAll(root, "<root>")
+          .replace(/^ZooKeeper CLI version: .*$/m, "ZooKeeper CLI version: <version>");
+      assert.equal(same(both.ourOut, roots[1]), same(both.javaOut, roots[0]));
+      assert.match(both.ourOut, /^ZooKeeper CLI version: 3\.9\.3-corral-/m);
+      assert.deepEqual(
+        both.ourErr
+          .split("\n")
+          .filter((l) => l !== "")
+          .map((l) => same(l, roots[1])),
+        both.javaErr.map((l) => same(l, roots[0])),
+      );
+      // Nothing of the quota is left behind by delquota.
+      assert.equal(await zk.exists(`/zookeeper/quota${roots[1]}`), null);
     } finally {
       await zk.close();
     }

@@ -4,6 +4,7 @@
 // block per target with one shared server for the whole file (a JVM start costs ~0.5 s),
 // skipped with a reason when the target cannot run on this machine.
 import { after, before, describe } from "node:test";
+import { peerSkip } from "../support/peers.js";
 import { type InteropTarget, targets } from "../support/targets.js";
 
 export interface TestServer {
@@ -69,7 +70,7 @@ export function forEachServer(
 ): void {
   for (const target of serverTargets) {
     const reason = target.unavailable();
-    describe(target.name, { skip: reason ?? false }, () => {
+    describe(target.name, { skip: peerSkip(reason) }, () => {
       const handle = new ServerHandle(target);
       before(() => handle.start(options.tickTimeMs ?? 500));
       after(() => handle.stop());

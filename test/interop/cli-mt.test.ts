@@ -13,6 +13,7 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { test } from "node:test";
+import { peerSkip } from "../support/peers.js";
 import { targets } from "../support/targets.js";
 import { type Check, reportChecks } from "./scenario-program.js";
 
@@ -206,7 +207,7 @@ for (const target of targets) {
   const skip =
     target.unavailableReason() ??
     (existsSync(cliMt) ? undefined : `${cliMt} is not installed (run scripts/install-interop.sh)`);
-  test(`C client cli_mt against ${target.name}`, { skip: skip ?? false }, async (t) => {
+  test(`C client cli_mt against ${target.name}`, { skip: peerSkip(skip) }, async (t) => {
     const server = await target.start();
     let run: { outputs: string[][]; stderr: string };
     try {

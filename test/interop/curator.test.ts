@@ -4,6 +4,7 @@
 // (container and TTL nodes), createContainers and transactions, with several sessions
 // contending. The scenarios live in CuratorScenarios.java; each check is one subtest here.
 import { test } from "node:test";
+import { peerSkip } from "../support/peers.js";
 import { targets } from "../support/targets.js";
 import { javaUnavailableReason, runJavaProgram, zookeeperClientJars } from "./java-programs.js";
 import { reportChecks } from "./scenario-program.js";
@@ -31,7 +32,7 @@ const scenarios = [
 
 for (const target of targets) {
   const skip = target.unavailableReason() ?? javaUnavailableReason(jars);
-  test(`Curator scenarios against ${target.name}`, { skip: skip ?? false }, async (t) => {
+  test(`Curator scenarios against ${target.name}`, { skip: peerSkip(skip) }, async (t) => {
     const server = await target.start();
     let result: Awaited<ReturnType<typeof runJavaProgram>>;
     try {

@@ -5,6 +5,7 @@
 // negotiation and resumption, notification-before-reply ordering. The scenarios live in
 // JavaClientScenarios.java; each of its checks becomes one subtest here.
 import { test } from "node:test";
+import { peerSkip } from "../support/peers.js";
 import { targets } from "../support/targets.js";
 import { javaUnavailableReason, runJavaProgram, zookeeperClientJars } from "./java-programs.js";
 import { reportChecks } from "./scenario-program.js";
@@ -35,7 +36,7 @@ const scenarios = [
 
 for (const target of targets) {
   const skip = target.unavailableReason() ?? javaUnavailableReason(jars);
-  test(`Java client scenarios against ${target.name}`, { skip: skip ?? false }, async (t) => {
+  test(`Java client scenarios against ${target.name}`, { skip: peerSkip(skip) }, async (t) => {
     const server = await target.start();
     let result: Awaited<ReturnType<typeof runJavaProgram>>;
     try {

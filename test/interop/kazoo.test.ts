@@ -4,6 +4,7 @@
 // The scenarios live in kazoo_scenarios.py; each of its checks becomes one subtest here.
 import { test } from "node:test";
 import { kazooMissing, python } from "../support/kazoo.js";
+import { peerSkip } from "../support/peers.js";
 import { targets } from "../support/targets.js";
 import { scenarioFile } from "./scenario-files.js";
 import { reportChecks, runProgram } from "./scenario-program.js";
@@ -30,7 +31,7 @@ const scenarios = [
 
 for (const target of targets) {
   const skip = target.unavailableReason() ?? kazooMissing();
-  test(`kazoo scenarios against ${target.name}`, { skip: skip ?? false }, async (t) => {
+  test(`kazoo scenarios against ${target.name}`, { skip: peerSkip(skip) }, async (t) => {
     const server = await target.start();
     let result: Awaited<ReturnType<typeof runProgram>>;
     try {

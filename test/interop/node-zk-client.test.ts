@@ -5,6 +5,7 @@
 // in node-zk-client-scenarios.mjs; each of its checks becomes one subtest here.
 import { createRequire } from "node:module";
 import { test } from "node:test";
+import { peerSkip } from "../support/peers.js";
 import { targets } from "../support/targets.js";
 import { scenarioFile } from "./scenario-files.js";
 import { reportChecks, runProgram } from "./scenario-program.js";
@@ -23,7 +24,7 @@ function clientMissing(): string | undefined {
 for (const target of targets) {
   const skip = target.unavailableReason() ?? clientMissing();
   test(`node-zookeeper-client scenarios against ${target.name}`, {
-    skip: skip ?? false,
+    skip: peerSkip(skip),
   }, async (t) => {
     const server = await target.start();
     let result: Awaited<ReturnType<typeof runProgram>>;

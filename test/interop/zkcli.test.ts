@@ -12,6 +12,7 @@
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { test } from "node:test";
+import { peerSkip } from "../support/peers.js";
 import { targets } from "../support/targets.js";
 import { type Check, type ProgramResult, reportChecks, runProgram } from "./scenario-program.js";
 
@@ -230,7 +231,7 @@ function runZkCli(args: string[], stdin: string): Promise<ProgramResult> {
 
 for (const target of targets) {
   const skip = target.unavailableReason() ?? zkCliMissing();
-  test(`zkCli.sh scripted session against ${target.name}`, { skip: skip ?? false }, async (t) => {
+  test(`zkCli.sh scripted session against ${target.name}`, { skip: peerSkip(skip) }, async (t) => {
     const server = await target.start();
     let session: ProgramResult;
     let single: ProgramResult[];

@@ -63,6 +63,32 @@ test("persistence: a candidate asks for votes only after persisting its new term
   );
 });
 
+test("persistence: a candidate counts its own vote only once it is durable (single voter)", () => {
+  // Found by the simulator (seed 58501): a sole voter that won at once, crashed before its
+  // new term reached the disk and came back in the old term could grant its vote in the term
+  // it had led, so that another member (promotable while its demotion was uncommitted) led
+  // the same term.
+  const c = new TestCluster([1], { preVote: false });
+  c.tick(1, 20);
+  const n = c.node(1);
+  assert.equal(n.role, Role.candidate, "not leader before the self-vote is durable");
+  const rd = n.ready();
+  assert.deepEqual(rd.hardState, { term: 1, vote: 1, commit: 0 });
+  // A crash here loses the write; the member comes back in term 0, having led nothing.
+  n.advance();
+  assert.equal(n.role, Role.leader, "leader once its term and vote are durable");
+  assert.equal(n.term, 1);
+});
+
+test("persistence (planted bug): the ack-before-persist variant acknowledges at once", () => {
+  const c = new TestCluster([1, 2], { preVote: false, plantedBug: "ack-before-persist" });
+  const n = c.node(2);
+  const entries: Entry[] = [{ term: 1, index: 1, kind: 0, data: enc.encode("a") }];
+  n.step(makeMessage(MessageType.append, 1, 2, 1, { index: 0, logTerm: 0, entries, commit: 0 }));
+  const ack = n.ready().messages.find((m) => m.type === MessageType.appendResp);
+  assert.equal(ack?.index, 1, "acknowledged in the same Ready that persists the entry");
+});
+
 test("persistence: the leader counts itself toward commit only after its entries are durable", () => {
   const c = new TestCluster([1], {});
   c.elect(1);

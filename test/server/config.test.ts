@@ -174,6 +174,22 @@ test("secureClientPort and the ssl.* keys are read as ZooKeeper reads them", () 
   assert.throws(() => parseZooCfg("ssl.ciphersuites=TLS_FOO_WITH_BAR"), /unsupported cipher/);
 });
 
+test("keys read but not acted on yet are named at start, with the reason", () => {
+  const { config, warnings } = parseZooCfg(
+    "clientPort=1\nadmin.serverPort=9090\ninitLimit=7\nsyncLimit=3\nstandaloneEnabled=false\nreconfigEnabled=true",
+  );
+  assert.equal(config.initLimit, 7);
+  assert.deepEqual(
+    warnings.map((w) => [w.line, w.message.replace(/: .*$/, "")]),
+    // admin.serverPort (the admin port) and standaloneEnabled (ensembles) are acted on.
+    [
+      [3, "initLimit is read but not acted on yet"],
+      [4, "syncLimit is read but not acted on yet"],
+      [6, "reconfigEnabled is read but not acted on yet"],
+    ],
+  );
+});
+
 test("Java properties syntax: separators, comments, continuations", () => {
   const props = parseProperties(
     "a=1\n  b : 2\nc 3\n! bang comment\n# hash comment\nd=one\\\n   two\ne=",

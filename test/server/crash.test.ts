@@ -17,6 +17,7 @@ import { rmSync } from "node:fs";
 import { test } from "node:test";
 import { type CorralServer, startCorralServer } from "../support/corral-server.js";
 import { kazooAvailable, python } from "../support/kazoo.js";
+import { peerSkip } from "../support/peers.js";
 
 // Writer threads: each owns a session and alternates a sequential create under /seq (payload
 // "w<writer>-r<round>-<n>", unique per attempt) with a setData of /w<writer> to "<round>:<n>".
@@ -150,7 +151,7 @@ async function round(
 }
 
 test("acknowledged writes survive SIGKILL and are applied exactly once", {
-  skip: !kazooAvailable() && "kazoo not installed",
+  skip: peerSkip(!kazooAvailable() && "kazoo not installed"),
   timeout: 180_000,
 }, async (t) => {
   const seed = Number(process.env.CORRAL_SEED ?? Date.now() % 1_000_000);

@@ -1,11 +1,11 @@
-// Test launcher (not a test by itself): `corral server`'s own serveStandalone (the real
+// Test launcher (not a test by itself): `corral server`'s own serveMember (the real
 // standalone member and client listener) over FailingDisk, a NodeDisk that starts tearing
 // every write and failing every fsync with ENOSPC when this process gets SIGUSR2. It takes
 // the arguments test/support/corral-server.ts passes to `corral server` (only --config is
 // read), prints the same "corral listening on" line, logs "test disk: failing ..." on stderr
 // when the trigger lands, and stops on SIGTERM or SIGINT. read-only-process.test.ts drives it.
 import { mkdirSync, readFileSync } from "node:fs";
-import { serveStandalone } from "../../src/cli/server.js";
+import { serveMember } from "../../src/cli/server.js";
 import { StderrLogger } from "../../src/io/stderr-logger.js";
 import { parseZooCfg } from "../../src/server/config.js";
 import { FailingDisk } from "../support/failing-disk.js";
@@ -25,4 +25,4 @@ process.on("SIGUSR2", () => {
   logger.warn("test disk: failing every write and fsync with ENOSPC from now on");
 });
 
-serveStandalone(config, logger, disk);
+serveMember(config, logger, disk);

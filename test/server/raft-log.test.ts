@@ -76,7 +76,7 @@ test("committed entries reach the member before the next batch's fsync, never be
     { id: 1, random: new Prng(7), electionTicks: 10, heartbeatTicks: 1 },
     persistedStateFrom(
       { snapshot: null, entries: [], hardState: { term: 0, vote: 0, commit: 0 } },
-      [1],
+      { voters: [1], learners: [] },
     ),
   );
   const log = new RaftLog({
@@ -98,6 +98,9 @@ test("committed entries reach the member before the next batch's fsync, never be
       assert.ok(index <= storage.durable, `entry ${index} applied before its fsync`);
       applied.push(index);
     },
+    restore: () => assert.fail("no snapshot in a group of one"),
+    epochChanged: () => {},
+    sessionsTouched: () => {},
     failed: (error) => assert.fail(error),
   };
   log.start(sink);

@@ -23,6 +23,7 @@ import { runProgram } from "../interop/scenario-program.js";
 import { type CorralServer, startCorralServer } from "../support/corral-server.js";
 import { fourLetterWord } from "../support/four-letter.js";
 import { kazooMissing, python } from "../support/kazoo.js";
+import { peerSkip } from "../support/peers.js";
 import { RawConnection } from "./raw-client.js";
 
 const launcher = join(dirname(fileURLToPath(import.meta.url)), "failing-disk-server.js");
@@ -207,7 +208,7 @@ test("a full disk makes the member read-only; a restart recovers every acknowled
     await t.test(
       "kazoo read_only client reads; writes raise NotReadOnlyCallError",
       {
-        skip: kazooSkip ?? false,
+        skip: peerSkip(kazooSkip),
       },
       async () => {
         const out = await kazoo("readonly", [

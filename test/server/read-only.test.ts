@@ -23,10 +23,11 @@ import { encodeRequest, type RequestOpcode } from "../../src/protocol/request-co
 import { Writer } from "../../src/protocol/writer.js";
 import { defaultConfig, knownFourLetterWords } from "../../src/server/config.js";
 import { localSessionIdMin } from "../../src/server/read-only.js";
-import { type Standalone, startStandalone } from "../../src/server/standalone.js";
+import { type RunningMember, startMember } from "../../src/server/start-member.js";
 import { Prng } from "../../src/sim/prng.js";
 import { SimDisk } from "../../src/sim/sim-disk.js";
 import { fourLetterWord } from "../support/four-letter.js";
+import { peerSkip } from "../support/peers.js";
 import { realZooKeeperAvailable, startRealZooKeeper } from "../support/real-zookeeper.js";
 import { RawConnection } from "./raw-client.js";
 
@@ -35,14 +36,14 @@ const openAcl = [{ perms: 31, id: { scheme: "world", id: "anyone" } }];
 const bytes = (s: string): Uint8Array => new TextEncoder().encode(s);
 
 interface Member {
-  standalone: Standalone;
+  standalone: RunningMember;
   port: number;
   logger: MemoryLogger;
   /** Stops serving and timers, as if the process died (the disk is left as it is). */
   kill(): Promise<void>;
 }
 
-async function startMember(disk: SimDisk): Promise<Member> {
+async function startOnDisk(disk: SimDisk): Promise<Member> {
   const config = defaultConfig();
   config.tickTimeMs = tickTimeMs;
   config.minSessionTimeoutMs = 2 * tickTimeMs;
@@ -51,8 +52,8 @@ async function startMember(disk: SimDisk): Promise<Member> {
   config.dataLogDir = "/data";
   config.fourLetterWords = "*";
   const logger = new MemoryLogger();
-  const standalone = await new Promise<Standalone>((resolve, reject) =>
-    startStandalone(
+  const standalone = await new Promise<RunningMember>((resolve, reject) =>
+    startMember(
       {
         config,
         disk,
@@ -84,7 +85,7 @@ async function startMember(disk: SimDisk): Promise<Member> {
     async kill() {
       await listener.close();
       standalone.member.stop();
-      standalone.raftLog.stop();
+      standalone.log.stop();
     },
   };
 }
@@ -293,7 +294,7 @@ const zooKeeperReadOnly = {
 
 describe("ZooKeeper 3.8's own read-only server", () => {
   it("answers the read-only probe as recorded", {
-    skip: !realZooKeeperAvailable() && "real ZooKeeper not installed",
+    skip: peerSkip(!realZooKeeperAvailable() && "real ZooKeeper not installed"),
     timeout: 60_000,
   }, async () => {
     const zk = await startRealZooKeeper({ tickTimeMs, readOnlyPartitioned: true });
@@ -313,7 +314,7 @@ describe("a member whose storage failed", () => {
 
   before(async () => {
     const disk = simDisk(7);
-    member = await startMember(disk);
+    member = await startOnDisk(disk);
     // A healthy member answers a read-only-capable client with readOnly=false.
     const a = await session(member.port, { readOnly: true });
     assert.equal(a.res.readOnly, false);
@@ -593,7 +594,7 @@ describe("recovery after a storage failure", () => {
   ] as const) {
     it(`keeps every acknowledged write (seed ${seed}, ${operation} fails with ${code})`, async () => {
       const disk = simDisk(seed);
-      const first = await startMember(disk);
+      const first = await startOnDisk(disk);
       const acked = new Map<string, string>();
       try {
         const { conn } = await session(first.port);
@@ -636,7 +637,7 @@ describe("recovery after a storage failure", () => {
         await first.kill();
       }
       disk.crash();
-      const second = await startMember(disk);
+      const second = await startOnDisk(disk);
       try {
         assert.equal(second.standalone.member.readOnly, false);
         const tree = second.standalone.member.state.tree;

@@ -37,6 +37,7 @@ import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { startCorralServer } from "../support/corral-server.js";
 import { kazooAvailable, python } from "../support/kazoo.js";
+import { peerSkip } from "../support/peers.js";
 import { realZooKeeperAvailable, startRealZooKeeper } from "../support/real-zookeeper.js";
 import { rng } from "../support/rng.js";
 
@@ -373,7 +374,9 @@ function drive(connectString: string, ops: WOp[]): Run {
 }
 
 test("Corral's server answers like real ZooKeeper over the wire", {
-  skip: (!realZooKeeperAvailable() || !kazooAvailable()) && "real ZooKeeper or kazoo not installed",
+  skip: peerSkip(
+    (!realZooKeeperAvailable() || !kazooAvailable()) && "real ZooKeeper or kazoo not installed",
+  ),
   timeout: 300_000,
 }, async (t) => {
   const seed = Number(process.env.CORRAL_SEED ?? Date.now() % 1_000_000);

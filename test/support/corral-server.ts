@@ -26,6 +26,11 @@ export interface CorralServerOptions {
    * launcher such as test/server/failing-disk-server.ts).
    */
   entry?: string;
+  /**
+   * Run the admin HTTP port on a free loopback port (its number is `adminPort`). Off by
+   * default: the embedded default would bind 8080, and tests never use fixed ports.
+   */
+  admin?: boolean;
   /** The server's --log-level; debug (the default here) lets tests read what it did. */
   logLevel?: "debug" | "info" | "warn" | "error";
 }
@@ -34,6 +39,8 @@ export interface CorralServer {
   port: number;
   dataDir: string;
   connectString: string;
+  /** The admin HTTP port, or 0 when the admin server is off. */
+  adminPort: number;
   /** What the server logged on stderr so far (bounded). */
   logs(): string;
   /** SIGTERM, wait for exit, remove the data directory. */
@@ -53,6 +60,9 @@ export async function startCorralServer(options: CorralServerOptions = {}): Prom
     "4lw.commands.whitelist=*",
     "extendedTypesEnabled=true",
     "maxClientCnxns=0",
+    ...(options.admin === true
+      ? ["admin.enableServer=true", "admin.serverAddress=127.0.0.1", "admin.serverPort=0"]
+      : ["admin.enableServer=false"]),
     ...(options.extraConfig ?? []),
   ];
   const cfgPath = join(dataDir, "zoo.cfg");
@@ -83,6 +93,7 @@ export async function startCorralServer(options: CorralServerOptions = {}): Prom
       resolve();
     });
   });
+  let adminPort = 0;
   const port = await new Promise<number>((resolve, reject) => {
     let out = "";
     const timer = setTimeout(() => {
@@ -91,6 +102,8 @@ export async function startCorralServer(options: CorralServerOptions = {}): Prom
     }, options.startTimeoutMs ?? 30000);
     child.stdout?.on("data", (d: Buffer) => {
       out += d.toString();
+      const admin = /corral admin on [^:\s]+:(\d+)/.exec(out);
+      if (admin) adminPort = Number(admin[1]);
       const m = /corral listening on [^:\s]+:(\d+)/.exec(out);
       if (m) {
         clearTimeout(timer);
@@ -113,6 +126,7 @@ export async function startCorralServer(options: CorralServerOptions = {}): Prom
   };
   return {
     port,
+    adminPort,
     dataDir,
     connectString: `127.0.0.1:${port}`,
     logs: () => stderr,

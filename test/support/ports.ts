@@ -18,3 +18,25 @@ export function freePort(): Promise<number> {
     });
   });
 }
+
+/**
+ * A free loopback port below the kernel's ephemeral range (32768 and up on Linux), for a
+ * server that must come back on the same port after a kill: an ephemeral port can be taken
+ * meanwhile as the local end of some outgoing connection, one below the range cannot.
+ */
+export async function freeStablePort(): Promise<number> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = 20000 + Math.floor(Math.random() * 12000);
+    if (await canListen(port)) return port;
+  }
+  return freePort();
+}
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.unref();
+    server.once("error", () => resolve(false));
+    server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
+  });
+}

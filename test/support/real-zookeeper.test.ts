@@ -4,10 +4,11 @@ import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { test } from "node:test";
 import { fourLetterWord } from "./four-letter.js";
+import { peerSkip } from "./peers.js";
 import { realZooKeeperAvailable, startRealZooKeeper } from "./real-zookeeper.js";
 
 test("real ZooKeeper starts, answers srvr and stops", {
-  skip: !realZooKeeperAvailable() && "zookeeper not installed",
+  skip: peerSkip(!realZooKeeperAvailable() && "zookeeper not installed"),
 }, async () => {
   const zk = await startRealZooKeeper();
   try {

@@ -8,7 +8,9 @@ import { join } from "node:path";
 import { fourLetterWord } from "./four-letter.js";
 import { freePort } from "./ports.js";
 
-export const zookeeperJar = "/usr/share/java/zookeeper.jar";
+/** The server jar; CORRAL_ZOOKEEPER_JAR points elsewhere (test/support/peers.test.ts uses it). */
+export const zookeeperJar = process.env.CORRAL_ZOOKEEPER_JAR ?? "/usr/share/java/zookeeper.jar";
+const servletApiJar = "/usr/share/java/servlet-api.jar";
 
 /**
  * Netty jars that Debian's zookeeper.jar manifest leaves out but the Netty connection
@@ -20,6 +22,11 @@ export const nettyRuntimeJars = ["netty-codec.jar", "netty-resolver.jar"].map(
 
 export function realZooKeeperAvailable(): boolean {
   return existsSync(zookeeperJar) && existsSync("/usr/bin/java");
+}
+
+/** The real ZooKeeper can also run its AdminServer (the servlet API is installed). */
+export function realZooKeeperAdminAvailable(): boolean {
+  return realZooKeeperAvailable() && existsSync(servletApiJar);
 }
 
 export interface RealZooKeeper {
@@ -49,6 +56,12 @@ export interface RealZooKeeperOptions {
    * max(2 s, tickTime) in vain.
    */
   readOnlyPartitioned?: boolean;
+  /**
+   * Start ZooKeeper's Jetty AdminServer on this loopback port (0 = none). Debian's
+   * zookeeper.jar names Jetty in its manifest but not the servlet API, without which
+   * ZooKeeper quietly runs no AdminServer, so that jar is added to the class path.
+   */
+  adminServerPort?: number;
 }
 
 export async function startRealZooKeeper(
@@ -69,7 +82,13 @@ export async function startRealZooKeeper(
     `dataDir=${dataDir}`,
     `clientPort=${port}`,
     "clientPortAddress=127.0.0.1",
-    "admin.enableServer=false",
+    ...(options.adminServerPort
+      ? [
+          "admin.enableServer=true",
+          "admin.serverAddress=127.0.0.1",
+          `admin.serverPort=${options.adminServerPort}`,
+        ]
+      : ["admin.enableServer=false"]),
     "4lw.commands.whitelist=*",
     "extendedTypesEnabled=true",
     "maxClientCnxns=0",
@@ -87,7 +106,12 @@ export async function startRealZooKeeper(
       ...(options.jvmOptions ?? ["-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"]),
       ...props,
       "-cp",
-      ["/etc/zookeeper/conf", zookeeperJar, ...nettyRuntimeJars].join(":"),
+      [
+        "/etc/zookeeper/conf",
+        zookeeperJar,
+        ...nettyRuntimeJars,
+        ...(options.adminServerPort ? [servletApiJar] : []),
+      ].join(":"),
       options.readOnlyPartitioned === true
         ? "org.apache.zookeeper.server.quorum.QuorumPeerMain"
         : "org.apache.zookeeper.server.ZooKeeperServerMain",

@@ -10,6 +10,7 @@
 //   { name: "corral", unavailableReason: () => undefined,
 //     start: (o) => startCorralServer({ tickTimeMs: o?.tickTimeMs ?? 2000, ... }) }
 // Set INTEROP_TARGETS=name1,name2 to run only some targets.
+import { CorralEnsemble } from "./corral-ensemble.js";
 import { startCorralServer } from "./corral-server.js";
 import { realZooKeeperAvailable, startRealZooKeeper } from "./real-zookeeper.js";
 
@@ -59,7 +60,32 @@ export const corralTarget: InteropTarget = {
   },
 };
 
-const allTargets: InteropTarget[] = [realZooKeeperTarget, corralTarget];
+/**
+ * A 3-member Corral ensemble behind a 3-host connect string: the same scenarios must pass
+ * whichever member each client lands on (writes forwarded to the leader, sessions and watches
+ * served by followers). `host`/`port` name the first member, for raw four-letter words.
+ */
+export const corralEnsembleTarget: InteropTarget = {
+  name: "corral-ensemble-3",
+  unavailableReason: () => undefined,
+  async start(options = {}) {
+    const ensemble = await CorralEnsemble.start({
+      members: 3,
+      tickTimeMs: options.tickTimeMs ?? 2000,
+      extraConfig: ["4lw.commands.whitelist=*", "extendedTypesEnabled=true", "maxClientCnxns=0"],
+      logLevel: "warn",
+    });
+    await ensemble.waitForLeader();
+    return {
+      host: "127.0.0.1",
+      port: ensemble.port(1),
+      connectString: ensemble.connectString,
+      stop: () => ensemble.stop(),
+    };
+  },
+};
+
+const allTargets: InteropTarget[] = [realZooKeeperTarget, corralTarget, corralEnsembleTarget];
 
 function selected(): InteropTarget[] {
   const wanted = process.env.INTEROP_TARGETS;

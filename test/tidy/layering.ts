@@ -153,12 +153,14 @@ export function checkFile(srcRelativePath: string, source: string): Violation[] 
 }
 
 /**
- * npm packages src/ may import at run time (impure layers only): commander for the cli;
- * jks-js (Java keystores) and node-forge (PKCS12 trust stores, which Node's pfx cannot read
- * because they hold no key) for the TLS client port (io/tls-context.ts).
+ * npm packages src/ may import at run time (impure layers only): commander for the cli,
+ * prom-client for metrics; jks-js (Java keystores) and node-forge (PKCS12 trust stores,
+ * which Node's pfx cannot read because they hold no key) for the TLS client port
+ * (io/tls-context.ts).
  */
 export const runtimePackages: ReadonlySet<string> = new Set<string>([
   "commander",
+  "prom-client",
   "jks-js",
   "node-forge",
 ]);

@@ -1,0 +1,98 @@
+// Who this member is in its ensemble, from ZooKeeper's own configuration: the `server.N`
+// lines of zoo.cfg and the `myid` file in dataDir (zookeeperAdmin.md, "Clustered
+// (Multi-Server) Setup"). Pure apart from hashing: the cli reads the files.
+//
+// The ensemble id names the ensemble on every peer link (the transport's handshake refuses a
+// member of another ensemble) and in the data directory (a member refuses to start on data
+// of another ensemble). It is derived from the initial membership (ids, peer addresses and
+// roles), so every member computes the same id from the same server.N lines without talking
+// to the others; the data directory keeps the id it first started with.
+import { createHash } from "node:crypto";
+import type { ConfState } from "../raft/types.js";
+import { ConfigError, type ServerConfig, type ServerSpec } from "./config.js";
+
+export interface EnsembleIdentity {
+  self: number;
+  ensembleId: string;
+  /** Participants vote; observers are Raft learners. */
+  conf: ConfState;
+  /** Every member's peer address, this member's own included (where it listens). */
+  peers: Map<number, { host: string; port: number }>;
+  /** Where this member serves clients. */
+  clientHost: string;
+  clientPort: number;
+}
+
+/** True when the configuration describes an ensemble rather than a standalone server. */
+export function isEnsemble(config: ServerConfig): boolean {
+  // ZooKeeper runs a single server.N line standalone unless standaloneEnabled=false.
+  return config.servers.length > 1 || (config.servers.length === 1 && !config.standaloneEnabled);
+}
+
+/** Parses the myid file's text as ZooKeeper does: one integer, surrounding blanks ignored. */
+export function parseMyId(text: string): number {
+  const trimmed = text.trim();
+  if (!/^\d+$/.test(trimmed)) throw new ConfigError(`myid: expected a server id, got "${trimmed}"`);
+  return Number(trimmed);
+}
+
+export function ensembleId(servers: readonly ServerSpec[]): string {
+  const canonical = [...servers]
+    .sort((a, b) => a.id - b.id)
+    .map((s) => `${s.id}=${s.host}:${s.peerPort}:${s.role}`)
+    .join("\n");
+  return createHash("sha256").update(canonical).digest("hex").slice(0, 16);
+}
+
+export function ensembleIdentity(config: ServerConfig, myId: number): EnsembleIdentity {
+  const me = config.servers.find((s) => s.id === myId);
+  if (me === undefined) {
+    throw new ConfigError(
+      `myid is ${myId}, but zoo.cfg has no server.${myId} line (servers: ${config.servers
+        .map((s) => s.id)
+        .join(", ")})`,
+    );
+  }
+  if (myId === 0) throw new ConfigError("server id 0 is reserved; use 1..255");
+  const voters = config.servers.filter((s) => s.role === "participant").map((s) => s.id);
+  const learners = config.servers.filter((s) => s.role === "observer").map((s) => s.id);
+  if (voters.length === 0) throw new ConfigError("an ensemble needs at least one participant");
+  const peers = new Map<number, { host: string; port: number }>();
+  for (const s of config.servers) peers.set(s.id, { host: s.host, port: s.peerPort });
+  // ZooKeeper 3.5+: the client address on the server line wins over clientPort.
+  const clientPort = me.clientPort ?? config.clientPort;
+  return {
+    self: myId,
+    ensembleId: config.ensembleId ?? ensembleId(config.servers),
+    conf: { voters, learners },
+    peers,
+    clientHost: me.clientHost ?? config.clientPortAddress,
+    clientPort,
+  };
+}
+
+/** The text of the identity file a member keeps in its data directory. */
+export function identityFileText(identity: EnsembleIdentity): string {
+  return `ensemble=${identity.ensembleId}\nmember=${identity.self}\n`;
+}
+
+/**
+ * Checks the identity file found in the data directory against this configuration; returns
+ * why the data belongs elsewhere, or null when it is ours.
+ */
+export function identityMismatch(fileText: string, identity: EnsembleIdentity): string | null {
+  const fields = new Map<string, string>();
+  for (const line of fileText.split(/\r?\n/)) {
+    const at = line.indexOf("=");
+    if (at > 0) fields.set(line.slice(0, at).trim(), line.slice(at + 1).trim());
+  }
+  const ensemble = fields.get("ensemble");
+  const member = fields.get("member");
+  if (ensemble !== identity.ensembleId) {
+    return `the data directory belongs to ensemble ${ensemble ?? "(none)"}, but the server.N lines make ensemble ${identity.ensembleId}`;
+  }
+  if (member !== String(identity.self)) {
+    return `the data directory belongs to member ${member ?? "(none)"}, but myid is ${identity.self}`;
+  }
+  return null;
+}

@@ -1,0 +1,317 @@
+// Assembles a member from injected I/O: recovers storage, rebuilds the state from the newest
+// snapshot, starts the Raft group over the recovered log and, in an ensemble, the links to
+// the other members (server/ensemble-log.ts). Snapshots are taken every snapCount applied
+// entries, encoded in short slices between requests and written in the background, and old
+// files purged (purge-schedule.ts says when).
+//
+// A standalone member is a group of one voter: it resolves once it has elected itself and
+// re-applied everything that was durable, so no client ever sees a state older than one it
+// was acknowledged. An ensemble member resolves as soon as its storage is open and its links
+// start: it serves clients whenever it knows a leader (the handshake refuses them otherwise,
+// and refuses a client that has seen a newer zxid than this member has applied).
+import type { Clock } from "../base/clock.js";
+import type { Disk } from "../base/disk.js";
+import type { Logger } from "../base/logger.js";
+import type { PeerNetwork } from "../base/peer-network.js";
+import type { ProcessInfo } from "../base/process-info.js";
+import type { Random } from "../base/random.js";
+import { encodeConfState } from "../raft/conf-state.js";
+import { RaftNode } from "../raft/node.js";
+import { type ConfState, Role, roleNames } from "../raft/types.js";
+import { decodeSnapshot } from "../state/snapshot.js";
+import { State } from "../state/state.js";
+import { openStorage, type Storage } from "../storage/storage.js";
+import { aclSchemesOf } from "./auth-config.js";
+import type { ServerConfig } from "./config.js";
+import { snapshotChannel } from "./diagnostics.js";
+import { EnsembleLog } from "./ensemble-log.js";
+import { Member } from "./member.js";
+import { PurgeSchedule } from "./purge-schedule.js";
+import { persistedStateFrom, RaftLog } from "./raft-log.js";
+import { SnapshotTask } from "./snapshot-task.js";
+
+/** Who this member is among its peers; absent for a standalone member. */
+export interface EnsembleDeps {
+  self: number;
+  /** The initial configuration (server.N lines): participants vote, observers learn. */
+  conf: ConfState;
+  network: PeerNetwork;
+}
+
+export interface MemberDeps {
+  config: ServerConfig;
+  disk: Disk;
+  clock: Clock;
+  random: Random;
+  logger: Logger;
+  defer: (callback: () => void) => void;
+  directorySizes?: () => { dataBytes: number; logBytes: number };
+  /** The process's descriptors, memory and host, for mntr and envi. */
+  processInfo?: ProcessInfo;
+  /** Log segment size; the storage default (64 MiB) unless a simulation wants many. */
+  walSegmentBytesMax?: number;
+  ensemble?: EnsembleDeps;
+}
+
+export interface RunningMember {
+  member: Member;
+  raftLog: RaftLog;
+  log: EnsembleLog;
+  storage: Storage;
+  /**
+   * If this member leads an ensemble, hands leadership to the voter whose log matches
+   * furthest and waits (up to `timeoutMs`) until another member leads, so that a graceful
+   * stop costs clients no election timeout. Calls `done` at once otherwise.
+   */
+  handOver(timeoutMs: number, done: () => void): void;
+  /** Stops timers and closes storage. */
+  close(callback: (error: Error | null) => void): void;
+}
+
+/** Milliseconds per Raft tick; a single voter elects itself after 10-20 ticks. */
+const standaloneTickMs = 20;
+/**
+ * An ensemble ticks every 50 ms: heartbeats every 2 ticks, elections after 1-2 s of silence
+ * (20-40 ticks), which rides out a garbage-collection pause of a few hundred milliseconds.
+ */
+const ensembleTickMs = 50;
+
+export function startMember(
+  deps: MemberDeps,
+  callback: (error: Error | null, running: RunningMember | null) => void,
+): void {
+  const ensemble = deps.ensemble;
+  const memberId = ensemble?.self ?? 1;
+  const { config, logger } = deps;
+  openStorage(
+    {
+      disk: deps.disk,
+      logDir: config.dataLogDir,
+      snapDir: config.dataDir,
+      logger: {
+        info: (m) => logger.info(m),
+        warn: (m) => logger.warn(m),
+        error: (m) => logger.error(m),
+      },
+      snapRetainCount: config.snapRetainCount,
+      segmentBytesMax: deps.walSegmentBytesMax,
+    },
+    (error, storage, recovered) => {
+      if (error || storage === null || recovered === null) {
+        callback(error ?? new Error("storage did not open"), null);
+        return;
+      }
+      const stateOptions = {
+        extendedTypesEnabled: config.extendedTypesEnabled,
+        enforceQuota: config.enforceQuota,
+        aclSchemes: aclSchemesOf(config.auth),
+      };
+      let state: State;
+      try {
+        state =
+          recovered.snapshot === null
+            ? State.fresh(stateOptions)
+            : decodeSnapshot(recovered.snapshot.state, stateOptions);
+      } catch (err) {
+        callback(err instanceof Error ? err : new Error(String(err)), null);
+        return;
+      }
+      const persisted = persistedStateFrom(
+        recovered,
+        ensemble?.conf ?? { voters: [memberId], learners: [] },
+      );
+      const tickMs = ensemble === undefined ? standaloneTickMs : ensembleTickMs;
+      const node = new RaftNode(
+        ensemble === undefined
+          ? { id: memberId, random: deps.random, electionTicks: 10, heartbeatTicks: 1 }
+          : { id: memberId, random: deps.random, electionTicks: 20, heartbeatTicks: 2 },
+        persisted,
+      );
+      const log = new EnsembleLog({
+        self: memberId,
+        clock: deps.clock,
+        logger,
+        defer: deps.defer,
+        network: ensemble?.network ?? null,
+        // Twice the longest election: a barrier that waited that long has no leader to ask.
+        barrierTimeoutMs: 4 * 20 * tickMs,
+        barrierRetryMs: 10 * tickMs,
+      });
+      const raftLog = new RaftLog({
+        id: memberId,
+        clock: deps.clock,
+        logger,
+        storage,
+        node,
+        defer: deps.defer,
+        tickMs,
+        ...log.raftCallbacks,
+      });
+      const recoveredLast =
+        recovered.entries.length > 0
+          ? recovered.entries[recovered.entries.length - 1].index
+          : state.lastZxid;
+      logger.info("storage recovered", {
+        snapshotZxid: state.lastZxid,
+        logEntries: recovered.entries.length,
+        lastIndex: recoveredLast,
+      });
+      let snapshot: SnapshotTask | null = null;
+      const purges = new PurgeSchedule({
+        clock: deps.clock,
+        logger,
+        purgeIntervalHours: config.purgeIntervalHours,
+        purge: (cb) => storage.purge(cb),
+      });
+      const member = new Member({
+        config,
+        clock: deps.clock,
+        random: deps.random,
+        logger,
+        log,
+        state,
+        mode: () =>
+          ensemble === undefined
+            ? "standalone"
+            : node.role === Role.leader
+              ? "leader"
+              : ensemble.conf.learners.includes(memberId)
+                ? "observer"
+                : node.role === Role.follower
+                  ? "follower"
+                  : roleNames[node.role],
+        ensembleStatus:
+          ensemble === undefined
+            ? undefined
+            : () => {
+                const st = node.status();
+                return {
+                  self: memberId,
+                  leader: raftLog.lead,
+                  term: st.term,
+                  commitIndex: st.commit,
+                  lastIndex: st.lastIndex,
+                  voters: st.conf.voters,
+                  learners: st.conf.learners,
+                  peers: node.peers(),
+                };
+              },
+        restored: () => {
+          snapshot?.abort();
+          snapshot = null;
+        },
+        directorySizes: deps.directorySizes,
+        processInfo: deps.processInfo,
+        snapshotDue: (index) => {
+          if (snapshot !== null) return;
+          logger.info("snapshot started", { zxid: index });
+          // Term and membership are read now: the image shows the state at this index.
+          const meta = {
+            lastIndex: index,
+            lastTerm: node.log.term(index),
+            config: encodeConfState(node.log.currentConf()),
+          };
+          const startedMs = deps.clock.monotonicMs();
+          snapshot = new SnapshotTask(state, deps.clock, deps.defer, (parts, stats) => {
+            storage.saveSnapshot(meta, parts, (err) => {
+              snapshot = null;
+              if (err) {
+                logger.error("snapshot failed", { zxid: index, error: err.message });
+                return;
+              }
+              // Compaction must wait until the core has advanced past this index.
+              deps.defer(() => {
+                if (node.log.applied >= index && node.log.firstIndex() <= index)
+                  raftLog.compact(index, parts);
+                purges.snapshotSaved();
+              });
+              if (snapshotChannel.hasSubscribers) {
+                snapshotChannel.publish({
+                  zxid: index,
+                  bytes: stats.bytes,
+                  durationMs: deps.clock.monotonicMs() - startedMs,
+                });
+              }
+              logger.info("snapshot written", {
+                zxid: index,
+                bytes: stats.bytes,
+                encodeMs: Math.round(stats.elapsedMs),
+                busyMs: Math.round(stats.busyMs),
+                slices: stats.slices,
+                maxSliceMs: Math.round(stats.maxSliceMs * 10) / 10,
+                keptNodes: stats.keptNodes,
+              });
+            });
+          });
+        },
+      });
+      log.start(raftLog, member);
+      // A standalone member serves only once it leads and has re-applied what was durable;
+      // an ensemble member at once (it needs the others to commit anything).
+      const deadline = deps.clock.monotonicMs() + 60000;
+      const wait = (): void => {
+        if (raftLog.failure !== null) {
+          callback(raftLog.failure, null);
+          return;
+        }
+        if (
+          ensemble !== undefined ||
+          (raftLog.isLeader &&
+            state.lastZxid >= recoveredLast &&
+            node.log.applied >= node.log.lastIndex())
+        ) {
+          member.start();
+          purges.start();
+          callback(null, {
+            member,
+            raftLog,
+            log,
+            storage,
+            handOver: (timeoutMs, done) => {
+              const best = node
+                .peers()
+                .filter((p) => p.voter && p.recentActive)
+                .sort((a, b) => b.match - a.match)[0];
+              if (!raftLog.isLeader || best === undefined) {
+                done();
+                return;
+              }
+              const why = node.transferLeadership(best.id);
+              if (why !== null) {
+                logger.warn("cannot hand leadership over", { to: best.id, reason: why });
+                done();
+                return;
+              }
+              logger.info("handing leadership over before stopping", { to: best.id });
+              const until = deps.clock.monotonicMs() + timeoutMs;
+              const poll = (): void => {
+                if (!raftLog.isLeader || deps.clock.monotonicMs() >= until) {
+                  // Let the new leader's first heartbeat reach this member's clients' view.
+                  done();
+                  return;
+                }
+                deps.clock.setTimer(tickMs, poll);
+              };
+              raftLog.kick();
+              deps.clock.setTimer(tickMs, poll);
+            },
+            close: (cb) => {
+              snapshot?.abort();
+              purges.stop();
+              member.stop();
+              log.stop();
+              storage.close(cb);
+            },
+          });
+          return;
+        }
+        if (deps.clock.monotonicMs() > deadline) {
+          callback(new Error("standalone member did not become ready within 60 s"), null);
+          return;
+        }
+        deps.clock.setTimer(5, wait);
+      };
+      wait();
+    },
+  );
+}

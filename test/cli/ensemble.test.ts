@@ -1,0 +1,78 @@
+// Proves `corral ensemble` as a user runs it: it starts one process per member, prints the
+// connect string, the ensemble elects a leader and takes writes through any member, and
+// SIGINT stops every member; started again on the same directory it restarts the same
+// ensemble with its data.
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { ZooKeeperClient } from "../../src/client/index.js";
+import { corralMain } from "../support/corral-server.js";
+
+function startEnsemble(dir: string) {
+  const child = spawn(
+    process.execPath,
+    [
+      corralMain,
+      "ensemble",
+      "--dir",
+      dir,
+      "--base-port",
+      "0",
+      "--tick-time",
+      "200",
+      "--log-level",
+      "warn",
+    ],
+    { stdio: ["ignore", "pipe", "pipe"] },
+  );
+  let out = "";
+  const connectString = new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no connect string: ${out}`)), 20000);
+    child.stdout.on("data", (d: Buffer) => {
+      out += d.toString();
+      const m = /connect string: (\S+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    });
+  });
+  child.stderr.resume();
+  const exited = new Promise<number | null>((resolve) =>
+    child.once("exit", (code) => resolve(code)),
+  );
+  return { child, connectString, exited };
+}
+
+test("corral ensemble runs three members, stops them on SIGINT and restarts on its data", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "corral-cli-ensemble-"));
+  try {
+    const first = startEnsemble(dir);
+    const cs = await first.connectString;
+    assert.equal(cs.split(",").length, 3);
+    const zk = await ZooKeeperClient.connect(cs, {
+      sessionTimeoutMs: 4000,
+      timeoutMs: 30000,
+    });
+    await zk.create("/kept", "yes");
+    await zk.close();
+    first.child.kill("SIGINT");
+    assert.equal(await first.exited, 0);
+
+    const second = startEnsemble(dir);
+    assert.equal(await second.connectString, cs, "the same ports on a restart");
+    const again = await ZooKeeperClient.connect(cs, {
+      sessionTimeoutMs: 4000,
+      timeoutMs: 30000,
+    });
+    assert.equal(Buffer.from((await again.getData("/kept")).data!).toString(), "yes");
+    await again.close();
+    second.child.kill("SIGINT");
+    assert.equal(await second.exited, 0);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
