@@ -38,6 +38,9 @@ Client { org.apache.zookeeper.server.auth.DigestLoginModule required username="b
       "authProvider.1=org.apache.zookeeper.server.auth.SASLAuthenticationProvider",
       `java.security.auth.login.config=${jaas}`,
     ],
+  }).catch((err: unknown) => {
+    pki.remove();
+    throw err;
   });
   try {
     const setup = await ZooKeeperClient.connect(server.connectString, {

@@ -51,7 +51,10 @@ for (const target of targets) {
     const dir = mkdtempSync(join(tmpdir(), "corral-client-sasl-"));
     const jaas = join(dir, "jaas.conf");
     writeFileSync(jaas, jaasText);
-    const server = await target.start(jaas);
+    const server = await target.start(jaas).catch((err: unknown) => {
+      rmSync(dir, { recursive: true, force: true });
+      throw err;
+    });
     try {
       const hosts = `127.0.0.1:${server.port}`;
       const bob = await ZooKeeperClient.connect(hosts, {

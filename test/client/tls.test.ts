@@ -52,7 +52,10 @@ for (const target of targets) {
   }, async () => {
     const pki = createTestPki();
     const port = await freePort();
-    const stop = await target.start(pki, port);
+    const stop = await target.start(pki, port).catch((err: unknown) => {
+      pki.remove();
+      throw err;
+    });
     try {
       const ca = readFileSync(pki.caPem);
       const client = await ZooKeeperClient.connect(`127.0.0.1:${port}`, {

@@ -97,7 +97,10 @@ for (const target of targets) {
   const skip = target.skip || pkiToolsAvailable() || false;
   test(`TLS client port: ${target.name}`, { skip, timeout: 120000 }, async (t) => {
     const pki = createTestPki();
-    const server = await target.start(pki);
+    const server = await target.start(pki).catch((err: unknown) => {
+      pki.remove();
+      throw err;
+    });
     const hosts = `127.0.0.1:${server.securePort}`;
     try {
       await t.test("ruok over TLS", async () => {
@@ -160,11 +163,16 @@ for (const target of targets) {
     timeout: 120000,
   }, async (t) => {
     const pki = createTestPki();
-    const server = await target.start(pki, [
-      "ssl.clientAuth=want",
-      "authProvider.x509=org.apache.zookeeper.server.auth.X509AuthenticationProvider",
-      "X509AuthenticationProvider.superUser=O=corral-tests,CN=client",
-    ]);
+    const server = await target
+      .start(pki, [
+        "ssl.clientAuth=want",
+        "authProvider.x509=org.apache.zookeeper.server.auth.X509AuthenticationProvider",
+        "X509AuthenticationProvider.superUser=O=corral-tests,CN=client",
+      ])
+      .catch((err: unknown) => {
+        pki.remove();
+        throw err;
+      });
     try {
       const result = await runProgram(
         python,
