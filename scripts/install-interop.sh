@@ -18,6 +18,11 @@ packages=(
   libslf4j-java
   libservlet-api-java
   chromium
+  # TLS and SASL suites: Netty's codec jars (ZooKeeper's TLS port, ClientCnxnSocketNetty),
+  # openssl for test certificates (keytool comes with the JDK), pure-sasl for kazoo's SASL.
+  libnetty-java
+  openssl
+  python3-pure-sasl
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -19,6 +19,12 @@ export interface ClientConnection {
   close(reason: string): void;
   /** True once closed by either side. */
   readonly closed: boolean;
+  /**
+   * The subject of the client's trusted TLS certificate in RFC 2253 form, as Java's
+   * X500Principal.getName() spells it (what the x509 ACL scheme names); null or absent on
+   * a plain connection or when the client presented no certificate.
+   */
+  readonly certificateSubject?: string | null;
 }
 
 /** What the carrier calls on the member. */

@@ -23,3 +23,10 @@ export function checkLimits(limits: Limits): void {
     throw new RangeError(`packetBytesMax must be an integer >= 1024, got ${limits.packetBytesMax}`);
   }
 }
+
+/**
+ * Largest first frame (the ConnectRequest) a connection may send. A real ConnectRequest is
+ * 44 to 49 bytes; this bound stops a connection that has not even opened a session from
+ * making the member buffer up to jute.maxbuffer for it.
+ */
+export const handshakeFrameBytesMax = 4096;

@@ -7,20 +7,14 @@ import type { Command } from "commander";
 import { type AdminPort, startAdminPort } from "../admin/admin-port.js";
 import type { Disk } from "../base/disk.js";
 import type { Logger, LogLevel } from "../base/logger.js";
-import { ClientListener } from "../io/client-listener.js";
+import { type ClientPorts, openClientPorts } from "../io/client-ports.js";
 import { NodeClock } from "../io/node-clock.js";
 import { NodeDisk } from "../io/node-disk.js";
 import { NodeProcessInfo } from "../io/node-process-info.js";
 import { NodeRandom } from "../io/node-random.js";
 import { PeerTransport } from "../io/peer-transport.js";
 import { StderrLogger } from "../io/stderr-logger.js";
-import {
-  ConfigError,
-  defaultConfig,
-  knownFourLetterWords,
-  parseZooCfg,
-  type ServerConfig,
-} from "../server/config.js";
+import { ConfigError, defaultConfig, parseZooCfg, type ServerConfig } from "../server/config.js";
 import {
   type EnsembleIdentity,
   ensembleIdentity,
@@ -36,12 +30,15 @@ import { versionPrefix } from "../server/version.js";
 /** How long a stopping leader waits for another member to take over. */
 const handOverTimeoutMs = 3000;
 
+import { loadSaslUsers } from "./server-auth.js";
+
 interface ServerFlags {
   config?: string;
   port?: string;
   dataDir?: string;
   logLevel: string;
   logJson?: boolean;
+  jaas?: string;
 }
 
 export function registerServerCommand(program: Command): void {
@@ -53,6 +50,7 @@ export function registerServerCommand(program: Command): void {
     .option("--data-dir <dir>", "data directory (overrides dataDir and dataLogDir)")
     .option("--log-level <level>", "debug, info, warn or error", "info")
     .option("--log-json", "log JSON lines instead of text")
+    .option("--jaas <file>", "JAAS file whose Server section lists the SASL DIGEST-MD5 users")
     .action((flags: ServerFlags) => runServer(flags));
 }
 
@@ -99,6 +97,7 @@ function runServer(flags: ServerFlags): void {
       config.dataDir = flags.dataDir;
       config.dataLogDir = flags.dataDir;
     }
+    loadSaslUsers(config, flags.jaas, process.env);
   } catch (err) {
     console.error(`corral: ${err instanceof Error ? err.message : String(err)}`);
     process.exitCode = 2;
@@ -201,35 +200,33 @@ export function serveMember(
         process.exitCode = 1;
         return;
       }
-      const listener = new ClientListener(
-        {
-          host: config.clientPortAddress,
-          port: config.clientPort,
-          packetBytesMax: config.packetBytesMax,
-          connectionsPerAddressMax: config.maxClientCnxns,
-          fourLetterWords: knownFourLetterWords,
-        },
-        standalone.member,
-        logger,
-      );
+      let ports: ClientPorts | null = null;
       let admin: AdminPort | null = null;
-      listener.listen().then(
-        async (port) => {
+      openClientPorts(config, standalone.member, logger).then(
+        async (opened) => {
+          ports = opened;
+          const port = opened.plainPort ?? opened.securePort ?? 0;
           standalone.member.clientPort = port;
           logger.info("serving clients", {
             address: config.clientPortAddress,
-            port,
+            port: opened.plainPort,
+            securePort: opened.securePort,
             zxid: `0x${standalone.member.lastZxid.toString(16)}`,
           });
           if (config.adminEnableServer) {
             admin = await startAdmin(config, standalone, logger, configText, ensemble);
           }
-          // A line on stdout that scripts and tests can wait for.
+          // Lines on stdout that scripts and tests can wait for.
+          if (opened.securePort !== null) {
+            const host = config.secureClientPortAddress ?? config.clientPortAddress;
+            process.stdout.write(`corral listening securely on ${host}:${opened.securePort}\n`);
+          }
           process.stdout.write(`corral listening on ${config.clientPortAddress}:${port}\n`);
         },
         (err: Error) => {
           logger.error("cannot listen on the client port", {
             port: config.clientPort,
+            securePort: config.secureClientPort,
             error: err.message,
           });
           standalone.close(() => {
@@ -243,7 +240,7 @@ export function serveMember(
         stopping = true;
         logger.info("shutting down", { signal });
         standalone.handOver(handOverTimeoutMs, () =>
-          Promise.all([listener.close(), admin?.close()]).then(
+          Promise.all([ports === null ? undefined : ports.close(), admin?.close()]).then(
             () => standalone.close(() => process.exit(0)),
             () => process.exit(1),
           ),

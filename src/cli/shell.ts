@@ -26,10 +26,11 @@ import {
   UnimplementedError,
   ZooKeeperError,
 } from "../client/errors.js";
-import type { ACL, CreateModeName, Stat, WatchedEvent } from "../client/types.js";
+import type { ACL, ClientOptions, CreateModeName, Stat, WatchedEvent } from "../client/types.js";
 import { NodeProcessInfo } from "../io/node-process-info.js";
 import { EventType, KeeperState } from "../protocol/constants.js";
 import { formatVersionLine } from "../server/version.js";
+import { clientSecurity, jvmProperties } from "./client-security.js";
 import { delQuota, listQuota, type ShellStreams, setQuota } from "./shell-quota.js";
 
 const historyFile = join(homedir(), ".corral_shell_history");
@@ -84,16 +85,23 @@ export function registerShell(program: Command): void {
     });
 }
 
-export type ShellArgsInput = Pick<ShellArgs, "timeoutMs">;
+export type ShellArgsInput = Pick<ShellArgs, "timeoutMs"> & Partial<Pick<ShellArgs, "security">>;
 
 interface ShellArgs {
   server: string;
   timeoutMs: number;
   command: string | null;
+  /** TLS and SASL from CLIENT_JVMFLAGS, as zkCli.sh (cli/client-security.ts). */
+  security: Pick<ClientOptions, "tls" | "sasl">;
 }
 
 function parseArgs(args: string[]): ShellArgs {
-  const out: ShellArgs = { server: "localhost:2181", timeoutMs: 30000, command: null };
+  const out: ShellArgs = {
+    server: "localhost:2181",
+    timeoutMs: 30000,
+    command: null,
+    security: clientSecurity(jvmProperties(process.env)),
+  };
   const rest: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
@@ -156,6 +164,7 @@ export class Shell {
     await this.disconnect();
     this.server = server;
     this.client = await ZooKeeperClient.connect(server, {
+      ...this.args.security,
       sessionTimeoutMs: this.args.timeoutMs,
       timeoutMs: this.args.timeoutMs,
     });

@@ -53,6 +53,7 @@ import { ClientOperations, type RemoveWatchesExtra } from "./operations.js";
 import { stripChroot } from "./paths.js";
 import { shapeReply } from "./replies.js";
 import { Fifo, Request } from "./request.js";
+import { DigestMd5Client } from "./sasl-digest-client.js";
 import { setWatchesRequests } from "./set-watches.js";
 import type { CallOptions, ClientOptions, ConnectionState } from "./types.js";
 import { deliver } from "./watch-registry.js";
@@ -67,6 +68,8 @@ const Phase = {
   handshaking: 2,
   open: 3,
   closed: 4,
+  /** Session open, SASL exchange running; requests wait in `outgoing`. */
+  authenticating: 5,
 } as const;
 
 export class ZooKeeperClient extends ClientOperations {
@@ -80,6 +83,9 @@ export class ZooKeeperClient extends ClientOperations {
     ClientOptions;
 
   private phase: number = Phase.idle;
+  private sasl: DigestMd5Client | null = null;
+  private saslXid = 0;
+  private saslResume: { readOnly: boolean; sameSession: boolean } | null = null;
   private publicState: ConnectionState = "connecting";
   private socket: Socket | null = null;
   private readonly splitter: FrameSplitter;
@@ -465,7 +471,11 @@ export class ZooKeeperClient extends ClientOperations {
       } else if (now - this.lastSentMs >= readTimeout / 2) {
         this.sendPing();
       }
-    } else if (this.phase === Phase.connecting || this.phase === Phase.handshaking) {
+    } else if (
+      this.phase === Phase.connecting ||
+      this.phase === Phase.handshaking ||
+      this.phase === Phase.authenticating
+    ) {
       const connectTimeout =
         this.options.connectTimeoutMs ??
         Math.max(1000, Math.floor(this.options.sessionTimeoutMs / this.hosts.length));
@@ -518,6 +528,7 @@ export class ZooKeeperClient extends ClientOperations {
     try {
       const r = this.reader.reset(bytes, start, end);
       if (this.phase === Phase.handshaking) this.onConnectResponse(r);
+      else if (this.phase === Phase.authenticating) this.onSaslReply(r);
       else this.onReply(r);
     } catch (e) {
       if (e instanceof DecodeError) {
@@ -546,6 +557,20 @@ export class ZooKeeperClient extends ClientOperations {
     const readOnly = res.readOnly === true;
     if (!readOnly) this.seenRwServerBefore = true;
     this.everConnected = true;
+    if (this.options.sasl !== undefined) {
+      // SASL first: nothing else is sent until the server knows who we are, so no request
+      // runs without the sasl id (the Java client does the same by holding its queue).
+      this.phase = Phase.authenticating;
+      this.sasl = new DigestMd5Client(this.options.sasl.username, this.options.sasl.password);
+      this.saslResume = { readOnly, sameSession };
+      this.sendSasl(this.sasl.initial());
+      return;
+    }
+    this.finishOpen(readOnly, sameSession);
+  }
+
+  private finishOpen(readOnly: boolean, sameSession: boolean): void {
+    this.phase = Phase.open;
     for (const credential of this.credentials.all) this.sendAuth(credential);
     this.sendSetWatches();
     while (this.outgoing.length > 0) {
@@ -561,6 +586,50 @@ export class ZooKeeperClient extends ClientOperations {
     // by anyone after the event cannot slip past a watch still in flight.
     if (this.setWatchesPending > 0) this.deferredState = state;
     else this.setState(state);
+  }
+
+  private sendSasl(token: Uint8Array): void {
+    this.saslXid = this.nextXid();
+    this.write(encodeRequest(this.writer, this.saslXid, OpCode.sasl, { token }));
+  }
+
+  /** A reply during the SASL exchange (server/sasl-auth.ts is the other side). */
+  private onSaslReply(r: Reader): void {
+    const xid = r.int();
+    r.long();
+    const err = r.int();
+    if (xid === Xid.notification || xid === Xid.ping) return;
+    const sasl = this.sasl;
+    if (xid !== this.saslXid || sasl === null) {
+      this.emitError(new Error(`reply xid ${xid} during SASL, expected ${this.saslXid}`));
+      this.dropConnection("xid mismatch");
+      return;
+    }
+    let answer: Uint8Array | null = null;
+    let failure: Error | null = err === 0 ? null : errorForCode(err, "sasl");
+    if (failure === null) {
+      try {
+        const token = readResponseBody(r, OpCode.sasl).token ?? new Uint8Array(0);
+        answer = sasl.evaluate(token);
+      } catch (e) {
+        failure = e instanceof Error ? e : new Error(String(e));
+      }
+    }
+    if (failure !== null) {
+      // Like the Java client: authentication failure is final, the client stops.
+      this.emitError(failure);
+      this.setState("authFailed");
+      void this.close();
+      return;
+    }
+    if (answer !== null) {
+      this.sendSasl(answer);
+      return;
+    }
+    const resume = this.saslResume ?? { readOnly: false, sameSession: false };
+    this.sasl = null;
+    this.saslResume = null;
+    this.finishOpen(resume.readOnly, resume.sameSession);
   }
 
   private onSessionExpired(): void {

@@ -61,6 +61,12 @@ export interface ClientOptions {
   tls?: boolean | TlsConnectionOptions;
   /** Resume an existing session (for example one handed over from another process). */
   session?: { id: bigint; password: Uint8Array };
+  /**
+   * SASL DIGEST-MD5 login run after every handshake, before anything else is sent (the
+   * server's JAAS Server section must list the user). A refusal is final: the state becomes
+   * authFailed and the client closes.
+   */
+  sasl?: { username: string; password: string };
   /** Credentials sent right after every handshake, e.g. [{scheme:"digest", auth:"u:p"}]. */
   auth?: { scheme: string; auth: string | Uint8Array }[];
   /** Random source in [0, 1) for host shuffling and reconnect jitter. Default Math.random. */

@@ -1,6 +1,23 @@
 // The client port over TCP: accepts connections, splits the byte stream into frames and
-// hands whole frame bodies to the member, detects four-letter words, enforces the frame
-// size limit and the per-address connection cap, and batches outgoing frames.
+// hands whole frame bodies to the member, detects four-letter words, and batches outgoing
+// frames. It is also the member's front door, holding every limit that protects the member
+// from its clients before a request reaches the pipeline:
+//
+// - maxCnxns (all connections of this listener) and maxClientCnxns (one address), checked
+//   at accept, as ZooKeeper's connection factories check them;
+// - a handshake deadline counted from accept and never extended by arriving bytes: a client
+//   that trickles its ConnectRequest (or its TLS handshake) is closed when it expires;
+// - the first frame (the ConnectRequest, about 50 bytes) may not exceed
+//   handshakeFrameBytesMax, so a connection that has not even said hello cannot make the
+//   member buffer a megabyte for it;
+// - globalOutstandingLimit through a shared RequestThrottle (io/request-throttle.ts): a
+//   connection is not read while too many requests are outstanding and it has some of its
+//   own; frames it already sent wait, undispatched, in its receive buffer;
+// - unsent output above outputBytesHighWater pauses reading from that client, and above
+//   outputBytesMax (a client that never reads its replies and watch events) closes it.
+//
+// A connection the member closes gets its queued output and a FIN, then is destroyed after
+// closeLingerMs at the latest, however busily the peer keeps sending.
 //
 // Wire framing (zookeeper-protocol.md §1): every frame is a 4-byte big-endian signed length
 // N followed by N bytes. N < 0 or N > jute.maxbuffer closes the connection (ZooKeeper sends
@@ -12,9 +29,14 @@
 // frames are copied into one buffer per connection and flushed once per event-loop turn, so
 // a burst of replies and notifications costs one write call.
 import { createServer, type Server, type Socket } from "node:net";
+import { TLSSocket } from "node:tls";
 import type { ClientConnection, ClientConnectionHandler } from "../base/client-connection.js";
+import { handshakeFrameBytesMax } from "../base/limits.js";
 import type { Logger } from "../base/logger.js";
 import { connectionRefusedChannel } from "../server/diagnostics.js";
+import { RequestThrottle } from "./request-throttle.js";
+import type { TlsContextSource } from "./tls-context.js";
+import { certificateSubject, verifyError } from "./tls-peer.js";
 
 export interface ClientListenerOptions {
   host: string;
@@ -27,9 +49,38 @@ export interface ClientListenerOptions {
   fourLetterWords: ReadonlySet<string>;
   /** Pause reading from a client whose unsent output exceeds this (a slow consumer). */
   outputBytesHighWater?: number;
+  /** Close a client whose unsent output exceeds this (it does not read at all). */
+  outputBytesMax?: number;
+  /** Connections allowed on this listener (maxCnxns); 0 = no limit. */
+  connectionsMax?: number;
+  /**
+   * A connection whose first frame has not arrived this long after accept is closed
+   * (nio.sessionlessCnxnTimeout); 0 = no deadline here (the member's own timer remains).
+   */
+  handshakeDeadlineMs?: number;
+  /** globalOutstandingLimit, shared by every listener of the member; none = no throttling. */
+  throttle?: RequestThrottle;
+  /** How long a closed connection may linger for its last bytes before it is destroyed. */
+  closeLingerMs?: number;
+  /**
+   * Makes this the secure client port: every connection is a TLS server socket on this
+   * context, and the member hears of it only once the TLS handshake has succeeded (and the
+   * client's certificate is trusted when ssl.clientAuth asks for one).
+   */
+  tls?: TlsContextSource;
 }
 
 const outputChunkBytesMin = 16 * 1024;
+const emptyChunk = Buffer.alloc(0);
+
+/** Why reading from a socket is paused; reading resumes when no reason is left. */
+const enum Pause {
+  none = 0,
+  /** Too much output waits for the client (slow consumer). */
+  output = 1,
+  /** globalOutstandingLimit: this connection waits for its own replies. */
+  throttle = 2,
+}
 
 class TcpClientConnection implements ClientConnection {
   closed = false;
@@ -41,6 +92,14 @@ class TcpClientConnection implements ClientConnection {
   private out: Buffer | null = null;
   private outLength = 0;
   private queuedForFlush = false;
+  /** Requests read whose replies have not been sent (xid > 0 only). */
+  outstanding = 0;
+  paused = Pause.none;
+  /** Hard deadline for the first frame, then for the socket to go after close(). */
+  timer: NodeJS.Timeout | null = null;
+  /** True once the member was told of this connection (after TLS, when secure). */
+  announced = false;
+  certificateSubject: string | null = null;
 
   constructor(
     readonly id: number,
@@ -52,7 +111,21 @@ class TcpClientConnection implements ClientConnection {
 
   send(frame: Uint8Array): void {
     if (this.closed) return;
+    if (this.outstanding > 0 && frame.length >= 8 && readXid(frame, 4) > 0) {
+      this.outstanding--;
+      this.listener.replied(this);
+    }
     const need = this.outLength + frame.length;
+    if (need + this.socket.writableLength > this.listener.outputBytesMax) {
+      this.listener.logger.warn("closing client connection: it does not read its replies", {
+        connection: this.id,
+        remote: this.label(),
+        unsentBytes: need + this.socket.writableLength,
+        max: this.listener.outputBytesMax,
+      });
+      this.abort();
+      return;
+    }
     if (this.out === null || need > this.out.length) {
       const grown = Buffer.allocUnsafe(Math.max(outputChunkBytesMin, need * 2));
       if (this.out !== null) this.out.copy(grown, 0, 0, this.outLength);
@@ -87,13 +160,23 @@ class TcpClientConnection implements ClientConnection {
     this.flush();
     this.markClosed();
     this.socket.end();
-    // A peer that never reads must not keep the socket alive forever.
-    this.socket.setTimeout(5000, () => this.socket.destroy());
+    // A peer that never reads, or keeps sending after our FIN, must not keep the socket
+    // alive: an idle timeout would be reset by every byte it sends, so this is a deadline.
+    this.timer = setTimeout(destroySocket, this.listener.closeLingerMs, this.socket);
   }
 
   markClosed(): void {
     if (this.closed) return;
     this.closed = true;
+    this.clearTimer();
+    this.listener.forget(this);
+  }
+
+  clearTimer(): void {
+    if (this.timer !== null) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
   }
 
   /** Bytes of a frame received but not yet complete. */
@@ -120,8 +203,12 @@ class TcpClientConnection implements ClientConnection {
       data = this.pending.subarray(0, need);
     }
     let offset = 0;
-    const max = this.listener.options.packetBytesMax;
-    while (!this.closed && data.length - offset >= 4) {
+    while (
+      this.announced &&
+      !this.closed &&
+      (this.paused & Pause.throttle) === 0 &&
+      data.length - offset >= 4
+    ) {
       if (this.fourLetterWord !== null) {
         // stmk: the 8-byte trace mask follows the word.
         if (data.length - offset < 8) break;
@@ -143,6 +230,9 @@ class TcpClientConnection implements ClientConnection {
         }
       }
       const length = data.readInt32BE(offset);
+      const max = this.framesSeen
+        ? this.listener.options.packetBytesMax
+        : Math.min(handshakeFrameBytesMax, this.listener.options.packetBytesMax);
       if (length < 0 || length > max) {
         this.listener.logger.warn("closing client connection: frame length out of range", {
           connection: this.id,
@@ -154,9 +244,16 @@ class TcpClientConnection implements ClientConnection {
         return;
       }
       if (data.length - offset - 4 < length) break;
-      this.framesSeen = true;
       const body = data.subarray(offset + 4, offset + 4 + length);
       offset += 4 + length;
+      if (!this.framesSeen) {
+        // The ConnectRequest: its first field is a protocol version, not an xid.
+        this.framesSeen = true;
+        this.clearTimer();
+      } else if (length >= 4 && readXid(body, 0) > 0) {
+        this.outstanding++;
+        this.listener.requested(this);
+      }
       this.listener.handler.frame(this, body);
     }
     if (this.closed) return;
@@ -197,6 +294,49 @@ class TcpClientConnection implements ClientConnection {
     this.markClosed();
     this.socket.destroy();
   }
+
+  /** The handshake deadline passed without a first frame. */
+  handshakeExpired(): void {
+    this.timer = null;
+    if (this.closed || this.framesSeen) return;
+    this.listener.logger.info("closing client connection: no ConnectRequest in time", {
+      connection: this.id,
+      remote: this.label(),
+      timeoutMs: this.listener.options.handshakeDeadlineMs,
+      partialFrameBytes: this.partialFrameBytes,
+    });
+    this.abort();
+  }
+
+  pause(reason: Pause): void {
+    if (this.paused === Pause.none) this.socket.pause();
+    this.paused |= reason;
+  }
+
+  /** Removes one reason to pause; reading (and dispatching buffered frames) goes on. */
+  unpause(reason: Pause): void {
+    if (reason !== Pause.none && (this.paused & reason) === 0) return;
+    this.paused &= ~reason;
+    if (this.paused !== Pause.none || this.closed) return;
+    this.socket.resume();
+    // Frames that arrived before the pause wait in `pending`.
+    if (this.pending !== null) this.receive(emptyChunk);
+  }
+}
+
+function destroySocket(socket: Socket): void {
+  socket.destroy();
+}
+
+function handshakeExpired(connection: TcpClientConnection): void {
+  connection.handshakeExpired();
+}
+
+/** The xid (or protocol version) at `offset`: a signed 32-bit big-endian integer. */
+function readXid(bytes: Uint8Array, offset: number): number {
+  return (
+    (bytes[offset] << 24) | (bytes[offset + 1] << 16) | (bytes[offset + 2] << 8) | bytes[offset + 3]
+  );
 }
 
 export class ClientListener {
@@ -205,8 +345,13 @@ export class ClientListener {
   private readonly perAddress = new Map<string, number>();
   private readonly flushQueue: TcpClientConnection[] = [];
   private flushScheduled = false;
+  /** Throttled connections whose own reply went out; resumed after the flush. */
+  private readonly resumeQueue: TcpClientConnection[] = [];
   private nextId = 1;
   private readonly outputBytesHighWater: number;
+  readonly outputBytesMax: number;
+  readonly closeLingerMs: number;
+  readonly throttle: RequestThrottle;
 
   constructor(
     readonly options: ClientListenerOptions,
@@ -214,6 +359,12 @@ export class ClientListener {
     readonly logger: Logger,
   ) {
     this.outputBytesHighWater = options.outputBytesHighWater ?? 8 * 1024 * 1024;
+    this.outputBytesMax = Math.max(
+      options.outputBytesMax ?? 64 * 1024 * 1024,
+      this.outputBytesHighWater + 2 * options.packetBytesMax,
+    );
+    this.closeLingerMs = options.closeLingerMs ?? 2000;
+    this.throttle = options.throttle ?? new RequestThrottle(0);
     this.server = createServer({ noDelay: true }, (socket) => this.accept(socket));
     this.server.on("error", (err) => logger.error("client listener error", { error: String(err) }));
   }
@@ -246,10 +397,7 @@ export class ClientListener {
 
   queueFlush(connection: TcpClientConnection): void {
     this.flushQueue.push(connection);
-    if (!this.flushScheduled) {
-      this.flushScheduled = true;
-      setImmediate(this.flushAll);
-    }
+    this.schedule();
   }
 
   private readonly flushAll = (): void => {
@@ -257,22 +405,82 @@ export class ClientListener {
     const queue = this.flushQueue;
     for (let i = 0; i < queue.length; i++) queue[i].flush();
     queue.length = 0;
+    // Resumed after the flush, so a resumed connection's next frames cannot overtake
+    // replies still waiting in this turn's buffers.
+    const resume = this.resumeQueue;
+    for (let i = 0; i < resume.length; i++) resume[i].unpause(Pause.throttle);
+    resume.length = 0;
   };
 
-  checkBackpressure(connection: TcpClientConnection): void {
-    const socket = connection.socket;
-    if (socket.writableLength > this.outputBytesHighWater && !socket.isPaused()) {
-      this.logger.debug("client reads slowly; pausing its input", { connection: connection.id });
-      socket.pause();
-      socket.once("drain", () => {
-        if (!socket.destroyed) socket.resume();
-      });
+  private schedule(): void {
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(this.flushAll);
     }
   }
 
-  private accept(socket: Socket): void {
-    const address = normaliseAddress(socket.remoteAddress ?? "unknown");
-    const port = socket.remotePort ?? 0;
+  checkBackpressure(connection: TcpClientConnection): void {
+    const socket = connection.socket;
+    if (
+      socket.writableLength > this.outputBytesHighWater &&
+      (connection.paused & Pause.output) === 0
+    ) {
+      this.logger.debug("client reads slowly; pausing its input", { connection: connection.id });
+      connection.pause(Pause.output);
+      socket.once("drain", () => connection.unpause(Pause.output));
+    }
+  }
+
+  /** A request frame with a positive xid was read from `connection`. */
+  requested(connection: TcpClientConnection): void {
+    const throttle = this.throttle;
+    throttle.outstanding++;
+    if (throttle.shouldThrottle(connection.outstanding)) {
+      if ((connection.paused & Pause.throttle) === 0) {
+        this.logger.debug("too many outstanding requests; not reading from the client", {
+          connection: connection.id,
+          outstanding: throttle.outstanding,
+          limit: throttle.outstandingMax,
+        });
+      }
+      connection.pause(Pause.throttle);
+    }
+  }
+
+  /** A reply to one of `connection`'s outstanding requests is going out. */
+  replied(connection: TcpClientConnection): void {
+    const throttle = this.throttle;
+    throttle.outstanding--;
+    if (
+      (connection.paused & Pause.throttle) !== 0 &&
+      !throttle.shouldThrottle(connection.outstanding)
+    ) {
+      this.resumeQueue.push(connection);
+      this.schedule();
+    }
+  }
+
+  /** The connection closed: its unanswered requests no longer count. */
+  forget(connection: TcpClientConnection): void {
+    this.throttle.outstanding -= connection.outstanding;
+    connection.outstanding = 0;
+  }
+
+  private accept(raw: Socket): void {
+    const address = normaliseAddress(raw.remoteAddress ?? "unknown");
+    const port = raw.remotePort ?? 0;
+    const total = this.options.connectionsMax ?? 0;
+    if (total > 0 && this.connections.size >= total) {
+      this.logger.warn("too many connections; closing the new one (maxCnxns)", {
+        remote: `${address}:${port}`,
+        limit: total,
+      });
+      if (connectionRefusedChannel.hasSubscribers) {
+        connectionRefusedChannel.publish({ reason: "maxCnxns" });
+      }
+      raw.destroy();
+      return;
+    }
     const limit = this.options.connectionsPerAddressMax;
     const count = this.perAddress.get(address) ?? 0;
     if (limit > 0 && count >= limit) {
@@ -283,17 +491,41 @@ export class ClientListener {
       if (connectionRefusedChannel.hasSubscribers) {
         connectionRefusedChannel.publish({ reason: "maxClientCnxns" });
       }
-      socket.destroy();
+      raw.destroy();
       return;
     }
+    const tls = this.options.tls;
+    const socket =
+      tls === undefined
+        ? raw
+        : new TLSSocket(raw, {
+            isServer: true,
+            secureContext: tls.context,
+            requestCert: tls.requestCert,
+            // Checked below, so that a refused client is logged with the reason.
+            rejectUnauthorized: false,
+          });
     this.perAddress.set(address, count + 1);
     const connection = new TcpClientConnection(this.nextId++, address, port, socket, this);
     this.connections.add(connection);
+    const deadlineMs = this.options.handshakeDeadlineMs ?? 0;
+    if (deadlineMs > 0) connection.timer = setTimeout(handshakeExpired, deadlineMs, connection);
     socket.on("data", (chunk: Buffer) => {
       if (!connection.closed) connection.receive(chunk);
     });
     socket.on("error", (err) => {
-      this.logger.debug("client socket error", { connection: connection.id, error: err.message });
+      if (tls !== undefined && !connection.announced) {
+        this.logger.warn("TLS handshake failed; closing", {
+          connection: connection.id,
+          remote: connection.label(),
+          error: err.message,
+        });
+      } else {
+        this.logger.debug("client socket error", {
+          connection: connection.id,
+          error: err.message,
+        });
+      }
     });
     socket.on("close", () => {
       if (!connection.closed) {
@@ -306,13 +538,41 @@ export class ClientListener {
         });
       }
       connection.markClosed();
+      connection.clearTimer();
       this.connections.delete(connection);
       const left = (this.perAddress.get(address) ?? 1) - 1;
       if (left === 0) this.perAddress.delete(address);
       else this.perAddress.set(address, left);
-      this.handler.disconnected(connection);
+      if (connection.announced) this.handler.disconnected(connection);
     });
-    this.handler.connected(connection);
+    if (tls === undefined || !(socket instanceof TLSSocket)) {
+      connection.announced = true;
+      this.handler.connected(connection);
+      return;
+    }
+    socket.once("secure", () => {
+      if (connection.closed) return;
+      const presented = socket.getPeerCertificate().raw !== undefined;
+      const refusal = presented
+        ? verifyError(socket)
+        : tls.certificateRequired
+          ? "no certificate"
+          : null;
+      if (refusal !== null) {
+        this.logger.warn("client certificate refused; closing", {
+          connection: connection.id,
+          remote: connection.label(),
+          reason: refusal,
+        });
+        connection.abort();
+        return;
+      }
+      if (presented) connection.certificateSubject = certificateSubject(socket);
+      connection.announced = true;
+      this.handler.connected(connection);
+      // Bytes that came with the end of the handshake waited for the member to know us.
+      connection.unpause(Pause.none);
+    });
   }
 }
 

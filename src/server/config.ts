@@ -5,6 +5,14 @@
 // accept those spellings directly. Keys ZooKeeper knows that do not apply to Corral are
 // accepted with a note, unknown keys are warned about, and wrong values are refused with the
 // line number.
+import {
+  type AuthConfig,
+  AuthConfigError,
+  applyAuthKey,
+  checkAuthConfig,
+  defaultAuthConfig,
+} from "./auth-config.js";
+import { applySslKey, defaultSslConfig, type SslConfig, SslConfigError } from "./ssl-config.js";
 
 export interface ServerSpec {
   id: number;
@@ -94,6 +102,23 @@ export interface ServerConfig {
    * send a ConnectRequest cannot pin server resources.
    */
   sessionlessConnectionTimeoutMs: number;
+  /** Connections allowed on each client port (maxCnxns); 0 means no limit. */
+  maxCnxns: number;
+  /**
+   * Requests outstanding across the member above which pipelining connections stop being
+   * read (globalOutstandingLimit, io/request-throttle.ts); 0 or less disables it.
+   */
+  globalOutstandingLimit: number;
+  /** The TLS client port (secureClientPort); null = none. */
+  secureClientPort: number | null;
+  /** Where the TLS port listens; null = clientPortAddress. */
+  secureClientPortAddress: string | null;
+  /** False when only secureClientPort is configured: no plain client port, as ZooKeeper. */
+  clientPortEnabled: boolean;
+  /** ZooKeeper's ssl.* keys (server/ssl-config.ts). */
+  ssl: SslConfig;
+  /** Providers, SASL users, enforce.auth (server/auth-config.ts). */
+  auth: AuthConfig;
 }
 
 export interface ConfigWarning {
@@ -148,6 +173,13 @@ export function defaultConfig(): ServerConfig {
     containerMaxPerMinute: 10000,
     containerCheckIntervalMs: 60000,
     sessionlessConnectionTimeoutMs: 10000,
+    maxCnxns: 0,
+    globalOutstandingLimit: 1000,
+    secureClientPort: null,
+    secureClientPortAddress: null,
+    clientPortEnabled: true,
+    ssl: defaultSslConfig(),
+    auth: defaultAuthConfig(),
   };
 }
 
@@ -252,6 +284,11 @@ const setters: ReadonlyMap<string, Setter> = new Map<string, Setter>([
     "nio.sessionlessCnxnTimeout",
     (c, v) => (c.sessionlessConnectionTimeoutMs = integer(v, 1, int32Max)),
   ],
+  ["maxCnxns", (c, v) => (c.maxCnxns = integer(v, 0, int32Max))],
+  ["secureClientPort", (c, v) => (c.secureClientPort = integer(v, 0, portMax))],
+  ["secureClientPortAddress", (c, v) => (c.secureClientPortAddress = nonEmpty(v))],
+  // A system property in ZooKeeper (zookeeper.globalOutstandingLimit), set from zoo.cfg too.
+  ["globalOutstandingLimit", (c, v) => (c.globalOutstandingLimit = integer(v, -1, int32Max))],
 ]);
 
 /**
@@ -277,7 +314,6 @@ const acceptedWithoutEffect: ReadonlySet<string> = new Set([
   "syncEnabled",
   "forceSync",
   "preAllocSize",
-  "globalOutstandingLimit",
   "quorumListenOnAllIPs",
   "peerType",
   "dynamicConfigFile",
@@ -286,13 +322,10 @@ const acceptedWithoutEffect: ReadonlySet<string> = new Set([
   "clientPortListenBacklog",
   "connectToLearnerMasterLimit",
   "cnxTimeout",
-  "maxCnxns",
   "skipACL",
   "serverCnxnFactory",
   "sslQuorum",
   "portUnification",
-  "secureClientPort",
-  "secureClientPortAddress",
   "observerMasterPort",
   "audit.enable",
   "jvm.pause.warn-threshold.ms",
@@ -411,7 +444,15 @@ export function parseZooCfg(text: string): { config: ServerConfig; warnings: Con
         continue;
       }
       const setter = setters.get(bare);
-      if (setter !== undefined) {
+      if (
+        bare !== "ssl.authProvider" &&
+        bare.startsWith("ssl.") &&
+        applySslKey(config.ssl, bare, value)
+      ) {
+        setKeys.add(bare);
+      } else if (applyAuthKey(config.auth, bare, value)) {
+        setKeys.add(bare);
+      } else if (setter !== undefined) {
         setter(config, value);
         setKeys.add(bare);
         const why = readButNotActedOn.get(bare);
@@ -428,7 +469,11 @@ export function parseZooCfg(text: string): { config: ServerConfig; warnings: Con
         warnings.push({ line, message: `unknown key ${key} ignored` });
       }
     } catch (err) {
-      if (err instanceof ConfigError)
+      if (
+        err instanceof ConfigError ||
+        err instanceof SslConfigError ||
+        err instanceof AuthConfigError
+      )
         throw new ConfigError(`zoo.cfg line ${line}: ${key}: ${err.message}`);
       throw err;
     }
@@ -447,7 +492,20 @@ export function parseZooCfg(text: string): { config: ServerConfig; warnings: Con
   }
   // Like ZooKeeper, the transaction log lives in dataDir unless dataLogDir says otherwise.
   if (!setKeys.has("dataLogDir")) config.dataLogDir = config.dataDir;
-  if (!setKeys.has("clientPort") && config.servers.length === 0) {
+  try {
+    checkAuthConfig(config.auth);
+  } catch (err) {
+    if (err instanceof AuthConfigError) throw new ConfigError(err.message);
+    throw err;
+  }
+  if (config.secureClientPort !== null && config.ssl.keyStore.location === null) {
+    throw new ConfigError(
+      "secureClientPort needs ssl.keyStore.location (the server's certificate)",
+    );
+  }
+  if (!setKeys.has("clientPort") && config.secureClientPort !== null) {
+    config.clientPortEnabled = false;
+  } else if (!setKeys.has("clientPort") && config.servers.length === 0) {
     warnings.push({ line: 0, message: "clientPort not set; using 2181" });
   }
   config.servers.sort((a, b) => a.id - b.id);

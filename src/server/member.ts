@@ -47,6 +47,7 @@ import { LocalSessions, readOnlyRefusedOpcodes } from "./read-only.js";
 import { answerRead, type ReadContext } from "./read-requests.js";
 import { ReapBudget } from "./reap-budget.js";
 import type { CommitSink, ReplicatedLog } from "./replicated-log.js";
+import { SaslAuth } from "./sasl-auth.js";
 import type { FigureSource } from "./server-figures.js";
 import { SessionBindings } from "./session-bindings.js";
 
@@ -135,6 +136,7 @@ export class Member implements ClientConnectionHandler, CommitSink {
   /** Sessions created while read-only; they exist only in this member's memory. */
   private readonly localSessions: LocalSessions;
   private readonly handshake: Handshake;
+  private readonly sasl: SaslAuth;
   readonly startedMs: number;
   /** znode.container.maxPerMinute as a rate (reap-budget.ts). */
   private readonly reapBudget: ReapBudget;
@@ -176,6 +178,7 @@ export class Member implements ClientConnectionHandler, CommitSink {
       ids: [],
       notify: (d) => this.notify(this.readClient!, d.type, d.path, d.zxid),
     };
+    this.sasl = new SaslAuth(options.config.auth, options.random);
     this.handshake = new Handshake({
       config: options.config,
       clock: options.clock,
@@ -261,6 +264,7 @@ export class Member implements ClientConnectionHandler, CommitSink {
 
   connected(connection: ClientConnection): void {
     const client = new ClientState(connection, this.options.clock.nowMs());
+    this.sasl.addCertificateIds(connection.certificateSubject ?? null, client.authIds);
     this.clients.set(connection.id, client);
     this.watches.addConnection(connection.id, client.authIds);
     this.handshake.startTimer(client);
@@ -362,6 +366,18 @@ export class Member implements ClientConnectionHandler, CommitSink {
       this.reply(client, item, ErrorCode.unimplemented, -1);
       return;
     }
+    if (type !== OpCode.auth && type !== OpCode.sasl && !this.sasl.admits(client.authIds)) {
+      // enforce.auth.enabled: ZooKeeper answers any other request of a connection without
+      // an id of an enforced scheme with SESSIONCLOSEDREQUIRESASLAUTH and closes it.
+      this.options.logger.warn("closing connection: authentication required", {
+        remote: client.remote,
+        schemes: this.options.config.auth.enforceAuthSchemes.join(","),
+      });
+      const item = new PendingItem(ItemKind.done, xid, type, now);
+      item.closeAfter = true;
+      this.reply(client, item, ErrorCode.sessionClosedRequireSaslAuth, 0);
+      return;
+    }
     switch (type) {
       case OpCode.ping: {
         const item = new PendingItem(ItemKind.done, Xid.ping, type, now);
@@ -371,14 +387,9 @@ export class Member implements ClientConnectionHandler, CommitSink {
       case OpCode.auth:
         this.auth(client, r, xid, now);
         return;
-      case OpCode.sasl: {
-        this.options.logger.warn("SASL is not supported; closing", { remote: client.remote });
-        this.authFailedCount++;
-        const item = new PendingItem(ItemKind.done, xid, type, now);
-        item.closeAfter = true;
-        this.reply(client, item, ErrorCode.authFailed);
+      case OpCode.sasl:
+        this.saslPacket(client, r, xid, now);
         return;
-      }
       case OpCode.closeSession: {
         if (this.readOnlyCause !== null) {
           this.closeLocalSession(client, xid, now);
@@ -471,6 +482,51 @@ export class Member implements ClientConnectionHandler, CommitSink {
     const item = new PendingItem(ItemKind.done, xid, OpCode.closeSession, now);
     item.closeAfter = true;
     this.reply(client, item, 0);
+  }
+
+  /** One step of the connection's SASL exchange (server/sasl-auth.ts has the rules). */
+  private saslPacket(client: ClientState, r: Reader, xid: number, now: number): void {
+    const item = new PendingItem(ItemKind.done, xid, OpCode.sasl, now);
+    let token: Uint8Array;
+    try {
+      token = readRequestBody(r, OpCode.sasl).token ?? new Uint8Array(0);
+    } catch {
+      token = new Uint8Array(0);
+    }
+    const outcome = this.sasl.evaluate(client, token);
+    if (outcome.err !== 0) {
+      this.authFailedCount++;
+      this.options.logger.warn("SASL authentication failed; closing", {
+        remote: client.remote,
+        reason: outcome.reason,
+      });
+      item.closeAfter = true;
+      // ZooKeeper sends an (empty) SetSASLResponse body even with the error, and the Java
+      // client reads it whatever the error code: without it the client fails to decode the
+      // reply and reconnects forever instead of raising AuthFailed. The error goes into the
+      // header's err field (bytes 16..19 of the frame: length, xid, zxid, err).
+      const frame = encodeReply(this.writer, xid, 0, 0, OpCode.sasl, { token: null });
+      frame.writeInt32BE(outcome.err, 16);
+      client.push(item);
+      this.settle(client, item, frame);
+      this.drain(client);
+      return;
+    }
+    if (outcome.ids.length > 0) {
+      for (const id of outcome.ids) addId(client.authIds, id);
+      this.watches.setAuthIds(client.connection.id, client.authIds);
+      this.options.logger.info("SASL authentication succeeded", {
+        remote: client.remote,
+        id: outcome.ids[0].id,
+      });
+    }
+    client.push(item);
+    this.settle(
+      client,
+      item,
+      encodeReply(this.writer, xid, 0, 0, OpCode.sasl, { token: outcome.token }),
+    );
+    this.drain(client);
   }
 
   private auth(client: ClientState, r: Reader, xid: number, now: number): void {

@@ -21,6 +21,7 @@ import { type ConfState, Role, roleNames } from "../raft/types.js";
 import { decodeSnapshot } from "../state/snapshot.js";
 import { State } from "../state/state.js";
 import { openStorage, type Storage } from "../storage/storage.js";
+import { aclSchemesOf } from "./auth-config.js";
 import { BufferStats } from "./buffer-stats.js";
 import type { ServerConfig } from "./config.js";
 import { snapshotChannel } from "./diagnostics.js";
@@ -104,6 +105,7 @@ export function startMember(
       const stateOptions = {
         extendedTypesEnabled: config.extendedTypesEnabled,
         enforceQuota: config.enforceQuota,
+        aclSchemes: aclSchemesOf(config.auth),
       };
       let state: State;
       try {

@@ -204,7 +204,7 @@ function create(ctx: Ctx, type: number, req: CreateRequest, ttl: number): OpResu
   let path = req.path;
   const lastSlash = path.lastIndexOf("/");
   if (lastSlash < 0 || path.includes("\u0000")) return ErrorCode.badArguments;
-  const acl = fixupAcl(req.acl, ctx.ids);
+  const acl = fixupAcl(req.acl, ctx.ids, ctx.state.options.aclSchemes);
   if (acl === null) return ErrorCode.invalidACL;
   const parentPath = lastSlash === 0 ? rootPath : path.slice(0, lastSlash);
   const parent = tree.get(parentPath);
@@ -297,7 +297,7 @@ function setData(ctx: Ctx, req: SetDataRequest): OpResult {
 function setAcl(ctx: Ctx, req: SetACLRequest): OpResult {
   const tree = ctx.state.tree;
   if (!isValidPath(req.path)) return ErrorCode.badArguments;
-  const acl = fixupAcl(req.acl, ctx.ids);
+  const acl = fixupAcl(req.acl, ctx.ids, ctx.state.options.aclSchemes);
   if (acl === null) return ErrorCode.invalidACL;
   const node = tree.get(req.path);
   if (node === undefined) return ErrorCode.noNode;

@@ -11,11 +11,17 @@ export interface StateOptions {
   extendedTypesEnabled: boolean;
   /** Hard quota limits refuse writes with QuotaExceeded (zookeeper.enforceQuota). */
   enforceQuota: boolean;
+  /**
+   * ACL schemes beyond world, auth, digest and ip that ACLs may name: `sasl` and `x509`
+   * exist only when their authProvider is configured, as in ZooKeeper (InvalidACL otherwise).
+   */
+  aclSchemes: ReadonlySet<string>;
 }
 
 export const defaultStateOptions: Readonly<StateOptions> = Object.freeze({
   extendedTypesEnabled: true,
   enforceQuota: false,
+  aclSchemes: new Set<string>(),
 });
 
 export class State {

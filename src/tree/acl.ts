@@ -8,6 +8,15 @@ import type { ACL, Id } from "../protocol/records.js";
 
 export const worldAnyone: Readonly<Id> = Object.freeze({ scheme: "world", id: "anyone" });
 
+/**
+ * Schemes whose ids match an ACL id only when equal: `sasl:<user>` (SASLAuthenticationProvider)
+ * and `x509:<certificate subject>` (X509AuthenticationProvider). Both are "authenticated"
+ * schemes, so the `auth` ACL expands to them as it does to digest ids.
+ */
+const exactMatchSchemes: ReadonlySet<string> = new Set(["sasl", "x509"]);
+
+const noExtraSchemes: ReadonlySet<string> = new Set();
+
 /** True when a connection holding `ids` may do `perm` on a node whose ACL is `acl`. */
 export function hasPermission(acl: readonly ACL[], perm: number, ids: readonly Id[]): boolean {
   if (acl.length === 0) return true;
@@ -20,11 +29,11 @@ export function hasPermission(acl: readonly ACL[], perm: number, ids: readonly I
       if (entry.id.id === "anyone") return true;
       continue;
     }
-    if (scheme !== "digest" && scheme !== "ip") continue;
+    if (scheme !== "digest" && scheme !== "ip" && !exactMatchSchemes.has(scheme)) continue;
     for (let i = 0; i < ids.length; i++) {
       const id = ids[i];
       if (id.scheme !== scheme) continue;
-      if (scheme === "digest" ? id.id === entry.id.id : ipMatches(id.id, entry.id.id)) return true;
+      if (scheme === "ip" ? ipMatches(id.id, entry.id.id) : id.id === entry.id.id) return true;
     }
   }
   return false;
@@ -142,9 +151,14 @@ export function ipMatches(addr: string, expr: string): boolean {
 /**
  * The ACL fix-up of create and setACL: returns the list to store, or null for InvalidACL.
  * Exact duplicates go first; `auth` expands to every authenticated id of the connection
- * (digest; ip and super are not "authenticated" providers).
+ * (digest, sasl, x509; ip and super are not "authenticated" providers). `extraSchemes` are
+ * the sasl/x509 schemes whose providers are configured; others give InvalidACL.
  */
-export function fixupAcl(acl: readonly ACL[] | null, ids: readonly Id[]): ACL[] | null {
+export function fixupAcl(
+  acl: readonly ACL[] | null,
+  ids: readonly Id[],
+  extraSchemes: ReadonlySet<string> = noExtraSchemes,
+): ACL[] | null {
   if (acl === null || acl.length === 0) return null;
   const unique: ACL[] = [];
   for (const a of acl) {
@@ -162,7 +176,7 @@ export function fixupAcl(acl: readonly ACL[] | null, ids: readonly Id[]): ACL[] 
     } else if (scheme === "auth") {
       let added = false;
       for (const id of ids) {
-        if (id.scheme === "digest") {
+        if (id.scheme === "digest" || exactMatchSchemes.has(id.scheme)) {
           out.push({ perms: a.perms, id: { scheme: id.scheme, id: id.id } });
           added = true;
         }
@@ -173,6 +187,9 @@ export function fixupAcl(acl: readonly ACL[] | null, ids: readonly Id[]): ACL[] 
       out.push({ perms: a.perms, id: { scheme, id: a.id.id } });
     } else if (scheme === "ip") {
       if (!isValidIpId(a.id.id)) return null;
+      out.push({ perms: a.perms, id: { scheme, id: a.id.id } });
+    } else if (exactMatchSchemes.has(scheme) && extraSchemes.has(scheme)) {
+      if (a.id.id === "") return null;
       out.push({ perms: a.perms, id: { scheme, id: a.id.id } });
     } else {
       return null;

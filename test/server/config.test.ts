@@ -9,6 +9,11 @@ import {
   parseProperties,
   parseZooCfg,
 } from "../../src/server/config.js";
+import {
+  effectiveStoreType,
+  enabledProtocols,
+  javaCipherSuiteToOpenSsl,
+} from "../../src/server/ssl-config.js";
 
 test("a typical standalone zoo.cfg", () => {
   const { config, warnings } = parseZooCfg(
@@ -124,16 +129,49 @@ test("wrong values are refused with the line number", () => {
 
 test("unknown keys warn, known ZooKeeper-only keys are accepted with a note", () => {
   const { warnings } = parseZooCfg(
-    "clientPort=1\nfrobnicate=1\nelectionAlg=3\nssl.keyStore.location=/x",
+    "clientPort=1\nfrobnicate=1\nelectionAlg=3\nssl.quorum.keyStore.location=/x",
   );
   assert.deepEqual(
     warnings.map((w) => [w.line, w.message]),
     [
       [2, "unknown key frobnicate ignored"],
       [3, "electionAlg is accepted but has no effect in Corral"],
-      [4, "ssl.keyStore.location is accepted but has no effect in Corral"],
+      [4, "ssl.quorum.keyStore.location is accepted but has no effect in Corral"],
     ],
   );
+});
+
+test("secureClientPort and the ssl.* keys are read as ZooKeeper reads them", () => {
+  const { config, warnings } = parseZooCfg(
+    [
+      "secureClientPort=2281",
+      "zookeeper.ssl.keyStore.location=/etc/zk/server.p12",
+      "ssl.keyStore.password=secret",
+      "ssl.trustStore.location=/etc/zk/trust.jks",
+      "ssl.trustStore.type=jks",
+      "ssl.clientAuth=want",
+      "ssl.enabledProtocols=TLSv1.2,TLSv1.3",
+      "ssl.ciphersuites=TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,TLS_RSA_WITH_AES_256_CBC_SHA",
+      "ssl.hostnameVerification=false",
+    ].join("\n"),
+  );
+  assert.deepEqual(warnings, []);
+  assert.equal(config.secureClientPort, 2281);
+  // Only the secure port is configured: no plain port, as ZooKeeper.
+  assert.equal(config.clientPortEnabled, false);
+  assert.equal(config.ssl.keyStore.location, "/etc/zk/server.p12");
+  assert.equal(effectiveStoreType(config.ssl.keyStore), "PKCS12");
+  assert.equal(effectiveStoreType(config.ssl.trustStore), "JKS");
+  assert.equal(config.ssl.clientAuth, "want");
+  assert.deepEqual(enabledProtocols(config.ssl), ["TLSv1.2", "TLSv1.3"]);
+  assert.deepEqual(config.ssl.cipherSuites?.map(javaCipherSuiteToOpenSsl), [
+    "ECDHE-RSA-AES128-GCM-SHA256",
+    "AES256-SHA",
+  ]);
+  assert.deepEqual(enabledProtocols(parseZooCfg("clientPort=1").config.ssl), ["TLSv1.2"]);
+  assert.throws(() => parseZooCfg("secureClientPort=2281"), /ssl.keyStore.location/);
+  assert.throws(() => parseZooCfg("ssl.clientAuth=maybe"), /line 1: ssl.clientAuth/);
+  assert.throws(() => parseZooCfg("ssl.ciphersuites=TLS_FOO_WITH_BAR"), /unsupported cipher/);
 });
 
 test("keys read but not acted on yet are named at start, with the reason", () => {

@@ -19,6 +19,14 @@ export const quickStartJvmOptions: readonly string[] = [
   "-XX:TieredStopAtLevel=1",
 ];
 
+/**
+ * Netty jars that Debian's zookeeper.jar manifest leaves out but the Netty connection
+ * factory (the only one that serves TLS) and ClientCnxnSocketNetty need at run time.
+ */
+export const nettyRuntimeJars = ["netty-codec.jar", "netty-resolver.jar"].map(
+  (j) => `/usr/share/java/${j}`,
+);
+
 export function realZooKeeperAvailable(): boolean {
   return existsSync(zookeeperJar) && existsSync("/usr/bin/java");
 }
@@ -105,7 +113,12 @@ export async function startRealZooKeeper(
       ...(options.jvmOptions ?? quickStartJvmOptions),
       ...props,
       "-cp",
-      `/etc/zookeeper/conf:${zookeeperJar}${options.adminServerPort ? `:${servletApiJar}` : ""}`,
+      [
+        "/etc/zookeeper/conf",
+        zookeeperJar,
+        ...nettyRuntimeJars,
+        ...(options.adminServerPort ? [servletApiJar] : []),
+      ].join(":"),
       options.readOnlyPartitioned === true
         ? "org.apache.zookeeper.server.quorum.QuorumPeerMain"
         : "org.apache.zookeeper.server.ZooKeeperServerMain",

@@ -152,5 +152,15 @@ export function checkFile(srcRelativePath: string, source: string): Violation[] 
   return violations;
 }
 
-/** npm packages src/ may import at run time (impure layers only). */
-export const runtimePackages: ReadonlySet<string> = new Set<string>(["commander", "prom-client"]);
+/**
+ * npm packages src/ may import at run time (impure layers only): commander for the cli,
+ * prom-client for metrics; jks-js (Java keystores) and node-forge (PKCS12 trust stores,
+ * which Node's pfx cannot read because they hold no key) for the TLS client port
+ * (io/tls-context.ts).
+ */
+export const runtimePackages: ReadonlySet<string> = new Set<string>([
+  "commander",
+  "prom-client",
+  "jks-js",
+  "node-forge",
+]);

@@ -130,6 +130,25 @@ test("fixupAcl: perms 0 accepted, auth expands to every digest id, errors give n
   assert.equal(fixupAcl([acl(1, "world", "anyone"), acl(1, "ip", "bad")], []), null);
 });
 
+test("sasl and x509 ACLs: valid only with their provider, matched by equal ids, named by auth", () => {
+  const both = new Set(["sasl", "x509"]);
+  const bob = { scheme: "sasl", id: "bob" };
+  const cert = { scheme: "x509", id: "O=corral-tests,CN=client" };
+  assert.equal(fixupAcl([acl(1, "x509", "CN=a")], [], new Set(["sasl"])), null);
+  assert.deepEqual(fixupAcl([acl(1, "sasl", "bob")], [], both), [acl(1, "sasl", "bob")]);
+  assert.equal(fixupAcl([acl(1, "sasl", "")], [], both), null);
+  assert.deepEqual(fixupAcl([acl(Perm.all, "auth", "")], [localIp, bob, cert], both), [
+    acl(Perm.all, "sasl", "bob"),
+    acl(Perm.all, "x509", cert.id),
+  ]);
+  const nodeAcl = [acl(Perm.read, "sasl", "bob"), acl(Perm.write, "x509", cert.id)];
+  assert.ok(hasPermission(nodeAcl, Perm.read, [bob]));
+  assert.ok(!hasPermission(nodeAcl, Perm.read, [{ scheme: "sasl", id: "bobby" }]));
+  assert.ok(!hasPermission(nodeAcl, Perm.read, [{ scheme: "digest", id: "bob" }]));
+  assert.ok(hasPermission(nodeAcl, Perm.write, [cert]));
+  assert.ok(!hasPermission(nodeAcl, Perm.write, [bob]));
+});
+
 test("built-in nodes have ZooKeeper's Stat, data and ACLs", () => {
   const h = new Harness();
   const root = h.stat("/");
