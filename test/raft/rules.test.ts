@@ -234,6 +234,28 @@ test("snapshots: a lost chunk is re-sent with the next heartbeat", () => {
   assert.equal(follower.node.log.committed, leader.node.log.committed);
 });
 
+test("snapshots: a follower that lost its log (an empty data directory) catches up by snapshot", () => {
+  const c = new TestCluster([1, 2, 3], {
+    preVote: false,
+    compactRetainEntries: 0,
+    snapshotChunkBytes: 4,
+  });
+  c.elect(1);
+  for (let i = 0; i < 6; i++) c.propose(1, `v${i}`);
+  const leader = c.get(1);
+  assert.equal(c.node(3).log.committed, leader.node.log.committed);
+  leader.node.compact(leader.node.log.applied, enc.encode("image-of-v0-to-v5"));
+  // Member 3 comes back with nothing: no snapshot, no log, no hard state. The leader still
+  // believes it holds everything it acknowledged, and heartbeats say so.
+  const empty = c.add(3, { preVote: false }, initialState(makeConf([1, 2, 3])));
+  c.tickAll(10);
+  assert.equal(empty.installed.length, 1);
+  assert.equal(new TextDecoder().decode(joinByteParts(empty.installed[0].data)), "image-of-v0-to-v5");
+  c.propose(1, "after");
+  assert.equal(empty.node.log.committed, leader.node.log.committed);
+  assert.equal(text(empty.applied[empty.applied.length - 1]), "after");
+});
+
 test("learners receive the log but neither vote nor count toward commit", () => {
   const conf = makeConf([1, 2, 3], [4]);
   const c = new TestCluster([1, 2, 3, 4], { preVote: false }, conf);
