@@ -250,7 +250,10 @@ test("snapshots: a follower that lost its log (an empty data directory) catches 
   const empty = c.add(3, { preVote: false }, initialState(makeConf([1, 2, 3])));
   c.tickAll(10);
   assert.equal(empty.installed.length, 1);
-  assert.equal(new TextDecoder().decode(joinByteParts(empty.installed[0].data)), "image-of-v0-to-v5");
+  assert.equal(
+    new TextDecoder().decode(joinByteParts(empty.installed[0].data)),
+    "image-of-v0-to-v5",
+  );
   c.propose(1, "after");
   assert.equal(empty.node.log.committed, leader.node.log.committed);
   assert.equal(text(empty.applied[empty.applied.length - 1]), "after");
