@@ -17,6 +17,7 @@ import {
   flushAppends,
   maybeCommit,
 } from "./replication.js";
+import { snapshotPinIndex } from "./snapshot.js";
 import { transferLeadership } from "./transfer.js";
 import {
   type ConfState,
@@ -209,7 +210,7 @@ export class RaftNode {
       meta: { index, term: log.term(index), conf: log.conf.at(index) },
       data,
     };
-    log.compact(snapshot, this.r.config.compactRetainEntries);
+    log.compact(snapshot, this.r.config.compactRetainEntries, snapshotPinIndex(this.r));
     return snapshot;
   }
 

@@ -8,6 +8,7 @@
 // - snapshot: its next entry was compacted away; send the snapshot in chunks, nothing else.
 import { assert } from "../base/assert.js";
 import { Inflights } from "./inflights.js";
+import type { Snapshot } from "./types.js";
 
 export const ProgressState = { probe: 0, replicate: 1, snapshot: 2 } as const;
 export type ProgressState = (typeof ProgressState)[keyof typeof ProgressState];
@@ -25,6 +26,12 @@ export class Progress {
   pendingSnapshot = 0;
   /** In snapshot: bytes of the snapshot the follower has confirmed. */
   snapshotOffset = 0;
+  /**
+   * In snapshot: the image being sent. A transfer keeps the snapshot it began with even when
+   * the leader takes a newer one, or a follower whose transfer outlasts the time between
+   * two snapshots would start over forever.
+   */
+  snapshotImage: Snapshot | null = null;
   /** Heard from within the current check-quorum window. */
   recentActive = false;
   /** Highest read-index round this member confirmed. */
@@ -41,6 +48,7 @@ export class Progress {
     this.probeSent = false;
     this.pendingSnapshot = 0;
     this.snapshotOffset = 0;
+    this.snapshotImage = null;
     this.inflights.reset();
   }
 
@@ -59,9 +67,10 @@ export class Progress {
     this.next = this.match + 1;
   }
 
-  becomeSnapshot(snapshotIndex: number): void {
+  becomeSnapshot(snapshot: Snapshot): void {
     this.resetState(ProgressState.snapshot);
-    this.pendingSnapshot = snapshotIndex;
+    this.pendingSnapshot = snapshot.meta.index;
+    this.snapshotImage = snapshot;
   }
 
   /** An append up to `index` succeeded. Returns whether `match` moved. */

@@ -24,19 +24,36 @@ export interface SnapshotReceive {
 }
 
 export function sendSnapshot(r: RaftCore, to: NodeId, pr: Progress): void {
-  pr.becomeSnapshot(r.log.snapshot.meta.index);
+  pr.becomeSnapshot(r.log.snapshot);
   sendSnapshotChunk(r, to, pr);
 }
 
 export function sendSnapshotChunk(r: RaftCore, to: NodeId, pr: Progress): void {
-  const snap = r.log.snapshot;
-  // A newer snapshot replaced the one being sent: start over with it.
-  if (snap.meta.index !== pr.pendingSnapshot) pr.becomeSnapshot(snap.meta.index);
+  // A newer snapshot replaces the one being sent only while the follower has confirmed none
+  // of it: a transfer under way runs to its end (the log keeps the entries after it).
+  if (pr.snapshotOffset === 0 && r.log.snapshot.meta.index !== pr.pendingSnapshot)
+    pr.becomeSnapshot(r.log.snapshot);
+  const snap = pr.snapshotImage;
+  assert(snap !== null, "snapshot: sending without an image");
   const offset = pr.snapshotOffset;
   const data = bytePartsSlice(snap.data, offset, offset + r.config.snapshotChunkBytes);
   r.send(MessageType.snapshot, to, {
     snapshot: { meta: snap.meta, offset, totalBytes: bytePartsLength(snap.data), data },
   });
+}
+
+/**
+ * The oldest snapshot index a transfer under way still needs the log to continue from:
+ * the log is not compacted past it. Only followers that confirmed part of their transfer
+ * and were heard from lately pin the log; a silent one starts over with the newest snapshot.
+ */
+export function snapshotPinIndex(r: RaftCore): number {
+  let pin = Number.POSITIVE_INFINITY;
+  for (const pr of r.prs.values()) {
+    if (pr.state === ProgressState.snapshot && pr.snapshotOffset > 0 && pr.recentActive)
+      pin = Math.min(pin, pr.pendingSnapshot);
+  }
+  return pin;
 }
 
 /** Follower: takes one chunk; installs the snapshot when the last one arrives. */
@@ -91,6 +108,10 @@ function installSnapshot(r: RaftCore, snapshot: Snapshot): void {
 export function handleSnapshotResponse(r: RaftCore, m: Message, pr: Progress): void {
   pr.recentActive = true;
   if (pr.state !== ProgressState.snapshot || m.context !== pr.pendingSnapshot) return;
-  pr.snapshotOffset = Math.min(m.index, bytePartsLength(r.log.snapshot.data));
+  // The same offset again answers a chunk re-sent with a heartbeat that the follower had
+  // already: the chunk at that offset is on its way. Answering it would start a second
+  // stream of chunks beside the first, and every heartbeat during a slow transfer another.
+  if (m.index === pr.snapshotOffset) return;
+  pr.snapshotOffset = Math.min(m.index, bytePartsLength(pr.snapshotImage!.data));
   sendSnapshotChunk(r, m.from, pr);
 }

@@ -259,6 +259,66 @@ test("snapshots: a follower that lost its log (an empty data directory) catches 
   assert.equal(text(empty.applied[empty.applied.length - 1]), "after");
 });
 
+test("snapshots: an answer to a re-sent chunk does not start a second stream of chunks", () => {
+  const c = new TestCluster([1, 2, 3], {
+    preVote: false,
+    compactRetainEntries: 0,
+    snapshotChunkBytes: 2,
+  });
+  c.elect(1);
+  c.isolate(3);
+  for (let i = 0; i < 5; i++) c.propose(1, `v${i}`);
+  const leader = c.get(1);
+  const snap = leader.node.compact(leader.node.log.applied, enc.encode("0123456789"));
+  c.heal();
+  // Member 3 gets no chunk: we answer for it, twice, as it answers a chunk it got twice.
+  c.filter = (m) => m.type !== MessageType.snapshot;
+  c.tickAll(1);
+  const term = leader.node.term;
+  const answer = () =>
+    makeMessage(MessageType.snapshotResp, 3, 1, term, { index: 2, context: snap.meta.index });
+  leader.node.step(answer());
+  leader.node.step(answer());
+  const chunks = leader.cycle().filter((m) => m.type === MessageType.snapshot);
+  assert.deepEqual(
+    chunks.map((m) => m.snapshot!.offset),
+    [2],
+    "one chunk for two equal answers",
+  );
+});
+
+test("snapshots: a transfer under way ends with its snapshot though the leader takes a newer one", () => {
+  const c = new TestCluster([1, 2, 3], {
+    preVote: false,
+    compactRetainEntries: 0,
+    snapshotChunkBytes: 2,
+  });
+  c.elect(1);
+  c.isolate(3);
+  for (let i = 0; i < 5; i++) c.propose(1, `v${i}`);
+  const leader = c.get(1);
+  const first = leader.node.compact(leader.node.log.applied, enc.encode("first-image"));
+  c.heal();
+  // The first chunks get through, then the leader snapshots again before the rest.
+  let chunksLeft = 2;
+  c.filter = (m) => m.type !== MessageType.snapshot || chunksLeft-- > 0;
+  c.tickAll(1);
+  assert.equal(c.get(3).installed.length, 0);
+  for (let i = 0; i < 5; i++) c.propose(1, `w${i}`);
+  leader.node.compact(leader.node.log.applied, enc.encode("second-image"));
+  c.filter = null;
+  c.tickAll(10);
+  const follower = c.get(3);
+  assert.deepEqual(
+    follower.installed.map((s) => s.meta.index),
+    [first.meta.index],
+    "the snapshot it began with, once",
+  );
+  // The entries after the first snapshot were kept for it.
+  assert.equal(follower.node.log.committed, leader.node.log.committed);
+  assert.equal(text(follower.applied[follower.applied.length - 1]), "w4");
+});
+
 test("learners receive the log but neither vote nor count toward commit", () => {
   const conf = makeConf([1, 2, 3], [4]);
   const c = new TestCluster([1, 2, 3, 4], { preVote: false }, conf);
