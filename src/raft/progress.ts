@@ -32,6 +32,10 @@ export class Progress {
    * two snapshots would start over forever.
    */
   snapshotImage: Snapshot | null = null;
+  /** In snapshot: the confirmed offset at the previous heartbeat (-1 before the first). */
+  snapshotOffsetAtHeartbeat = -1;
+  /** In snapshot: heartbeats in a row that saw no progress. */
+  snapshotStalls = 0;
   /** Heard from within the current check-quorum window. */
   recentActive = false;
   /** Highest read-index round this member confirmed. */
@@ -49,6 +53,8 @@ export class Progress {
     this.pendingSnapshot = 0;
     this.snapshotOffset = 0;
     this.snapshotImage = null;
+    this.snapshotOffsetAtHeartbeat = -1;
+    this.snapshotStalls = 0;
     this.inflights.reset();
   }
 

@@ -7,7 +7,7 @@ import { afterCommit } from "./membership.js";
 import { type Progress, ProgressState } from "./progress.js";
 import { quorumIndex } from "./quorum.js";
 import { confirmReads, onHeartbeatAck } from "./read-index.js";
-import { sendSnapshot, sendSnapshotChunk } from "./snapshot.js";
+import { resendStalledChunk, sendSnapshot } from "./snapshot.js";
 import { maybeSendTimeoutNow } from "./transfer.js";
 import {
   type Entry,
@@ -191,10 +191,8 @@ function onCommitAdvanced(r: RaftCore): void {
 export function bcastHeartbeat(r: RaftCore): void {
   for (const [id, pr] of r.prs) {
     if (id === r.id) continue;
-    if (pr.state === ProgressState.snapshot) {
-      // Re-send the unconfirmed chunk: the previous one or its answer may be lost.
-      sendSnapshotChunk(r, id, pr);
-    }
+    // The unconfirmed chunk or its answer may be lost.
+    if (pr.state === ProgressState.snapshot) resendStalledChunk(r, id, pr);
     r.send(MessageType.heartbeat, id, {
       commit: Math.min(pr.match, r.log.committed),
       context: r.readSeq,

@@ -2,8 +2,8 @@
 // gets the leader's newest snapshot instead, in chunks of snapshotChunkBytes so that one
 // message never has to hold a whole state machine. Transfer is stop-and-wait per chunk:
 // the follower answers each chunk with the offset it wants next, and the leader re-sends
-// the unconfirmed chunk with every heartbeat, so lost chunks, lost answers and a follower
-// restart in the middle all resolve without extra timers.
+// the unconfirmed chunk with the heartbeats while the transfer is stalled, so lost chunks,
+// lost answers and a follower restart in the middle all resolve without extra timers.
 import { assert } from "../base/assert.js";
 import { bytePartsLength, bytePartsSlice } from "../base/byte-parts.js";
 import type { RaftCore } from "./core.js";
@@ -40,6 +40,23 @@ export function sendSnapshotChunk(r: RaftCore, to: NodeId, pr: Progress): void {
   r.send(MessageType.snapshot, to, {
     snapshot: { meta: snap.meta, offset, totalBytes: bytePartsLength(snap.data), data },
   });
+}
+
+/**
+ * Leader, at a heartbeat: re-sends the unconfirmed chunk if the transfer made no progress
+ * since the previous heartbeat (the chunk or its answer may be lost), backing off while it
+ * stays stalled: after 1, 2, 4, 8 and then every 16 heartbeats. A follower busy for seconds
+ * (writing or decoding a large image) would otherwise find a megabyte re-sent per heartbeat
+ * queued behind its socket, tens of megabytes of duplicates to read through.
+ */
+export function resendStalledChunk(r: RaftCore, to: NodeId, pr: Progress): void {
+  if (pr.snapshotOffset !== pr.snapshotOffsetAtHeartbeat) {
+    pr.snapshotOffsetAtHeartbeat = pr.snapshotOffset;
+    pr.snapshotStalls = 0;
+    return;
+  }
+  const stalls = ++pr.snapshotStalls;
+  if ((stalls & (stalls - 1)) === 0 || stalls % 16 === 0) sendSnapshotChunk(r, to, pr);
 }
 
 /**

@@ -206,7 +206,7 @@ test("snapshots: a follower behind the compaction point catches up by a chunked 
   assert.equal(text(follower.applied[follower.applied.length - 1]), "after");
 });
 
-test("snapshots: a lost chunk is re-sent with the next heartbeat", () => {
+test("snapshots: a lost chunk is re-sent with the heartbeats", () => {
   const c = new TestCluster([1, 2, 3], {
     preVote: false,
     compactRetainEntries: 0,
@@ -285,6 +285,34 @@ test("snapshots: an answer to a re-sent chunk does not start a second stream of 
     [2],
     "one chunk for two equal answers",
   );
+});
+
+test("snapshots: a stalled transfer re-sends its chunk with backing-off heartbeats", () => {
+  const c = new TestCluster([1, 2, 3], {
+    preVote: false,
+    compactRetainEntries: 0,
+    snapshotChunkBytes: 2,
+  });
+  c.elect(1);
+  c.isolate(3);
+  for (let i = 0; i < 5; i++) c.propose(1, `v${i}`);
+  const leader = c.get(1);
+  leader.node.compact(leader.node.log.applied, enc.encode("0123456789"));
+  c.heal();
+  // Every chunk is lost, as if member 3 were too busy to read any: 1 + 6 re-sends in 40
+  // heartbeats (after 1, 2, 4, 8, 16 and 32 stalled ones) rather than 40.
+  let chunks = 0;
+  c.filter = (m) => {
+    if (m.type !== MessageType.snapshot) return true;
+    chunks++;
+    return false;
+  };
+  c.tickAll(40);
+  assert.equal(chunks, 7);
+  // Once chunks get through again, the transfer ends.
+  c.filter = null;
+  c.tickAll(40);
+  assert.equal(c.get(3).installed.length, 1);
 });
 
 test("snapshots: a transfer under way ends with its snapshot though the leader takes a newer one", () => {
