@@ -26,6 +26,8 @@ export class Progress {
   pendingSnapshot = 0;
   /** In snapshot: bytes of the snapshot the follower has confirmed. */
   snapshotOffset = 0;
+  /** In snapshot: bytes sent so far (chunks past snapshotOffset are unconfirmed). */
+  snapshotSent = 0;
   /**
    * In snapshot: the image being sent. A transfer keeps the snapshot it began with even when
    * the leader takes a newer one, or a follower whose transfer outlasts the time between
@@ -52,6 +54,7 @@ export class Progress {
     this.probeSent = false;
     this.pendingSnapshot = 0;
     this.snapshotOffset = 0;
+    this.snapshotSent = 0;
     this.snapshotImage = null;
     this.snapshotOffsetAtHeartbeat = -1;
     this.snapshotStalls = 0;

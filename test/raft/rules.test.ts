@@ -259,11 +259,42 @@ test("snapshots: a follower that lost its log (an empty data directory) catches 
   assert.equal(text(empty.applied[empty.applied.length - 1]), "after");
 });
 
+test("snapshots: up to snapshotChunksInflightMax chunks are unconfirmed at once", () => {
+  const c = new TestCluster([1, 2, 3], {
+    preVote: false,
+    compactRetainEntries: 0,
+    snapshotChunkBytes: 2,
+    snapshotChunksInflightMax: 3,
+  });
+  c.elect(1);
+  c.isolate(3);
+  for (let i = 0; i < 5; i++) c.propose(1, `v${i}`);
+  const leader = c.get(1);
+  leader.node.compact(leader.node.log.applied, enc.encode("0123456789"));
+  c.heal();
+  // Member 3 gets the chunks but its answers are lost: three go out, then nothing more.
+  const offsets: number[] = [];
+  c.filter = (m) => {
+    if (m.type === MessageType.snapshot) offsets.push(m.snapshot!.offset);
+    return m.type !== MessageType.snapshotResp;
+  };
+  c.tickAll(1);
+  assert.deepEqual(offsets, [0, 2, 4]);
+  // With its answers through, the rest follows and the image arrives whole.
+  c.filter = null;
+  c.tickAll(5);
+  const follower = c.get(3);
+  assert.equal(follower.installed.length, 1);
+  assert.equal(new TextDecoder().decode(joinByteParts(follower.installed[0].data)), "0123456789");
+  assert.equal(follower.node.log.committed, leader.node.log.committed);
+});
+
 test("snapshots: an answer to a re-sent chunk does not start a second stream of chunks", () => {
   const c = new TestCluster([1, 2, 3], {
     preVote: false,
     compactRetainEntries: 0,
     snapshotChunkBytes: 2,
+    snapshotChunksInflightMax: 1,
   });
   c.elect(1);
   c.isolate(3);
@@ -292,6 +323,7 @@ test("snapshots: a stalled transfer re-sends its chunk with backing-off heartbea
     preVote: false,
     compactRetainEntries: 0,
     snapshotChunkBytes: 2,
+    snapshotChunksInflightMax: 1,
   });
   c.elect(1);
   c.isolate(3);
