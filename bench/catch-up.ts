@@ -3,6 +3,7 @@
 // gigabytes of memory across the three processes):
 //   npm run bench:catch-up                1 000 000 znodes of 100 bytes
 //   npm run bench:catch-up -- 200000      another count
+//   npm run bench:catch-up -- --snap-count=5000   fewer snapshots of the leader's own
 // It fills the tree through the leader with multis (1000 creates each, /bench/p<i>/n<j>),
 // writes past the entries the leader keeps behind its snapshots so the start of the log is
 // gone, and measures the latency of a steady probe load on the leader (setData and getData
@@ -15,6 +16,11 @@ import { CorralEnsemble } from "../test/support/corral-ensemble.js";
 import { fourLetterWord } from "../test/support/four-letter.js";
 
 const count = Number(process.argv.slice(2).find((a) => /^\d+$/.test(a)) ?? 1_000_000);
+/** --snap-count=N: entries between snapshots (1000 by default, so the padding stays short). */
+const snapCount = Number(
+  /^--snap-count=(\d+)$/.exec(process.argv.find((a) => a.startsWith("--snap-count=")) ?? "")?.[1] ??
+    1000,
+);
 const perParent = 1000;
 const data = new Uint8Array(100).fill(0x61);
 const probeClients = 4;
@@ -100,14 +106,13 @@ interface Phase {
 async function main(): Promise<void> {
   const ensemble = await CorralEnsemble.start({
     members: 3,
-    // A snapshot every 1000 entries: one during the fill and one after the padding.
-    extraConfig: ["snapCount=1000"],
+    extraConfig: [`snapCount=${snapCount}`],
     logLevel: "info",
   });
   const clients: ZooKeeperClient[] = [];
   try {
     let leader = await ensemble.waitForLeader();
-    log(`leader ${leader}; ${count} znodes`);
+    log(`leader ${leader}; ${count} znodes; snapCount ${snapCount}`);
     const filler = await ZooKeeperClient.connect(ensemble.connectString, {
       sessionTimeoutMs: 30000,
     });
@@ -115,10 +120,10 @@ async function main(): Promise<void> {
     const fillStart = performance.now();
     await fill(filler);
     log(`fill done in ${((performance.now() - fillStart) / 1000).toFixed(1)} s`);
-    // Writes until the leader has a snapshot at 2000 or later: it has then dropped entries
-    // up to 1000 at least (it keeps 1000 behind a snapshot), so the empty member cannot catch
-    // up from the log. A snapshot falls due every 1000 entries, but one due while the
-    // previous is still being written is skipped.
+    // Writes until every member has a snapshot past index 1000: having kept 1000 entries
+    // behind it, the leader has dropped the first, so the empty member cannot catch up from
+    // the log. A snapshot falls due every snapCount entries, but one due while the previous
+    // is still being written is skipped.
     const snapshotZxid = (id: number): number => {
       let newest = 0;
       for (const m of ensemble.logs(id).matchAll(/snapshot written zxid=(\d+)/g))
@@ -131,7 +136,7 @@ async function main(): Promise<void> {
     await retrying(() => filler.create("/pad"));
     let padded = 0;
     const padStart = performance.now();
-    while (everySnapshotZxid() < 2000) {
+    while (everySnapshotZxid() <= 1000) {
       if (performance.now() - padStart > 600000) throw new Error("no snapshot on the leader");
       const batch: Promise<unknown>[] = [];
       for (let i = 0; i < 100; i++) {
