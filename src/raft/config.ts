@@ -36,6 +36,8 @@ export interface RaftConfig {
   readonly appendBytesMax: number;
   /** Bytes per InstallSnapshot chunk. */
   readonly snapshotChunkBytes: number;
+  /** InstallSnapshot chunks one follower may have unconfirmed. */
+  readonly snapshotChunksInflightMax: number;
   /** Entries kept in memory behind a snapshot so slightly lagging followers avoid one. */
   readonly compactRetainEntries: number;
   /** Source of randomized election timeouts. */
@@ -55,6 +57,7 @@ export const raftDefaults = {
   inflightBytesMax: 16 * 1024 * 1024,
   appendBytesMax: 1024 * 1024,
   snapshotChunkBytes: 1024 * 1024,
+  snapshotChunksInflightMax: 4,
   compactRetainEntries: 1000,
 } as const;
 
@@ -95,6 +98,7 @@ export function checkRaftConfig(config: RaftConfig): void {
   positiveInteger("inflightBytesMax", config.inflightBytesMax);
   positiveInteger("appendBytesMax", config.appendBytesMax);
   positiveInteger("snapshotChunkBytes", config.snapshotChunkBytes);
+  positiveInteger("snapshotChunksInflightMax", config.snapshotChunksInflightMax);
   if (!Number.isSafeInteger(config.compactRetainEntries) || config.compactRetainEntries < 0) {
     throw new RangeError(`raft: compactRetainEntries must be >= 0`);
   }

@@ -207,14 +207,15 @@ export class RaftLog {
 
   /**
    * Records a snapshot the caller took of its state machine at `index` and drops entries
-   * that are no longer needed, keeping `retain` entries behind it for lagging followers.
+   * that are no longer needed, keeping `retain` entries behind it for lagging followers,
+   * and every entry after `pin` (a snapshot still being sent to a follower).
    */
-  compact(snapshot: Snapshot, retain: number): void {
+  compact(snapshot: Snapshot, retain: number, pin = Number.POSITIVE_INFINITY): void {
     const index = snapshot.meta.index;
     assert(index <= this.applied, `log: snapshot at ${index} beyond applied ${this.applied}`);
     if (index <= this.snapshot.meta.index) return;
     this.snapshot = snapshot;
-    const cut = Math.min(index - retain, this.stable);
+    const cut = Math.min(index - retain, this.stable, pin);
     if (cut > this.offset) {
       const term = this.term(cut);
       this.entries = this.entries.slice(cut - this.offset);

@@ -18,6 +18,7 @@ import {
   flushAppends,
   maybeCommit,
 } from "./replication.js";
+import { snapshotPinIndex } from "./snapshot.js";
 import { transferLeadership } from "./transfer.js";
 import {
   type ConfState,
@@ -213,7 +214,7 @@ export class RaftNode {
       meta: { index, term: log.term(index), conf: log.conf.at(index) },
       data,
     };
-    log.compact(snapshot, this.r.config.compactRetainEntries);
+    log.compact(snapshot, this.r.config.compactRetainEntries, snapshotPinIndex(this.r));
     return snapshot;
   }
 

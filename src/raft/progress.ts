@@ -8,6 +8,7 @@
 // - snapshot: its next entry was compacted away; send the snapshot in chunks, nothing else.
 import { assert } from "../base/assert.js";
 import { Inflights } from "./inflights.js";
+import type { Snapshot } from "./types.js";
 
 export const ProgressState = { probe: 0, replicate: 1, snapshot: 2 } as const;
 export type ProgressState = (typeof ProgressState)[keyof typeof ProgressState];
@@ -25,6 +26,18 @@ export class Progress {
   pendingSnapshot = 0;
   /** In snapshot: bytes of the snapshot the follower has confirmed. */
   snapshotOffset = 0;
+  /** In snapshot: bytes sent so far (chunks past snapshotOffset are unconfirmed). */
+  snapshotSent = 0;
+  /**
+   * In snapshot: the image being sent. A transfer keeps the snapshot it began with even when
+   * the leader takes a newer one, or a follower whose transfer outlasts the time between
+   * two snapshots would start over forever.
+   */
+  snapshotImage: Snapshot | null = null;
+  /** In snapshot: the confirmed offset at the previous heartbeat (-1 before the first). */
+  snapshotOffsetAtHeartbeat = -1;
+  /** In snapshot: heartbeats in a row that saw no progress. */
+  snapshotStalls = 0;
   /** Heard from within the current check-quorum window. */
   recentActive = false;
   /**
@@ -47,6 +60,10 @@ export class Progress {
     this.probeSent = false;
     this.pendingSnapshot = 0;
     this.snapshotOffset = 0;
+    this.snapshotSent = 0;
+    this.snapshotImage = null;
+    this.snapshotOffsetAtHeartbeat = -1;
+    this.snapshotStalls = 0;
     this.inflights.reset();
   }
 
@@ -65,9 +82,10 @@ export class Progress {
     this.next = this.match + 1;
   }
 
-  becomeSnapshot(snapshotIndex: number): void {
+  becomeSnapshot(snapshot: Snapshot): void {
     this.resetState(ProgressState.snapshot);
-    this.pendingSnapshot = snapshotIndex;
+    this.pendingSnapshot = snapshot.meta.index;
+    this.snapshotImage = snapshot;
   }
 
   /** An append up to `index` succeeded. Returns whether `match` moved. */

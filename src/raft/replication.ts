@@ -7,7 +7,7 @@ import { afterCommit } from "./membership.js";
 import { type Progress, ProgressState } from "./progress.js";
 import { quorumIndex } from "./quorum.js";
 import { confirmReads, onHeartbeatAck } from "./read-index.js";
-import { sendSnapshot, sendSnapshotChunk } from "./snapshot.js";
+import { resendStalledChunk, sendSnapshot } from "./snapshot.js";
 import { maybeSendTimeoutNow } from "./transfer.js";
 import {
   type Entry,
@@ -124,6 +124,11 @@ export function handleAppendResponse(r: RaftCore, m: Message, pr: Progress): voi
   if (m.reject) {
     let matchHint = m.rejectHint;
     if (m.logTerm > 0) matchHint = r.log.findConflictByTerm(m.rejectHint, m.logTerm);
+    if (m.index >= pr.match && m.rejectHint < pr.match) {
+      forgetLostLog(pr, matchHint);
+      sendAppends(r, m.from, pr, true);
+      return;
+    }
     if (pr.maybeDecrTo(m.index, matchHint)) {
       if (pr.state === ProgressState.replicate) pr.becomeProbe();
       sendAppends(r, m.from, pr, true);
@@ -190,10 +195,8 @@ function onCommitAdvanced(r: RaftCore): void {
 export function bcastHeartbeat(r: RaftCore): void {
   for (const [id, pr] of r.prs) {
     if (id === r.id) continue;
-    if (pr.state === ProgressState.snapshot) {
-      // Re-send the unconfirmed chunk: the previous one or its answer may be lost.
-      sendSnapshotChunk(r, id, pr);
-    }
+    // The unconfirmed chunk or its answer may be lost.
+    if (pr.state === ProgressState.snapshot) resendStalledChunk(r, id, pr);
     r.send(MessageType.heartbeat, id, {
       commit: Math.min(pr.match, r.log.committed),
       context: r.readSeq,
@@ -202,8 +205,25 @@ export function bcastHeartbeat(r: RaftCore): void {
 }
 
 export function handleHeartbeat(r: RaftCore, m: Message): void {
-  r.log.commitTo(m.commit);
-  r.send(MessageType.heartbeatResp, m.from, { context: m.context });
+  // The leader sends no more than what we acknowledged, so this clamp matters only for a
+  // member that lost its log since (restarted on an empty data directory): the leader's
+  // figure is stale, and what we hold came from this leader's term, so it matches as far as
+  // it goes.
+  r.log.commitTo(Math.min(m.commit, r.log.lastIndex()));
+  // Our last index lets the leader notice that we lost entries we acknowledged.
+  r.send(MessageType.heartbeatResp, m.from, { context: m.context, index: r.log.lastIndex() });
+}
+
+/**
+ * The follower no longer holds entries it acknowledged: it lost its log (a member restarted
+ * on an empty data directory). Its match is forgotten, or the leader would keep probing at
+ * the stale one instead of sending what the follower lacks (a snapshot, usually). Lowering
+ * match is always safe: commit only ever counts fewer replicas for it.
+ */
+function forgetLostLog(pr: Progress, lastIndex: number): void {
+  pr.match = lastIndex;
+  pr.becomeProbe();
+  pr.next = lastIndex + 1;
 }
 
 export function handleHeartbeatResponse(r: RaftCore, m: Message, pr: Progress): void {
@@ -211,6 +231,7 @@ export function handleHeartbeatResponse(r: RaftCore, m: Message, pr: Progress): 
   // The follower is reachable again: let a stalled probe or a full window move.
   pr.probeSent = false;
   if (pr.state === ProgressState.replicate && pr.inflights.full()) pr.inflights.freeFirst();
+  if (m.index < pr.match) forgetLostLog(pr, m.index);
   if (pr.match < r.log.lastIndex()) {
     // Even with nothing new to send: appends lost in the pipeline are otherwise never
     // noticed, and an empty append at our last index makes the follower say where it is.

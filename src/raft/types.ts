@@ -83,6 +83,7 @@ export const MessageType = {
   appendResp: 5,
   /** Leader liveness and commit propagation; context = read-index round. */
   heartbeat: 6,
+  /** index = the follower's last index (the leader notices a follower that lost its log). */
   heartbeatResp: 7,
   /** One chunk of an InstallSnapshot transfer (field `snapshot`). */
   snapshot: 8,

@@ -776,6 +776,7 @@ export class Member implements ClientConnectionHandler, CommitSink {
   }
 
   restore(index: number, image: ByteParts): void {
+    const startedMs = this.options.clock.monotonicMs();
     const restored = decodeSnapshot(joinByteParts(image), this.state.options);
     this.state.replaceWith(restored);
     this.readContext.tree = this.state.tree;
@@ -783,6 +784,8 @@ export class Member implements ClientConnectionHandler, CommitSink {
     this.options.logger.info("state replaced by a snapshot from the leader", {
       zxid: `0x${index.toString(16)}`,
       sessions: this.state.sessions.size,
+      znodes: this.state.tree.size,
+      decodeMs: Math.round(this.options.clock.monotonicMs() - startedMs),
     });
     // Watches and pending requests refer to the state that is gone: clients reconnect, and
     // their setWatches brings every watch up to date (a ZooKeeper follower that syncs by

@@ -5,7 +5,7 @@
 // core. That is the persistence contract of docs/raft.md: entries before hard state, nothing
 // applied before it is durable. A standalone server is a group of one voter; peers plug in
 // through `send`.
-import type { ByteParts } from "../base/byte-parts.js";
+import { type ByteParts, bytePartsLength } from "../base/byte-parts.js";
 import type { Clock, TimerHandle } from "../base/clock.js";
 import type { Logger } from "../base/logger.js";
 import { decodeConfState, encodeConfState } from "../raft/conf-state.js";
@@ -209,10 +209,22 @@ export class RaftLog {
     const storage = this.options.storage;
     if (ready.snapshot !== null) {
       const s = ready.snapshot;
+      const startedMs = this.options.clock.monotonicMs();
       storage.installSnapshot(
         { lastIndex: s.meta.index, lastTerm: s.meta.term, config: encodeConfState(s.meta.conf) },
         s.data,
-        (error) => (error ? this.fail(error) : this.appendEntries(ready)),
+        (error) => {
+          if (error) {
+            this.fail(error);
+            return;
+          }
+          this.options.logger.info("snapshot from the leader received and saved", {
+            index: s.meta.index,
+            bytes: bytePartsLength(s.data),
+            saveMs: Math.round(this.options.clock.monotonicMs() - startedMs),
+          });
+          this.appendEntries(ready);
+        },
       );
       return;
     }

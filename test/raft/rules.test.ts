@@ -257,7 +257,7 @@ test("snapshots: a follower behind the compaction point catches up by a chunked 
   assert.equal(text(follower.applied[follower.applied.length - 1]), "after");
 });
 
-test("snapshots: a lost chunk is re-sent with the next heartbeat", () => {
+test("snapshots: a lost chunk is re-sent with the heartbeats", () => {
   const c = new TestCluster([1, 2, 3], {
     preVote: false,
     compactRetainEntries: 0,
@@ -283,6 +283,151 @@ test("snapshots: a lost chunk is re-sent with the next heartbeat", () => {
   assert.equal(follower.installed.length, 1);
   assert.equal(new TextDecoder().decode(joinByteParts(follower.installed[0].data)), "0123456789");
   assert.equal(follower.node.log.committed, leader.node.log.committed);
+});
+
+test("snapshots: a follower that lost its log (an empty data directory) catches up by snapshot", () => {
+  const c = new TestCluster([1, 2, 3], {
+    preVote: false,
+    compactRetainEntries: 0,
+    snapshotChunkBytes: 4,
+  });
+  c.elect(1);
+  for (let i = 0; i < 6; i++) c.propose(1, `v${i}`);
+  const leader = c.get(1);
+  assert.equal(c.node(3).log.committed, leader.node.log.committed);
+  leader.node.compact(leader.node.log.applied, enc.encode("image-of-v0-to-v5"));
+  // Member 3 comes back with nothing: no snapshot, no log, no hard state. The leader still
+  // believes it holds everything it acknowledged, and heartbeats say so.
+  const empty = c.add(3, { preVote: false }, initialState(makeConf([1, 2, 3])));
+  c.tickAll(10);
+  assert.equal(empty.installed.length, 1);
+  assert.equal(
+    new TextDecoder().decode(joinByteParts(empty.installed[0].data)),
+    "image-of-v0-to-v5",
+  );
+  c.propose(1, "after");
+  assert.equal(empty.node.log.committed, leader.node.log.committed);
+  assert.equal(text(empty.applied[empty.applied.length - 1]), "after");
+});
+
+test("snapshots: up to snapshotChunksInflightMax chunks are unconfirmed at once", () => {
+  const c = new TestCluster([1, 2, 3], {
+    preVote: false,
+    compactRetainEntries: 0,
+    snapshotChunkBytes: 2,
+    snapshotChunksInflightMax: 3,
+  });
+  c.elect(1);
+  c.isolate(3);
+  for (let i = 0; i < 5; i++) c.propose(1, `v${i}`);
+  const leader = c.get(1);
+  leader.node.compact(leader.node.log.applied, enc.encode("0123456789"));
+  c.heal();
+  // Member 3 gets the chunks but its answers are lost: three go out, then nothing more.
+  const offsets: number[] = [];
+  c.filter = (m) => {
+    if (m.type === MessageType.snapshot) offsets.push(m.snapshot!.offset);
+    return m.type !== MessageType.snapshotResp;
+  };
+  c.tickAll(1);
+  assert.deepEqual(offsets, [0, 2, 4]);
+  // With its answers through, the rest follows and the image arrives whole.
+  c.filter = null;
+  c.tickAll(5);
+  const follower = c.get(3);
+  assert.equal(follower.installed.length, 1);
+  assert.equal(new TextDecoder().decode(joinByteParts(follower.installed[0].data)), "0123456789");
+  assert.equal(follower.node.log.committed, leader.node.log.committed);
+});
+
+test("snapshots: an answer to a re-sent chunk does not start a second stream of chunks", () => {
+  const c = new TestCluster([1, 2, 3], {
+    preVote: false,
+    compactRetainEntries: 0,
+    snapshotChunkBytes: 2,
+    snapshotChunksInflightMax: 1,
+  });
+  c.elect(1);
+  c.isolate(3);
+  for (let i = 0; i < 5; i++) c.propose(1, `v${i}`);
+  const leader = c.get(1);
+  const snap = leader.node.compact(leader.node.log.applied, enc.encode("0123456789"));
+  c.heal();
+  // Member 3 gets no chunk: we answer for it, twice, as it answers a chunk it got twice.
+  c.filter = (m) => m.type !== MessageType.snapshot;
+  c.tickAll(1);
+  const term = leader.node.term;
+  const answer = () =>
+    makeMessage(MessageType.snapshotResp, 3, 1, term, { index: 2, context: snap.meta.index });
+  leader.node.step(answer());
+  leader.node.step(answer());
+  const chunks = leader.cycle().filter((m) => m.type === MessageType.snapshot);
+  assert.deepEqual(
+    chunks.map((m) => m.snapshot!.offset),
+    [2],
+    "one chunk for two equal answers",
+  );
+});
+
+test("snapshots: a stalled transfer re-sends its chunk with backing-off heartbeats", () => {
+  const c = new TestCluster([1, 2, 3], {
+    preVote: false,
+    compactRetainEntries: 0,
+    snapshotChunkBytes: 2,
+    snapshotChunksInflightMax: 1,
+  });
+  c.elect(1);
+  c.isolate(3);
+  for (let i = 0; i < 5; i++) c.propose(1, `v${i}`);
+  const leader = c.get(1);
+  leader.node.compact(leader.node.log.applied, enc.encode("0123456789"));
+  c.heal();
+  // Every chunk is lost, as if member 3 were too busy to read any: 1 + 6 re-sends in 40
+  // heartbeats (after 1, 2, 4, 8, 16 and 32 stalled ones) rather than 40.
+  let chunks = 0;
+  c.filter = (m) => {
+    if (m.type !== MessageType.snapshot) return true;
+    chunks++;
+    return false;
+  };
+  c.tickAll(40);
+  assert.equal(chunks, 7);
+  // Once chunks get through again, the transfer ends.
+  c.filter = null;
+  c.tickAll(40);
+  assert.equal(c.get(3).installed.length, 1);
+});
+
+test("snapshots: a transfer under way ends with its snapshot though the leader takes a newer one", () => {
+  const c = new TestCluster([1, 2, 3], {
+    preVote: false,
+    compactRetainEntries: 0,
+    snapshotChunkBytes: 2,
+  });
+  c.elect(1);
+  c.isolate(3);
+  for (let i = 0; i < 5; i++) c.propose(1, `v${i}`);
+  const leader = c.get(1);
+  const first = leader.node.compact(leader.node.log.applied, enc.encode("first-image"));
+  c.heal();
+  // The first chunks get through, then the leader snapshots again before the rest.
+  let chunksLeft = 2;
+  c.filter = (m) => m.type !== MessageType.snapshot || chunksLeft-- > 0;
+  c.tickAll(1);
+  assert.equal(c.get(3).installed.length, 0);
+  for (let i = 0; i < 5; i++) c.propose(1, `w${i}`);
+  leader.node.compact(leader.node.log.applied, enc.encode("second-image"));
+  c.filter = null;
+  c.tickAll(10);
+  const follower = c.get(3);
+  assert.deepEqual(
+    follower.installed.map((s) => s.meta.index),
+    [first.meta.index],
+    "the snapshot it began with, once",
+  );
+  // The entries after the first snapshot were kept for it.
+  assert.equal(follower.node.log.committed, leader.node.log.committed);
+  assert.equal(text(follower.applied[follower.applied.length - 1]), "w4");
 });
 
 test("learners receive the log but neither vote nor count toward commit", () => {

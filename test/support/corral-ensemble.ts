@@ -5,7 +5,7 @@
 // members then list each other at relay addresses, so they share an explicit ensembleId.
 // It implements the fault tests' FaultCluster: kill (SIGKILL, data kept), restart on the same
 // data and ports, pause (SIGSTOP), resume (SIGCONT), cutLink and healAll.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { FaultCluster } from "../fault/nemesis.js";
@@ -120,8 +120,21 @@ export class CorralEnsemble implements FaultCluster {
     return this.slot(id).peerPort;
   }
 
+  /** A member's data directory (its zoo.cfg, myid, snapshots and log). */
   dataDir(id: number): string {
     return this.slot(id).dir;
+  }
+
+  /**
+   * Empties a stopped member's data directory except its myid file, as an operator replacing
+   * a disk would: on restart it holds no snapshot, no log and no hard state.
+   */
+  wipeData(id: number): void {
+    const s = this.slot(id);
+    if (s.server !== null) throw new Error(`member ${id} is running: kill it before wiping`);
+    for (const name of readdirSync(s.dir)) {
+      if (name !== "myid") rmSync(join(s.dir, name), { recursive: true, force: true });
+    }
   }
 
   running(id: number): boolean {
