@@ -77,6 +77,7 @@ export function makeRaftConfig(options: RaftOptions): RaftConfig {
     inflightBytesMax: options.inflightBytesMax ?? d.inflightBytesMax,
     appendBytesMax: options.appendBytesMax ?? d.appendBytesMax,
     snapshotChunkBytes: options.snapshotChunkBytes ?? d.snapshotChunkBytes,
+    snapshotChunksInflightMax: options.snapshotChunksInflightMax ?? d.snapshotChunksInflightMax,
     compactRetainEntries: options.compactRetainEntries ?? d.compactRetainEntries,
     plantedBug: options.plantedBug,
   };
