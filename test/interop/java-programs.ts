@@ -5,7 +5,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { scenarioFile } from "./scenario-files.js";
-import { type ProgramResult, runProgram } from "./scenario-program.js";
+import { type ProgramOptions, type ProgramResult, runProgram } from "./scenario-program.js";
 
 const javaDir = "/usr/share/java";
 const java = "/usr/bin/java";
@@ -33,6 +33,7 @@ export function runJavaProgram(
   jars: readonly string[],
   args: readonly string[],
   timeoutMs: number,
+  onAwait?: ProgramOptions["onAwait"],
 ): Promise<ProgramResult> {
   const classpath = jars.map((j) => join(javaDir, j)).join(":");
   return runProgram(
@@ -47,6 +48,6 @@ export function runJavaProgram(
       scenarioFile(sourceFile),
       ...args,
     ],
-    { timeoutMs },
+    { timeoutMs, onAwait },
   );
 }
