@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 # Kazoo against a 3-member ensemble while members fail. Usage:
 #   kazoo_ensemble.py failover <connect-string>
-#   kazoo_ensemble.py fencing <connect-string> <seconds>
+#   kazoo_ensemble.py fencing <connect-string>
 #   kazoo_ensemble.py rolling <connect-string>
 # The program and the test talk through scenario-program.ts's protocol: checks are JSON lines,
 # and a line {"await": ...} asks the test to act on the ensemble (name its roles, SIGKILL the
@@ -203,23 +203,22 @@ WRITES_PER_TENURE = 3
 HOLD_S = 0.05
 
 
-def contender(name, hosts, lock_path, token_path, deadline):
+def contender(name, hosts, lock_path, token_path, stop):
     c = Watched(hosts)
     zk = c.zk
-    stop = threading.Event()
-    while time.monotonic() < deadline:
+    while not stop.is_set():
         lock = zk.Lock(lock_path, identifier=name)
         try:
             if not lock.acquire(timeout=2.0):
                 continue
         except Exception as e:  # noqa: BLE001 - a lost connection while queued is allowed
             emit_json({"event": "acquire failed", "holder": name, "error": repr(e)})
-            stop.wait(0.2)
+            time.sleep(0.2)
             continue
         start = time.monotonic()
         session = c.session()
         lost_before = c.states.count("LOST")
-        tenure = {"holder": name, "session": session, "start": start, "writes": []}
+        tenure = {"resource": "kazoo-lock", "holder": name, "session": session, "start": start, "writes": []}
         outcome = "released"
         try:
             _, stat = zk.get(token_path)
@@ -233,6 +232,7 @@ def contender(name, hosts, lock_path, token_path, deadline):
                     break
                 tenure["writes"].append({"expected": version, "token": stat.version})
                 version = stat.version
+                # Holding a while makes it likely that a kill lands during a tenure.
                 stop.wait(HOLD_S)
         except Exception as e:  # noqa: BLE001 - sessions may be lost, locks with them
             outcome = "lost: " + type(e).__name__
@@ -253,7 +253,6 @@ def contender(name, hosts, lock_path, token_path, deadline):
 
 
 def fencing():
-    seconds = float(sys.argv[3])
     setup = Watched(HOSTS)
     setup.zk.ensure_path("/fence")
     try:
@@ -261,21 +260,26 @@ def fencing():
     except NodeExistsError:
         pass
     setup.close()
-    deadline = time.monotonic() + seconds
+    stop = threading.Event()
     threads = [
         threading.Thread(
             target=contender,
-            args=("kazoo-%d" % i, HOSTS, "/fence/kazoo-lock", "/fence/kazoo-token", deadline),
+            args=("kazoo-%d" % i, HOSTS, "/fence/kazoo-lock", "/fence/kazoo-token", stop),
         )
         for i in range(3)
     ]
     for t in threads:
         t.start()
-    for t in threads:
-        t.join(seconds + 3 * WAIT_S)
+    # The contenders run until the test's nemesis is done.
+    try:
+        ask("nemesis")
+    finally:
+        stop.set()
+        for t in threads:
+            t.join(2 * WAIT_S)
     check("fencing/contenders finished", [t.is_alive() for t in threads], [False] * 3)
     final = Watched(HOSTS)
-    emit_json({"final": {"kazoo": final.zk.exists("/fence/kazoo-token").version}})
+    emit_json({"final": {"kazoo-lock": final.zk.exists("/fence/kazoo-token").version}})
     final.close()
 
 
