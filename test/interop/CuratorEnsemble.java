@@ -319,7 +319,7 @@ public class CuratorEnsemble {
     double start = now();
     long session = client.session();
     int lostBefore = client.count("LOST");
-    StringBuilder writes = new StringBuilder();
+    List<String> writes = new ArrayList<>();
     String outcome = "released";
     try {
       ZooKeeper zk = client.zk();
@@ -331,13 +331,12 @@ public class CuratorEnsemble {
           outcome = "lost: no longer held";
           break;
         }
-        if (writes.length() > 0) writes.append(',');
         try {
           Stat s = zk.setData(tokenPath, b(holder + ":" + k), version);
-          writes.append("{\"expected\":" + version + ",\"token\":" + s.getVersion() + "}");
+          writes.add("{\"expected\":" + version + ",\"token\":" + s.getVersion() + "}");
           version = s.getVersion();
         } catch (KeeperException.BadVersionException e) {
-          writes.append("{\"expected\":" + version + ",\"result\":\"badversion\"}");
+          writes.add("{\"expected\":" + version + ",\"result\":\"badversion\"}");
           outcome = "rejected";
           break;
         }
@@ -357,7 +356,7 @@ public class CuratorEnsemble {
     }
     line("{\"tenure\":{\"resource\":" + json(resource) + ",\"holder\":" + json(holder)
         + ",\"session\":" + session + ",\"start\":" + start + ",\"end\":" + end + ",\"writes\":["
-        + writes + "],\"outcome\":" + json(outcome) + "}}");
+        + String.join(",", writes) + "],\"outcome\":" + json(outcome) + "}}");
   }
 
   static void mutexContender(String name, AtomicBoolean stop) {

@@ -9,7 +9,7 @@ import { test } from "node:test";
 import { CorralEnsemble } from "../support/corral-ensemble.js";
 import { kazooMissing, python } from "../support/kazoo.js";
 import { failoverAnswers } from "./ensemble-control.js";
-import { javaUnavailableReason, runJavaProgram, zookeeperClientJars } from "./java-programs.js";
+import { curatorJars, javaUnavailableReason, runJavaProgram } from "./java-programs.js";
 import { scenarioFile } from "./scenario-files.js";
 import { reportChecks, runProgram } from "./scenario-program.js";
 
@@ -46,14 +46,6 @@ test("kazoo keeps its session, watches and ephemeral when its member is SIGKILLe
   t.diagnostic(actions.join("; "));
   await reportChecks(t, result, ["leader", "follower"]);
 });
-
-export const curatorJars = [
-  ...zookeeperClientJars,
-  "curator-client.jar",
-  "curator-framework.jar",
-  "curator-recipes.jar",
-  "guava.jar",
-];
 
 test("Curator keeps its session, watches and ephemeral when its member is SIGKILLed", {
   skip: javaUnavailableReason(curatorJars) ?? false,

@@ -18,6 +18,15 @@ export const zookeeperClientJars = [
   "slf4j-nop.jar",
 ];
 
+/** Apache Curator 5 as Debian packages it: the ZooKeeper client and Guava besides. */
+export const curatorJars = [
+  ...zookeeperClientJars,
+  "curator-client.jar",
+  "curator-framework.jar",
+  "curator-recipes.jar",
+  "guava.jar",
+];
+
 /** Why the program cannot run here (java or a jar missing), or undefined. */
 export function javaUnavailableReason(jars: readonly string[]): string | undefined {
   if (!existsSync(java)) return "java is not installed";
