@@ -3,6 +3,7 @@
 // serves a given session, bring stopped members back. The client programs decide *when*
 // (after their session, watches and ephemerals exist); the test decides *how*, with real
 // signals to real member processes.
+import { ZooKeeperClient } from "../../src/client/client.js";
 import type { CorralEnsemble } from "../support/corral-ensemble.js";
 import { fourLetterWord } from "../support/four-letter.js";
 
@@ -11,15 +12,43 @@ export interface Roles {
   followers: string[];
 }
 
-/** The client address of the leader and of every running follower. */
+/**
+ * Waits until member `id` accepts a session. `srvr` is not enough: a member says "Mode:
+ * follower" (its Raft role) from its start, but refuses clients until it has heard from a
+ * leader, so a client pinned to it would silently land elsewhere.
+ */
+export async function waitServing(
+  ensemble: CorralEnsemble,
+  id: number,
+  timeoutMs = 20000,
+): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    try {
+      const probe = await ZooKeeperClient.connect(ensemble.address(id), {
+        sessionTimeoutMs: 4000,
+        timeoutMs: 1000,
+      });
+      await probe.close();
+      return;
+    } catch (e) {
+      if (performance.now() > deadline) throw new Error(`member ${id} does not serve: ${e}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
+/** The client address of the leader and of every running follower, each serving clients. */
 export async function roles(ensemble: CorralEnsemble): Promise<Roles> {
   const leader = await ensemble.waitForLeader();
   const followers: string[] = [];
   for (const id of ensemble.members) {
-    if (id !== leader && (await ensemble.mode(id)) === "follower") {
+    if (id !== leader && ensemble.running(id)) {
+      await waitServing(ensemble, id);
       followers.push(ensemble.address(id));
     }
   }
+  await waitServing(ensemble, leader);
   return { leader: ensemble.address(leader), followers };
 }
 
@@ -41,7 +70,7 @@ export async function memberServing(
   return null;
 }
 
-/** Restarts every stopped member and waits until one of them leads. */
+/** Restarts every stopped member and waits until each of them serves clients again. */
 export async function restartStopped(ensemble: CorralEnsemble): Promise<number[]> {
   const restarted: number[] = [];
   for (const id of ensemble.members) {
@@ -51,6 +80,7 @@ export async function restartStopped(ensemble: CorralEnsemble): Promise<number[]
     }
   }
   await ensemble.waitForLeader();
+  for (const id of restarted) await waitServing(ensemble, id);
   return restarted;
 }
 
