@@ -19,8 +19,8 @@ import { scenarioFile } from "./scenario-files.js";
 import { type ProgramResult, reportChecks, runProgram } from "./scenario-program.js";
 
 const tickTimeMs = 500;
-/** Faults injected, one member down at a time. */
-const faults = 6;
+/** Faults injected, one member down at a time; FENCING_FAULTS=50 makes a longer soak. */
+const faults = Number(process.env.FENCING_FAULTS ?? 6);
 /** Tenures with accepted writes each resource must have had at least. */
 const tenuresMin = 5;
 
