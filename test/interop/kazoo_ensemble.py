@@ -203,17 +203,64 @@ WRITES_PER_TENURE = 3
 HOLD_S = 0.05
 
 
+# Lock nodes a contender's own session read as gone (after its release, or after kazoo's
+# clean-up of a failed acquire). Sequence numbers are never reused, so such a node showing up
+# again later means the ensemble went back on a state it had served: an acknowledged delete
+# was lost. (A clean-up that failed is allowed: the node stays, and nobody read it as gone.)
+seen_gone = []
+# The highest zxid each contender's replies carried. Zxids are log indexes of applied, hence
+# committed, entries: a member synced later must be at least there.
+zxid_seen = {}
+
+
+def note_zxid(zk, name):
+    zxid_seen[name] = max(zxid_seen.get(name, 0), zk.last_zxid)
+
+
+def note_gone(zk, name, lock_path, node):
+    note_zxid(zk, name)
+    if node is None:
+        return
+    try:
+        if zk.exists(lock_path + "/" + node) is None:
+            seen_gone.append({"node": node, "holder": name, "zxid": hex(zk.last_zxid)})
+    except Exception:  # noqa: BLE001 - no answer, nothing learned
+        pass
+
+
+def clean_up(zk, name, lock, lock_path):
+    """Deletes every lock node of this contender after a failed acquire.
+
+    A create whose reply was lost to a member's death may still commit after kazoo looked for
+    it and made another node; kazoo's own clean-up deletes one node and forgets the other,
+    which then blocks the lock for as long as this session lives (ZooKeeper behaves the same).
+    All of a Lock object's nodes share its prefix, so they can all be found and deleted.
+    """
+    try:
+        mine = [n for n in zk.get_children(lock_path) if n.startswith(lock.prefix)]
+    except Exception:  # noqa: BLE001 - no answer: the next attempt cleans up
+        return
+    for node in mine:
+        try:
+            zk.delete(lock_path + "/" + node)
+        except Exception:  # noqa: BLE001
+            continue
+        note_gone(zk, name, lock_path, node)
+
+
 def contender(name, hosts, lock_path, token_path, stop):
     c = Watched(hosts)
     zk = c.zk
+    # One Lock object per contender, as an application holds it: its nodes share one prefix.
+    lock = zk.Lock(lock_path, identifier=name)
     while not stop.is_set():
-        lock = zk.Lock(lock_path, identifier=name)
         try:
-            if not lock.acquire(timeout=2.0):
-                continue
+            acquired = lock.acquire(timeout=2.0)
         except Exception as e:  # noqa: BLE001 - a lost connection while queued is allowed
             emit_json({"event": "acquire failed", "holder": name, "error": repr(e)})
-            time.sleep(0.2)
+            acquired = False
+        if not acquired:
+            clean_up(zk, name, lock, lock_path)
             continue
         start = time.monotonic()
         session = c.session()
@@ -232,15 +279,21 @@ def contender(name, hosts, lock_path, token_path, stop):
                     break
                 tenure["writes"].append({"expected": version, "token": stat.version})
                 version = stat.version
+                note_zxid(zk, name)
                 # Holding a while makes it likely that a kill lands during a tenure.
                 stop.wait(HOLD_S)
         except Exception as e:  # noqa: BLE001 - sessions may be lost, locks with them
             outcome = "lost: " + type(e).__name__
         tenure["end"] = time.monotonic()
+        node = lock.node
         try:
             lock.release()
+            note_gone(zk, name, lock_path, node)
         except Exception as e:  # noqa: BLE001
             outcome = outcome if outcome != "released" else "release failed: " + type(e).__name__
+            # The object still believes it holds the lock; delete its nodes and start afresh.
+            clean_up(zk, name, lock, lock_path)
+            lock = zk.Lock(lock_path, identifier=name)
         # A release that deleted nothing (kazoo ignores NoNode) after a session change is a
         # lost lock, not a clean hand-over.
         if outcome == "released" and (
@@ -273,6 +326,25 @@ def fencing():
     # The contenders run until the test's nemesis is done.
     try:
         ask("nemesis")
+        # Checked while the contenders' sessions live: closing them deletes their lock nodes.
+        # The sync makes the member answering catch up with the leader first.
+        highest = dict(zxid_seen)
+        checker = Watched(HOSTS)
+        checker.zk.sync("/fence/kazoo-lock")
+        checker.zk.exists("/fence/kazoo-lock")
+        check(
+            "fencing/no zxid a contender saw is lost (synced member at %s)" % hex(checker.zk.last_zxid),
+            {k: hex(v) for k, v in highest.items() if v > checker.zk.last_zxid},
+            {},
+        )
+        back = []
+        for gone in list(seen_gone):
+            stat = checker.zk.exists("/fence/kazoo-lock/" + gone["node"])
+            if stat is not None:
+                back.append(dict(gone, czxid=hex(stat.czxid), owner=hex(stat.owner_session_id)))
+        checker.close()
+        check("fencing/lock nodes read as deleted stay deleted", back, [])
+        emit_json({"event": "lock nodes read as deleted", "count": len(seen_gone)})
     finally:
         stop.set()
         for t in threads:
