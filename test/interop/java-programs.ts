@@ -5,7 +5,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { scenarioFile } from "./scenario-files.js";
-import { type ProgramResult, runProgram } from "./scenario-program.js";
+import { type ProgramOptions, type ProgramResult, runProgram } from "./scenario-program.js";
 
 const javaDir = "/usr/share/java";
 const java = "/usr/bin/java";
@@ -16,6 +16,15 @@ export const zookeeperClientJars = [
   "zookeeper-jute.jar",
   "slf4j-api.jar",
   "slf4j-nop.jar",
+];
+
+/** Apache Curator 5 as Debian packages it: the ZooKeeper client and Guava besides. */
+export const curatorJars = [
+  ...zookeeperClientJars,
+  "curator-client.jar",
+  "curator-framework.jar",
+  "curator-recipes.jar",
+  "guava.jar",
 ];
 
 /** Why the program cannot run here (java or a jar missing), or undefined. */
@@ -33,6 +42,7 @@ export function runJavaProgram(
   jars: readonly string[],
   args: readonly string[],
   timeoutMs: number,
+  onAwait?: ProgramOptions["onAwait"],
 ): Promise<ProgramResult> {
   const classpath = jars.map((j) => join(javaDir, j)).join(":");
   return runProgram(
@@ -47,6 +57,6 @@ export function runJavaProgram(
       scenarioFile(sourceFile),
       ...args,
     ],
-    { timeoutMs },
+    { timeoutMs, onAwait },
   );
 }

@@ -4,6 +4,8 @@
 // Output protocol of every scenario program, one JSON object per stdout line:
 //   {"check": "<scenario>/<what>", "ok": true|false, "expected": ..., "actual": ..., "error": "..."}
 //   {"done": true}   printed once, last, when every scenario ran to its end
+//   {"await": "<what>", ...}   (only with `onAwait`) the program asks the test to act (kill a
+//                    member, say...) and reads one JSON line on stdin when the test is done
 // Any other stdout line (client library logging) is ignored. A scenario that throws reports
 // one failed check carrying the exception, then the program goes on with the next scenario.
 import assert from "node:assert/strict";
@@ -36,6 +38,12 @@ export interface ProgramOptions {
   timeoutMs: number;
   env?: NodeJS.ProcessEnv;
   cwd?: string;
+  /**
+   * Makes the run a conversation: each `{"await": ...}` line the program prints is passed
+   * here, and what this resolves to goes back as one JSON line on the program's stdin.
+   * Requests are answered one at a time, in order. Stdin stays open until the program exits.
+   */
+  onAwait?: (request: Record<string, unknown>) => Promise<unknown>;
 }
 
 const keptOutputChars = 20000;
@@ -54,8 +62,29 @@ export function runProgram(
     let stdout = "";
     let stderr = "";
     let timedOut = false;
+    let scanned = 0;
+    let answering = Promise.resolve();
+    const onAwait = options.onAwait;
     child.stdout.on("data", (d: Buffer) => {
       stdout += d.toString();
+      if (onAwait === undefined) return;
+      // Answer every complete await line, in order, each after the previous answer was sent.
+      for (let end = stdout.indexOf("\n", scanned); end >= 0; end = stdout.indexOf("\n", scanned)) {
+        const request = parseAwait(stdout.slice(scanned, end));
+        scanned = end + 1;
+        if (request === undefined) continue;
+        answering = answering.then(async () => {
+          let answer: unknown;
+          try {
+            answer = await onAwait(request);
+          } catch (e) {
+            answer = { error: String(e) };
+          }
+          if (child.exitCode === null && child.signalCode === null && child.stdin.writable) {
+            child.stdin.write(`${JSON.stringify(answer ?? {})}\n`);
+          }
+        });
+      }
     });
     child.stderr.on("data", (d: Buffer) => {
       // Keep the tail: the last lines say why a program died.
@@ -97,8 +126,22 @@ export function runProgram(
     });
     // A program that does not read stdin may close it early; that is not an error.
     child.stdin.on("error", () => {});
-    child.stdin.end(options.stdin ?? "");
+    if (onAwait === undefined) child.stdin.end(options.stdin ?? "");
+    else if (options.stdin !== undefined) child.stdin.write(options.stdin);
   });
+}
+
+function parseAwait(line: string): Record<string, unknown> | undefined {
+  const trimmed = line.trim();
+  if (!trimmed.startsWith('{"await"')) return undefined;
+  try {
+    const value: unknown = JSON.parse(trimmed);
+    return typeof value === "object" && value !== null
+      ? (value as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function parseLine(line: string): Check | { done: true } | undefined {
