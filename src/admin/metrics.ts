@@ -341,7 +341,9 @@ export class Metrics {
     const m = this.options.member;
     for (const [key, value] of mntrEntries(m.figureSource())) {
       const gauge = this.gauges.get(key.startsWith("zk_") ? key.slice(3) : key);
-      if (gauge !== undefined) gauge.set(Number(value));
+      // Only figures: mntr also carries text (server state, peer state, version).
+      const n = typeof value === "number" ? value : Number(value);
+      if (gauge !== undefined && Number.isFinite(n)) gauge.set(n);
     }
     const st = this.options.status.memberStatus();
     this.raft.term.set(st.term);

@@ -23,7 +23,9 @@ const labelName = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 const types = new Set(["counter", "gauge", "histogram", "summary", "untyped"]);
 
 function parseValue(text: string, line: number): number {
-  if (text === "NaN") return Number.NaN;
+  // Prometheus reads floats with Go's ParseFloat, which takes "NaN" in any case; prom-client
+  // writes "Nan" (a summary with no observation in its window).
+  if (text.toLowerCase() === "nan") return Number.NaN;
   if (text === "+Inf") return Number.POSITIVE_INFINITY;
   if (text === "-Inf") return Number.NEGATIVE_INFINITY;
   if (!/^[-+]?(\d+\.?\d*([eE][-+]?\d+)?|\.\d+([eE][-+]?\d+)?)$/.test(text)) {
