@@ -3,6 +3,7 @@
 // with its lag and last contact. The admin layer (HTTP commands, metrics, readiness, the
 // dashboard) reads only this interface, so a standalone member implements it today and an
 // ensemble member implements it the same way once it exists: nothing in src/admin changes.
+import type { RaftStatus } from "../raft/node.js";
 import { Role, roleNames } from "../raft/types.js";
 import type { RaftLog } from "./raft-log.js";
 
@@ -65,26 +66,17 @@ export class StandaloneStatusSource implements MemberStatusSource {
       : s.role === Role.leader
         ? "standalone"
         : (roleNames[s.role] as MemberRole);
-    return {
-      id: s.id,
-      role,
-      term: s.term,
-      leaderId: s.lead,
-      commitIndex: s.commit,
-      appliedIndex: s.applied,
-      lastIndex: s.lastIndex,
-      members: [
-        {
-          id: s.id,
-          address: "",
-          kind: "participant",
-          matchIndex: s.lastIndex,
-          lagEntries: 0,
-          lastContactAgoMs: 0,
-          roundTripMs: null,
-        },
-      ],
-    };
+    return statusOf(s, role, [
+      {
+        id: s.id,
+        address: "",
+        kind: "participant",
+        matchIndex: s.lastIndex,
+        lagEntries: 0,
+        lastContactAgoMs: 0,
+        roundTripMs: null,
+      },
+    ]);
   }
 }
 
@@ -126,15 +118,19 @@ export class EnsembleStatusSource implements MemberStatusSource {
         roundTripMs: null,
       });
     }
-    return {
-      id: s.id,
-      role,
-      term: s.term,
-      leaderId: s.lead,
-      commitIndex: s.commit,
-      appliedIndex: s.applied,
-      lastIndex: s.lastIndex,
-      members,
-    };
+    return statusOf(s, role, members);
   }
+}
+
+function statusOf(s: RaftStatus, role: MemberRole, members: PeerStatus[]): MemberStatus {
+  return {
+    id: s.id,
+    role,
+    term: s.term,
+    leaderId: s.lead,
+    commitIndex: s.commit,
+    appliedIndex: s.applied,
+    lastIndex: s.lastIndex,
+    members,
+  };
 }
