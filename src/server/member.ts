@@ -352,7 +352,18 @@ export class Member implements ClientConnectionHandler, CommitSink {
       case OpCode.setData:
       case OpCode.setACL:
       case OpCode.multi:
-        this.write(client, r, xid, type, now);
+        if (this.unknownSyncAhead(client)) {
+          // Proposed now, this write could commit below the sync's read index, and the reads
+          // queued between them would then see a write sent after them (and reply zxids go
+          // back). Proposed once the sync's index is known, it lands above that index, so
+          // the sync and the reads behind it are served before it applies.
+          const item = new PendingItem(ItemKind.write, xid, type, now);
+          item.held = true;
+          item.body = Uint8Array.prototype.slice.call(body);
+          client.push(item);
+          return;
+        }
+        this.write(client, r, xid, type, now, null);
         return;
       case OpCode.reconfig: {
         const item = new PendingItem(ItemKind.done, xid, type, now);
@@ -442,8 +453,38 @@ export class Member implements ClientConnectionHandler, CommitSink {
     this.reply(client, item, ErrorCode.authFailed);
   }
 
-  private write(client: ClientState, r: Reader, xid: number, type: number, now: number): void {
-    const item = new PendingItem(ItemKind.write, xid, type, now);
+  /** Whether a sync in the client's FIFO still waits for its read index. */
+  private unknownSyncAhead(client: ClientState): boolean {
+    for (let i = client.head; i < client.queue.length; i++) {
+      const item = client.queue[i];
+      if (item.kind === ItemKind.sync && item.syncIndex === Number.POSITIVE_INFINITY) return true;
+    }
+    return false;
+  }
+
+  /** Proposes the held writes that no sync with an unknown index precedes any more. */
+  private releaseHeldWrites(client: ClientState): void {
+    const queue = client.queue;
+    for (let i = client.head; i < queue.length && !client.connection.closed; i++) {
+      const item = queue[i];
+      if (item.kind === ItemKind.sync && item.syncIndex === Number.POSITIVE_INFINITY) return;
+      if (!item.held) continue;
+      item.held = false;
+      const body = item.body!;
+      item.body = null;
+      this.write(client, this.reader.reset(body, 8), item.xid, item.opcode, item.receivedMs, item);
+    }
+  }
+
+  private write(
+    client: ClientState,
+    r: Reader,
+    xid: number,
+    type: number,
+    now: number,
+    heldItem: PendingItem | null,
+  ): void {
+    const item = heldItem ?? new PendingItem(ItemKind.write, xid, type, now);
     let op: WriteOp;
     try {
       if (type === OpCode.multi) {
@@ -458,10 +499,16 @@ export class Member implements ClientConnectionHandler, CommitSink {
       // ZooKeeper answers an undecodable request with MarshallingError and keeps the
       // connection (zookeeper-protocol.md §1).
       this.logUndecodable(client, type, err);
-      this.reply(client, item, ErrorCode.marshallingError);
+      if (heldItem === null) this.reply(client, item, ErrorCode.marshallingError);
+      else
+        this.settle(
+          client,
+          item,
+          encodeReplyHeader(this.writer, xid, this.state.lastZxid, ErrorCode.marshallingError),
+        );
       return;
     }
-    client.push(item);
+    if (heldItem === null) client.push(item);
     const entry: Entry = {
       kind: EntryKind.write,
       timeMs: this.options.clock.nowMs(),
@@ -502,6 +549,7 @@ export class Member implements ClientConnectionHandler, CommitSink {
       return;
     }
     item.syncIndex = index;
+    this.releaseHeldWrites(client);
     this.drain(client);
   }
 
