@@ -719,6 +719,11 @@ export class Member implements ClientConnectionHandler, CommitSink {
     }
     this.wasLeader = log.isLeader;
     if (this.readOnlyCause !== null) return;
+    // A close proposed in an older epoch (the client's closeSession, or an expiry this member
+    // proposed as leader) may never commit: refusing to resume its session as "expired" until
+    // then could tell a client its session ended while the session lives on. If the close does
+    // commit later, the session's connection is closed then, as for any expiry.
+    this.closingSessions.clear();
     if (!log.serving) {
       // Without a leader this member cannot vouch for what it serves (a session may expire
       // elsewhere meanwhile): like a ZooKeeper follower that lost its leader, it drops every
