@@ -49,10 +49,10 @@ export function checkRegisters(history: EnsembleHistory): string | null {
   );
   if (result.verdict !== "illegal") return null;
   const bad = result.keys.find((k) => k.verdict === "illegal")!;
-  const ops = history.registerOps.filter((o) => o.key === bad.key);
   const w = bad.witness;
+  // Witness indices point into the whole history.
   const show = (i: number): string => {
-    const o = ops[i];
+    const o = history.registerOps[i];
     const out = o.output === undefined ? o.outcome : JSON.stringify(o.output);
     return `c${o.client} ${JSON.stringify(o.input)} -> ${out} [${o.invokeMs}..${o.completeMs ?? "?"}ms]`;
   };

@@ -23,7 +23,10 @@ export type EnsemblePlantedBug =
   | "follower-expires-sessions"
   /** sync is answered at the member's own applied zxid, without asking the leader. */
   | "local-sync"
-  /** A link that reconnects sends again the last message of its previous connection. */
+  /**
+   * A link that reconnects sends again the last eight messages of its previous connection,
+   * as a transport that resends its unacknowledged tail without deduplication would.
+   */
   | "resend-after-reconnect";
 
 export const ensemblePlantedBugs: readonly EnsemblePlantedBug[] = [

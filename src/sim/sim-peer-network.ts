@@ -15,7 +15,8 @@
 // a link is FIFO. Reordering therefore happens only *between* links (a slow link and a fast
 // one), never inside one, and nothing is ever duplicated: a TCP stream neither reorders
 // nor duplicates, and a reconnect starts a new stream (a transport that resent its unacked
-// tail after a reconnect would duplicate; that is planted bug `resend-after-reconnect`).
+// tail after a reconnect would duplicate; that is planted bug `resend-after-reconnect`,
+// which resends the last eight messages of the broken connection).
 // Loss models a full outgoing queue, and a queue overflow resets the link: the message is
 // dropped together with everything in flight, and the sender hears linkChanged(down) and
 // later (up). Dropping one message silently on a link that stays up is allowed by the
@@ -61,8 +62,8 @@ class Link {
   /** When the last message sent on it is delivered (FIFO). */
   lastAtMs = 0;
   baseLatencyMs = 0;
-  /** The last message sent (kept only for planted bug `resend-after-reconnect`). */
-  lastBody: Uint8Array | null = null;
+  /** The last messages sent (kept only for planted bug `resend-after-reconnect`). */
+  readonly tail: Uint8Array[] = [];
 }
 
 export class SimPeerNetwork {
@@ -181,8 +182,10 @@ export class SimPeerNetwork {
             link.generation++;
             link.lastAtMs = o.timeline.nowMs;
             this.notify(from, to, true);
-            if (o.resendAfterReconnect && link.lastBody !== null)
-              this.send(from, to, link.lastBody);
+            if (o.resendAfterReconnect) {
+              const tail = link.tail.splice(0);
+              for (const body of tail) this.send(from, to, body);
+            }
           });
         }
       }
@@ -214,7 +217,10 @@ export class SimPeerNetwork {
       return;
     }
     const copy = Uint8Array.prototype.slice.call(body);
-    if (o.resendAfterReconnect) link.lastBody = copy;
+    if (o.resendAfterReconnect) {
+      link.tail.push(copy);
+      if (link.tail.length > resendTailMax) link.tail.shift();
+    }
     o.tap?.(from, to, copy, this);
     const now = o.timeline.nowMs;
     const at = Math.max(
@@ -233,6 +239,9 @@ export class SimPeerNetwork {
     });
   }
 }
+
+/** Messages a transport with planted bug `resend-after-reconnect` sends again. */
+const resendTailMax = 8;
 
 function key(from: number, to: number): string {
   return `${from}>${to}`;
