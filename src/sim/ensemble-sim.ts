@@ -48,8 +48,7 @@ import {
 } from "./ensemble-sim-setup.js";
 import type { ListedEphemeral } from "./ephemeral-check.js";
 import { Prng } from "./prng.js";
-import type { SimClientLink as Link, LinkClient } from "./sim-client-link.js";
-import { SimClientLink } from "./sim-client-link.js";
+import { type LinkClient, SimClientLink } from "./sim-client-link.js";
 import { SimClock } from "./sim-clock.js";
 import { SimDisk } from "./sim-disk.js";
 import { SimPeerNetwork } from "./sim-peer-network.js";
@@ -95,8 +94,7 @@ class Incarnation {
   readonly clock: SimClock;
   running: RunningMember | null = null;
   restartPlanned = false;
-  bootFault = false;
-  readonly links: Link[] = [];
+  readonly links: SimClientLink[] = [];
   constructor(
     readonly slot: number,
     readonly number: number,
@@ -385,12 +383,7 @@ class EnsembleSim implements EnsembleClientHost {
       },
       (error, running) => {
         if (error !== null || running === null) {
-          const code = (error as { code?: unknown } | null)?.code;
-          if (inc.bootFault && (code === "EIO" || code === "ENOSPC")) {
-            this.trace(`m${slot.id} did not start: ${error?.message}`);
-            this.crash(slot, "stopped after its failed recovery");
-            return;
-          }
+          // Disk faults are armed only once a member runs, so recovery must always succeed.
           this.fail(`m${slot.id} did not start: ${error?.message ?? "no member"}`);
           return;
         }
