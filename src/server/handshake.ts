@@ -178,10 +178,21 @@ export class Handshake {
       return;
     }
     if (
-      session === undefined ||
-      host.closingSessions.has(id) ||
-      !samePassword(session.password, req.passwd)
+      session !== undefined &&
+      host.closingSessions.has(id) &&
+      samePassword(session.password, req.passwd)
     ) {
+      // Its close is proposed, not applied, and may never be (a leader cut off from the
+      // quorum proposes expiries that are lost with its term): "expired" now could end a
+      // session that lives on. The client tries again; once the close applies, it is told.
+      host.logger.info("refusing to resume a session whose close is not applied yet", {
+        remote: client.remote,
+        session: `0x${id.toString(16)}`,
+      });
+      client.connection.close("session is being closed");
+      return;
+    }
+    if (session === undefined || !samePassword(session.password, req.passwd)) {
       this.refuseResume(client, req.sessionId);
       return;
     }
