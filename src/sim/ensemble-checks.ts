@@ -17,7 +17,7 @@
 
 import type { AckedWrite, EnsembleHistory } from "./ensemble-history.js";
 import { registerInitial } from "./ensemble-history.js";
-import { checkEphemerals, type ListedEphemeral } from "./ephemeral-check.js";
+import { checkEphemerals, type EphemeralSession, type ListedEphemeral } from "./ephemeral-check.js";
 import { checkLinearizable } from "./linearizability.js";
 import { registerModel } from "./register-model.js";
 
@@ -112,11 +112,13 @@ export function checkWatches(
   return null;
 }
 
+/** `sessions`: each session's fate as known when the listing was read (alive: proven after). */
 export function checkEphemeralFates(
   history: EnsembleHistory,
+  sessions: readonly EphemeralSession[],
   listing: readonly ListedEphemeral[],
 ): string | null {
-  const result = checkEphemerals([...history.sessions.values()], history.ephemeralCreates, listing);
+  const result = checkEphemerals(sessions, history.ephemeralCreates, listing);
   if (result.ok) return null;
   const v = result.violations[0];
   return `ephemerals: ${v.kind}: ${v.detail}`;

@@ -169,7 +169,8 @@ export class EnsembleClient implements LinkClient {
   }
 
   private maybeSend(now: number): void {
-    if (this.closing || this.finalPending) return;
+    // While the final sync is out the client still pings, or its session could expire.
+    if (this.closing) return;
     if (!this.draining && this.outstanding.length < this.setup.pipelineMax) {
       const r = this.random.below(1000);
       const s = this.setup;

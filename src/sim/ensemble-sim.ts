@@ -46,7 +46,7 @@ import {
   type EnsembleProfile,
   ensembleConfig,
 } from "./ensemble-sim-setup.js";
-import type { ListedEphemeral } from "./ephemeral-check.js";
+import type { EphemeralSession, ListedEphemeral } from "./ephemeral-check.js";
 import { Prng } from "./prng.js";
 import { type LinkClient, SimClientLink } from "./sim-client-link.js";
 import { SimClock } from "./sim-clock.js";
@@ -138,6 +138,8 @@ class EnsembleSim implements EnsembleClientHost {
   private healedAtMs = 0;
   private stage: "fault" | "converge" | "final" | "done" = "fault";
   private listing: ListedEphemeral[] = [];
+  /** Each session's fate when the listing was read: a later expiry must not count. */
+  private fatesAtListing = new Map<number, EphemeralSession>();
   private readonly digests = new Map<number, { digest: string; member: number }>();
   private readonly stats = { crashes: 0, partitions: 0, diskFaults: 0 };
   private nextLinkId = 1;
@@ -469,6 +471,7 @@ class EnsembleSim implements EnsembleClientHost {
       this.stats.partitions++;
       this.timeline.at(this.faults.between(100, 2500), this.wire, () => {
         this.net.healAll();
+        this.net.lossPerMille = 0;
         this.trace("partitions healed");
         this.planPartition();
       });
@@ -571,6 +574,8 @@ class EnsembleSim implements EnsembleClientHost {
       leader.member.state.tree.walk("/e", (path, node) => {
         if (path !== "/e") this.listing.push({ path, owner: node.owner });
       });
+      for (const [id, session] of this.history.sessions)
+        this.fatesAtListing.set(id, { ...session });
       this.trace(`converged at zxid ${zxid}; ${this.listing.length} ephemerals listed`);
       for (const c of this.clients) c.finalSync();
       this.stage = "final";
@@ -579,7 +584,7 @@ class EnsembleSim implements EnsembleClientHost {
     if (this.stage === "final") {
       if (!this.clients.every((c) => c.finalDone)) return;
       for (const c of this.clients) {
-        const s = this.history.sessions.get(c.finalSyncedSession);
+        const s = this.fatesAtListing.get(c.finalSyncedSession);
         if (s !== undefined && c.finalSyncedSession === c.session) s.fate = "alive";
       }
       this.checkHistory();
@@ -596,7 +601,7 @@ class EnsembleSim implements EnsembleClientHost {
     const problem =
       checkReads(this.history, writes) ??
       checkWatches(this.history, writes) ??
-      checkEphemeralFates(this.history, this.listing) ??
+      checkEphemeralFates(this.history, [...this.fatesAtListing.values()], this.listing) ??
       checkRegisters(this.history);
     if (problem !== null) this.fail(problem);
   }

@@ -73,11 +73,14 @@ export class SimPeerNetwork {
   droppedOnSend = 0;
   /** Links reset because a message was dropped on them. */
   resets = 0;
+  /** Messages dropped (and links reset) per thousand sent; the harness sets 0 to heal. */
+  lossPerMille: number;
   private readonly endpoints = new Map<number, Endpoint>();
   private readonly links = new Map<string, Link>();
   private readonly cuts = new Set<string>();
 
   constructor(private readonly options: SimPeerNetworkOptions) {
+    this.lossPerMille = options.lossPerMille;
     for (const a of options.members) {
       for (const b of options.members) {
         if (a === b) continue;
@@ -206,7 +209,7 @@ export class SimPeerNetwork {
       this.droppedOnSend++;
       return;
     }
-    if (o.lossPerMille > 0 && o.random.below(1000) < o.lossPerMille) {
+    if (this.lossPerMille > 0 && o.random.below(1000) < this.lossPerMille) {
       // The queue overflowed: the message and the connection are lost together (see above).
       this.droppedOnSend++;
       this.resets++;
