@@ -381,6 +381,7 @@ export class Member implements ClientConnectionHandler, CommitSink {
         item.body = Uint8Array.prototype.slice.call(body);
         // Unknown until a quorum confirms the read index; then served once applied that far.
         item.syncIndex = Number.POSITIVE_INFINITY;
+        item.proposedBefore = this.nextTag;
         client.push(item);
         this.options.log.readBarrier((index) => this.syncIndexKnown(client, item, index));
         return;
@@ -451,6 +452,22 @@ export class Member implements ClientConnectionHandler, CommitSink {
     });
     item.closeAfter = true;
     this.reply(client, item, ErrorCode.authFailed);
+  }
+
+  /**
+   * Whether a write of `sessionId` that this member proposed (tag <= `tagMax`) is still
+   * pending, on any connection. A client that lost its connection and resumed here sends a
+   * sync to learn what became of its writes; the read index covers only what is committed,
+   * so a write the old connection proposed and that is appended but not yet committed would
+   * apply after the sync's answer. As ZooKeeper's leader holds a sync behind the proposals
+   * before it, the sync waits for those (an epoch change drops the ones that may be lost).
+   */
+  private sessionWritesPending(sessionId: number, tagMax: number): boolean {
+    if (sessionId === 0) return false;
+    for (const [tag, pending] of this.pendingWrites) {
+      if (tag <= tagMax && pending.client.sessionId === sessionId) return true;
+    }
+    return false;
   }
 
   /** Whether a sync in the client's FIFO still waits for its read index. */
@@ -583,7 +600,10 @@ export class Member implements ClientConnectionHandler, CommitSink {
         item.body = null;
         item.kind = ItemKind.done;
       } else if (item.kind === ItemKind.sync) {
-        if (this.state.lastZxid < item.syncIndex) {
+        if (
+          this.state.lastZxid < item.syncIndex ||
+          this.sessionWritesPending(client.sessionId, item.proposedBefore)
+        ) {
           this.syncWaiters.add(client);
           break;
         }
