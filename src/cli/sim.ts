@@ -5,6 +5,14 @@
 import type { Command } from "commander";
 import type { PlantedBug } from "../raft/config.js";
 import {
+  type EnsembleRunOptions,
+  formatEnsembleFailure,
+  runEnsembleSeed,
+  sweepEnsemble,
+} from "../sim/ensemble-runner.js";
+import { defaultEnsembleSimDurationMs } from "../sim/ensemble-sim.js";
+import { type EnsemblePlantedBug, ensemblePlantedBugs } from "../sim/ensemble-sim-bugs.js";
+import {
   formatMemberFailure,
   type MemberRunOptions,
   runMemberSeed,
@@ -29,6 +37,7 @@ interface SimCliOptions {
   plantedBug?: string;
   scenario?: string;
   member?: boolean;
+  members?: string;
   duration?: string;
 }
 
@@ -62,7 +71,7 @@ export function registerSimCommand(program: Command): void {
     )
     .option(
       "--planted-bug <name>",
-      `test the checkers: plant one of ${plantedBugs.join(", ")} (with --member: ${memberPlantedBugs.join(", ")})`,
+      `test the checkers: plant one of ${plantedBugs.join(", ")} (with --member: ${memberPlantedBugs.join(", ")}; with --members: ${ensemblePlantedBugs.join(", ")})`,
     )
     .option(
       "--scenario <name>",
@@ -70,11 +79,18 @@ export function registerSimCommand(program: Command): void {
     )
     .option("--member", "simulate a real standalone member under crashes instead of raft alone")
     .option(
+      "--members <n>",
+      "with --member: run an ensemble of 3 or 5 real members over a simulated network",
+    )
+    .option(
       "--duration <ms>",
-      "with --member: simulated milliseconds of the fault phase",
-      String(defaultMemberSimDurationMs),
+      `with --member: simulated milliseconds of the fault phase (default ${defaultMemberSimDurationMs}, ensembles ${defaultEnsembleSimDurationMs})`,
     )
     .action((opts: SimCliOptions) => {
+      if (opts.member === true && opts.members !== undefined) {
+        simulateEnsemble(opts);
+        return;
+      }
       if (opts.member === true) {
         simulateMember(opts);
         return;
@@ -143,6 +159,60 @@ function parseSeed(text: string): number {
   const seed = Number(text);
   if (!Number.isSafeInteger(seed) || seed < 0) throw new Error("--seed wants an integer");
   return seed;
+}
+
+/** `corral sim --member --members N`: one seed or a sweep of the ensemble simulation. */
+function simulateEnsemble(opts: SimCliOptions): void {
+  const members = Number(opts.members);
+  if (members !== 3 && members !== 5) throw new Error("--members wants 3 or 5");
+  const options: EnsembleRunOptions = {
+    members,
+    durationMs: parseCount("--duration", opts.duration ?? String(defaultEnsembleSimDurationMs)),
+  };
+  if (opts.plantedBug !== undefined) {
+    if (!(ensemblePlantedBugs as readonly string[]).includes(opts.plantedBug)) {
+      throw new Error(`--planted-bug: unknown ensemble bug "${opts.plantedBug}"`);
+    }
+    options.plantedBug = opts.plantedBug as EnsemblePlantedBug;
+  }
+  if (opts.seed !== undefined) {
+    const r = runEnsembleSeed(parseSeed(opts.seed), options);
+    if (r.ok) {
+      console.log(
+        `ensemble seed ${r.seed}: ok, ${r.events} events, ${r.simTimeMs.toFixed(0)}ms simulated, ${JSON.stringify(r.stats)}, digest ${r.digest}`,
+      );
+      console.log(`  profile: ${r.setup}`);
+    } else {
+      console.log(formatEnsembleFailure(r, options));
+      process.exitCode = 1;
+    }
+    return;
+  }
+  const [from, to] = parseSeeds(opts.seeds ?? "1..100");
+  const started = performance.now();
+  let lastReport = started;
+  const result = sweepEnsemble({
+    ...options,
+    from,
+    to,
+    stopOnFailure: false,
+    onResult: (r) => {
+      if (!r.ok) console.log(formatEnsembleFailure(r, options));
+      const now = performance.now();
+      if (now - lastReport > 60_000) {
+        lastReport = now;
+        console.log(`  ... seed ${r.seed}, ${((now - started) / 1000).toFixed(0)}s`);
+      }
+    },
+  });
+  const seconds = ((performance.now() - started) / 1000).toFixed(1);
+  console.log(
+    `ensemble seeds ${from}..${to}: ${result.seedsRun} runs, ${result.events} events, ${result.failures.length} failures, ${seconds}s`,
+  );
+  if (result.failures.length > 0) {
+    console.log(`failing seeds: ${result.failures.map((f) => f.seed).join(" ")}`);
+    process.exitCode = 1;
+  }
 }
 
 /** `corral sim --member`: one seed or a sweep of the member simulation. */

@@ -39,6 +39,10 @@ export class PendingItem {
   /** For reads: the request frame body, kept until the read runs. */
   body: Uint8Array | null = null;
   syncIndex = 0;
+  /** For a sync: the member's proposal counter when it arrived (see Member.drain). */
+  proposedBefore = 0;
+  /** A write held (its request body in `body`) until the syncs ahead of it know their index. */
+  held = false;
   /** Close the connection after this reply (closeSession, auth failure...). */
   closeAfter = false;
   constructor(

@@ -25,7 +25,7 @@ import type { State } from "../state/state.js";
 import { type ClientState, ItemKind, PendingItem, Phase } from "./client-state.js";
 import type { ServerConfig } from "./config.js";
 import type { ExpiryQueue } from "./expiry-queue.js";
-import type { LocalSessions } from "./read-only.js";
+import { type LocalSessions, localSessionIdMin } from "./read-only.js";
 import type { SessionBindings } from "./session-bindings.js";
 
 /** What the handshake needs from the member that holds the connection. */
@@ -165,11 +165,34 @@ export class Handshake {
     }
     const id = sessionIdNumber(req.sessionId);
     const session = id > 0 ? host.state.sessions.get(id) : undefined;
+    if (session === undefined && id > host.state.lastZxid && id < localSessionIdMin) {
+      // A session's id is the zxid of its creation: this member has not applied it yet, so
+      // it cannot tell whether the session lives. A client that has had no reply yet still
+      // says lastZxidSeen 0; "expired" here would end a live session. It tries elsewhere.
+      host.logger.info("refusing client whose session this member has not applied yet", {
+        remote: client.remote,
+        session: `0x${id.toString(16)}`,
+        lastZxid: host.state.lastZxid,
+      });
+      client.connection.close("client is ahead of this member");
+      return;
+    }
     if (
-      session === undefined ||
-      host.closingSessions.has(id) ||
-      !samePassword(session.password, req.passwd)
+      session !== undefined &&
+      host.closingSessions.has(id) &&
+      samePassword(session.password, req.passwd)
     ) {
+      // Its close is proposed, not applied, and may never be (a leader cut off from the
+      // quorum proposes expiries that are lost with its term): "expired" now could end a
+      // session that lives on. The client tries again; once the close applies, it is told.
+      host.logger.info("refusing to resume a session whose close is not applied yet", {
+        remote: client.remote,
+        session: `0x${id.toString(16)}`,
+      });
+      client.connection.close("session is being closed");
+      return;
+    }
+    if (session === undefined || !samePassword(session.password, req.passwd)) {
       this.refuseResume(client, req.sessionId);
       return;
     }

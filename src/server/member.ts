@@ -420,7 +420,18 @@ export class Member implements ClientConnectionHandler, CommitSink {
       case OpCode.setData:
       case OpCode.setACL:
       case OpCode.multi:
-        this.write(client, r, xid, type, now);
+        if (this.unknownSyncAhead(client)) {
+          // Proposed now, this write could commit below the sync's read index, and the reads
+          // queued between them would then see a write sent after them (and reply zxids go
+          // back). Proposed once the sync's index is known, it lands above that index, so
+          // the sync and the reads behind it are served before it applies.
+          const item = new PendingItem(ItemKind.write, xid, type, now);
+          item.held = true;
+          item.body = Uint8Array.prototype.slice.call(body);
+          client.push(item);
+          return;
+        }
+        this.write(client, r, xid, type, now, null);
         return;
       case OpCode.reconfig: {
         const item = new PendingItem(ItemKind.done, xid, type, now);
@@ -438,6 +449,7 @@ export class Member implements ClientConnectionHandler, CommitSink {
         item.body = Uint8Array.prototype.slice.call(body);
         // Unknown until a quorum confirms the read index; then served once applied that far.
         item.syncIndex = Number.POSITIVE_INFINITY;
+        item.proposedBefore = this.nextTag;
         client.push(item);
         this.options.log.readBarrier((index) => this.syncIndexKnown(client, item, index));
         return;
@@ -565,8 +577,54 @@ export class Member implements ClientConnectionHandler, CommitSink {
     this.reply(client, item, ErrorCode.authFailed);
   }
 
-  private write(client: ClientState, r: Reader, xid: number, type: number, now: number): void {
-    const item = new PendingItem(ItemKind.write, xid, type, now);
+  /**
+   * Whether a write of `sessionId` that this member proposed (tag <= `tagMax`) is still
+   * pending, on any connection. A client that lost its connection and resumed here sends a
+   * sync to learn what became of its writes; the read index covers only what is committed,
+   * so a write the old connection proposed and that is appended but not yet committed would
+   * apply after the sync's answer. As ZooKeeper's leader holds a sync behind the proposals
+   * before it, the sync waits for those (an epoch change drops the ones that may be lost).
+   */
+  private sessionWritesPending(sessionId: number, tagMax: number): boolean {
+    if (sessionId === 0) return false;
+    for (const [tag, pending] of this.pendingWrites) {
+      if (tag <= tagMax && pending.client.sessionId === sessionId) return true;
+    }
+    return false;
+  }
+
+  /** Whether a sync in the client's FIFO still waits for its read index. */
+  private unknownSyncAhead(client: ClientState): boolean {
+    for (let i = client.head; i < client.queue.length; i++) {
+      const item = client.queue[i];
+      if (item.kind === ItemKind.sync && item.syncIndex === Number.POSITIVE_INFINITY) return true;
+    }
+    return false;
+  }
+
+  /** Proposes the held writes that no sync with an unknown index precedes any more. */
+  private releaseHeldWrites(client: ClientState): void {
+    const queue = client.queue;
+    for (let i = client.head; i < queue.length && !client.connection.closed; i++) {
+      const item = queue[i];
+      if (item.kind === ItemKind.sync && item.syncIndex === Number.POSITIVE_INFINITY) return;
+      if (!item.held) continue;
+      item.held = false;
+      const body = item.body!;
+      item.body = null;
+      this.write(client, this.reader.reset(body, 8), item.xid, item.opcode, item.receivedMs, item);
+    }
+  }
+
+  private write(
+    client: ClientState,
+    r: Reader,
+    xid: number,
+    type: number,
+    now: number,
+    heldItem: PendingItem | null,
+  ): void {
+    const item = heldItem ?? new PendingItem(ItemKind.write, xid, type, now);
     let op: WriteOp;
     try {
       if (type === OpCode.multi) {
@@ -581,10 +639,16 @@ export class Member implements ClientConnectionHandler, CommitSink {
       // ZooKeeper answers an undecodable request with MarshallingError and keeps the
       // connection (zookeeper-protocol.md §1).
       this.logUndecodable(client, type, err);
-      this.reply(client, item, ErrorCode.marshallingError);
+      if (heldItem === null) this.reply(client, item, ErrorCode.marshallingError);
+      else
+        this.settle(
+          client,
+          item,
+          encodeReplyHeader(this.writer, xid, this.state.lastZxid, ErrorCode.marshallingError),
+        );
       return;
     }
-    client.push(item);
+    if (heldItem === null) client.push(item);
     const entry: Entry = {
       kind: EntryKind.write,
       timeMs: this.options.clock.nowMs(),
@@ -625,6 +689,7 @@ export class Member implements ClientConnectionHandler, CommitSink {
       return;
     }
     item.syncIndex = index;
+    this.releaseHeldWrites(client);
     this.drain(client);
   }
 
@@ -662,7 +727,10 @@ export class Member implements ClientConnectionHandler, CommitSink {
         item.body = null;
         item.kind = ItemKind.done;
       } else if (item.kind === ItemKind.sync) {
-        if (this.state.lastZxid < item.syncIndex) {
+        if (
+          this.state.lastZxid < item.syncIndex ||
+          this.sessionWritesPending(client.sessionId, item.proposedBefore)
+        ) {
           this.syncWaiters.add(client);
           break;
         }
@@ -808,6 +876,11 @@ export class Member implements ClientConnectionHandler, CommitSink {
     }
     this.wasLeader = log.isLeader;
     if (this.readOnlyCause !== null) return;
+    // A close proposed in an older epoch (the client's closeSession, or an expiry this member
+    // proposed as leader) may never commit: refusing to resume its session as "expired" until
+    // then could tell a client its session ended while the session lives on. If the close does
+    // commit later, the session's connection is closed then, as for any expiry.
+    this.closingSessions.clear();
     if (!log.serving) {
       // Without a leader this member cannot vouch for what it serves (a session may expire
       // elsewhere meanwhile): like a ZooKeeper follower that lost its leader, it drops every
