@@ -462,8 +462,10 @@ export class Member implements ClientConnectionHandler, CommitSink {
         const known = this.options.log.commitIndex;
         if (known > this.state.lastZxid) item.syncIndex = known;
         if (this.options.config.linearizableReads) {
-          // Opt-in: every read is a sync first (a quorum-confirmed read index).
+          // Opt-in: every read is a sync first (a quorum-confirmed read index), and like a
+          // sync it also waits for its session's writes proposed here before it.
           item.syncIndex = Number.POSITIVE_INFINITY;
+          item.proposedBefore = this.nextTag;
           this.options.log.readBarrier((index) => this.syncIndexKnown(client, item, index));
         }
         if (client.outstanding === 0 && item.syncIndex === 0) {
@@ -593,11 +595,10 @@ export class Member implements ClientConnectionHandler, CommitSink {
     return false;
   }
 
-  /** Whether a sync in the client's FIFO still waits for its read index. */
+  /** Whether a sync (or a linearizable read) in the client's FIFO still waits for its index. */
   private unknownSyncAhead(client: ClientState): boolean {
     for (let i = client.head; i < client.queue.length; i++) {
-      const item = client.queue[i];
-      if (item.kind === ItemKind.sync && item.syncIndex === Number.POSITIVE_INFINITY) return true;
+      if (awaitsReadIndex(client.queue[i])) return true;
     }
     return false;
   }
@@ -607,7 +608,7 @@ export class Member implements ClientConnectionHandler, CommitSink {
     const queue = client.queue;
     for (let i = client.head; i < queue.length && !client.connection.closed; i++) {
       const item = queue[i];
-      if (item.kind === ItemKind.sync && item.syncIndex === Number.POSITIVE_INFINITY) return;
+      if (awaitsReadIndex(item)) return;
       if (!item.held) continue;
       item.held = false;
       const body = item.body!;
@@ -719,7 +720,11 @@ export class Member implements ClientConnectionHandler, CommitSink {
       // A read or sync here is next in line, so its reply (a view of the writer) is sent
       // before the writer is reused and needs no copy.
       if (item.kind === ItemKind.read) {
-        if (this.state.lastZxid < item.syncIndex) {
+        if (
+          this.state.lastZxid < item.syncIndex ||
+          (item.proposedBefore > 0 &&
+            this.sessionWritesPending(client.sessionId, item.proposedBefore))
+        ) {
           this.syncWaiters.add(client);
           break;
         }
@@ -1126,4 +1131,12 @@ function addId(ids: Id[], id: Id): void {
 
 function copy(view: Uint8Array): Uint8Array {
   return Uint8Array.prototype.slice.call(view);
+}
+
+/** A sync, or a read under linearizableReads, whose quorum-confirmed index is not known yet. */
+function awaitsReadIndex(item: PendingItem): boolean {
+  return (
+    (item.kind === ItemKind.sync || item.kind === ItemKind.read) &&
+    item.syncIndex === Number.POSITIVE_INFINITY
+  );
 }
