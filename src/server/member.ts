@@ -476,6 +476,9 @@ export class Member implements ClientConnectionHandler, CommitSink {
         } else {
           item.body = Uint8Array.prototype.slice.call(body);
           client.push(item);
+          // At the head but waiting for an index: drain() puts it among the waiters, so the
+          // apply that reaches its index runs it, before any later write of its session.
+          if (client.peek() === item) this.drain(client);
         }
       }
     }
