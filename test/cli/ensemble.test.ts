@@ -49,8 +49,10 @@ function startEnsemble(dir: string) {
 
 test("corral ensemble runs three members, stops them on SIGINT and restarts on its data", async () => {
   const dir = mkdtempSync(join(tmpdir(), "corral-cli-ensemble-"));
+  const started: ReturnType<typeof startEnsemble>[] = [];
   try {
     const first = startEnsemble(dir);
+    started.push(first);
     const cs = await first.connectString;
     assert.equal(cs.split(",").length, 3);
     const zk = await ZooKeeperClient.connect(cs, {
@@ -63,6 +65,7 @@ test("corral ensemble runs three members, stops them on SIGINT and restarts on i
     assert.equal(await first.exited, 0);
 
     const second = startEnsemble(dir);
+    started.push(second);
     assert.equal(await second.connectString, cs, "the same ports on a restart");
     const again = await ZooKeeperClient.connect(cs, {
       sessionTimeoutMs: 4000,
@@ -73,6 +76,13 @@ test("corral ensemble runs three members, stops them on SIGINT and restarts on i
     second.child.kill("SIGINT");
     assert.equal(await second.exited, 0);
   } finally {
+    // A failed run must not leave an ensemble behind: SIGINT stops its members.
+    for (const e of started) {
+      if (e.child.exitCode === null && e.child.signalCode === null) {
+        e.child.kill("SIGINT");
+        await e.exited;
+      }
+    }
     rmSync(dir, { recursive: true, force: true });
   }
 });
