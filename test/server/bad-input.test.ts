@@ -337,16 +337,24 @@ for (const { name, skip, start } of targets) {
 
     it("a connection that never completes the handshake is closed after the timeout", async () => {
       const mark = logMark();
-      // Taken before either connection opens: both close no earlier than the timeout after
-      // their own open, and the second open may itself take a while on a loaded machine.
-      const started = Date.now();
-      const silent = await openRaw();
-      // Half a ConnectRequest: the frame never completes.
-      const half = await openRaw();
-      half.write(Buffer.from([0, 0, 0, 45, 0, 0]));
-      await silent.expectClosedWithoutReply(handshakeTimeoutMs + 3000);
-      await half.expectClosedWithoutReply(handshakeTimeoutMs + 3000);
-      assert.ok(Date.now() - started >= handshakeTimeoutMs - 100, "closed too early");
+      for (let attempt = 1; ; attempt++) {
+        // Taken before either connection opens: both close no earlier than the timeout after
+        // their own open, and the second open may itself take a while on a loaded machine.
+        const started = Date.now();
+        const silent = await openRaw();
+        // Half a ConnectRequest: the frame never completes.
+        const half = await openRaw();
+        half.write(Buffer.from([0, 0, 0, 45, 0, 0]));
+        await silent.expectClosedWithoutReply(handshakeTimeoutMs + 3000);
+        await half.expectClosedWithoutReply(handshakeTimeoutMs + 3000);
+        const early = Date.now() - started < handshakeTimeoutMs - 100;
+        // ZooKeeper may still count the previous test's closed connections against
+        // maxClientCnxns and close these at once (seen in CI): that is its cap, not the
+        // handshake deadline, so try again. Corral closes early only by mistake.
+        if (early && name !== "corral" && attempt < 5) continue;
+        assert.ok(!early, "closed too early");
+        break;
+      }
       await logged(mark, "no ConnectRequest in time");
       // A client that does complete its handshake stays, even past that delay.
       const { conn } = await openSessionRetrying(4000);

@@ -51,8 +51,10 @@ async function maxCnxnsScenario(port: number): Promise<void> {
   const second = await RawConnection.open(port);
   assert.ok(((await first.handshake())?.timeOut ?? 0) > 0);
   assert.ok(((await second.handshake())?.timeOut ?? 0) > 0);
-  const third = await RawConnection.open(port);
-  await third.expectClosedWithoutReply();
+  // ZooKeeper may close it so fast that the connect itself fails (EPIPE or ECONNRESET, seen
+  // in CI): refused either way.
+  const third = await RawConnection.open(port).catch(() => null);
+  await third?.expectClosedWithoutReply();
   first.destroy();
   await first.closed;
   // The freed slot is usable again (the server may take a moment to notice the close).
