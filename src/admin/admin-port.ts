@@ -6,6 +6,7 @@ import { statSync } from "node:fs";
 import { join } from "node:path";
 import type { Logger } from "../base/logger.js";
 import type { ServerConfig } from "../server/config.js";
+import type { LeadershipTransfer } from "../server/leadership-transfer.js";
 import type { Member } from "../server/member.js";
 import type { MemberStatusSource } from "../server/member-status.js";
 import { snapshotName } from "../storage/snapshot-file.js";
@@ -16,6 +17,7 @@ import { registerCommandRoutes } from "./command-routes.js";
 import type { AdminSources } from "./commands.js";
 import { registerDashboard } from "./dashboard.js";
 import { registerHealthRoutes } from "./health.js";
+import { registerLeaderRoutes } from "./leader-route.js";
 import { Metrics } from "./metrics.js";
 import { ZnodeApi } from "./znode-api.js";
 
@@ -27,6 +29,8 @@ export interface AdminPortDeps {
   /** The zoo.cfg text the server started from ("" with embedded defaults). */
   initialConfiguration: string;
   logger: Logger;
+  /** An ensemble member's leadership transfer (POST /api/leader/transfer); absent standalone. */
+  leadership?: LeadershipTransfer;
   /** Extra routes (the dashboard) registered on the same server. */
   extend?: (server: AdminServer, sources: AdminSources, auth: AdminAuth) => void;
 }
@@ -96,6 +100,7 @@ export async function startAdminPort(deps: AdminPortDeps): Promise<AdminPort> {
     running: () => running,
   });
   new ZnodeApi({ member, config, auth }).register(server);
+  if (deps.leadership !== undefined) registerLeaderRoutes(server, deps.leadership, auth);
   registerDashboard(server, { member, status: deps.status, metrics, auth });
   deps.extend?.(server, sources, auth);
   let metricsServer: AdminServer | null = null;

@@ -10,10 +10,11 @@
 // fact that plays the same part. docs/admin.md lists each such case.
 import { hostname, release, tmpdir, userInfo } from "node:os";
 import type { ClientState } from "../server/client-state.js";
-import type { ServerConfig, ServerSpec } from "../server/config.js";
+import { learnerCounts } from "../server/ensemble-four-letter.js";
 import { formatAvg, mntrEntries } from "../server/four-letter-words.js";
 import type { Member } from "../server/member.js";
 import type { MemberStatusSource } from "../server/member-status.js";
+import { currentMembership, serverLineValue } from "../server/membership-view.js";
 import { type FigureSource, versionOf } from "../server/server-figures.js";
 
 /** What the commands read; the cli assembles it from the running member. */
@@ -133,13 +134,6 @@ function connections(m: Member, brief: boolean): CommandAnswer[] {
 
 function sessionOf(m: Member, connection: number): number {
   return m.clients.get(connection)?.sessionId ?? 0;
-}
-
-/** `server.N` as ZooKeeper's QuorumServer prints it in voting_view. */
-function serverSpecText(s: ServerSpec, config: ServerConfig): string {
-  const clientHost = s.clientHost ?? config.clientPortAddress;
-  const client = s.clientPort === null ? "" : `;${clientHost}:${s.clientPort}`;
-  return `${s.host}:${s.peerPort}:${s.electionPort}:${s.role}${client}`;
 }
 
 /** mntr's figures as JSON: keys without `zk_`, numbers as numbers. */
@@ -297,11 +291,21 @@ const definitions: CommandDefinition[] = [
     name: "observers",
     aliases: ["obsr"],
     run: (s) => {
-      const observers = s.status
-        .memberStatus()
-        .members.filter((p) => p.kind === "observer" && p.lastContactAgoMs !== null)
-        .map((p) => ({ sid: p.id, address: p.address, last_zxid: p.matchIndex }));
-      return { synced_observers: observers.length, observers };
+      // The leader knows its observers (as ZooKeeper's leader lists its observer handlers):
+      // those in contact, with how far their logs match; the synced count is mntr's.
+      const st = s.member.ensembleStatus();
+      if (st === null || st.leader !== st.self) return { synced_observers: 0, observers: [] };
+      const observers = st.peers
+        .filter((p) => !p.voter && p.inContact)
+        .map((p) => {
+          const spec = s.member.config.servers.find((x) => x.id === p.id);
+          return {
+            sid: p.id,
+            address: spec === undefined ? "" : `${spec.host}:${spec.peerPort}`,
+            last_zxid: p.match,
+          };
+        });
+      return { synced_observers: learnerCounts(st).syncedObservers, observers };
     },
   },
   { name: "ruok", aliases: [], run: () => ({}) },
@@ -342,10 +346,14 @@ const definitions: CommandDefinition[] = [
     name: "voting_view",
     aliases: [],
     run: (s) => {
-      const config = s.member.config;
+      // The voters of the member's current membership, each as conf prints its server line.
+      const voters = s.status
+        .memberStatus()
+        .members.filter((p) => p.kind === "participant")
+        .map((p) => p.id);
       const view: Record<string, string> = {};
-      for (const spec of config.servers) {
-        if (spec.role === "participant") view[String(spec.id)] = serverSpecText(spec, config);
+      for (const spec of currentMembership(s.member.config, { voters, learners: [] }).members) {
+        view[String(spec.id)] = serverLineValue(spec);
       }
       return { current_config: view };
     },

@@ -13,6 +13,7 @@ import type { Command } from "commander";
 
 interface EnsembleFlags {
   members: string;
+  observers: string;
   dir: string;
   basePort: string;
   tickTime: string;
@@ -33,6 +34,7 @@ export function registerEnsembleCommand(program: Command): void {
     .command("ensemble")
     .description("run a local ensemble: one corral server process per member, Ctrl-C stops all")
     .option("--members <n>", "voting members (1-9; 3 or 5 make sense)", "3")
+    .option("--observers <n>", "non-voting observers after the voters (members + observers <= 9)", "0")
     .option("--dir <dir>", "where each member's directory goes", "./ensemble")
     .option(
       "--base-port <port>",
@@ -95,7 +97,12 @@ async function newLayout(root: string, n: number, base: number): Promise<MemberL
   return out;
 }
 
-function writeMember(m: MemberLayout, all: MemberLayout[], tickTimeMs: number): string {
+function writeMember(
+  m: MemberLayout,
+  all: MemberLayout[],
+  voters: number,
+  tickTimeMs: number,
+): string {
   mkdirSync(m.dir, { recursive: true });
   const lines = [
     "# Written by `corral ensemble`; a ZooKeeper 3.5+ zoo.cfg for one member.",
@@ -109,7 +116,11 @@ function writeMember(m: MemberLayout, all: MemberLayout[], tickTimeMs: number): 
     // Each member its own admin port: they share this machine.
     "admin.serverAddress=127.0.0.1",
     `admin.serverPort=${m.adminPort}`,
-    ...all.map((o) => `server.${o.id}=127.0.0.1:${o.peerPort}:${o.electionPort}`),
+    ...all.map(
+      (o) => `server.${o.id}=127.0.0.1:${o.peerPort}:${o.electionPort}${roleSuffix(o.id, voters)}`,
+    ),
+    // ZooKeeper's own way for an observer to say what it is; its server.N line must agree.
+    ...(m.id > voters ? ["peerType=observer"] : []),
   ];
   const cfgPath = join(m.dir, "zoo.cfg");
   writeFileSync(cfgPath, `${lines.join("\n")}\n`);
@@ -117,12 +128,24 @@ function writeMember(m: MemberLayout, all: MemberLayout[], tickTimeMs: number): 
   return cfgPath;
 }
 
+/** Observers are the ids after the voters. */
+function roleSuffix(id: number, voters: number): string {
+  return id > voters ? ":observer" : "";
+}
+
 async function runEnsemble(flags: EnsembleFlags): Promise<void> {
-  const n = Number(flags.members);
+  const voters = Number(flags.members);
+  const observers = Number(flags.observers);
+  const n = voters + observers;
   const base = Number(flags.basePort);
   const tickTimeMs = Number(flags.tickTime);
-  if (!Number.isInteger(n) || n < 1 || n > 9) {
+  if (!Number.isInteger(voters) || voters < 1 || voters > 9) {
     console.error("corral: --members must be 1..9");
+    process.exitCode = 2;
+    return;
+  }
+  if (!Number.isInteger(observers) || observers < 0 || n > 9) {
+    console.error("corral: --observers must be 0 or more, with members + observers at most 9");
     process.exitCode = 2;
     return;
   }
@@ -142,7 +165,7 @@ async function runEnsemble(flags: EnsembleFlags): Promise<void> {
   const children = new Map<number, ChildProcess>();
   let stopping = false;
   for (const m of layout) {
-    const cfgPath = writeMember(m, layout, tickTimeMs);
+    const cfgPath = writeMember(m, layout, voters, tickTimeMs);
     const child = spawn(
       process.execPath,
       [main, "server", "--config", cfgPath, "--log-level", flags.logLevel],
@@ -162,10 +185,11 @@ async function runEnsemble(flags: EnsembleFlags): Promise<void> {
     });
   }
   const connect = layout.map((m) => `127.0.0.1:${m.clientPort}`).join(",");
-  process.stdout.write(`corral ensemble of ${n} in ${root}\n`);
+  const observing = observers === 0 ? "" : ` and ${observers} observer${observers > 1 ? "s" : ""}`;
+  process.stdout.write(`corral ensemble of ${voters}${observing} in ${root}\n`);
   for (const m of layout) {
     process.stdout.write(
-      `  member ${m.id}: client 127.0.0.1:${m.clientPort}, peer ${m.peerPort}, election ${m.electionPort}, admin http://127.0.0.1:${m.adminPort}/\n`,
+      `  ${m.id > voters ? "observer" : "member"} ${m.id}: client 127.0.0.1:${m.clientPort}, peer ${m.peerPort}, election ${m.electionPort}, admin http://127.0.0.1:${m.adminPort}/\n`,
     );
   }
   process.stdout.write(`connect string: ${connect}\n`);

@@ -3,6 +3,7 @@
 import { Command } from "commander";
 import { registerBenchCommand } from "./bench.js";
 import { registerEnsembleCommand } from "./ensemble.js";
+import { registerLeaderCommand } from "./leader.js";
 import { registerServerCommand } from "./server.js";
 import { registerShell } from "./shell.js";
 import { registerSimCommand } from "./sim.js";
@@ -15,6 +16,7 @@ program
 
 registerServerCommand(program);
 registerEnsembleCommand(program);
+registerLeaderCommand(program);
 registerSimCommand(program);
 registerShell(program);
 registerBenchCommand(program);

@@ -18,6 +18,7 @@ import { ConfigError, defaultConfig, parseZooCfg, type ServerConfig } from "../s
 import {
   type EnsembleIdentity,
   ensembleIdentity,
+  peerTypeMismatch,
   identityFileText,
   identityMismatch,
   isEnsemble,
@@ -106,6 +107,8 @@ function runServer(flags: ServerFlags): void {
   let identity: EnsembleIdentity | null = null;
   try {
     if (isEnsemble(config)) identity = ensembleMember(config, flags.port !== undefined);
+    const mismatch = identity === null ? null : peerTypeMismatch(config, identity.self);
+    if (mismatch !== null) logger.warn(`zoo.cfg: ${mismatch}`);
   } catch (err) {
     logger.error(`cannot start: ${err instanceof Error ? err.message : String(err)}`);
     process.exitCode = 2;
@@ -280,6 +283,7 @@ async function startAdmin(
       storage: standalone.storage,
       initialConfiguration: configText,
       logger,
+      leadership: ensemble === undefined ? undefined : standalone.leadership,
     });
     logger.info("admin server listening", {
       address: config.adminServerAddress,

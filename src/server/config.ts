@@ -52,6 +52,12 @@ export interface ServerConfig {
   syncLimit: number;
   servers: ServerSpec[];
   /**
+   * peerType as zoo.cfg sets it, or null when unset. As in ZooKeeper, the member's own
+   * server.N line decides its role; a peerType that disagrees is reported and overruled
+   * (server/ensemble-config.ts, peerTypeMismatch).
+   */
+  peerType: "participant" | "observer" | null;
+  /**
    * Corral's own key: names the ensemble on peer links and in data directories. Unset, it is
    * derived from the server.N lines (server/ensemble-config.ts); set it when members must
    * list each other at different addresses (behind NAT, or through test relays).
@@ -154,6 +160,7 @@ export function defaultConfig(): ServerConfig {
     initLimit: 10,
     syncLimit: 5,
     servers: [],
+    peerType: null,
     ensembleId: null,
     linearizableReads: false,
     adminEnableServer: true,
@@ -253,6 +260,7 @@ const setters: ReadonlyMap<string, Setter> = new Map<string, Setter>([
   ["reconfigEnabled", (c, v) => (c.reconfigEnabled = boolean(v))],
   ["standaloneEnabled", (c, v) => (c.standaloneEnabled = boolean(v))],
   ["ensembleId", (c, v) => (c.ensembleId = nonEmpty(v))],
+  ["peerType", (c, v) => (c.peerType = parsePeerType(v))],
   ["linearizableReads", (c, v) => (c.linearizableReads = boolean(v))],
   ["initLimit", (c, v) => (c.initLimit = integer(v, 1, int32Max))],
   ["syncLimit", (c, v) => (c.syncLimit = integer(v, 1, int32Max))],
@@ -315,7 +323,6 @@ const acceptedWithoutEffect: ReadonlySet<string> = new Set([
   "forceSync",
   "preAllocSize",
   "quorumListenOnAllIPs",
-  "peerType",
   "dynamicConfigFile",
   "localSessionsEnabled",
   "localSessionsUpgradingEnabled",
@@ -345,6 +352,15 @@ function parseWhitelist(value: string): ReadonlySet<string> | "*" {
     if (!knownFourLetterWords.has(w)) throw new ConfigError(`unknown four-letter word "${w}"`);
   }
   return new Set([...words, "srvr"]);
+}
+
+/** ZooKeeper reads peerType case-insensitively and refuses anything but its two roles. */
+function parsePeerType(value: string): "participant" | "observer" {
+  const role = value.toLowerCase();
+  if (role !== "participant" && role !== "observer") {
+    throw new ConfigError(`Unrecognised peertype: ${value}`);
+  }
+  return role;
 }
 
 function parseCommandUrl(value: string): string {

@@ -71,6 +71,18 @@ export function ensembleIdentity(config: ServerConfig, myId: number): EnsembleId
   };
 }
 
+/**
+ * ZooKeeper's rule for peerType (QuorumPeerConfig): the member's own server.N line decides
+ * whether it observes; a peerType key that says otherwise is overruled with a warning. Returns
+ * that warning, or null when peerType is unset or agrees.
+ */
+export function peerTypeMismatch(config: ServerConfig, myId: number): string | null {
+  const me = config.servers.find((s) => s.id === myId);
+  if (config.peerType === null || me === undefined || me.role === config.peerType) return null;
+  const role = me.role === "observer" ? "an observer" : "a participant";
+  return `peerType=${config.peerType} disagrees with server.${myId}, which makes this member ${role}; the server.${myId} line wins, as in ZooKeeper`;
+}
+
 /** The text of the identity file a member keeps in its data directory. */
 export function identityFileText(identity: EnsembleIdentity): string {
   return `ensemble=${identity.ensembleId}\nmember=${identity.self}\n`;

@@ -10,7 +10,7 @@
 //   zk_synced_non_voting_followers, zk_synced_observers, zk_last_proposal_size,
 //   zk_pending_syncs, zk_leader_uptime and zk_learners. ZooKeeper 3.8 has no zk_followers
 //   line: it names the learners it talks to zk_learners.
-// - conf: serverId, initLimit, syncLimit, electionPort, quorumPort, peerType, then
+// - conf: serverId, initLimit, syncLimit, electionAlg, electionPort, quorumPort, peerType, then
 //   "membership: " and one server.N line per member and the membership version.
 //
 // ZooKeeper prints mntr in the order of its metric map, which interleaves these lines with
@@ -20,6 +20,7 @@
 import type { BufferStats } from "./buffer-stats.js";
 import type { ServerConfig } from "./config.js";
 import type { EnsembleStatus } from "./member.js";
+import { currentMembership, membershipText } from "./membership-view.js";
 
 /**
  * A follower counts as synced when the leader heard from it within the last one or two
@@ -143,27 +144,17 @@ export function placeEnsembleLines(lines: MntrLine[], extra: readonly MntrLine[]
 }
 
 /**
- * conf's lines after clientPortListenBacklog on an ensemble member. electionAlg is left out:
- * Corral elects by Raft, not by ZooKeeper's algorithm 3. The membership is the
- * configuration's server.N lines with each member's current role; the version stays 0 because
- * Corral's membership is the static one (ZooKeeper prints the zxid of the last reconfig).
+ * conf's lines after clientPortListenBacklog on an ensemble member, in ZooKeeper 3.8's order.
+ * electionAlg is always 3 in ZooKeeper 3.8 (its only algorithm); Corral elects by Raft but
+ * prints the same value, so scripts that read it see what they expect. The membership comes
+ * from membership-view.ts, the one place its text is made.
  */
 export function ensembleConfLines(config: ServerConfig, status: EnsembleStatus): string {
   const me = config.servers.find((s) => s.id === status.self);
-  let out =
+  return (
     `serverId=${status.self}\ninitLimit=${config.initLimit}\nsyncLimit=${config.syncLimit}\n` +
-    `electionPort=${me?.electionPort ?? -1}\nquorumPort=${me?.peerPort ?? -1}\n` +
-    `peerType=${status.learners.includes(status.self) ? 1 : 0}\nmembership: \n`;
-  for (const s of config.servers) {
-    const role = status.learners.includes(s.id)
-      ? "observer"
-      : status.voters.includes(s.id)
-        ? "participant"
-        : null;
-    if (role === null) continue;
-    // ZooKeeper prints a client address only when the server.N line gave one.
-    const client = s.clientPort === null ? "" : `;${s.clientHost ?? "0.0.0.0"}:${s.clientPort}`;
-    out += `server.${s.id}=${s.host}:${s.peerPort}:${s.electionPort}:${role}${client}\n`;
-  }
-  return `${out}version=0\n`;
+    `electionAlg=3\nelectionPort=${me?.electionPort ?? -1}\nquorumPort=${me?.peerPort ?? -1}\n` +
+    `peerType=${status.learners.includes(status.self) ? 1 : 0}\nmembership: \n` +
+    membershipText(currentMembership(config, status))
+  );
 }

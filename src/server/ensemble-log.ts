@@ -35,9 +35,11 @@ import {
 import {
   encodeForward,
   encodeTouches,
+  encodeTransfer,
   MemberKind,
   readForward,
   readTouches,
+  readTransfer,
 } from "./peer-messages.js";
 import type { RaftLog } from "./raft-log.js";
 import type { CommitSink, ReplicatedLog } from "./replicated-log.js";
@@ -54,6 +56,11 @@ export interface EnsembleLogOptions {
   barrierTimeoutMs: number;
   /** How often an unanswered read-index request is asked again. */
   barrierRetryMs: number;
+  /**
+   * On the leader: another member passed on an operator's request to hand leadership to
+   * `target` (0: the leader's choice). server/leadership-transfer.ts acts on it.
+   */
+  transferRequested?: (from: number, target: number) => void;
 }
 
 interface Barrier {
@@ -209,6 +216,16 @@ export class EnsembleLog implements ReplicatedLog, PeerHandler {
     this.options.network!.send(this.raft.lead, encodeTouches(this.writer, ids));
   }
 
+  /**
+   * Passes an operator's leadership transfer request on to the leader, in the term this
+   * member believes it leads; false when no link to a leader is up.
+   */
+  forwardTransfer(target: number): boolean {
+    if (!this.canForward()) return false;
+    this.options.network!.send(this.raft.lead, encodeTransfer(this.writer, this.raft.term, target));
+    return true;
+  }
+
   private newEpoch(leaderChanged: boolean): void {
     this.epoch++;
     this.forwardBatch = [];
@@ -254,6 +271,14 @@ export class EnsembleLog implements ReplicatedLog, PeerHandler {
         case MemberKind.touches: {
           const ids = readTouches(r);
           if (this.raft.isLeader) this.sink?.sessionsTouched(ids);
+          return;
+        }
+        case MemberKind.transfer: {
+          const t = readTransfer(r);
+          // Meant for the leader of another term: that leadership has already changed.
+          if (this.raft.isLeader && t.term === this.raft.term) {
+            this.options.transferRequested?.(from, t.target);
+          }
           return;
         }
         default:

@@ -7,12 +7,22 @@
 //   kind 16 forward: uint term the sender believes the receiver leads in, u32 count, then
 //                    count x bytes: enveloped state entries to propose, in order (not empty)
 //   kind 17 touches: u32 count, then count x uint: sessions the sender heard from (not 0)
+//   kind 18 transfer: uint term the sender believes the receiver leads in, uint target:
+//                    the voter an operator asked to lead, 0 for the leader's own choice
+//                    (server/leadership-transfer.ts)
 import { PeerDecodeError, type PeerReader, type PeerWriter } from "./peer-codec.js";
 
 export const MemberKind = {
   forward: 16,
   touches: 17,
+  transfer: 18,
 } as const;
+
+export interface TransferMessage {
+  readonly term: number;
+  /** The member asked to lead, or 0 for the best-placed voter. */
+  readonly target: number;
+}
 
 export interface ForwardMessage {
   readonly term: number;
@@ -37,6 +47,21 @@ export function encodeTouches(w: PeerWriter, ids: readonly number[]): Uint8Array
   w.u32(ids.length);
   for (const id of ids) w.uint(id);
   return w.finish();
+}
+
+export function encodeTransfer(w: PeerWriter, term: number, target: number): Uint8Array {
+  w.begin(MemberKind.transfer);
+  w.uint(term);
+  w.uint(target);
+  return w.finish();
+}
+
+/** Reads a transfer payload; `r` was reset on the body and returned kind 18. */
+export function readTransfer(r: PeerReader): TransferMessage {
+  const term = r.uint();
+  const target = r.uint();
+  r.end();
+  return { term, target };
 }
 
 /** Reads a forward's payload; `r` was reset on the body and returned kind 16. */

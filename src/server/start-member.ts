@@ -26,6 +26,7 @@ import { BufferStats } from "./buffer-stats.js";
 import type { ServerConfig } from "./config.js";
 import { snapshotChannel } from "./diagnostics.js";
 import { EnsembleLog } from "./ensemble-log.js";
+import { LeadershipTransfer } from "./leadership-transfer.js";
 import { Member } from "./member.js";
 import { PurgeSchedule } from "./purge-schedule.js";
 import { persistedStateFrom, RaftLog } from "./raft-log.js";
@@ -59,6 +60,8 @@ export interface RunningMember {
   raftLog: RaftLog;
   log: EnsembleLog;
   storage: Storage;
+  /** Leadership transfer on an operator's demand (the admin port's route). */
+  leadership: LeadershipTransfer;
   /**
    * If this member leads an ensemble, hands leadership to the voter whose log matches
    * furthest and waits (up to `timeoutMs`) until another member leads, so that a graceful
@@ -137,6 +140,7 @@ export function startMember(
         // Twice the longest election: a barrier that waited that long has no leader to ask.
         barrierTimeoutMs: 4 * 20 * tickMs,
         barrierRetryMs: 10 * tickMs,
+        transferRequested: (from, target) => leadership.forwarded(from, target),
       });
       const proposalSizes = ensemble === undefined ? undefined : new BufferStats();
       const raftLog = new RaftLog({
@@ -149,6 +153,15 @@ export function startMember(
         defer: deps.defer,
         tickMs,
         ...log.raftCallbacks,
+      });
+      const leadership = new LeadershipTransfer({
+        self: memberId,
+        node,
+        raftLog,
+        clock: deps.clock,
+        logger,
+        pollMs: tickMs,
+        forward: (target) => log.forwardTransfer(target),
       });
       const recoveredLast =
         recovered.entries.length > 0
@@ -272,22 +285,18 @@ export function startMember(
             raftLog,
             log,
             storage,
+            leadership,
             handOver: (timeoutMs, done) => {
-              const best = node
-                .peers()
-                .filter((p) => p.voter && p.recentActive)
-                .sort((a, b) => b.match - a.match)[0];
-              if (!raftLog.isLeader || best === undefined) {
+              if (!raftLog.isLeader || ensemble === undefined) {
                 done();
                 return;
               }
-              const why = node.transferLeadership(best.id);
+              const why = leadership.startHere(0, "stopping");
               if (why !== null) {
-                logger.warn("cannot hand leadership over", { to: best.id, reason: why });
+                logger.warn("cannot hand leadership over", { reason: why });
                 done();
                 return;
               }
-              logger.info("handing leadership over before stopping", { to: best.id });
               const until = deps.clock.monotonicMs() + timeoutMs;
               const poll = (): void => {
                 if (!raftLog.isLeader || deps.clock.monotonicMs() >= until) {
@@ -297,7 +306,6 @@ export function startMember(
                 }
                 deps.clock.setTimer(tickMs, poll);
               };
-              raftLog.kick();
               deps.clock.setTimer(tickMs, poll);
             },
             close: (cb) => {

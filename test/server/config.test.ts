@@ -9,6 +9,7 @@ import {
   parseProperties,
   parseZooCfg,
 } from "../../src/server/config.js";
+import { ensembleIdentity, peerTypeMismatch } from "../../src/server/ensemble-config.js";
 import {
   effectiveStoreType,
   enabledProtocols,
@@ -102,6 +103,26 @@ test("server.N specs of an ensemble", () => {
   assert.equal(config.syncLimit, 2);
 });
 
+test("peerType is read as ZooKeeper reads it, and the member's own server.N line wins", () => {
+  const lines = ["server.1=h:1:2", "server.2=h:3:4", "server.3=h:5:6:observer"];
+  const observer = parseZooCfg([...lines, "peerType=Observer"].join("\n")).config;
+  assert.equal(observer.peerType, "observer");
+  assert.deepEqual(
+    parseZooCfg([...lines, "peerType=observer"].join("\n")).warnings.map((w) => w.message),
+    [],
+  );
+  assert.equal(peerTypeMismatch(observer, 3), null);
+  assert.match(
+    peerTypeMismatch(observer, 1) ?? "",
+    /peerType=observer disagrees with server\.1, which makes this member a participant; the server\.1 line wins/,
+  );
+  const participant = parseZooCfg([...lines, "peerType=participant"].join("\n")).config;
+  assert.match(peerTypeMismatch(participant, 3) ?? "", /which makes this member an observer/);
+  assert.equal(peerTypeMismatch(parseZooCfg(lines.join("\n")).config, 3), null);
+  // The role comes from the server line, whatever peerType says.
+  assert.deepEqual(ensembleIdentity(observer, 1).conf, { voters: [1, 2], learners: [3] });
+});
+
 test("wrong values are refused with the line number", () => {
   const cases: [string, RegExp][] = [
     ["clientPort=1\ntickTime=abc", /line 2: tickTime: expected an integer/],
@@ -111,6 +132,7 @@ test("wrong values are refused with the line number", () => {
     ["clientPort=1\nextendedTypesEnabled=maybe", /expected true or false/],
     ["server.1=host:2888", /expected host:peerPort:electionPort/],
     ["server.1=h:1:2:voter", /role must be participant or observer/],
+    ["server.1=h:1:2\npeerType=learner", /line 2: peerType: Unrecognised peertype: learner/],
     ["server.1=h:1:2\nserver.1=h:3:4", /appears twice/],
     [
       "clientPort=1\nDigestAuthenticationProvider.superDigest=super:short",

@@ -193,11 +193,6 @@ test("a 3-member Corral answers srvr, stat, mntr and conf with ZooKeeper 3.8's e
     );
     const facts = (lines: [string, string][]) => lines.filter(([k]) => factKeys.includes(k));
     assert.deepEqual(facts(c.mntr), facts(r.mntr), `${role} mntr facts`);
-    // Corral elects by Raft and says so by leaving electionAlg out (docs/ensemble.md).
-    assert.deepEqual(
-      c.confKeys,
-      r.confKeys.filter((k) => k !== "electionAlg"),
-      `${role} conf`,
-    );
+    assert.deepEqual(c.confKeys, r.confKeys, `${role} conf`);
   }
 });

@@ -219,6 +219,7 @@ test("conf prints the member's identity and the membership as ZooKeeper does", (
       "serverId=3",
       "initLimit=7",
       "syncLimit=3",
+      "electionAlg=3",
       "electionPort=3890",
       "quorumPort=2890",
       "peerType=1",

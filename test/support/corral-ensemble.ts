@@ -17,6 +17,13 @@ import { freeStablePort } from "./ports.js";
 export interface CorralEnsembleOptions {
   /** Voting members (3 or 5 usually). */
   members?: number;
+  /**
+   * Observers (non-voting Raft learners) after the voters: ids members+1.., each listed with
+   * `:observer` and carrying ZooKeeper's `peerType=observer` in its own zoo.cfg.
+   */
+  observers?: number;
+  /** Run each member's admin HTTP port on a free loopback port (`adminPort(id)`). */
+  admin?: boolean;
   tickTimeMs?: number;
   extraConfig?: string[];
   /** Route member links through relays that tests can cut. */
@@ -48,7 +55,8 @@ export class CorralEnsemble implements FaultCluster {
   }
 
   static async start(options: CorralEnsembleOptions = {}): Promise<CorralEnsemble> {
-    const n = options.members ?? 3;
+    const voters = options.members ?? 3;
+    const n = voters + (options.observers ?? 0);
     const root = mkdtempSync(join(tmpdir(), "corral-ensemble-"));
     const slots = new Map<number, MemberSlot>();
     for (let id = 1; id <= n; id++) {
@@ -83,8 +91,10 @@ export class CorralEnsemble implements FaultCluster {
         const direct = other.id === slot.id || mesh === null;
         const peer = direct ? other.peerPort : mesh.portFor(slot.id, other.id, 0);
         const election = direct ? other.electionPort : mesh.portFor(slot.id, other.id, 1);
-        lines.push(`server.${other.id}=127.0.0.1:${peer}:${election}`);
+        const role = other.id > voters ? ":observer" : "";
+        lines.push(`server.${other.id}=127.0.0.1:${peer}:${election}${role}`);
       }
+      if (slot.id > voters) lines.push("peerType=observer");
       if (mesh !== null) lines.push(`ensembleId=test-${root.slice(-6)}`);
       slot.config = [...lines, ...(options.extraConfig ?? [])];
     }
@@ -113,6 +123,11 @@ export class CorralEnsemble implements FaultCluster {
 
   port(id: number): number {
     return this.slot(id).clientPort;
+  }
+
+  /** The member's admin HTTP port (started with `admin: true`); 0 when it has none. */
+  adminPort(id: number): number {
+    return this.slot(id).server?.adminPort ?? 0;
   }
 
   /** Where the member listens for its peers (its own, not a relay's). */
@@ -178,6 +193,7 @@ export class CorralEnsemble implements FaultCluster {
       port: s.clientPort,
       tickTimeMs: this.options.tickTimeMs ?? 200,
       extraConfig: s.config,
+      admin: this.options.admin,
       logLevel: this.options.logLevel ?? "info",
     });
   }
