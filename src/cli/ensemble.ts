@@ -34,7 +34,11 @@ export function registerEnsembleCommand(program: Command): void {
     .command("ensemble")
     .description("run a local ensemble: one corral server process per member, Ctrl-C stops all")
     .option("--members <n>", "voting members (1-9; 3 or 5 make sense)", "3")
-    .option("--observers <n>", "non-voting observers after the voters (members + observers <= 9)", "0")
+    .option(
+      "--observers <n>",
+      "non-voting observers after the voters (members + observers <= 9)",
+      "0",
+    )
     .option("--dir <dir>", "where each member's directory goes", "./ensemble")
     .option(
       "--base-port <port>",

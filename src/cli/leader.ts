@@ -48,12 +48,16 @@ async function transfer(flags: TransferFlags): Promise<void> {
     status = response.status;
     answer = (await response.json()) as TransferAnswer;
   } catch (err) {
-    console.error(`corral: cannot ask ${flags.server}: ${err instanceof Error ? err.message : err}`);
+    console.error(
+      `corral: cannot ask ${flags.server}: ${err instanceof Error ? err.message : err}`,
+    );
     process.exitCode = 1;
     return;
   }
   if (status !== 200 || (answer.error ?? null) !== null) {
-    console.error(`corral: leadership not transferred (${status}): ${answer.error ?? "no reason given"}`);
+    console.error(
+      `corral: leadership not transferred (${status}): ${answer.error ?? "no reason given"}`,
+    );
     process.exitCode = 1;
     return;
   }

@@ -18,11 +18,11 @@ import { ConfigError, defaultConfig, parseZooCfg, type ServerConfig } from "../s
 import {
   type EnsembleIdentity,
   ensembleIdentity,
-  peerTypeMismatch,
   identityFileText,
   identityMismatch,
   isEnsemble,
   parseMyId,
+  peerTypeMismatch,
 } from "../server/ensemble-config.js";
 import { EnsembleStatusSource, StandaloneStatusSource } from "../server/member-status.js";
 import { type EnsembleDeps, type RunningMember, startMember } from "../server/start-member.js";

@@ -115,7 +115,11 @@ export class LeadershipTransfer {
     const { clock, raftLog } = this.deps;
     const startedMs = clock.monotonicMs();
     const previousLeader = raftLog.lead;
-    const outcome = (status: number, error: string | null, forwarded: boolean): TransferOutcome => ({
+    const outcome = (
+      status: number,
+      error: string | null,
+      forwarded: boolean,
+    ): TransferOutcome => ({
       status,
       error,
       previousLeader,
