@@ -15,6 +15,7 @@ interface BenchCliOptions {
   size: string;
   keys: string;
   json?: boolean;
+  spread?: boolean;
 }
 
 function positive(name: string, text: string, zeroOk = false): number {
@@ -65,6 +66,7 @@ export function registerBenchCommand(program: Command): void {
     .option("--warmup <s>", "unmeasured seconds before each workload", "1")
     .option("--size <bytes>", "data bytes per node written", "100")
     .option("--keys <n>", "nodes that get, exists, set and mixed spread over", "1000")
+    .option("--spread", "spread the clients evenly over the connect string's members")
     .option("--json", "print the results as JSON")
     .action(async (opts: BenchCliOptions) => {
       const workloads = parseWorkloads(opts.workloads);
@@ -76,6 +78,7 @@ export function registerBenchCommand(program: Command): void {
         warmupMs: positive("--warmup", opts.warmup, true) * 1000,
         dataBytes: Math.floor(positive("--size", opts.size, true)),
         keys: Math.floor(positive("--keys", opts.keys)),
+        spreadHosts: opts.spread === true,
       });
       const results: WorkloadResult[] = [];
       await load.open();

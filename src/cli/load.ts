@@ -25,6 +25,11 @@ export interface LoadOptions {
   /** Nodes that get, exists, set and mixed spread over. */
   keys: number;
   sessionTimeoutMs?: number;
+  /**
+   * Spread the clients evenly over the connect string's hosts (client i starts at host i mod
+   * n) instead of letting each pick one at random, so that a read figure measures every member.
+   */
+  spreadHosts?: boolean;
 }
 
 export interface WorkloadResult {
@@ -97,9 +102,21 @@ export class Load {
   }
 
   async open(): Promise<void> {
+    const slash = this.options.connectString.indexOf("/");
+    const chroot = slash < 0 ? "" : this.options.connectString.slice(slash);
+    const hosts = (
+      slash < 0 ? this.options.connectString : this.options.connectString.slice(0, slash)
+    ).split(",");
     for (let i = 0; i < this.options.clients; i++) {
-      const c = new ZooKeeperClient(this.options.connectString, {
+      const spread = this.options.spreadHosts === true;
+      // Rotated, so that each client still fails over to the other members in turn.
+      const at = i % hosts.length;
+      const connectString = spread
+        ? [...hosts.slice(at), ...hosts.slice(0, at)].join(",") + chroot
+        : this.options.connectString;
+      const c = new ZooKeeperClient(connectString, {
         sessionTimeoutMs: this.options.sessionTimeoutMs ?? 30_000,
+        shuffleHosts: !spread,
       });
       c.on("error", () => {});
       this.clients.push(c);

@@ -5,8 +5,8 @@
 // - Clients connected only to an observer read from its tree, set watches there and write
 //   (forwarded to the leader); a watch set on one observer fires for a write made through
 //   the other. The observers say `Mode: observer` and `zk_server_state observer`, conf marks
-//   them, the leader's mntr counts them (zk_learners, zk_synced_observers) and its admin
-//   `observers` command lists them.
+//   them, the leader's mntr counts them (zk_learners, zk_synced_observers) and measures the
+//   proposals it appends for them, and its admin `observers` command lists them.
 // - The leader is killed: a voter is elected (never an observer), and the observers' clients
 //   go on reading, watching and writing; the new leader counts the observers again.
 // - Leadership moves on demand through the admin port: sent to a follower (passed on to the
@@ -152,6 +152,22 @@ test("observers serve reads, watches and writes, and the leader counts them", as
     (obsr.observers as { sid: number }[]).map((o) => o.sid),
     observers,
     "the leader's observers command lists both",
+  );
+  // A write forwarded from an observer is measured where the leader appends it: its 2000
+  // data bytes plus the entry's envelope, path, time, session and auth ids.
+  await a.create("/obs-big", Buffer.alloc(2000, 0x62));
+  await waitFor(
+    async () => Number((await mntr(leader)).get("zk_max_proposal_size")) >= 2000,
+    10000,
+    "the leader measuring the 2000-byte proposal",
+  );
+  const sizes = await mntr(leader);
+  const max = Number(sizes.get("zk_max_proposal_size"));
+  assert.ok(max < 2200, JSON.stringify([...sizes]));
+  assert.ok(Number(sizes.get("zk_min_proposal_size")) > 0);
+  assert.match(
+    await fourLetterWord(ensemble.port(leader), "srvr"),
+    new RegExp(`^Proposal sizes last/min/max: \\d+/\\d+/${max}$`, "m"),
   );
   const view = await adminGet(observers[0], "/commands/voting_view");
   assert.deepEqual(Object.keys(view.current_config as object), ["1", "2", "3"]);
