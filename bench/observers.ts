@@ -2,8 +2,9 @@
 // against a Corral ensemble of 3 voters with 0, 1 and 2 observers, one process per member on
 // this machine, the clients spread evenly over every member of the connect string
 // (`--spread`). The three layouts alternate round by round, each round on fresh processes, so
-// drift in the machine's load hits them alike; the table shows each layout's median and its
-// ratio to the 3-voter figure, with the machine's core count, because members, observers and
+// drift in the machine's load hits them alike; the table shows each layout's median (with an
+// even number of rounds, the upper of the middle two) beside every round's figure, and its
+// ratio to the 3-voter median, with the machine's core count, because members, observers and
 // the load generator all share those cores.
 // Usage: npm run bench:observers -- [--rounds N] [corral bench options, e.g. --duration 5]
 import { execFileSync } from "node:child_process";
@@ -72,7 +73,7 @@ console.log(
 );
 console.log(
   ["members", "get/s", "ratio", "p99 ms", "rounds' figures"]
-    .map((c, i) => (i === 0 ? c.padEnd(22) : c.padStart(12)))
+    .map((c, i) => (i === 0 ? c.padEnd(22) : c.padStart(i === 4 ? 20 : 12)))
     .join(""),
 );
 for (const observers of layouts) {
@@ -86,7 +87,7 @@ for (const observers of layouts) {
       m.latencyMs.p99.toFixed(2),
       all.map((r) => Math.round(r.opsPerSecond)).join("/"),
     ]
-      .map((c, i) => (i === 0 ? c.padEnd(22) : c.padStart(12)))
+      .map((c, i) => (i === 0 ? c.padEnd(22) : c.padStart(i === 4 ? 20 : 12)))
       .join(""),
   );
 }
