@@ -56,6 +56,8 @@ interface RoleView {
 interface EnsembleView {
   leader: RoleView;
   follower: RoleView;
+  /** The observer's view, when the ensemble has one. */
+  observer: RoleView | null;
   /** The leader's Proposal sizes line after `srst`. */
   proposalSizesAfterReset: string | null;
 }
@@ -80,8 +82,10 @@ function confKeys(text: string): string[] {
   const from = lines.findIndex((l) => l.startsWith("serverId="));
   return lines.slice(from).map((l) => {
     if (l.startsWith("server.")) {
-      assert.match(l, /^server\.\d+=127\.0\.0\.1:\d+:\d+:participant(;127\.0\.0\.1:\d+)?$/);
-      return "server.N";
+      const m =
+        /^server\.\d+=127\.0\.0\.1:\d+:\d+:(participant|observer)(;127\.0\.0\.1:\d+)?$/.exec(l);
+      assert.ok(m !== null, l);
+      return `server.N:${m[1]}`;
     }
     return l.startsWith("membership:") ? l : l.slice(0, l.indexOf("="));
   });
@@ -112,10 +116,11 @@ interface Ensemble {
 }
 
 /**
- * Writes through the ensemble, waits (bounded) until its leader reports both followers
- * synced, and reads the leader's and a follower's four-letter words.
+ * Writes through the ensemble, waits (bounded) until its leader reports both followers (and
+ * the observer, if any) synced, and reads the leader's, a follower's and the observer's
+ * four-letter words.
  */
-async function observe(ensemble: Ensemble): Promise<EnsembleView> {
+async function observe(ensemble: Ensemble, observer: number | null = null): Promise<EnsembleView> {
   const leader = await ensemble.waitForLeader();
   const client = await ZooKeeperClient.connect(ensemble.connectString);
   try {
@@ -126,18 +131,21 @@ async function observe(ensemble: Ensemble): Promise<EnsembleView> {
   const deadline = performance.now() + 15000;
   for (;;) {
     const mntr = await fourLetterWord(ensemble.port(leader), "mntr");
-    if (/^zk_synced_followers\t2$/m.test(mntr)) break;
+    const observerSynced = observer === null || /^zk_synced_observers\t1$/m.test(mntr);
+    if (/^zk_synced_followers\t2$/m.test(mntr) && observerSynced) break;
     if (performance.now() > deadline) throw new Error(`followers never synced:\n${mntr}`);
     await new Promise((r) => setTimeout(r, 100));
   }
-  const follower = ensemble.members.find((id) => id !== leader)!;
+  const follower = ensemble.members.find((id) => id !== leader && id !== observer)!;
   const leaderView = await roleView(ensemble.port(leader));
   const followerView = await roleView(ensemble.port(follower));
+  const observerView = observer === null ? null : await roleView(ensemble.port(observer));
   await fourLetterWord(ensemble.port(leader), "srst");
   const afterReset = await fourLetterWord(ensemble.port(leader), "srvr");
   return {
     leader: leaderView,
     follower: followerView,
+    observer: observerView,
     proposalSizesAfterReset: /^Proposal sizes last\/min\/max: (.*)$/m.exec(afterReset)?.[1] ?? null,
   };
 }
@@ -170,29 +178,62 @@ test("a 3-member Corral answers srvr, stat, mntr and conf with ZooKeeper 3.8's e
   // srst clears the leader's proposal sizes on both.
   assert.equal(real.proposalSizesAfterReset, "-1/-1/-1");
   assert.equal(ours.proposalSizesAfterReset, real.proposalSizesAfterReset);
-  for (const role of ["leader", "follower"] as const) {
-    const r = real[role];
-    const c = ours[role];
-    assert.equal(c.mode, r.mode, role);
-    assert.deepEqual(c.srvrLabels, r.srvrLabels, `${role} srvr`);
-    assert.deepEqual(c.statLabels, r.statLabels, `${role} stat`);
-    assert.equal(c.proposalSizes === null, r.proposalSizes === null, `${role} proposal sizes`);
-    if (c.proposalSizes !== null) assert.match(c.proposalSizes, /^\d+\/\d+\/\d+$/);
-    assert.deepEqual(
-      c.mntr.map(([k]) => k),
-      r.mntr.map(([k]) => k),
-      `${role} mntr keys`,
-    );
-    // The whole of mntr: the keys both print come in the same order.
-    const common = c.mntrKeys.filter((k) => r.mntrKeys.includes(k));
-    assert.ok(common.length >= 20, `${role}: ${common.join(" ")}`);
-    assert.deepEqual(
-      common,
-      r.mntrKeys.filter((k) => common.includes(k)),
-      `${role} mntr order`,
-    );
-    const facts = (lines: [string, string][]) => lines.filter(([k]) => factKeys.includes(k));
-    assert.deepEqual(facts(c.mntr), facts(r.mntr), `${role} mntr facts`);
-    assert.deepEqual(c.confKeys, r.confKeys, `${role} conf`);
+  for (const role of ["leader", "follower"] as const) sameRoleLines(role, real[role], ours[role]);
+});
+
+test("with an observer, Corral's observer and leader answer as ZooKeeper 3.8's do", {
+  skip: !realZooKeeperAvailable() && "zookeeper not installed",
+  timeout: 180000,
+}, async () => {
+  const zk = await RealZooKeeperEnsemble.start({ members: 3, observers: 1 });
+  let real: EnsembleView;
+  try {
+    real = await observe(zk, 4);
+  } finally {
+    await zk.stop();
+  }
+  const corral = await CorralEnsemble.start({
+    members: 3,
+    observers: 1,
+    extraConfig: ["4lw.commands.whitelist=*"],
+  });
+  let ours: EnsembleView;
+  try {
+    ours = await observe(corral, 4);
+  } finally {
+    await corral.stop();
+  }
+  assert.equal(real.observer?.mode, "observer");
+  assert.ok(
+    real.leader.mntr.some(([k, v]) => k === "zk_synced_observers" && v === "1"),
+    JSON.stringify(real.leader.mntr),
+  );
+  for (const role of ["leader", "follower", "observer"] as const) {
+    sameRoleLines(role, real[role]!, ours[role]!);
   }
 });
+
+/** One role's srvr, stat, ensemble mntr lines and conf keys, Corral's against ZooKeeper's. */
+function sameRoleLines(role: string, r: RoleView, c: RoleView): void {
+  assert.equal(c.mode, r.mode, role);
+  assert.deepEqual(c.srvrLabels, r.srvrLabels, `${role} srvr`);
+  assert.deepEqual(c.statLabels, r.statLabels, `${role} stat`);
+  assert.equal(c.proposalSizes === null, r.proposalSizes === null, `${role} proposal sizes`);
+  if (c.proposalSizes !== null) assert.match(c.proposalSizes, /^\d+\/\d+\/\d+$/);
+  assert.deepEqual(
+    c.mntr.map(([k]) => k),
+    r.mntr.map(([k]) => k),
+    `${role} mntr keys`,
+  );
+  // The whole of mntr: the keys both print come in the same order.
+  const common = c.mntrKeys.filter((k) => r.mntrKeys.includes(k));
+  assert.ok(common.length >= 20, `${role}: ${common.join(" ")}`);
+  assert.deepEqual(
+    common,
+    r.mntrKeys.filter((k) => common.includes(k)),
+    `${role} mntr order`,
+  );
+  const facts = (lines: [string, string][]) => lines.filter(([k]) => factKeys.includes(k));
+  assert.deepEqual(facts(c.mntr), facts(r.mntr), `${role} mntr facts`);
+  assert.deepEqual(c.confKeys, r.confKeys, `${role} conf`);
+}

@@ -1,7 +1,8 @@
 // Starts a real Apache ZooKeeper ensemble (Debian's 3.8 package, as in real-zookeeper.ts) as
 // one JVM process per member on this machine: a zoo.cfg per member with the server.N lines,
 // a myid file in each dataDir, every port a free loopback port chosen now. start() resolves
-// once exactly one member says `Mode: leader` in srvr and every other says follower, so a
+// once exactly one member says `Mode: leader` in srvr and every other says follower (or
+// observer, for the `observers` after the voters, which also carry `peerType=observer`), so a
 // differential test or a benchmark meets a serving ensemble. stop() kills every JVM and
 // removes every directory.
 //
@@ -22,6 +23,8 @@ export const fullJitJvmOptions: readonly string[] = ["-Xms512m", "-Xmx512m"];
 export interface RealZooKeeperEnsembleOptions {
   /** Voting members; 3 unless told. */
   members?: number;
+  /** Observers after the voters (ids members+1..), none unless told. */
+  observers?: number;
   tickTimeMs?: number;
   /** JVM options per member in place of the quick-start defaults. */
   jvmOptions?: readonly string[];
@@ -48,7 +51,8 @@ export class RealZooKeeperEnsemble {
   ) {}
 
   static async start(options: RealZooKeeperEnsembleOptions = {}): Promise<RealZooKeeperEnsemble> {
-    const n = options.members ?? 3;
+    const voters = options.members ?? 3;
+    const n = voters + (options.observers ?? 0);
     const root = mkdtempSync(join(tmpdir(), "corral-realzk-ensemble-"));
     const ports: { client: number; quorum: number; election: number }[] = [];
     for (let id = 1; id <= n; id++) {
@@ -59,7 +63,8 @@ export class RealZooKeeperEnsemble {
       });
     }
     const serverLines = ports.map(
-      (p, i) => `server.${i + 1}=127.0.0.1:${p.quorum}:${p.election};127.0.0.1:${p.client}`,
+      (p, i) =>
+        `server.${i + 1}=127.0.0.1:${p.quorum}:${p.election}${i < voters ? "" : ":observer"};127.0.0.1:${p.client}`,
     );
     const slots = new Map<number, ZooKeeperMember>();
     const ensemble = new RealZooKeeperEnsemble(root, slots);
@@ -77,6 +82,7 @@ export class RealZooKeeperEnsemble {
         "extendedTypesEnabled=true",
         "maxClientCnxns=0",
         ...serverLines,
+        ...(id > voters ? ["peerType=observer"] : []),
         ...(options.extraConfig ?? []),
       ];
       const cfgPath = join(dir, "zoo.cfg");
@@ -156,7 +162,7 @@ export class RealZooKeeperEnsemble {
       const modes = new Map<number, string | null>();
       for (const id of this.slots.keys()) modes.set(id, await this.mode(id));
       const leaders = [...modes].filter(([, m]) => m === "leader").map(([id]) => id);
-      const followers = [...modes].filter(([, m]) => m === "follower").length;
+      const followers = [...modes].filter(([, m]) => m === "follower" || m === "observer").length;
       if (leaders.length === 1 && followers === this.slots.size - 1) return leaders[0];
       const dead = [...this.slots.values()].find((s) => s.hasExited);
       if (dead !== undefined) {
