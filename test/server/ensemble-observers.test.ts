@@ -233,16 +233,9 @@ test("leadership moves on demand while a client writes; observers and strangers 
     const admin = `127.0.0.1:${ensemble.adminPort(4)}`;
     const now = await ensemble.waitForLeader();
     const to = voters.find((id) => id !== now)!;
-    const ok = await cli([
-      "leader",
-      "transfer",
-      "--server",
-      admin,
-      "--to",
-      `${to}`,
-      "--token",
-      token,
-    ]);
+    const transferTo = (id: number) =>
+      cli(["leader", "transfer", "--server", admin, "--to", `${id}`, "--token", token]);
+    const ok = await transferTo(to);
     assert.equal(ok.code, 0, ok.stderr);
     assert.match(
       ok.stdout,
@@ -250,31 +243,13 @@ test("leadership moves on demand while a client writes; observers and strangers 
         `leadership moved from server ${now} to server ${to} in \\d+ ms \\(passed on to the leader\\)`,
       ),
     );
-    const toObserver = await cli([
-      "leader",
-      "transfer",
-      "--server",
-      admin,
-      "--to",
-      "5",
-      "--token",
-      token,
-    ]);
+    const toObserver = await transferTo(5);
     assert.equal(toObserver.code, 1);
     assert.match(
       toObserver.stderr,
       /\(400\): server 5 is an observer: observers do not vote and cannot lead/,
     );
-    const toStranger = await cli([
-      "leader",
-      "transfer",
-      "--server",
-      admin,
-      "--to",
-      "9",
-      "--token",
-      token,
-    ]);
+    const toStranger = await transferTo(9);
     assert.equal(toStranger.code, 1);
     assert.match(
       toStranger.stderr,
