@@ -16,7 +16,6 @@ import type { RaftNode } from "../raft/node.js";
 import type { RaftLog } from "./raft-log.js";
 
 export interface LeadershipTransferDeps {
-  self: number;
   node: RaftNode;
   raftLog: RaftLog;
   clock: Clock;

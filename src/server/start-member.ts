@@ -155,7 +155,6 @@ export function startMember(
         ...log.raftCallbacks,
       });
       const leadership = new LeadershipTransfer({
-        self: memberId,
         node,
         raftLog,
         clock: deps.clock,
