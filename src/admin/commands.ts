@@ -299,9 +299,11 @@ const definitions: CommandDefinition[] = [
         .filter((p) => !p.voter && p.inContact)
         .map((p) => {
           const spec = s.member.config.servers.find((x) => x.id === p.id);
+          // ZooKeeper's learner-handler keys for what Corral tracks; the connection counters
+          // it adds (packets, queues, established) have no per-peer counterpart here.
           return {
+            remote_socket_address: spec === undefined ? "" : `${spec.host}:${spec.peerPort}`,
             sid: p.id,
-            address: spec === undefined ? "" : `${spec.host}:${spec.peerPort}`,
             last_zxid: p.match,
           };
         });
