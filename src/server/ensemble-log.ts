@@ -6,8 +6,9 @@
 //   that keeps them in order. A forward names the term it was sent in, and a leader of
 //   another term drops it, so nothing sent to an old leader is appended by a new one behind
 //   the sender's back.
-// - Epochs: whenever the term or the leader changes, or the link to the leader drops, a
-//   forwarded or appended proposal may be lost; the epoch moves on and the member treats its
+// - Epochs: whenever the term or the leader changes, the link to the leader drops, or the
+//   leader says it refused a forward (during a leadership transfer), a forwarded or appended
+//   proposal may be lost; the epoch moves on and the member treats its
 //   older proposals as uncertain (server/member.ts closes those clients' connections, as a
 //   ZooKeeper follower that loses its leader closes all of its).
 // - Read barriers (sync): the Raft read-index, confirmed by a heartbeat round to a quorum
@@ -34,10 +35,12 @@ import {
 } from "./peer-codec.js";
 import {
   encodeForward,
+  encodeRefused,
   encodeTouches,
   encodeTransfer,
   MemberKind,
   readForward,
+  readRefused,
   readTouches,
   readTransfer,
 } from "./peer-messages.js";
@@ -264,8 +267,19 @@ export class EnsembleLog implements ReplicatedLog, PeerHandler {
             // Every member will apply what is proposed: an entry that does not decode would
             // stop them all, so the leader checks each one before it enters the log.
             decodeEntry(entryBytes(e));
-            if (this.raft.propose(e) < 0) return;
+            if (this.raft.propose(e) < 0) {
+              // Still the leader, but not appending (a leadership transfer is under way):
+              // without a word the sender would wait for these writes forever, since its
+              // leader, term and link all stay the same if the transfer fails.
+              this.options.network?.send(from, encodeRefused(this.writer, f.term));
+              return;
+            }
           }
+          return;
+        }
+        case MemberKind.refused: {
+          const term = readRefused(r);
+          if (from === this.raft.lead && term === this.raft.term) this.newEpoch(false);
           return;
         }
         case MemberKind.touches: {

@@ -26,6 +26,12 @@ export interface EnsembleProfile {
   diskFaults: boolean;
   movePercent: number;
   sessionTimeoutMs: number;
+  /**
+   * Longest gap between two operator requests to transfer leadership, sent to a random
+   * member; 0 for none. Drawn from its own stream (drawTransferGap), so that the other
+   * choices of a seed stay what they were before transfers were simulated.
+   */
+  transferGapMsMax: number;
 }
 
 export function drawProfile(random: Prng, members: number): EnsembleProfile {
@@ -46,7 +52,13 @@ export function drawProfile(random: Prng, members: number): EnsembleProfile {
     diskFaults: random.chance(0.2),
     movePercent: random.pick([0, 20, 60]),
     sessionTimeoutMs: random.pick([3000, 5000]),
+    transferGapMsMax: 0,
   };
+}
+
+/** Whether and how often a seed's operator asks for leadership transfers. */
+export function drawTransferGap(random: Prng): number {
+  return random.chance(0.5) ? 0 : random.pick([300, 1000, 2500]);
 }
 
 /**
@@ -85,7 +97,9 @@ export function describeProfile(p: EnsembleProfile, plantedBug: string | undefin
     (p.partitionGapMsMax > 0
       ? `partition gap <=${p.partitionGapMsMax}ms${p.oneWayPartitions ? " (some one-way)" : ""}, `
       : "no partitions, ") +
-    `${p.diskFaults ? "disk faults, " : ""}moves ${p.movePercent}%, session timeout ${p.sessionTimeoutMs}ms` +
+    `${p.diskFaults ? "disk faults, " : ""}` +
+    (p.transferGapMsMax > 0 ? `transfer gap <=${p.transferGapMsMax}ms, ` : "") +
+    `moves ${p.movePercent}%, session timeout ${p.sessionTimeoutMs}ms` +
     (plantedBug ? `, planted bug ${plantedBug}` : "")
   );
 }

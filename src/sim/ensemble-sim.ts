@@ -9,7 +9,8 @@
 // at random moments (each disk keeps what was synced and maybe a torn tail) and restarts on
 // the same disk; partitions (one member isolated, a minority split off, one direction of
 // one link cut); slow links; message loss; disk faults that make a member read-only until it
-// is restarted; clients that drop connections, move, close their sessions or go silent.
+// is restarted; clients that drop connections, move, close their sessions or go silent;
+// an operator asking random members for leadership transfers.
 //
 // Checks while running: each client's replies (FIFO, zxids, expiry only after an absence in
 // profiles without partitions or loss); every member's state, sampled as it applies, must be
@@ -43,6 +44,7 @@ import {
   describeProfile,
   drawClientSetup,
   drawProfile,
+  drawTransferGap,
   type EnsembleProfile,
   ensembleConfig,
 } from "./ensemble-sim-setup.js";
@@ -126,6 +128,8 @@ class EnsembleSim implements EnsembleClientHost {
   private readonly faults: Prng;
   private readonly clientNet: Prng;
   private readonly memberRandom: Prng;
+  /** The operator's leadership transfer requests: a stream of their own (setup). */
+  private readonly transfers: Prng;
   private readonly profile: EnsembleProfile;
   private readonly config: ServerConfig;
   private readonly net: SimPeerNetwork;
@@ -147,6 +151,8 @@ class EnsembleSim implements EnsembleClientHost {
   constructor(private readonly options: EnsembleSimOptions) {
     this.random = new Prng(options.seed);
     this.profile = drawProfile(this.random, options.members);
+    this.transfers = new Prng(options.seed + 0x7a5f3);
+    this.profile.transferGapMsMax = drawTransferGap(this.transfers);
     this.faults = this.random.fork();
     this.clientNet = this.random.fork();
     this.memberRandom = this.random.fork();
@@ -203,6 +209,7 @@ class EnsembleSim implements EnsembleClientHost {
     );
     if (this.profile.crashGapMsMax > 0) this.planCrash();
     if (this.profile.partitionGapMsMax > 0) this.planPartition();
+    if (this.profile.transferGapMsMax > 0) this.planTransfer();
     this.timeline.at(10, this.wire, this.monitor);
     let events = 0;
     while (this.stage !== "done" && this.failure === null) {
@@ -428,6 +435,31 @@ class EnsembleSim implements EnsembleClientHost {
         }
       }
       this.planCrash();
+    });
+  }
+
+  /**
+   * An operator asks some member, a follower as often as the leader, to hand leadership to a
+   * chosen voter or to the leader's choice; the member passes the request on or starts it.
+   */
+  private planTransfer(): void {
+    const r = this.transfers;
+    this.timeline.at(r.between(100, this.profile.transferGapMsMax), this.wire, () => {
+      if (this.healed) return;
+      const up = this.slots.filter((s) => s.inc?.running != null);
+      if (up.length > 0) {
+        const via = r.pick(up);
+        const target = r.chance(0.5) ? 0 : r.pick(this.ids);
+        this.trace(
+          `m${via.id} asked to hand leadership to ${target === 0 ? "any voter" : `m${target}`}`,
+        );
+        via.inc!.running!.leadership.request(target, 3000, (o) =>
+          this.trace(
+            `m${via.id} transfer answer ${o.status}: ${o.error ?? `leader m${o.previousLeader} -> m${o.leader}`}`,
+          ),
+        );
+      }
+      this.planTransfer();
     });
   }
 

@@ -153,6 +153,10 @@ test("observers serve reads, watches and writes, and the leader counts them", as
     observers,
     "the leader's observers command lists both",
   );
+  for (const o of obsr.observers as { remote_socket_address: string; last_zxid: number }[]) {
+    assert.match(o.remote_socket_address, /^127\.0\.0\.1:\d+$/);
+    assert.ok(o.last_zxid > 0);
+  }
   // A write forwarded from an observer is measured where the leader appends it: its 2000
   // data bytes plus the entry's envelope, path, time, session and auth ids.
   await a.create("/obs-big", Buffer.alloc(2000, 0x62));
