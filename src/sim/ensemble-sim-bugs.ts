@@ -9,6 +9,7 @@ import {
   PeerKind,
   PeerWriter,
 } from "../server/peer-codec.js";
+import { MemberKind } from "../server/peer-messages.js";
 import type { RunningMember } from "../server/start-member.js";
 import type { SimPeerNetwork } from "./sim-peer-network.js";
 
@@ -27,14 +28,26 @@ export type EnsemblePlantedBug =
    * A link that reconnects sends again the last eight messages of its previous connection,
    * as a transport that resends its unacknowledged tail without deduplication would.
    */
-  | "resend-after-reconnect";
+  | "resend-after-reconnect"
+  /**
+   * A leader handing leadership over drops the forwarded writes it cannot append without
+   * telling their sender (peer message 19 never arrives): if the transfer fails, the
+   * sender's clients wait for those writes forever.
+   */
+  | "silent-forward-refusal";
 
 export const ensemblePlantedBugs: readonly EnsemblePlantedBug[] = [
   "phantom-append-acks",
   "follower-expires-sessions",
   "local-sync",
   "resend-after-reconnect",
+  "silent-forward-refusal",
 ];
+
+/** The network's loss rule for `silent-forward-refusal`. */
+export function isForwardRefusal(body: Uint8Array): boolean {
+  return body[0] === MemberKind.refused;
+}
 
 const writer = new PeerWriter(1024);
 

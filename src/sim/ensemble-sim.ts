@@ -39,7 +39,12 @@ import {
 } from "./ensemble-checks.js";
 import { EnsembleClient, type EnsembleClientHost } from "./ensemble-client.js";
 import { EnsembleHistory, registerInitial } from "./ensemble-history.js";
-import { type EnsemblePlantedBug, phantomAppendAcks, plantInMember } from "./ensemble-sim-bugs.js";
+import {
+  type EnsemblePlantedBug,
+  isForwardRefusal,
+  phantomAppendAcks,
+  plantInMember,
+} from "./ensemble-sim-bugs.js";
 import {
   describeProfile,
   drawClientSetup,
@@ -173,6 +178,7 @@ class EnsembleSim implements EnsembleClientHost {
       lossPerMille: this.profile.lossPerMille,
       tap: bug === "phantom-append-acks" ? phantomAppendAcks : undefined,
       resendAfterReconnect: bug === "resend-after-reconnect",
+      lose: bug === "silent-forward-refusal" ? isForwardRefusal : undefined,
     });
     for (const id of this.ids) {
       const slot: Slot = new Slot(
