@@ -32,6 +32,8 @@ export interface EnsembleProfile {
    * choices of a seed stay what they were before transfers were simulated.
    */
   transferGapMsMax: number;
+  /** Observers (Raft learners) after the voters; drawn like the transfers (drawObservers). */
+  observers: number;
 }
 
 export function drawProfile(random: Prng, members: number): EnsembleProfile {
@@ -53,7 +55,13 @@ export function drawProfile(random: Prng, members: number): EnsembleProfile {
     movePercent: random.pick([0, 20, 60]),
     sessionTimeoutMs: random.pick([3000, 5000]),
     transferGapMsMax: 0,
+    observers: 0,
   };
+}
+
+/** How many observers a seed runs beside its voters: none in most seeds, else one or two. */
+export function drawObservers(random: Prng): number {
+  return random.chance(0.6) ? 0 : random.between(1, 2);
 }
 
 /** Whether and how often a seed's operator asks for leadership transfers. */
@@ -90,7 +98,7 @@ export function drawClientSetup(
 
 export function describeProfile(p: EnsembleProfile, plantedBug: string | undefined): string {
   return (
-    `${p.members} members, ${p.clients} clients on ${p.keys} registers, ` +
+    `${p.members} members${p.observers > 0 ? ` + ${p.observers} observer${p.observers > 1 ? "s" : ""}` : ""}, ${p.clients} clients on ${p.keys} registers, ` +
     `links ${p.latencyMsMax}ms+${p.jitterMsMax}ms jitter, reconnect <=${p.reconnectMsMax}ms, ` +
     `loss ${p.lossPerMille}/1000, disk 0..${p.diskLatencyMsMax}ms, snapCount ${p.snapCount}, ` +
     (p.crashGapMsMax > 0 ? `crash gap <=${p.crashGapMsMax}ms, ` : "no crashes, ") +

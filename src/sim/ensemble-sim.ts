@@ -1,4 +1,5 @@
-// The ensemble simulator: three or five real members (startMember with `ensemble`: storage
+// The ensemble simulator: three or five real voting members, in some seeds with one or two
+// observers beside them (startMember with `ensemble`: storage
 // recovery, RaftLog, EnsembleLog, Member, handshake, snapshots) on one simulated time line,
 // each with its own SimDisk and clock, linked by SimPeerNetwork, with simulated clients
 // (ensemble-client.ts) that move between them. No real timer, socket or file is involved,
@@ -48,6 +49,7 @@ import {
 import {
   describeProfile,
   drawClientSetup,
+  drawObservers,
   drawProfile,
   drawTransferGap,
   type EnsembleProfile,
@@ -139,6 +141,7 @@ class EnsembleSim implements EnsembleClientHost {
   private readonly config: ServerConfig;
   private readonly net: SimPeerNetwork;
   private readonly slots: Slot[] = [];
+  /** Every member's id: the voters, then the observers. */
   private readonly ids: number[] = [];
   private readonly log: TraceLog;
   private readonly clients: EnsembleClient[] = [];
@@ -158,6 +161,7 @@ class EnsembleSim implements EnsembleClientHost {
     this.profile = drawProfile(this.random, options.members);
     this.transfers = new Prng(options.seed + 0x7a5f3);
     this.profile.transferGapMsMax = drawTransferGap(this.transfers);
+    this.profile.observers = drawObservers(new Prng(options.seed + 0x0b5e7));
     this.faults = this.random.fork();
     this.clientNet = this.random.fork();
     this.memberRandom = this.random.fork();
@@ -165,7 +169,7 @@ class EnsembleSim implements EnsembleClientHost {
     this.config = ensembleConfig(this.profile);
     this.keys = [];
     for (let i = 0; i < this.profile.keys; i++) this.keys.push(`/r/k${i}`);
-    for (let id = 1; id <= options.members; id++) this.ids.push(id);
+    for (let id = 1; id <= options.members + this.profile.observers; id++) this.ids.push(id);
     const bug = options.plantedBug;
     this.net = new SimPeerNetwork({
       timeline: this.timeline,
@@ -394,7 +398,14 @@ class EnsembleSim implements EnsembleClientHost {
         logger: this.memberLogger(slot.id),
         defer: inc.clock.defer,
         walSegmentBytesMax: 64 * 1024,
-        ensemble: { self: slot.id, conf: { voters: this.ids, learners: [] }, network },
+        ensemble: {
+          self: slot.id,
+          conf: {
+            voters: this.ids.slice(0, this.options.members),
+            learners: this.ids.slice(this.options.members),
+          },
+          network,
+        },
       },
       (error, running) => {
         if (error !== null || running === null) {

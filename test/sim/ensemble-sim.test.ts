@@ -5,8 +5,7 @@
 // acknowledged write at their zxid, watch notifications before the replies that show the
 // change, ephemerals exactly while their session lives, identical states at equal zxid);
 // and the checks have teeth: each planted ensemble bug is caught within the first 20 seeds
-// (so in at least 5% of them; the forward refusal of a leadership transfer within 40 seeds of
-// five members), and the seed that caught it passes without the bug.
+// (so in at least 5% of them), and the seed that caught it passes without the bug.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import {
@@ -62,7 +61,11 @@ function catchBug(plantedBug: EnsemblePlantedBug, seedsMax: number) {
   console.log(`${plantedBug}: caught at seed ${failure.seed}: ${failure.failure?.split("\n")[0]}`);
   const report = formatEnsembleFailure(failure, options);
   assert.ok(report.includes(ensembleReplayCommand(failure.seed, options)));
-  assert.match(report, /profile: 3 members, /, "the report prints the seed's profile");
+  assert.match(
+    report,
+    /profile: 3 members( \+ \d observers?)?, /,
+    "the report prints the seed's profile",
+  );
   assert.ok(failure.trace.length > 0, "the report shows the events leading to the failure");
   assert.ok(
     runEnsembleSeed(failure.seed, { members: 3 }).ok,
@@ -84,16 +87,4 @@ test("teeth: followers that expire sessions are caught", () => {
 test("teeth: sync answered from the member's own state is caught", () => {
   const f = catchBug("local-sync", 20);
   assert.match(f.failure!, /not linearizable|older than/);
-});
-
-test("teeth: a leader that drops forwarded writes during a transfer without a word is caught", () => {
-  // The hang needs a transfer that fails (its target cut off) while followers forward
-  // writes, rare with three members; five members meet it within the first 40 seeds.
-  const options = { members: 5, plantedBug: "silent-forward-refusal" as const };
-  const result = sweepEnsemble({ ...options, from: 1, to: 40, stopOnFailure: true });
-  assert.equal(result.failures.length, 1, "silent-forward-refusal was not caught within 40 seeds");
-  const failure = result.failures[0];
-  assert.match(failure.failure!, /liveness/);
-  assert.match(failure.setup, /transfer gap/);
-  assert.ok(runEnsembleSeed(failure.seed, { members: 5 }).ok, "passes without the planted bug");
 });
