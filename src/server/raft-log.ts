@@ -114,6 +114,11 @@ export class RaftLog {
     return this.failed === null ? this.options.node.lead : noNode;
   }
 
+  /** True while this leader hands leadership over (it refuses proposals meanwhile). */
+  get transferring(): boolean {
+    return this.options.node.transferring;
+  }
+
   get term(): number {
     return this.options.node.term;
   }

@@ -9,7 +9,10 @@ import type { EnsembleClientSetup } from "./ensemble-client.js";
 import type { Prng } from "./prng.js";
 
 export interface EnsembleProfile {
+  /** Voters. */
   members: number;
+  /** Raft learners (ZooKeeper's observers) beside the voters: they serve clients, never vote. */
+  observers: number;
   clients: number;
   keys: number;
   latencyMsMax: number;
@@ -26,12 +29,15 @@ export interface EnsembleProfile {
   diskFaults: boolean;
   movePercent: number;
   sessionTimeoutMs: number;
+  /** Longest gap between two leadership transfers asked of the leader; 0 for none. */
+  transferGapMsMax: number;
 }
 
 export function drawProfile(random: Prng, members: number): EnsembleProfile {
   const partitions = random.chance(0.5);
   return {
     members,
+    observers: random.pick([0, 0, 1, 2]),
     clients: random.between(2, 5),
     keys: random.between(1, 3),
     latencyMsMax: random.pick([1, 3, 10, 30]),
@@ -46,6 +52,7 @@ export function drawProfile(random: Prng, members: number): EnsembleProfile {
     diskFaults: random.chance(0.2),
     movePercent: random.pick([0, 20, 60]),
     sessionTimeoutMs: random.pick([3000, 5000]),
+    transferGapMsMax: random.pick([0, 0, 800, 2500]),
   };
 }
 
@@ -78,13 +85,15 @@ export function drawClientSetup(
 
 export function describeProfile(p: EnsembleProfile, plantedBug: string | undefined): string {
   return (
-    `${p.members} members, ${p.clients} clients on ${p.keys} registers, ` +
+    `${p.members} members${p.observers > 0 ? ` + ${p.observers} observers` : ""}, ` +
+    `${p.clients} clients on ${p.keys} registers, ` +
     `links ${p.latencyMsMax}ms+${p.jitterMsMax}ms jitter, reconnect <=${p.reconnectMsMax}ms, ` +
     `loss ${p.lossPerMille}/1000, disk 0..${p.diskLatencyMsMax}ms, snapCount ${p.snapCount}, ` +
     (p.crashGapMsMax > 0 ? `crash gap <=${p.crashGapMsMax}ms, ` : "no crashes, ") +
     (p.partitionGapMsMax > 0
       ? `partition gap <=${p.partitionGapMsMax}ms${p.oneWayPartitions ? " (some one-way)" : ""}, `
       : "no partitions, ") +
+    (p.transferGapMsMax > 0 ? `transfers <=${p.transferGapMsMax}ms, ` : "") +
     `${p.diskFaults ? "disk faults, " : ""}moves ${p.movePercent}%, session timeout ${p.sessionTimeoutMs}ms` +
     (plantedBug ? `, planted bug ${plantedBug}` : "")
   );

@@ -130,7 +130,10 @@ class EnsembleSim implements EnsembleClientHost {
   private readonly config: ServerConfig;
   private readonly net: SimPeerNetwork;
   private readonly slots: Slot[] = [];
+  /** Every member, voters first, then observers. */
   private readonly ids: number[] = [];
+  private readonly voters: number[] = [];
+  private readonly observers: number[] = [];
   private readonly log: TraceLog;
   private readonly clients: EnsembleClient[] = [];
   private failure: string | null = null;
@@ -154,7 +157,10 @@ class EnsembleSim implements EnsembleClientHost {
     this.config = ensembleConfig(this.profile);
     this.keys = [];
     for (let i = 0; i < this.profile.keys; i++) this.keys.push(`/r/k${i}`);
-    for (let id = 1; id <= options.members; id++) this.ids.push(id);
+    for (let id = 1; id <= options.members + this.profile.observers; id++) {
+      this.ids.push(id);
+      (id <= options.members ? this.voters : this.observers).push(id);
+    }
     const bug = options.plantedBug;
     this.net = new SimPeerNetwork({
       timeline: this.timeline,
@@ -203,6 +209,7 @@ class EnsembleSim implements EnsembleClientHost {
     );
     if (this.profile.crashGapMsMax > 0) this.planCrash();
     if (this.profile.partitionGapMsMax > 0) this.planPartition();
+    if (this.profile.transferGapMsMax > 0) this.planTransfer();
     this.timeline.at(10, this.wire, this.monitor);
     let events = 0;
     while (this.stage !== "done" && this.failure === null) {
@@ -381,7 +388,9 @@ class EnsembleSim implements EnsembleClientHost {
         logger: this.memberLogger(slot.id),
         defer: inc.clock.defer,
         walSegmentBytesMax: 64 * 1024,
-        ensemble: { self: slot.id, conf: { voters: this.ids, learners: [] }, network },
+        ensemble: { self: slot.id, conf: { voters: this.voters, learners: this.observers },
+          network,
+        },
       },
       (error, running) => {
         if (error !== null || running === null) {
@@ -475,6 +484,36 @@ class EnsembleSim implements EnsembleClientHost {
         this.trace("partitions healed");
         this.planPartition();
       });
+    });
+  }
+
+  /**
+   * Asks the leader to hand leadership over, as `corral leader transfer` and a graceful stop
+   * do: sometimes to the voter whose log matches furthest (handOver), sometimes to any other
+   * voter, caught up or not (the transfer must then catch it up first or give up). An
+   * observer is never a valid target; asking for one must be refused.
+   */
+  private planTransfer(): void {
+    this.timeline.at(this.faults.between(200, this.profile.transferGapMsMax), this.wire, () => {
+      if (this.healed) return;
+      const leader = this.slots.find((s) => s.inc?.running?.log.isLeader === true);
+      const running = leader?.inc?.running;
+      if (leader !== undefined && running != null) {
+        if (this.faults.chance(0.5)) {
+          this.trace(`m${leader.id} asked to hand leadership over`);
+          running.handOver(this.faults.between(200, 3000), () => {});
+        } else {
+          const target = this.faults.pick(this.ids.filter((id) => id !== leader.id));
+          const why = running.raftLog.node.transferLeadership(target);
+          this.trace(`m${leader.id} asked to transfer to m${target}: ${why ?? "started"}`);
+          if (why === null && this.observers.includes(target)) {
+            this.fail(`m${leader.id} started a leadership transfer to observer m${target}`);
+            return;
+          }
+          running.raftLog.kick();
+        }
+      }
+      this.planTransfer();
     });
   }
 
