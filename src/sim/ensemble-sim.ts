@@ -388,7 +388,9 @@ class EnsembleSim implements EnsembleClientHost {
         logger: this.memberLogger(slot.id),
         defer: inc.clock.defer,
         walSegmentBytesMax: 64 * 1024,
-        ensemble: { self: slot.id, conf: { voters: this.voters, learners: this.observers },
+        ensemble: {
+          self: slot.id,
+          conf: { voters: this.voters, learners: this.observers },
           network,
         },
       },

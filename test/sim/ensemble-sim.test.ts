@@ -74,7 +74,11 @@ function catchBug(plantedBug: EnsemblePlantedBug, seedsMax: number) {
   console.log(`${plantedBug}: caught at seed ${failure.seed}: ${failure.failure?.split("\n")[0]}`);
   const report = formatEnsembleFailure(failure, options);
   assert.ok(report.includes(ensembleReplayCommand(failure.seed, options)));
-  assert.match(report, /profile: 3 members( \+ \d observers)?, /, "the report prints the seed's profile");
+  assert.match(
+    report,
+    /profile: 3 members( \+ \d observers)?, /,
+    "the report prints the seed's profile",
+  );
   assert.ok(failure.trace.length > 0, "the report shows the events leading to the failure");
   assert.ok(
     runEnsembleSeed(failure.seed, { members: 3 }).ok,
