@@ -31,6 +31,10 @@ export interface EnsembleProfile {
   sessionTimeoutMs: number;
   /** Longest gap between two leadership transfers asked of the leader; 0 for none. */
   transferGapMsMax: number;
+  /** Members that run from the start outside the configuration, until a change adds them. */
+  spares: number;
+  /** Longest gap between two membership changes asked of the leader; 0 for none. */
+  confChangeGapMsMax: number;
 }
 
 export function drawProfile(random: Prng, members: number): EnsembleProfile {
@@ -53,6 +57,8 @@ export function drawProfile(random: Prng, members: number): EnsembleProfile {
     movePercent: random.pick([0, 20, 60]),
     sessionTimeoutMs: random.pick([3000, 5000]),
     transferGapMsMax: random.pick([0, 0, 800, 2500]),
+    spares: random.pick([0, 1, 2]),
+    confChangeGapMsMax: random.pick([0, 0, 600, 2000]),
   };
 }
 
@@ -85,7 +91,8 @@ export function drawClientSetup(
 
 export function describeProfile(p: EnsembleProfile, plantedBug: string | undefined): string {
   return (
-    `${p.members} members${p.observers > 0 ? ` + ${p.observers} observers` : ""}, ` +
+    `${p.members} members${p.observers > 0 ? ` + ${p.observers} observers` : ""}` +
+    `${p.spares > 0 ? ` + ${p.spares} spares` : ""}, ` +
     `${p.clients} clients on ${p.keys} registers, ` +
     `links ${p.latencyMsMax}ms+${p.jitterMsMax}ms jitter, reconnect <=${p.reconnectMsMax}ms, ` +
     `loss ${p.lossPerMille}/1000, disk 0..${p.diskLatencyMsMax}ms, snapCount ${p.snapCount}, ` +
@@ -94,6 +101,7 @@ export function describeProfile(p: EnsembleProfile, plantedBug: string | undefin
       ? `partition gap <=${p.partitionGapMsMax}ms${p.oneWayPartitions ? " (some one-way)" : ""}, `
       : "no partitions, ") +
     (p.transferGapMsMax > 0 ? `transfers <=${p.transferGapMsMax}ms, ` : "") +
+    (p.confChangeGapMsMax > 0 ? `membership changes <=${p.confChangeGapMsMax}ms, ` : "") +
     `${p.diskFaults ? "disk faults, " : ""}moves ${p.movePercent}%, session timeout ${p.sessionTimeoutMs}ms` +
     (plantedBug ? `, planted bug ${plantedBug}` : "")
   );

@@ -26,6 +26,8 @@ import { Reader } from "../protocol/reader.js";
 import { encodeRequest } from "../protocol/request-codec.js";
 import { readReplyHeader } from "../protocol/response-codec.js";
 import { Writer } from "../protocol/writer.js";
+import type { ConfChange } from "../raft/conf-state.js";
+import type { ConfState } from "../raft/types.js";
 import type { ServerConfig } from "../server/config.js";
 import { type RunningMember, startMember } from "../server/start-member.js";
 import type { State } from "../state/state.js";
@@ -130,10 +132,12 @@ class EnsembleSim implements EnsembleClientHost {
   private readonly config: ServerConfig;
   private readonly net: SimPeerNetwork;
   private readonly slots: Slot[] = [];
-  /** Every member, voters first, then observers. */
+  /** Every member, voters first, then observers, then spares. */
   private readonly ids: number[] = [];
   private readonly voters: number[] = [];
   private readonly observers: number[] = [];
+  /** The configuration of the newest leader seen (membership changes move it). */
+  private conf: ConfState;
   private readonly log: TraceLog;
   private readonly clients: EnsembleClient[] = [];
   private failure: string | null = null;
@@ -157,10 +161,12 @@ class EnsembleSim implements EnsembleClientHost {
     this.config = ensembleConfig(this.profile);
     this.keys = [];
     for (let i = 0; i < this.profile.keys; i++) this.keys.push(`/r/k${i}`);
-    for (let id = 1; id <= options.members + this.profile.observers; id++) {
+    for (let id = 1; id <= options.members + this.profile.observers + this.profile.spares; id++) {
       this.ids.push(id);
-      (id <= options.members ? this.voters : this.observers).push(id);
+      if (id <= options.members) this.voters.push(id);
+      else if (id <= options.members + this.profile.observers) this.observers.push(id);
     }
+    this.conf = { voters: this.voters, learners: this.observers };
     const bug = options.plantedBug;
     this.net = new SimPeerNetwork({
       timeline: this.timeline,
@@ -210,6 +216,7 @@ class EnsembleSim implements EnsembleClientHost {
     if (this.profile.crashGapMsMax > 0) this.planCrash();
     if (this.profile.partitionGapMsMax > 0) this.planPartition();
     if (this.profile.transferGapMsMax > 0) this.planTransfer();
+    if (this.profile.confChangeGapMsMax > 0) this.planConfChange();
     this.timeline.at(10, this.wire, this.monitor);
     let events = 0;
     while (this.stage !== "done" && this.failure === null) {
@@ -249,9 +256,11 @@ class EnsembleSim implements EnsembleClientHost {
   // ---- EnsembleClientHost ----------------------------------------------------------------
 
   connect(client: EnsembleClient, prefer: number): { link: SimClientLink; member: number } | null {
-    let slot = this.slots.find((s) => s.id === prefer && s.inc?.running != null);
+    // Clients know the members of the configuration, as a refreshed connect string would.
+    const inConf = (id: number) => this.conf.voters.includes(id) || this.conf.learners.includes(id);
+    let slot = this.slots.find((s) => s.id === prefer && inConf(s.id) && s.inc?.running != null);
     if (slot === undefined) {
-      const up = this.slots.filter((s) => s.inc?.running != null);
+      const up = this.slots.filter((s) => inConf(s.id) && s.inc?.running != null);
       if (up.length === 0) return null;
       slot = this.clientNet.pick(up);
     }
@@ -390,7 +399,8 @@ class EnsembleSim implements EnsembleClientHost {
         walSegmentBytesMax: 64 * 1024,
         ensemble: {
           self: slot.id,
-          conf: { voters: this.voters, learners: this.observers },
+          // A spare knows no configuration: it waits for a leader's log to add it.
+          conf: this.isInitialMember(slot.id) ? this.initialConf() : { voters: [], learners: [] },
           network,
         },
       },
@@ -508,14 +518,70 @@ class EnsembleSim implements EnsembleClientHost {
           const target = this.faults.pick(this.ids.filter((id) => id !== leader.id));
           const why = running.raftLog.node.transferLeadership(target);
           this.trace(`m${leader.id} asked to transfer to m${target}: ${why ?? "started"}`);
-          if (why === null && this.observers.includes(target)) {
-            this.fail(`m${leader.id} started a leadership transfer to observer m${target}`);
+          const conf = running.raftLog.node.status().conf;
+          if (why === null && !conf.voters.includes(target)) {
+            this.fail(`m${leader.id} started a leadership transfer to non-voter m${target}`);
             return;
           }
           running.raftLog.kick();
         }
       }
       this.planTransfer();
+    });
+  }
+
+  private isInitialMember(id: number): boolean {
+    return id <= this.options.members + this.profile.observers;
+  }
+
+  private initialConf(): ConfState {
+    return { voters: this.voters, learners: this.observers };
+  }
+
+  /**
+   * Asks the leader for one membership change, as a reconfig would: add a spare (or a removed
+   * member) as a learner, promote a learner once it has caught up, demote or remove a voter
+   * (the leader too) while at least three would remain, or remove a learner.
+   */
+  private planConfChange(): void {
+    this.timeline.at(this.faults.between(200, this.profile.confChangeGapMsMax), this.wire, () => {
+      if (this.healed) return;
+      const leader = this.slots.find((s) => s.inc?.running?.log.isLeader === true);
+      const node = leader?.inc?.running?.raftLog.node;
+      if (leader !== undefined && node !== undefined) {
+        const conf = node.status().conf;
+        const commit = node.status().commit;
+        const caughtUp = new Set(
+          node
+            .peers()
+            .filter((p) => p.match >= commit)
+            .map((p) => p.id),
+        );
+        const outside = this.ids.filter(
+          (id) => !conf.voters.includes(id) && !conf.learners.includes(id),
+        );
+        const choices: ConfChange[] = [];
+        for (const id of outside) choices.push({ op: "add-learner", id });
+        for (const id of conf.learners) {
+          if (caughtUp.has(id)) choices.push({ op: "add-voter", id });
+          choices.push({ op: "remove", id });
+        }
+        if (conf.voters.length > 3) {
+          for (const id of conf.voters) {
+            choices.push({ op: "remove", id });
+            choices.push({ op: "add-learner", id });
+          }
+        }
+        if (choices.length > 0) {
+          const change = this.faults.pick(choices);
+          const result = node.proposeConfChange(change);
+          this.trace(
+            `m${leader.id} asked to ${change.op} m${change.id}: ${result.ok ? `proposed at ${result.index}` : result.reason}`,
+          );
+          leader.inc!.running!.raftLog.kick();
+        }
+      }
+      this.planConfChange();
     });
   }
 
@@ -538,6 +604,7 @@ class EnsembleSim implements EnsembleClientHost {
       const inc = slot.inc;
       const running = inc?.running;
       if (inc == null || running == null) continue;
+      if (running.log.isLeader) this.conf = running.raftLog.node.status().conf;
       if (running.member.readOnly && !inc.restartPlanned) {
         inc.restartPlanned = true;
         this.trace(`m${slot.id} is read-only`);
@@ -601,8 +668,14 @@ class EnsembleSim implements EnsembleClientHost {
   private finishing(): void {
     if (this.stage === "converge") {
       if (!this.clients.every((c) => c.idle)) return;
-      const running = this.slots.map((s) => s.inc?.running ?? null);
+      // Members outside the final configuration (removed, or spares never added) are not
+      // expected to catch up; the ones inside must.
+      const conf = this.conf;
+      const running = this.slots
+        .filter((s) => conf.voters.includes(s.id) || conf.learners.includes(s.id))
+        .map((s) => s.inc?.running ?? null);
       if (running.some((r) => r === null || !r.log.serving || r.member.readOnly)) return;
+      if (!running.some((r) => r!.log.isLeader)) return;
       const zxid = running[0]!.member.lastZxid;
       if (running.some((r) => r!.member.lastZxid !== zxid)) return;
       const leader = running.find((r) => r!.log.isLeader) ?? running[0]!;
