@@ -18,12 +18,7 @@ import { ZooKeeperClient } from "../../src/client/index.js";
 import { authenticateAnswer, DiallerAuth, nonceBytes } from "../../src/io/peer-auth.js";
 import { encodePeerHandshake, PeerRefusal } from "../../src/io/peer-transport.js";
 import { waitFor } from "../client/helpers.js";
-import {
-  createTestPki,
-  pkiToolsAvailable,
-  storePassword,
-  type TestPki,
-} from "../support/certificates.js";
+import { createTestPki, pkiToolsAvailable, type TestPki } from "../support/certificates.js";
 import { CorralEnsemble } from "../support/corral-ensemble.js";
 import {
   helloAndHeartbeat,
