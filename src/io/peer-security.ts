@@ -12,12 +12,21 @@ export function peerSecurity(
   logger: Logger,
 ): { tls?: PeerTls; auth?: PeerAuthSettings } {
   const auth = peerAuthSettings(q.auth) ?? undefined;
-  if (!q.sslQuorum) return { auth };
-  let tls: PeerTls;
-  try {
-    tls = new PeerTls(q.ssl, q.reloadCertFiles, logger);
-  } catch (err) {
-    throw new Error(`sslQuorum: ${err instanceof Error ? err.message : String(err)}`);
+  let tls: PeerTls | undefined;
+  if (q.sslQuorum) {
+    try {
+      tls = new PeerTls(q.ssl, q.reloadCertFiles, logger);
+    } catch (err) {
+      throw new Error(`sslQuorum: ${err instanceof Error ? err.message : String(err)}`);
+    }
   }
+  // One line that says how the links are secured, so that nobody has to infer it.
+  logger.info("peer link security", {
+    tls: tls === undefined ? "off" : `on (reload ${q.reloadCertFiles ? "on" : "off"})`,
+    memberAuth:
+      auth === undefined
+        ? "off"
+        : `on (learnerRequireSasl=${auth.authenticate}, serverRequireSasl=${auth.requireDiallers})`,
+  });
   return { tls, auth };
 }

@@ -83,7 +83,7 @@ interface Member {
 async function member(
   self: number,
   members: Map<number, PeerAddress>,
-  security: { tls?: SslConfig; auth?: PeerAuthSettings },
+  security: { tls?: SslConfig; auth?: PeerAuthSettings; reloadCertFiles?: boolean },
 ): Promise<Member> {
   const logger = new MemoryLogger();
   const transport = new PeerTransport({
@@ -95,7 +95,10 @@ async function member(
     reconnectDelayMsMin: 20,
     reconnectDelayMsMax: 200,
     handshakeTimeoutMs: 2000,
-    tls: security.tls === undefined ? undefined : new PeerTls(security.tls, false, logger),
+    tls:
+      security.tls === undefined
+        ? undefined
+        : new PeerTls(security.tls, security.reloadCertFiles === true, logger),
     auth: security.auth,
   });
   const inbox = new Inbox();
@@ -388,4 +391,29 @@ test("TLS and SASL together", { skip }, async () => {
   const a = await member(1, members, security);
   const b = await member(2, members, { ...security, tls: ssl(pki.serverPem) });
   await exchange(a, b);
+});
+
+test("sslQuorumReloadCertFiles: a replaced key store serves the next connection", {
+  skip,
+}, async () => {
+  const pem = `${pki.dir}/rotating-member.pem`;
+  pki.reissueServer(pem, "first");
+  const members = await table([1, 2]);
+  const b = await member(2, members, { tls: ssl(pem), reloadCertFiles: true });
+  const port = members.get(2)!.port;
+  const presented = async (): Promise<string> => {
+    const socket = tlsDial(port, pki.serverPem);
+    sockets.add(socket);
+    await new Promise<void>((resolve, reject) => {
+      socket.once("secureConnect", () => resolve());
+      socket.once("error", reject);
+    });
+    const cn = socket.getPeerCertificate().subject.CN;
+    socket.destroy();
+    return String(cn);
+  };
+  assert.equal(await presented(), "first");
+  pki.reissueServer(pem, "second");
+  await waitFor(async () => (await presented()) === "second", 5000, "the new certificate");
+  assert.ok(b.logger.lines.some((l) => l.message === "TLS certificates reloaded"));
 });
