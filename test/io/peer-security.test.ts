@@ -22,7 +22,9 @@ import {
   DiallerAuth,
   nonceBytes,
   type PeerAuthSettings,
+  peerAuthSettings,
 } from "../../src/io/peer-auth.js";
+import { peerSecurity } from "../../src/io/peer-security.js";
 import { PeerTls } from "../../src/io/peer-tls.js";
 import {
   encodePeerHandshake,
@@ -30,10 +32,12 @@ import {
   PeerRefusal,
   PeerTransport,
 } from "../../src/io/peer-transport.js";
+import { defaultQuorumSecurityConfig } from "../../src/server/quorum-security-config.js";
 import { defaultSslConfig, type SslConfig } from "../../src/server/ssl-config.js";
 import { waitFor } from "../client/helpers.js";
 import { createTestPki, pkiToolsAvailable, type TestPki } from "../support/certificates.js";
 import { freePort } from "../support/ports.js";
+import { serveUntrustedTls } from "../support/quorum-security.js";
 
 const ensembleId = "secure-ensemble";
 const skip = pkiToolsAvailable();
@@ -215,15 +219,7 @@ test("TLS: a member does not talk to an acceptor it does not trust", { skip }, a
           })
         : createServer((s) => {
             sockets.add(s);
-            const t = new TLSSocket(s, {
-              isServer: true,
-              secureContext: createSecureContext({
-                key: readFileSync(pki.rogueClientPem),
-                cert: readFileSync(pki.rogueClientPem),
-              }),
-            });
-            t.on("data", (d: Buffer) => received.push(d));
-            t.on("error", () => {});
+            serveUntrustedTls(pki, s, received);
           });
     servers.add(server);
     await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
@@ -416,4 +412,27 @@ test("sslQuorumReloadCertFiles: a replaced key store serves the next connection"
   pki.reissueServer(pem, "second");
   await waitFor(async () => (await presented()) === "second", 5000, "the new certificate");
   assert.ok(b.logger.lines.some((l) => l.message === "TLS certificates reloaded"));
+});
+
+test("a member does not start less secure than configured", { skip }, () => {
+  const q = defaultQuorumSecurityConfig();
+  q.sslQuorum = true;
+  q.ssl.keyStore.location = `${pki.dir}/no-such-store.p12`;
+  assert.throws(() => peerSecurity(q, new MemoryLogger()), /sslQuorum: .*ENOENT/);
+  const sasl = defaultQuorumSecurityConfig();
+  sasl.auth.enableSasl = true;
+  assert.throws(() => peerAuthSettings(sasl.auth), /needs the JAAS section QuorumServer/);
+  sasl.auth.serverUsers = new Map([["quorum", "pw"]]);
+  sasl.auth.learnerRequireSasl = true;
+  assert.throws(() => peerAuthSettings(sasl.auth), /needs the JAAS section QuorumLearner/);
+  sasl.auth.learnerCredentials = { username: "quorum", password: "pw" };
+  const logger = new MemoryLogger();
+  const built = peerSecurity(sasl, logger);
+  assert.equal(built.tls, undefined);
+  assert.equal(built.auth?.authenticate, true);
+  assert.equal(built.auth?.requireDiallers, false);
+  assert.deepEqual(logger.lines[0].fields, {
+    tls: "off",
+    memberAuth: "on (learnerRequireSasl=true, serverRequireSasl=false)",
+  });
 });

@@ -24,6 +24,7 @@ import {
   helloAndHeartbeat,
   quorumJaas,
   quorumSaslLines,
+  serveUntrustedTls,
   sslQuorumLines,
 } from "../support/quorum-security.js";
 
@@ -234,15 +235,7 @@ describe("sslQuorum=true", { skip }, () => {
             });
             return;
           }
-          const t = new TLSSocket(s, {
-            isServer: true,
-            secureContext: createSecureContext({
-              key: readFileSync(pki.rogueClientPem),
-              cert: readFileSync(pki.rogueClientPem),
-            }),
-          });
-          t.on("data", (d: Buffer) => received.push(d));
-          t.on("error", () => {});
+          serveUntrustedTls(pki, s, received);
         },
         /peer not trusted.*TLS handshake failed/,
       );

@@ -1,5 +1,8 @@
 // What the peer-security tests share: ZooKeeper 3.8's zoo.cfg lines and JAAS file for
 // sslQuorum and quorum SASL, built over the test PKI, and the bytes of a rogue member.
+import { readFileSync } from "node:fs";
+import type { Socket } from "node:net";
+import { createSecureContext, TLSSocket } from "node:tls";
 import { encodePeerHandshake } from "../../src/io/peer-transport.js";
 import { MessageType } from "../../src/raft/types.js";
 import { encodeRaftMessage, PeerWriter } from "../../src/server/peer-codec.js";
@@ -66,4 +69,20 @@ export function helloAndHeartbeat(
   heartbeat.writeUInt32BE(body.length, 0);
   Buffer.from(body).copy(heartbeat, 4);
   return { hello: encodePeerHandshake(ensembleId, from, to), heartbeat };
+}
+
+/**
+ * Serves TLS on an accepted socket with the untrusted CA's certificate, as a rogue standing
+ * in for a member would, recording every byte that comes through decrypted.
+ */
+export function serveUntrustedTls(pki: TestPki, socket: Socket, received: Buffer[]): void {
+  const t = new TLSSocket(socket, {
+    isServer: true,
+    secureContext: createSecureContext({
+      key: readFileSync(pki.rogueClientPem),
+      cert: readFileSync(pki.rogueClientPem),
+    }),
+  });
+  t.on("data", (d: Buffer) => received.push(d));
+  t.on("error", () => {});
 }
