@@ -7,7 +7,9 @@
 // (quorum.auth.*) members exchange messages, a dialler without credentials, with a wrong
 // password or an unknown user is refused with one log line, a dialler refuses an acceptor
 // that does not challenge it or cannot prove the password, and with serverRequireSasl=false
-// a dialler without credentials is admitted (the rolling-upgrade step).
+// a dialler without credentials is admitted (the rolling-upgrade step). With both, a trusted
+// certificate without the password is refused. Replaced store files are reloaded, and a
+// member refuses to start on an unreadable store or incomplete JAAS sections.
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import { readFileSync } from "node:fs";
@@ -252,9 +254,15 @@ function authSettings(password: string, options: Partial<PeerAuthSettings> = {})
 }
 
 /** Plays a dialler by hand: the hello, then `answer` built from the challenge. */
-async function rogueDialler(port: number, answer: (nonceA: Buffer) => Buffer): Promise<Buffer> {
-  const rogue = raw(netConnect({ host: "127.0.0.1", port }));
-  rogue.socket.on("connect", () => rogue.socket.write(encodePeerHandshake(ensembleId, 1, 2)));
+async function rogueDialler(
+  port: number,
+  answer: (nonceA: Buffer) => Buffer,
+  dial: () => Socket = () => netConnect({ host: "127.0.0.1", port }),
+): Promise<Buffer> {
+  const rogue = raw(dial());
+  rogue.socket.on(rogue.socket instanceof TLSSocket ? "secureConnect" : "connect", () =>
+    rogue.socket.write(encodePeerHandshake(ensembleId, 1, 2)),
+  );
   await waitFor(() => rogue.received().length >= 1 + nonceBytes, 5000, "challenge");
   const challenge = rogue.received();
   assert.equal(challenge[0], authenticateAnswer);
@@ -381,12 +389,34 @@ test("SASL: with serverRequireSasl=false a dialler without credentials is admitt
   );
 });
 
-test("TLS and SASL together", { skip }, async () => {
+test("TLS and SASL together; a trusted certificate without the password is refused", {
+  skip,
+}, async () => {
   const members = await table([1, 2]);
   const security = { tls: ssl(pki.serverPem), auth: authSettings("right-password") };
   const a = await member(1, members, security);
   const b = await member(2, members, { ...security, tls: ssl(pki.serverPem) });
   await exchange(a, b);
+  // A trusted certificate for the right host is not enough without the password.
+  const port = members.get(2)!.port;
+  const wrong = new DiallerAuth(
+    { username: "quorum", password: "guess" },
+    {
+      ensembleId,
+      from: 1,
+      to: 2,
+    },
+  );
+  const reply = await rogueDialler(
+    port,
+    (n) => wrong.answer(n),
+    () => tlsDial(port, pki.serverPem),
+  );
+  assert.deepEqual([...reply], [PeerRefusal.authFailed]);
+  assert.deepEqual(
+    b.inbox.bodies.map((x) => x.text),
+    ["hello b"],
+  );
 });
 
 test("sslQuorumReloadCertFiles: a replaced key store serves the next connection", {
