@@ -121,22 +121,15 @@ export class AcceptorAuth {
     // An unknown user is checked against a random key: the same work, the same answer.
     const key = password === undefined ? randomBytes(32) : Buffer.from(password, "utf8");
     const expected = proof(key, "learner", this.binding, this.nonceA, nonceD, user);
-    if (password === undefined || !equalProofs(given, expected)) {
-      // Printable only, so a dialler cannot forge log lines through its user name.
-      const shown = name.replace(/[^\x20-\x7e]/g, "?");
-      return {
-        kind: "done",
-        consumed: total,
-        user: null,
-        failure: `authentication failed for user ${shown}`,
-        proof: proof(key, "server", this.binding, this.nonceA, nonceD, user),
-      };
-    }
+    const ok = password !== undefined && equalProofs(given, expected);
     return {
       kind: "done",
       consumed: total,
-      user: name,
-      failure: null,
+      user: ok ? name : null,
+      // Printable only, so a dialler cannot forge log lines through its user name.
+      failure: ok ? null : `authentication failed for user ${name.replace(/[^\x20-\x7e]/g, "?")}`,
+      // Sent even after a failure that serverRequireSasl=false admits: the dialler, if it
+      // authenticated, finds that it does not check out and drops the link itself.
       proof: proof(key, "server", this.binding, this.nonceA, nonceD, user),
     };
   }
@@ -175,32 +168,19 @@ export class DiallerAuth {
     this.nonceA = Buffer.from(nonceA);
     this.nonceD = randomBytes(nonceBytes);
     this.user = Buffer.from(c.username, "utf8");
-    const p = proof(
-      Buffer.from(c.password, "utf8"),
-      "learner",
-      this.binding,
-      this.nonceA,
-      this.nonceD,
-      this.user,
-    );
+    const p = this.proofAs("learner");
     return Buffer.concat([Buffer.of(1, this.user.length), this.user, this.nonceD, p]);
   }
 
   /** Whether the acceptor's proofA shows that it knows the password. */
   acceptorProved(given: Uint8Array): boolean {
-    const c = this.credentials;
-    if (c === null || this.nonceA === null || this.nonceD === null || this.user === null) {
-      return false;
-    }
-    const expected = proof(
-      Buffer.from(c.password, "utf8"),
-      "server",
-      this.binding,
-      this.nonceA,
-      this.nonceD,
-      this.user,
-    );
-    return equalProofs(given, expected);
+    return this.nonceD !== null && equalProofs(given, this.proofAs("server"));
+  }
+
+  /** Our proof, or the one we expect, once answer() has run. */
+  private proofAs(role: "learner" | "server"): Buffer {
+    const password = Buffer.from(this.credentials!.password, "utf8");
+    return proof(password, role, this.binding, this.nonceA!, this.nonceD!, this.user!);
   }
 }
 

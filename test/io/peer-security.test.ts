@@ -38,7 +38,7 @@ import { defaultQuorumSecurityConfig } from "../../src/server/quorum-security-co
 import { defaultSslConfig, type SslConfig } from "../../src/server/ssl-config.js";
 import { waitFor } from "../client/helpers.js";
 import { createTestPki, pkiToolsAvailable, type TestPki } from "../support/certificates.js";
-import { freePort } from "../support/ports.js";
+import { loopbackMembers } from "../support/ports.js";
 import { serveUntrustedTls } from "../support/quorum-security.js";
 
 const ensembleId = "secure-ensemble";
@@ -72,12 +72,6 @@ function ssl(keyPem: string | null): SslConfig {
   s.trustStore.location = pki.caPem;
   s.trustStore.type = "PEM";
   return s;
-}
-
-async function table(ids: number[]): Promise<Map<number, PeerAddress>> {
-  const members = new Map<number, PeerAddress>();
-  for (const id of ids) members.set(id, { host: "127.0.0.1", port: await freePort() });
-  return members;
 }
 
 interface Member {
@@ -156,7 +150,7 @@ function tlsDial(port: number, keyPem: string | null): TLSSocket {
 test("TLS: members exchange messages; rogue diallers are refused with one line", {
   skip,
 }, async () => {
-  const members = await table([1, 2, 9]);
+  const members = await loopbackMembers([1, 2, 9]);
   const a = await member(1, members, { tls: ssl(pki.serverPem) });
   const b = await member(2, members, { tls: ssl(pki.serverPem) });
   await exchange(a, b);
@@ -203,7 +197,7 @@ test("TLS: members exchange messages; rogue diallers are refused with one line",
 });
 
 test("TLS: a member does not talk to an acceptor it does not trust", { skip }, async () => {
-  const members = await table([1, 2]);
+  const members = await loopbackMembers([1, 2]);
   const port = members.get(2)!.port;
   // The rogue at member 2's address: first with the untrusted CA's certificate, then plain.
   for (const rogueKind of ["untrusted certificate", "plain TCP"] as const) {
@@ -274,7 +268,7 @@ async function rogueDialler(
 }
 
 test("SASL: members authenticate; rogue diallers are refused with one line", { skip }, async () => {
-  const members = await table([1, 2]);
+  const members = await loopbackMembers([1, 2]);
   const a = await member(1, members, { auth: authSettings("right-password") });
   const b = await member(2, members, { auth: authSettings("right-password") });
   await exchange(a, b);
@@ -319,7 +313,7 @@ test("SASL: members authenticate; rogue diallers are refused with one line", { s
     "no rogue frame reached the member",
   );
   // A member with the wrong password is refused the same way, and says why in one line.
-  const members2 = await table([1, 2]);
+  const members2 = await loopbackMembers([1, 2]);
   const good = await member(2, members2, { auth: authSettings("right-password") });
   const bad = await member(1, members2, { auth: authSettings("wrong-password") });
   await waitFor(() => warnings(bad, "peer refused our link").length > 0, 10000, "refused");
@@ -333,7 +327,7 @@ test("SASL: members authenticate; rogue diallers are refused with one line", { s
 test("SASL: a member does not talk to an acceptor that cannot prove the password", {
   skip,
 }, async () => {
-  const members = await table([1, 2]);
+  const members = await loopbackMembers([1, 2]);
   const port = members.get(2)!.port;
   // Two rogues at member 2's address: one that admits without a challenge, and one that
   // challenges and then claims success with a made-up proof. The message queued while the
@@ -378,7 +372,7 @@ test("SASL: a member does not talk to an acceptor that cannot prove the password
 test("SASL: with serverRequireSasl=false a dialler without credentials is admitted", {
   skip,
 }, async () => {
-  const members = await table([1, 2]);
+  const members = await loopbackMembers([1, 2]);
   const upgrading = { requireDiallers: false, authenticate: false, credentials: null };
   const a = await member(1, members, { auth: authSettings("right-password", upgrading) });
   const b = await member(2, members, { auth: authSettings("right-password", upgrading) });
@@ -392,7 +386,7 @@ test("SASL: with serverRequireSasl=false a dialler without credentials is admitt
 test("TLS and SASL together; a trusted certificate without the password is refused", {
   skip,
 }, async () => {
-  const members = await table([1, 2]);
+  const members = await loopbackMembers([1, 2]);
   const security = { tls: ssl(pki.serverPem), auth: authSettings("right-password") };
   const a = await member(1, members, security);
   const b = await member(2, members, { ...security, tls: ssl(pki.serverPem) });
@@ -424,7 +418,7 @@ test("sslQuorumReloadCertFiles: a replaced key store serves the next connection"
 }, async () => {
   const pem = `${pki.dir}/rotating-member.pem`;
   pki.reissueServer(pem, "first");
-  const members = await table([1, 2]);
+  const members = await loopbackMembers([1, 2]);
   const b = await member(2, members, { tls: ssl(pem), reloadCertFiles: true });
   const port = members.get(2)!.port;
   const presented = async (): Promise<string> => {
