@@ -31,6 +31,8 @@ export const authenticateAnswer = 100;
 export const nonceBytes = 32;
 export const proofBytes = 32;
 const userBytesMax = 255;
+/** The failure of a dialler that answered the challenge without credentials. */
+export const noCredentials = "no credentials";
 const transcriptLabel = Buffer.from("corral peer auth 1\u0000", "latin1");
 
 /** What a link's two ends and their nonces are, for the transcript. */
@@ -105,7 +107,7 @@ export class AcceptorAuth {
   receive(data: Buffer): AcceptorVerdict {
     if (data.length < 1) return { kind: "incomplete" };
     if (data[0] === 0) {
-      return { kind: "done", consumed: 1, user: null, failure: "no credentials", proof: empty };
+      return { kind: "done", consumed: 1, user: null, failure: noCredentials, proof: empty };
     }
     if (data[0] !== 1) return { kind: "malformed", reason: `unknown answer ${data[0]}` };
     if (data.length < 2) return { kind: "incomplete" };

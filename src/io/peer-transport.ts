@@ -60,6 +60,7 @@ import {
   AcceptorAuth,
   authenticateAnswer,
   DiallerAuth,
+  noCredentials,
   nonceBytes,
   type PeerAuthSettings,
   proofBytes,
@@ -758,7 +759,7 @@ export class PeerTransport implements PeerNetwork {
     if (verdict.failure !== null) {
       if (this.options.auth?.requireDiallers === true) {
         const code =
-          verdict.failure === "no credentials" ? PeerRefusal.authRequired : PeerRefusal.authFailed;
+          verdict.failure === noCredentials ? PeerRefusal.authRequired : PeerRefusal.authFailed;
         return this.refuse(c, code, { claimed: c.claimed, detail: verdict.failure });
       }
       this.logger.warn(
