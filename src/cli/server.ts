@@ -12,6 +12,7 @@ import { NodeClock } from "../io/node-clock.js";
 import { NodeDisk } from "../io/node-disk.js";
 import { NodeProcessInfo } from "../io/node-process-info.js";
 import { NodeRandom } from "../io/node-random.js";
+import { peerSecurity } from "../io/peer-security.js";
 import { PeerTransport } from "../io/peer-transport.js";
 import { StderrLogger } from "../io/stderr-logger.js";
 import { ConfigError, defaultConfig, parseZooCfg, type ServerConfig } from "../server/config.js";
@@ -124,6 +125,14 @@ function runServer(flags: ServerFlags): void {
   });
   let ensemble: EnsembleDeps | undefined;
   if (identity !== null) {
+    let security: ReturnType<typeof peerSecurity>;
+    try {
+      security = peerSecurity(config.quorumSecurity, logger);
+    } catch (err) {
+      logger.error(`cannot start: ${err instanceof Error ? err.message : String(err)}`);
+      process.exitCode = 2;
+      return;
+    }
     ensemble = {
       self: identity.self,
       conf: identity.conf,
@@ -133,6 +142,7 @@ function runServer(flags: ServerFlags): void {
         members: identity.peers,
         logger,
         random: new NodeRandom(),
+        ...security,
       }),
     };
   }

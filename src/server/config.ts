@@ -12,6 +12,13 @@ import {
   checkAuthConfig,
   defaultAuthConfig,
 } from "./auth-config.js";
+import {
+  applyQuorumSecurityKey,
+  checkQuorumSecurityConfig,
+  defaultQuorumSecurityConfig,
+  type QuorumSecurityConfig,
+  QuorumSecurityConfigError,
+} from "./quorum-security-config.js";
 import { applySslKey, defaultSslConfig, type SslConfig, SslConfigError } from "./ssl-config.js";
 
 export interface ServerSpec {
@@ -119,6 +126,8 @@ export interface ServerConfig {
   ssl: SslConfig;
   /** Providers, SASL users, enforce.auth (server/auth-config.ts). */
   auth: AuthConfig;
+  /** sslQuorum, ssl.quorum.*, quorum.auth.* (server/quorum-security-config.ts). */
+  quorumSecurity: QuorumSecurityConfig;
 }
 
 export interface ConfigWarning {
@@ -180,6 +189,7 @@ export function defaultConfig(): ServerConfig {
     clientPortEnabled: true,
     ssl: defaultSslConfig(),
     auth: defaultAuthConfig(),
+    quorumSecurity: defaultQuorumSecurityConfig(),
   };
 }
 
@@ -324,7 +334,6 @@ const acceptedWithoutEffect: ReadonlySet<string> = new Set([
   "cnxTimeout",
   "skipACL",
   "serverCnxnFactory",
-  "sslQuorum",
   "portUnification",
   "observerMasterPort",
   "audit.enable",
@@ -444,7 +453,9 @@ export function parseZooCfg(text: string): { config: ServerConfig; warnings: Con
         continue;
       }
       const setter = setters.get(bare);
-      if (
+      if (applyQuorumSecurityKey(config.quorumSecurity, bare, value)) {
+        setKeys.add(bare);
+      } else if (
         bare !== "ssl.authProvider" &&
         bare.startsWith("ssl.") &&
         applySslKey(config.ssl, bare, value)
@@ -472,7 +483,8 @@ export function parseZooCfg(text: string): { config: ServerConfig; warnings: Con
       if (
         err instanceof ConfigError ||
         err instanceof SslConfigError ||
-        err instanceof AuthConfigError
+        err instanceof AuthConfigError ||
+        err instanceof QuorumSecurityConfigError
       )
         throw new ConfigError(`zoo.cfg line ${line}: ${key}: ${err.message}`);
       throw err;
@@ -494,8 +506,11 @@ export function parseZooCfg(text: string): { config: ServerConfig; warnings: Con
   if (!setKeys.has("dataLogDir")) config.dataLogDir = config.dataDir;
   try {
     checkAuthConfig(config.auth);
+    checkQuorumSecurityConfig(config.quorumSecurity);
   } catch (err) {
-    if (err instanceof AuthConfigError) throw new ConfigError(err.message);
+    if (err instanceof AuthConfigError || err instanceof QuorumSecurityConfigError) {
+      throw new ConfigError(err.message);
+    }
     throw err;
   }
   if (config.secureClientPort !== null && config.ssl.keyStore.location === null) {

@@ -22,6 +22,8 @@ export interface CorralEnsembleOptions {
   /** Route member links through relays that tests can cut. */
   relays?: boolean;
   logLevel?: "debug" | "info" | "warn" | "error";
+  /** Run each member's admin HTTP port on a free loopback port (adminPort(id)). */
+  admin?: boolean;
 }
 
 interface MemberSlot {
@@ -115,6 +117,11 @@ export class CorralEnsemble implements FaultCluster {
     return this.slot(id).clientPort;
   }
 
+  /** A running member's admin HTTP port (with the `admin` option), else 0. */
+  adminPort(id: number): number {
+    return this.slot(id).server?.adminPort ?? 0;
+  }
+
   /** Where the member listens for its peers (its own, not a relay's). */
   peerPort(id: number): number {
     return this.slot(id).peerPort;
@@ -179,6 +186,7 @@ export class CorralEnsemble implements FaultCluster {
       tickTimeMs: this.options.tickTimeMs ?? 200,
       extraConfig: s.config,
       logLevel: this.options.logLevel ?? "info",
+      admin: this.options.admin,
     });
   }
 

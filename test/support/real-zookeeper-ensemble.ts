@@ -14,7 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fourLetterWord } from "./four-letter.js";
 import { freePort } from "./ports.js";
-import { quickStartJvmOptions, zookeeperJar } from "./real-zookeeper.js";
+import { nettyRuntimeJars, quickStartJvmOptions, zookeeperJar } from "./real-zookeeper.js";
 
 /** Full JIT and a fixed heap, per member, for benchmarks (three of these fit in 1.5 GiB). */
 export const fullJitJvmOptions: readonly string[] = ["-Xms512m", "-Xmx512m"];
@@ -86,7 +86,8 @@ export class RealZooKeeperEnsemble {
         [
           ...(options.jvmOptions ?? quickStartJvmOptions),
           "-cp",
-          `/etc/zookeeper/conf:${zookeeperJar}`,
+          // Netty's jars too, for TLS (sslQuorum, secureClientPort).
+          ["/etc/zookeeper/conf", zookeeperJar, ...nettyRuntimeJars].join(":"),
           "org.apache.zookeeper.server.quorum.QuorumPeerMain",
           cfgPath,
         ],
