@@ -31,6 +31,7 @@ import { versionPrefix } from "../server/version.js";
 const handOverTimeoutMs = 3000;
 
 import { loadSaslUsers } from "./server-auth.js";
+import { applyServerSystemProperties } from "./server-system-properties.js";
 
 interface ServerFlags {
   config?: string;
@@ -98,6 +99,7 @@ function runServer(flags: ServerFlags): void {
       config.dataLogDir = flags.dataDir;
     }
     loadSaslUsers(config, flags.jaas, process.env);
+    applyServerSystemProperties(config, process.env);
   } catch (err) {
     console.error(`corral: ${err instanceof Error ? err.message : String(err)}`);
     process.exitCode = 2;

@@ -1,0 +1,266 @@
+// Proves the switch into and out of read-only mode on a partition (readonlymode.enabled) with
+// three real members in one process (real storage, clients over real sockets, members linked
+// by an in-process network that can cut links): a member cut off from both others first
+// refuses every client, then, once it has known no leader for ZooKeeper's grace period
+// (max(2 s, tickTime)) and not before, serves clients that accept a read-only server: local
+// sessions, reads of its tree as last applied (a write the majority made meanwhile is not
+// there), NotReadOnly for writes, isro "ro", srvr "Mode: read-only"; clients without the flag
+// and resumes of replicated sessions are refused. When the links heal and the member hears
+// from the leader, it leaves read-only mode: it closes the read-only connection, its local
+// session ends, and the client, reconnecting as a canBeReadOnly client that has never seen a
+// read-write server, gets a new replicated session there and writes. Without the setting, the
+// same cut-off member never serves anyone.
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { MemoryLogger } from "../../src/base/logger.js";
+import { NotReadOnlyError, ZooKeeperClient } from "../../src/client/index.js";
+import { ClientListener } from "../../src/io/client-listener.js";
+import { NodeClock } from "../../src/io/node-clock.js";
+import { NodeDisk } from "../../src/io/node-disk.js";
+import { NodeRandom } from "../../src/io/node-random.js";
+import { defaultConfig, knownFourLetterWords } from "../../src/server/config.js";
+import { readOnlyGraceMs } from "../../src/server/partition-read-only.js";
+import { localSessionIdMin } from "../../src/server/read-only.js";
+import { type RunningMember, startMember } from "../../src/server/start-member.js";
+import { nextState, waitFor } from "../client/helpers.js";
+import { fourLetterWord } from "../support/four-letter.js";
+import { LoopbackHub } from "./loopback-network.js";
+import { RawConnection } from "./raw-client.js";
+
+interface TestMember {
+  id: number;
+  running: RunningMember;
+  listener: ClientListener;
+  port: number;
+  logger: MemoryLogger;
+}
+
+const ids = [1, 2, 3];
+const tickTimeMs = 200;
+
+async function startTestMember(
+  hub: LoopbackHub,
+  dir: string,
+  id: number,
+  readOnlyModeEnabled: boolean,
+): Promise<TestMember> {
+  const config = defaultConfig();
+  config.readOnlyModeEnabled = readOnlyModeEnabled;
+  config.tickTimeMs = tickTimeMs;
+  config.minSessionTimeoutMs = 400;
+  config.maxSessionTimeoutMs = 8000;
+  config.dataDir = join(dir, `m${id}`);
+  config.dataLogDir = config.dataDir;
+  // Only srvr is allowed: isro must still answer when read-only mode is enabled.
+  config.fourLetterWords = new Set(["srvr"]);
+  const logger = new MemoryLogger();
+  const running = await new Promise<RunningMember>((resolve, reject) =>
+    startMember(
+      {
+        config,
+        disk: new NodeDisk(),
+        clock: new NodeClock(),
+        random: new NodeRandom(),
+        logger,
+        defer: setImmediate,
+        ensemble: { self: id, conf: { voters: ids, learners: [] }, network: hub.network(id, ids) },
+      },
+      (err, m) => (err || m === null ? reject(err) : resolve(m)),
+    ),
+  );
+  const listener = new ClientListener(
+    {
+      host: "127.0.0.1",
+      port: 0,
+      packetBytesMax: config.packetBytesMax,
+      connectionsPerAddressMax: 0,
+      fourLetterWords: knownFourLetterWords,
+    },
+    running.member,
+    logger,
+  );
+  const port = await listener.listen();
+  running.member.clientPort = port;
+  return { id, running, listener, port, logger };
+}
+
+/** Three members, started and serving, for one describe block. */
+function ensembleFixture(readOnlyModeEnabled: boolean) {
+  const dir = mkdtempSync(join(tmpdir(), "corral-partition-ro-"));
+  const hub = new LoopbackHub();
+  const members = new Map<number, TestMember>();
+  const clients: ZooKeeperClient[] = [];
+  return {
+    hub,
+    members,
+    leader: (): TestMember => [...members.values()].find((m) => m.running.log.isLeader)!,
+    follower: (): TestMember => [...members.values()].find((m) => !m.running.log.isLeader)!,
+    track(c: ZooKeeperClient): ZooKeeperClient {
+      clients.push(c);
+      return c;
+    },
+    async start(): Promise<void> {
+      for (const id of ids)
+        members.set(id, await startTestMember(hub, dir, id, readOnlyModeEnabled));
+      await waitFor(
+        () =>
+          [...members.values()].some((m) => m.running.log.isLeader) &&
+          [...members.values()].every((m) => m.running.log.serving),
+        15000,
+        "a leader known to every member",
+      );
+    },
+    async stop(): Promise<void> {
+      for (const c of clients) await c.close().catch(() => {});
+      for (const m of members.values()) {
+        await m.listener.close();
+        await new Promise<void>((resolve) => m.running.close(() => resolve()));
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Cuts `m` off from every other member, both ways. */
+function isolate(hub: LoopbackHub, m: TestMember): void {
+  for (const other of ids) if (other !== m.id) hub.cut(m.id, other);
+}
+
+/** Whether a client without the read-only flag gets a session on `port` within 1.5 s. */
+async function plainClientServed(port: number): Promise<boolean> {
+  try {
+    const c = await ZooKeeperClient.connect(`127.0.0.1:${port}`, {
+      sessionTimeoutMs: 4000,
+      connectTimeoutMs: 500,
+      timeoutMs: 1500,
+    });
+    await c.close();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe("read-only mode on a partition (readonlymode.enabled)", () => {
+  const f = ensembleFixture(true);
+  before(() => f.start());
+  after(() => f.stop());
+
+  test("a cut-off member serves read-only clients after the grace period, and stops when healed", async () => {
+    const writer = f.track(
+      await ZooKeeperClient.connect(`127.0.0.1:${f.leader().port}`, { sessionTimeoutMs: 8000 }),
+    );
+    await writer.create("/p", "before the cut");
+    const cutOff = f.follower();
+    // A replicated session on the member to be cut off: its resume must be refused there.
+    const replicated = f.track(
+      await ZooKeeperClient.connect(`127.0.0.1:${cutOff.port}`, { sessionTimeoutMs: 8000 }),
+    );
+    await replicated.sync("/p");
+    assert.equal((await replicated.getData("/p")).data.toString(), "before the cut");
+    assert.equal(await fourLetterWord(cutOff.port, "isro"), "rw");
+    const replicatedId = replicated.sessionId;
+    const replicatedPassword = replicated.sessionPassword;
+    // The client stays open (tracked), so its session is alive in the cut-off member's state.
+
+    isolate(f.hub, cutOff);
+    await waitFor(() => !cutOff.running.log.serving, 10000, "the cut-off member losing its leader");
+    const leaderlessAtMs = performance.now();
+    assert.equal(cutOff.running.member.readOnly, false, "read-only before the grace period");
+    assert.equal(await plainClientServed(cutOff.port), false, "served a client without a leader");
+    await waitFor(() => cutOff.running.member.readOnly, 10000, "read-only mode");
+    const graceMs = readOnlyGraceMs(tickTimeMs);
+    // waitFor polls every 20 ms, so the leaderless moment is seen up to 20 ms late.
+    assert.ok(
+      performance.now() - leaderlessAtMs >= graceMs - 40,
+      `read-only after ${Math.round(performance.now() - leaderlessAtMs)} ms, grace ${graceMs}`,
+    );
+    assert.ok(cutOff.logger.lines.some((e) => /serves read-only clients/.test(e.message)));
+
+    // The majority goes on writing; the cut-off member cannot know.
+    await waitFor(() => f.leader() !== undefined && f.leader() !== cutOff, 10000, "a leader");
+    await writer.create("/during", "majority write");
+
+    assert.equal(await fourLetterWord(cutOff.port, "isro"), "ro");
+    assert.match(await fourLetterWord(cutOff.port, "srvr"), /Mode: read-only/);
+    assert.equal(await plainClientServed(cutOff.port), false, "served a client without the flag");
+    // A raw handshake: a client library would not resume a session it never saw read-write.
+    const resume = await RawConnection.open(cutOff.port);
+    const resumed = await resume.handshake({
+      sessionId: replicatedId,
+      passwd: replicatedPassword,
+      readOnly: true,
+    });
+    resume.destroy();
+    assert.equal(resumed, null, "resumed a replicated session while read-only");
+    assert.ok(cutOff.logger.lines.some((e) => /resume a replicated session/.test(e.message)));
+
+    const ro = f.track(
+      await ZooKeeperClient.connect(`127.0.0.1:${cutOff.port}`, {
+        sessionTimeoutMs: 4000,
+        canBeReadOnly: true,
+      }),
+    );
+    assert.equal(ro.state, "readOnly");
+    assert.ok(ro.sessionId >= BigInt(localSessionIdMin), "not a local session id");
+    assert.equal(cutOff.running.member.localSessionCount, 1);
+    assert.equal((await ro.getData("/p")).data.toString(), "before the cut");
+    assert.equal(await ro.exists("/during"), null);
+    await assert.rejects(ro.create("/ro-write", "x"), NotReadOnlyError);
+    await assert.rejects(ro.setData("/p", "x"), NotReadOnlyError);
+    assert.equal((await ro.getData("/p")).data.toString(), "before the cut");
+    const roSession = ro.sessionId;
+
+    // Heal: the member hears from the leader, leaves read-only mode and closes the
+    // connection; the client finds it read-write and gets a replicated session.
+    const connected = nextState(ro, "connected", 20000);
+    f.hub.heal();
+    await connected;
+    assert.equal(cutOff.running.member.readOnly, false);
+    assert.equal(cutOff.running.member.localSessionCount, 0);
+    assert.notEqual(ro.sessionId, roSession);
+    assert.ok(ro.sessionId < BigInt(localSessionIdMin), "still a local session id");
+    assert.ok(cutOff.logger.lines.some((e) => /leaving read-only mode/.test(e.message)));
+    assert.equal(await fourLetterWord(cutOff.port, "isro"), "rw");
+    await ro.sync("/");
+    assert.equal((await ro.getData("/during")).data.toString(), "majority write");
+    await ro.create("/after-heal", "written");
+    assert.equal((await writer.getData("/after-heal")).data.toString(), "written");
+  });
+});
+
+describe("without readonlymode.enabled", () => {
+  const f = ensembleFixture(false);
+  before(() => f.start());
+  after(() => f.stop());
+
+  test("a cut-off member serves nobody, read-only clients included", async () => {
+    const cutOff = f.follower();
+    isolate(f.hub, cutOff);
+    await waitFor(() => !cutOff.running.log.serving, 10000, "the cut-off member losing its leader");
+    // Past the grace period a member with the setting would have used.
+    await new Promise((r) => setTimeout(r, readOnlyGraceMs(tickTimeMs) + 500));
+    assert.equal(cutOff.running.member.readOnly, false);
+    const served = await ZooKeeperClient.connect(`127.0.0.1:${cutOff.port}`, {
+      sessionTimeoutMs: 4000,
+      canBeReadOnly: true,
+      connectTimeoutMs: 500,
+      timeoutMs: 1500,
+    }).then(
+      async (c) => {
+        await c.close();
+        return true;
+      },
+      () => false,
+    );
+    assert.equal(served, false);
+    assert.equal(
+      await fourLetterWord(cutOff.port, "isro"),
+      "isro is not executed because it is not in the whitelist.\n",
+    );
+    f.hub.heal();
+  });
+});
