@@ -22,6 +22,8 @@ export interface CorralEnsembleOptions {
   /** Route member links through relays that tests can cut. */
   relays?: boolean;
   logLevel?: "debug" | "info" | "warn" | "error";
+  /** Environment variables added to every member's (SERVER_JVMFLAGS, say). */
+  env?: Record<string, string>;
 }
 
 interface MemberSlot {
@@ -179,6 +181,7 @@ export class CorralEnsemble implements FaultCluster {
       tickTimeMs: this.options.tickTimeMs ?? 200,
       extraConfig: s.config,
       logLevel: this.options.logLevel ?? "info",
+      env: this.options.env,
     });
   }
 
