@@ -10,8 +10,8 @@
 // refused with NotReadOnly (kazoo also checks that a client without read_only is refused).
 // Then the test heals the ensemble, and the client must come back to read-write service by
 // itself (the member closes read-only connections once it knows a leader again), with a new
-// session, and write. The kazoo program also runs against a real ZooKeeper 3.8 ensemble with
-// the same flag (others paused), where installed, so the expectations are ZooKeeper's own.
+// session, and write. Both programs also run against a real ZooKeeper 3.8 ensemble with the
+// same flag (others paused), where installed, so the expectations are ZooKeeper's own.
 import assert from "node:assert/strict";
 import { type TestContext, test } from "node:test";
 import { ZooKeeperClient } from "../../src/client/index.js";
@@ -131,6 +131,20 @@ function kazooProgram(t: TestContext) {
     );
 }
 
+function javaProgram(
+  address: string,
+  during: boolean,
+  heal: () => Promise<unknown>,
+): Promise<ProgramResult> {
+  return runJavaProgram(
+    "CuratorEnsemble.java",
+    curatorJars,
+    ["readonly", address, during ? "during" : "-"],
+    120_000,
+    async () => heal(),
+  );
+}
+
 test("kazoo read_only=True on a member cut off by its links: reads, NotReadOnly, read-write once healed", {
   skip: kazooMissing() ?? false,
   timeout: 180_000,
@@ -178,11 +192,10 @@ test("the Java client with canBeReadOnly on a member whose peers are paused: rea
   await reportChecks(t, result, ["readonly"]);
 });
 
-test("reference: the same kazoo program against a real ZooKeeper 3.8 ensemble", {
-  skip:
-    kazooMissing() ?? (realZooKeeperAvailable() ? false : "the real ZooKeeper is not installed"),
-  timeout: 240_000,
-}, async (t) => {
+/** A real ZooKeeper 3.8 ensemble with read-only mode on, as its admin guide sets it up. */
+async function withZooKeeper(
+  run: (target: Partitionable) => Promise<ProgramResult>,
+): Promise<ProgramResult> {
   const zk = await RealZooKeeperEnsemble.start({
     tickTimeMs,
     jvmOptions: [...quickStartJvmOptions, "-Dreadonlymode.enabled=true"],
@@ -190,31 +203,44 @@ test("reference: the same kazoo program against a real ZooKeeper 3.8 ensemble", 
     extraConfig: ["localSessionsEnabled=true"],
   });
   const paused: number[] = [];
-  let result: ProgramResult;
   try {
-    result = await partitionScenario(
-      {
-        members: zk.members,
-        port: (id) => zk.port(id),
-        address: (id) => zk.address(id),
-        keepsQuorum: false,
-        waitForLeader: () => zk.waitForLeader(),
-        isolate: async (id) => {
-          for (const other of zk.members) {
-            if (other === id) continue;
-            zk.pause(other);
-            paused.push(other);
-          }
-        },
-        heal: async () => {
-          for (const id of paused.splice(0)) zk.resume(id);
-        },
+    return await run({
+      members: zk.members,
+      port: (id) => zk.port(id),
+      address: (id) => zk.address(id),
+      keepsQuorum: false,
+      waitForLeader: () => zk.waitForLeader(),
+      isolate: async (id) => {
+        for (const other of zk.members) {
+          if (other === id) continue;
+          zk.pause(other);
+          paused.push(other);
+        }
       },
-      kazooProgram(t),
-    );
+      heal: async () => {
+        for (const id of paused.splice(0)) zk.resume(id);
+      },
+    });
   } finally {
     for (const id of paused) zk.resume(id);
     await zk.stop();
   }
+}
+
+const zooKeeperSkip = realZooKeeperAvailable() ? undefined : "the real ZooKeeper is not installed";
+
+test("reference: the same kazoo program against a real ZooKeeper 3.8 ensemble", {
+  skip: kazooMissing() ?? zooKeeperSkip ?? false,
+  timeout: 240_000,
+}, async (t) => {
+  const result = await withZooKeeper((target) => partitionScenario(target, kazooProgram(t)));
+  await reportChecks(t, result, ["readonly"]);
+});
+
+test("reference: the same Java program against a real ZooKeeper 3.8 ensemble", {
+  skip: javaUnavailableReason(curatorJars) ?? zooKeeperSkip ?? false,
+  timeout: 240_000,
+}, async (t) => {
+  const result = await withZooKeeper((target) => partitionScenario(target, javaProgram));
   await reportChecks(t, result, ["readonly"]);
 });
