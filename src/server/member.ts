@@ -232,6 +232,11 @@ export class Member implements ClientConnectionHandler, CommitSink {
     return this.readOnlyCause !== null;
   }
 
+  /** True once storage failed: read-only until restarted, whatever the ensemble does. */
+  get storageFailed(): boolean {
+    return this.readOnlyCause?.kind === "storage-failed";
+  }
+
   get localSessionCount(): number {
     return this.localSessions.size;
   }
