@@ -8,8 +8,9 @@
 // and resumes of replicated sessions are refused. When the links heal and the member hears
 // from the leader, it leaves read-only mode: it closes the read-only connection, its local
 // session ends, and the client, reconnecting as a canBeReadOnly client that has never seen a
-// read-write server, gets a new replicated session there and writes. Without the setting, the
-// same cut-off member never serves anyone.
+// read-write server, gets a new replicated session there and writes. A leader cut off the same
+// way steps down (CheckQuorum), turns read-only, and follows the new leader once healed.
+// Without the setting, a cut-off member never serves anyone.
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -229,6 +230,41 @@ describe("read-only mode on a partition (readonlymode.enabled)", () => {
     assert.equal((await ro.getData("/during")).data.toString(), "majority write");
     await ro.create("/after-heal", "written");
     assert.equal((await writer.getData("/after-heal")).data.toString(), "written");
+  });
+});
+
+describe("read-only mode on a partition, the leader cut off", () => {
+  const f = ensembleFixture(true);
+  before(() => f.start());
+  after(() => f.stop());
+
+  test("a leader that loses its quorum steps down, turns read-only, and follows once healed", async () => {
+    const old = f.leader();
+    const writer = f.track(
+      await ZooKeeperClient.connect(`127.0.0.1:${old.port}`, { sessionTimeoutMs: 4000 }),
+    );
+    await writer.create("/led", "by the old leader");
+    isolate(f.hub, old);
+    // CheckQuorum makes it step down, then the grace period passes.
+    await waitFor(() => old.running.member.readOnly, 15000, "read-only mode");
+    assert.equal(old.running.log.isLeader, false);
+    // Its replicated session cannot resume there (ZOOKEEPER-3864); a new client can read.
+    const ro = f.track(
+      await ZooKeeperClient.connect(`127.0.0.1:${old.port}`, {
+        sessionTimeoutMs: 4000,
+        canBeReadOnly: true,
+      }),
+    );
+    assert.equal(ro.state, "readOnly");
+    assert.equal((await ro.getData("/led")).data.toString(), "by the old leader");
+    await assert.rejects(ro.delete("/led"), NotReadOnlyError);
+    const connected = nextState(ro, "connected", 20000);
+    f.hub.heal();
+    await connected;
+    assert.equal(old.running.member.readOnly, false);
+    assert.equal(old.running.log.serving, true);
+    await ro.setData("/led", "after the heal");
+    assert.equal((await ro.getData("/led")).data.toString(), "after the heal");
   });
 });
 
