@@ -16,77 +16,17 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { MemoryLogger } from "../../src/base/logger.js";
 import { NotReadOnlyError, ZooKeeperClient } from "../../src/client/index.js";
-import { ClientListener } from "../../src/io/client-listener.js";
-import { NodeClock } from "../../src/io/node-clock.js";
-import { NodeDisk } from "../../src/io/node-disk.js";
-import { NodeRandom } from "../../src/io/node-random.js";
-import { defaultConfig, knownFourLetterWords } from "../../src/server/config.js";
 import { readOnlyGraceMs } from "../../src/server/partition-read-only.js";
 import { localSessionIdMin } from "../../src/server/read-only.js";
-import { type RunningMember, startMember } from "../../src/server/start-member.js";
 import { nextState, waitFor } from "../client/helpers.js";
 import { fourLetterWord } from "../support/four-letter.js";
+import { startTestMember, stopTestMember, type TestMember } from "./in-process-members.js";
 import { LoopbackHub } from "./loopback-network.js";
 import { RawConnection } from "./raw-client.js";
 
-interface TestMember {
-  id: number;
-  running: RunningMember;
-  listener: ClientListener;
-  port: number;
-  logger: MemoryLogger;
-}
-
 const ids = [1, 2, 3];
 const tickTimeMs = 200;
-
-async function startTestMember(
-  hub: LoopbackHub,
-  dir: string,
-  id: number,
-  readOnlyModeEnabled: boolean,
-): Promise<TestMember> {
-  const config = defaultConfig();
-  config.readOnlyModeEnabled = readOnlyModeEnabled;
-  config.tickTimeMs = tickTimeMs;
-  config.minSessionTimeoutMs = 400;
-  config.maxSessionTimeoutMs = 8000;
-  config.dataDir = join(dir, `m${id}`);
-  config.dataLogDir = config.dataDir;
-  // Only srvr is allowed: isro must still answer when read-only mode is enabled.
-  config.fourLetterWords = new Set(["srvr"]);
-  const logger = new MemoryLogger();
-  const running = await new Promise<RunningMember>((resolve, reject) =>
-    startMember(
-      {
-        config,
-        disk: new NodeDisk(),
-        clock: new NodeClock(),
-        random: new NodeRandom(),
-        logger,
-        defer: setImmediate,
-        ensemble: { self: id, conf: { voters: ids, learners: [] }, network: hub.network(id, ids) },
-      },
-      (err, m) => (err || m === null ? reject(err) : resolve(m)),
-    ),
-  );
-  const listener = new ClientListener(
-    {
-      host: "127.0.0.1",
-      port: 0,
-      packetBytesMax: config.packetBytesMax,
-      connectionsPerAddressMax: 0,
-      fourLetterWords: knownFourLetterWords,
-    },
-    running.member,
-    logger,
-  );
-  const port = await listener.listen();
-  running.member.clientPort = port;
-  return { id, running, listener, port, logger };
-}
 
 /** Three members, started and serving, for one describe block. */
 function ensembleFixture(readOnlyModeEnabled: boolean) {
@@ -104,8 +44,15 @@ function ensembleFixture(readOnlyModeEnabled: boolean) {
       return c;
     },
     async start(): Promise<void> {
-      for (const id of ids)
-        members.set(id, await startTestMember(hub, dir, id, readOnlyModeEnabled));
+      for (const id of ids) {
+        const member = await startTestMember(hub, dir, id, ids, (c) => {
+          c.readOnlyModeEnabled = readOnlyModeEnabled;
+          c.tickTimeMs = tickTimeMs;
+          // Only srvr is allowed: isro must still answer when read-only mode is enabled.
+          c.fourLetterWords = new Set(["srvr"]);
+        });
+        members.set(id, member);
+      }
       await waitFor(
         () =>
           [...members.values()].some((m) => m.running.log.isLeader) &&
@@ -116,10 +63,7 @@ function ensembleFixture(readOnlyModeEnabled: boolean) {
     },
     async stop(): Promise<void> {
       for (const c of clients) await c.close().catch(() => {});
-      for (const m of members.values()) {
-        await m.listener.close();
-        await new Promise<void>((resolve) => m.running.close(() => resolve()));
-      }
+      for (const m of members.values()) await stopTestMember(m);
       rmSync(dir, { recursive: true, force: true });
     },
   };
@@ -130,11 +74,12 @@ function isolate(hub: LoopbackHub, m: TestMember): void {
   for (const other of ids) if (other !== m.id) hub.cut(m.id, other);
 }
 
-/** Whether a client without the read-only flag gets a session on `port` within 1.5 s. */
-async function plainClientServed(port: number): Promise<boolean> {
+/** Whether a client (with or without the read-only flag) gets a session on `port` within 1.5 s. */
+async function clientServed(port: number, canBeReadOnly: boolean): Promise<boolean> {
   try {
     const c = await ZooKeeperClient.connect(`127.0.0.1:${port}`, {
       sessionTimeoutMs: 4000,
+      canBeReadOnly,
       connectTimeoutMs: 500,
       timeoutMs: 1500,
     });
@@ -171,7 +116,7 @@ describe("read-only mode on a partition (readonlymode.enabled)", () => {
     await waitFor(() => !cutOff.running.log.serving, 10000, "the cut-off member losing its leader");
     const leaderlessAtMs = performance.now();
     assert.equal(cutOff.running.member.readOnly, false, "read-only before the grace period");
-    assert.equal(await plainClientServed(cutOff.port), false, "served a client without a leader");
+    assert.equal(await clientServed(cutOff.port, false), false, "served a client without a leader");
     await waitFor(() => cutOff.running.member.readOnly, 10000, "read-only mode");
     const graceMs = readOnlyGraceMs(tickTimeMs);
     // waitFor polls every 20 ms, so the leaderless moment is seen up to 20 ms late.
@@ -187,7 +132,7 @@ describe("read-only mode on a partition (readonlymode.enabled)", () => {
 
     assert.equal(await fourLetterWord(cutOff.port, "isro"), "ro");
     assert.match(await fourLetterWord(cutOff.port, "srvr"), /Mode: read-only/);
-    assert.equal(await plainClientServed(cutOff.port), false, "served a client without the flag");
+    assert.equal(await clientServed(cutOff.port, false), false, "served a client without the flag");
     // A raw handshake: a client library would not resume a session it never saw read-write.
     const resume = await RawConnection.open(cutOff.port);
     const resumed = await resume.handshake({
@@ -280,18 +225,7 @@ describe("without readonlymode.enabled", () => {
     // Past the grace period a member with the setting would have used.
     await new Promise((r) => setTimeout(r, readOnlyGraceMs(tickTimeMs) + 500));
     assert.equal(cutOff.running.member.readOnly, false);
-    const served = await ZooKeeperClient.connect(`127.0.0.1:${cutOff.port}`, {
-      sessionTimeoutMs: 4000,
-      canBeReadOnly: true,
-      connectTimeoutMs: 500,
-      timeoutMs: 1500,
-    }).then(
-      async (c) => {
-        await c.close();
-        return true;
-      },
-      () => false,
-    );
+    const served = await clientServed(cutOff.port, true);
     assert.equal(served, false);
     assert.equal(
       await fourLetterWord(cutOff.port, "isro"),
