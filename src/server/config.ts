@@ -34,7 +34,10 @@ export interface ServerConfig {
   maxSessionTimeoutMs: number;
   /** Connections allowed from one IP address; 0 means no limit. */
   maxClientCnxns: number;
-  /** Four-letter words allowed; "*" allows all. `srvr` is always allowed. */
+  /**
+   * Four-letter words allowed; "*" allows all. `srvr` is always allowed, and `isro` too when
+   * readOnlyModeEnabled (Member.fourLetterWord).
+   */
   fourLetterWords: ReadonlySet<string> | "*";
   packetBytesMax: number;
   snapRetainCount: number;
