@@ -32,6 +32,7 @@ import { versionPrefix } from "../server/version.js";
 const handOverTimeoutMs = 3000;
 
 import { loadSaslUsers } from "./server-auth.js";
+import { applyServerSystemProperties } from "./server-system-properties.js";
 
 interface ServerFlags {
   config?: string;
@@ -99,6 +100,7 @@ function runServer(flags: ServerFlags): void {
       config.dataLogDir = flags.dataDir;
     }
     loadSaslUsers(config, flags.jaas, process.env);
+    applyServerSystemProperties(config, process.env);
   } catch (err) {
     console.error(`corral: ${err instanceof Error ? err.message : String(err)}`);
     process.exitCode = 2;

@@ -41,7 +41,10 @@ export interface ServerConfig {
   maxSessionTimeoutMs: number;
   /** Connections allowed from one IP address; 0 means no limit. */
   maxClientCnxns: number;
-  /** Four-letter words allowed; "*" allows all. `srvr` is always allowed. */
+  /**
+   * Four-letter words allowed; "*" allows all. `srvr` is always allowed, and `isro` too when
+   * readOnlyModeEnabled (Member.fourLetterWord).
+   */
   fourLetterWords: ReadonlySet<string> | "*";
   packetBytesMax: number;
   snapRetainCount: number;
@@ -70,6 +73,13 @@ export interface ServerConfig {
    * be stale on a follower).
    */
   linearizableReads: boolean;
+  /**
+   * readonlymode.enabled: a member cut off from its quorum serves clients that accept a
+   * read-only server (server/partition-read-only.ts). ZooKeeper reads it only as the system
+   * property -Dreadonlymode.enabled=true (cli/server-system-properties.ts reads that form
+   * from SERVER_JVMFLAGS); Corral also takes it as a zoo.cfg key.
+   */
+  readOnlyModeEnabled: boolean;
   adminEnableServer: boolean;
   adminServerAddress: string;
   adminServerPort: number;
@@ -165,6 +175,7 @@ export function defaultConfig(): ServerConfig {
     servers: [],
     ensembleId: null,
     linearizableReads: false,
+    readOnlyModeEnabled: false,
     adminEnableServer: true,
     adminServerAddress: "0.0.0.0",
     adminServerPort: 8080,
@@ -264,6 +275,7 @@ const setters: ReadonlyMap<string, Setter> = new Map<string, Setter>([
   ["standaloneEnabled", (c, v) => (c.standaloneEnabled = boolean(v))],
   ["ensembleId", (c, v) => (c.ensembleId = nonEmpty(v))],
   ["linearizableReads", (c, v) => (c.linearizableReads = boolean(v))],
+  ["readonlymode.enabled", (c, v) => (c.readOnlyModeEnabled = boolean(v))],
   ["initLimit", (c, v) => (c.initLimit = integer(v, 1, int32Max))],
   ["syncLimit", (c, v) => (c.syncLimit = integer(v, 1, int32Max))],
   ["admin.enableServer", (c, v) => (c.adminEnableServer = boolean(v))],

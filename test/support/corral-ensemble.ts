@@ -24,6 +24,8 @@ export interface CorralEnsembleOptions {
   logLevel?: "debug" | "info" | "warn" | "error";
   /** Run each member's admin HTTP port on a free loopback port (adminPort(id)). */
   admin?: boolean;
+  /** Environment variables added to every member's (SERVER_JVMFLAGS, say). */
+  env?: Record<string, string>;
 }
 
 interface MemberSlot {
@@ -187,6 +189,7 @@ export class CorralEnsemble implements FaultCluster {
       extraConfig: s.config,
       logLevel: this.options.logLevel ?? "info",
       admin: this.options.admin,
+      env: this.options.env,
     });
   }
 

@@ -2,8 +2,9 @@
 // one JVM process per member on this machine: a zoo.cfg per member with the server.N lines,
 // a myid file in each dataDir, every port a free loopback port chosen now. start() resolves
 // once exactly one member says `Mode: leader` in srvr and every other says follower, so a
-// differential test or a benchmark meets a serving ensemble. stop() kills every JVM and
-// removes every directory.
+// differential test or a benchmark meets a serving ensemble. pause() and resume() stop and
+// continue a member (SIGSTOP, SIGCONT) for fault tests. stop() kills every JVM and removes
+// every directory.
 //
 // The JVM options default to the quick-start ones of the standalone launcher (small heap,
 // serial GC, C1 only); `fullJitJvmOptions` is what a benchmark passes instead, with a heap
@@ -134,6 +135,22 @@ export class RealZooKeeperEnsemble {
     return this.slot(id).clientPort;
   }
 
+  /** The client address of one member. */
+  address(id: number): string {
+    return `127.0.0.1:${this.slot(id).clientPort}`;
+  }
+
+  /** SIGSTOP: the member stops answering anyone, peers and clients, until resume(). */
+  pause(id: number): void {
+    const s = this.slot(id);
+    if (!s.hasExited) s.child.kill("SIGSTOP");
+  }
+
+  resume(id: number): void {
+    const s = this.slot(id);
+    if (!s.hasExited) s.child.kill("SIGCONT");
+  }
+
   dataDir(id: number): string {
     return this.slot(id).dir;
   }
@@ -174,6 +191,8 @@ export class RealZooKeeperEnsemble {
   /** Kills every member (SIGKILL) and removes every directory. */
   async stop(): Promise<void> {
     for (const s of this.slots.values()) {
+      // A paused JVM dies of SIGKILL too; SIGCONT first keeps its exit prompt.
+      if (!s.hasExited) s.child.kill("SIGCONT");
       if (!s.hasExited) s.child.kill("SIGKILL");
       await s.exited;
     }
