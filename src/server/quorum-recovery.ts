@@ -1,0 +1,235 @@
+// Quorum-loss recovery on a stopped member's data (the `corral recover` command; ClickHouse
+// Keeper's `rcvr` is the model). When a majority of an ensemble is gone for good, no leader
+// can ever commit again: Raft has no safe way forward. The operator then chooses to lose the
+// guarantee rather than the data, and makes one survivor the seed of a new ensemble.
+//
+// What the rewrite keeps: every entry in the seed's log, committed or not. A survivor does not
+// know how far the lost quorum committed (its commit index is only a lower bound), so treating
+// its whole log as committed is the only way to keep every write it holds that the old
+// ensemble had acknowledged; the price is that writes nobody acknowledged may come back. The
+// survivor whose log is most advanced (highest last term, then highest last index: Raft's own
+// "up to date" order) holds every entry that any survivor holds committed, which is why
+// `mostAdvanced` picks the seed by that order.
+//
+// What the rewrite does, with the storage modules and their formats (no second log format):
+// the seed's state is rebuilt through its last log entry (newest snapshot, then every entry
+// applied as a member applies it), saved as a snapshot at that index whose configuration is
+// the new ensemble's, and installed as a leader's snapshot would be (the log then continues
+// after it); the hard state keeps the term, forgets the vote (it belonged to the old
+// ensemble) and records the snapshot's index as committed. Started with the new zoo.cfg, the
+// seed is a voter of the new configuration holding the whole old log; members that join
+// empty receive that snapshot from it. The caller (cli/recover.ts) gives the data directory
+// its new ensemble id, so no member of the old ensemble that comes back can talk to it.
+//
+// Each step is crash-safe on its own: the snapshot is durable before the log is dropped, and
+// a rewrite interrupted before the hard state is saved can simply be run again (the data then
+// holds the snapshot alone, which the rewrite rebuilds the same way).
+import type { Disk } from "../base/disk.js";
+import { encodeConfState } from "../raft/conf-state.js";
+import { type ConfState, EntryKind } from "../raft/types.js";
+import { apply } from "../state/apply.js";
+import { decodeEntry } from "../state/entry-codec.js";
+import { decodeSnapshot } from "../state/snapshot.js";
+import { encodeSnapshot } from "../state/snapshot-writer.js";
+import { State, type StateOptions } from "../state/state.js";
+import { openStorage, type Recovered, type Storage } from "../storage/storage.js";
+import type { StorageLogger } from "../storage/types.js";
+import { entryBytes } from "./entry-envelope.js";
+
+/** Where a member keeps its data: ZooKeeper's dataDir (snapshots) and dataLogDir (log). */
+export interface MemberDataDirs {
+  disk: Disk;
+  dataDir: string;
+  dataLogDir: string;
+  logger: StorageLogger;
+}
+
+/** What a member's durable Raft state says about how far its log goes. */
+export interface LogSummary {
+  /** Index and term of the newest snapshot (0 without one). */
+  snapshotIndex: number;
+  snapshotTerm: number;
+  /** The last entry in the log (the snapshot's when the log after it is empty). */
+  lastIndex: number;
+  lastTerm: number;
+  /** What the member knew committed when it stopped (a lower bound). */
+  commitIndex: number;
+  /** The term in the hard state. */
+  term: number;
+}
+
+/** Summarises what storage recovered. */
+export function summarize(recovered: Recovered): LogSummary {
+  const snap = recovered.snapshot?.meta;
+  const last = recovered.entries[recovered.entries.length - 1];
+  const snapshotIndex = snap?.lastIndex ?? 0;
+  const snapshotTerm = snap?.lastTerm ?? 0;
+  return {
+    snapshotIndex,
+    snapshotTerm,
+    lastIndex: last?.index ?? snapshotIndex,
+    lastTerm: last?.term ?? snapshotTerm,
+    // The hard state's commit may trail the snapshot (it is saved lazily); the snapshot's
+    // index was applied, so it was committed.
+    commitIndex: Math.max(recovered.hardState.commit, snapshotIndex),
+    term: recovered.hardState.term,
+  };
+}
+
+/** True when storage holds nothing at all: no snapshot and no log entry. */
+export function holdsNothing(recovered: Recovered): boolean {
+  return recovered.snapshot === null && recovered.entries.length === 0;
+}
+
+/**
+ * The position of the most advanced log among `summaries` (Raft's order: last term first,
+ * then last index), or -1 for an empty list. Ties go to the first.
+ */
+export function mostAdvanced(summaries: readonly LogSummary[]): number {
+  let best = -1;
+  for (let i = 0; i < summaries.length; i++) {
+    const s = summaries[i];
+    const b = best < 0 ? null : summaries[best];
+    if (
+      b === null ||
+      s.lastTerm > b.lastTerm ||
+      (s.lastTerm === b.lastTerm && s.lastIndex > b.lastIndex)
+    ) {
+      best = i;
+    }
+  }
+  return best;
+}
+
+/**
+ * Opens a stopped member's storage as a start would (which cuts a torn last write, as every
+ * start does) and hands over what it found; the caller closes `storage`.
+ */
+export function openMemberStorage(
+  dirs: MemberDataDirs,
+  callback: (error: Error | null, storage: Storage | null, recovered: Recovered | null) => void,
+): void {
+  try {
+    openStorage(
+      { disk: dirs.disk, logDir: dirs.dataLogDir, snapDir: dirs.dataDir, logger: dirs.logger },
+      callback,
+    );
+  } catch (err) {
+    callback(err instanceof Error ? err : new Error(String(err)), null, null);
+  }
+}
+
+/** Reads a stopped member's log summary and closes its storage again. */
+export function inspectMemberData(
+  dirs: MemberDataDirs,
+  callback: (error: Error | null, summary: LogSummary | null, empty: boolean) => void,
+): void {
+  openMemberStorage(dirs, (error, storage, recovered) => {
+    if (error !== null || storage === null || recovered === null) {
+      callback(error ?? new Error("storage did not open"), null, false);
+      return;
+    }
+    storage.close((closeError) => {
+      if (closeError !== null) callback(closeError, null, false);
+      else callback(null, summarize(recovered), holdsNothing(recovered));
+    });
+  });
+}
+
+/**
+ * The state after every entry in the log, committed or not, applied in order as a member
+ * applies them: state entries through apply(), no-ops and configuration entries only
+ * consuming their index (Member.skipped).
+ */
+export function stateThroughLog(recovered: Recovered, options: Partial<StateOptions>): State {
+  const state =
+    recovered.snapshot === null
+      ? State.fresh(options)
+      : decodeSnapshot(recovered.snapshot.state, options);
+  for (const e of recovered.entries) {
+    if (e.index <= state.lastZxid) continue;
+    if (e.kind === EntryKind.normal) apply(state, e.index, decodeEntry(entryBytes(e.data)));
+    else state.lastZxid = e.index;
+  }
+  return state;
+}
+
+export interface SeedRewrite {
+  /** The log as it was before the rewrite. */
+  before: LogSummary;
+  /** Entries beyond what the member knew committed, kept as committed now. */
+  uncertainEntries: number;
+  /** The seed's new snapshot: its index and term. */
+  snapshotIndex: number;
+  snapshotTerm: number;
+  znodes: number;
+  sessions: number;
+}
+
+/**
+ * Rewrites a stopped member's durable Raft state so that it seeds a new ensemble whose
+ * configuration is `conf` (see the top of this file). Refuses (an Error, nothing written)
+ * when the data holds nothing. `conf` must list the member as a voter.
+ */
+export function rewriteAsSeed(
+  dirs: MemberDataDirs & { self: number; conf: ConfState; stateOptions: Partial<StateOptions> },
+  callback: (error: Error | null, result: SeedRewrite | null) => void,
+): void {
+  if (!dirs.conf.voters.includes(dirs.self)) {
+    callback(new Error(`member ${dirs.self} is not a voter of the new configuration`), null);
+    return;
+  }
+  openMemberStorage(dirs, (error, storage, recovered) => {
+    if (error !== null || storage === null || recovered === null) {
+      callback(error ?? new Error("storage did not open"), null);
+      return;
+    }
+    const finish = (failure: Error | null, result: SeedRewrite | null): void =>
+      storage.close((closeError) => {
+        const e = failure ?? closeError;
+        callback(e, e === null ? result : null);
+      });
+    if (holdsNothing(recovered)) {
+      finish(new Error("the data directory holds no snapshot and no log: nothing to seed"), null);
+      return;
+    }
+    const before = summarize(recovered);
+    let state: State;
+    let image: Uint8Array;
+    try {
+      state = stateThroughLog(recovered, dirs.stateOptions);
+      image = encodeSnapshot(state);
+    } catch (err) {
+      finish(err instanceof Error ? err : new Error(String(err)), null);
+      return;
+    }
+    const meta = {
+      lastIndex: before.lastIndex,
+      lastTerm: before.lastTerm,
+      config: encodeConfState(dirs.conf),
+    };
+    // Installed as a leader's snapshot is: durable first, then the log is dropped and
+    // continues after it.
+    storage.installSnapshot(meta, image, (installError) => {
+      if (installError !== null) {
+        finish(installError, null);
+        return;
+      }
+      const hardState = {
+        term: Math.max(before.term, before.lastTerm),
+        vote: 0,
+        commit: before.lastIndex,
+      };
+      storage.saveHardState(hardState, (saveError) =>
+        finish(saveError, {
+          before,
+          uncertainEntries: before.lastIndex - before.commitIndex,
+          snapshotIndex: meta.lastIndex,
+          snapshotTerm: meta.lastTerm,
+          znodes: state.tree.size,
+          sessions: state.sessions.size,
+        }),
+      );
+    });
+  });
+}
