@@ -15,10 +15,10 @@
 // the seed's state is rebuilt through its last log entry (newest snapshot, then every entry
 // applied as a member applies it), saved as a snapshot at that index whose configuration is
 // the new ensemble's, and installed as a leader's snapshot would be (the log then continues
-// after it); the hard state keeps the term, forgets the vote (it belonged to the old
-// ensemble) and records the snapshot's index as committed. Started with the new zoo.cfg, the
-// seed is a voter of the new configuration holding the whole old log; members that join
-// empty receive that snapshot from it. The caller (cli/recover.ts) gives the data directory
+// after it); the hard state moves to a new term without a vote (the vote belonged to the old
+// ensemble, and a vote never changes within a term) and records the snapshot's index as
+// committed. Started with the new zoo.cfg, the seed is a voter of the new configuration
+// holding the whole old log; members that join empty receive that snapshot from it. The caller (cli/recover.ts) gives the data directory
 // its new ensemble id, so no member of the old ensemble that comes back can talk to it.
 //
 // Each step is crash-safe on its own: the snapshot is durable before the log is dropped, and
@@ -215,8 +215,9 @@ export function rewriteAsSeed(
         finish(installError, null);
         return;
       }
+      // A new term, so the vote can be forgotten (a vote never changes within a term).
       const hardState = {
-        term: Math.max(before.term, before.lastTerm),
+        term: Math.max(before.term, before.lastTerm) + 1,
         vote: 0,
         commit: before.lastIndex,
       };
