@@ -18,8 +18,9 @@
 // after it); the hard state moves to a new term without a vote (the vote belonged to the old
 // ensemble, and a vote never changes within a term) and records the snapshot's index as
 // committed. Started with the new zoo.cfg, the seed is a voter of the new configuration
-// holding the whole old log; members that join empty receive that snapshot from it. The caller (cli/recover.ts) gives the data directory
-// its new ensemble id, so no member of the old ensemble that comes back can talk to it.
+// holding the whole old log; members that join empty receive that snapshot from it. The
+// caller (cli/recover.ts) gives the data directory its new ensemble id, so no member of the
+// old ensemble that comes back can talk to it.
 //
 // Each step is crash-safe on its own: the snapshot is durable before the log is dropped, and
 // a rewrite interrupted before the hard state is saved can simply be run again (the data then
