@@ -21,10 +21,12 @@ import {
   parseMyId,
 } from "../server/ensemble-config.js";
 import {
+  committedElsewhere,
   inspectMemberData,
   type LogSummary,
   type MemberDataDirs,
-  mostAdvanced,
+  type MemberLog,
+  pickSeed,
   rewriteAsSeed,
   type SeedRewrite,
 } from "../server/quorum-recovery.js";
@@ -33,7 +35,7 @@ interface RecoverFlags {
   config: string;
   force?: boolean;
   inspect?: boolean;
-  survivor: string[];
+  survivor?: string[];
 }
 
 export function registerRecoverCommand(program: Command): void {
@@ -49,8 +51,7 @@ export function registerRecoverCommand(program: Command): void {
     .option(
       "--survivor <dataDir[,dataLogDir]>",
       "another survivor's data, to compare logs with (repeatable)",
-      (value: string, all: string[]) => [...all, value],
-      [] as string[],
+      (value: string, all: string[] | undefined) => [...(all ?? []), value],
     )
     .action(async (flags: RecoverFlags) => {
       process.exitCode = await runRecover(flags);
@@ -64,8 +65,7 @@ interface Survivor {
   dataDir: string;
   dataLogDir: string;
   member: string;
-  summary: LogSummary;
-  empty: boolean;
+  found: MemberLog;
 }
 
 const out = (line = ""): void => {
@@ -83,24 +83,27 @@ async function runRecover(flags: RecoverFlags): Promise<number> {
   try {
     const self = await readSurvivor(config.dataDir, config.dataLogDir);
     const others: Survivor[] = [];
-    for (const spec of flags.survivor) {
+    for (const spec of flags.survivor ?? []) {
       const [dataDir, dataLogDir = dataDir] = spec.split(",");
       others.push(await readSurvivor(dataDir, dataLogDir));
     }
     const all = [self, ...others];
     printSurvivors(all);
-    const best = all[mostAdvanced(all.map((s) => s.summary))];
+    const best = all[pickSeed(all.map((s) => s.found))];
     if (flags.inspect === true) {
       out();
-      out(`Most advanced: ${best.dataDir} (member ${best.member}): seed the new ensemble from it.`);
+      out(`Seed from: ${best.dataDir} (member ${best.member}).`);
       return 0;
     }
-    if (self.empty)
+    if (self.found.empty) {
       throw new Refusal(`${self.dataDir} holds no snapshot and no log: nothing to seed`);
-    if (best !== self && !sameLog(best.summary, self.summary)) {
+    }
+    if (best !== self && !sameLog(best.found, self.found)) {
+      const why = committedElsewhere(self.found, best.found);
       throw new Refusal(
-        `${best.dataDir} (member ${best.member}) holds a more advanced log than ${self.dataDir}: ` +
-          "recover from it instead, or writes only it holds are lost",
+        `${best.dataDir} (member ${best.member}) is the better seed: ` +
+          `${why ?? "its log is more advanced"}. Recover from it instead of ${self.dataDir}, ` +
+          "or writes only it holds are lost",
       );
     }
     const plan = planFor(config, self);
@@ -156,12 +159,12 @@ async function readSurvivor(dataDir: string, dataLogDir: string): Promise<Surviv
     },
   };
   return new Promise((resolve, reject) => {
-    inspectMemberData(dirs, (error, summary, empty) => {
-      if (error !== null || summary === null) {
+    inspectMemberData(dirs, (error, found) => {
+      if (error !== null || found === null) {
         reject(new Refusal(`${dataDir}: cannot read its data: ${error?.message ?? "unknown"}`));
         return;
       }
-      resolve({ dataDir, dataLogDir, member, summary, empty });
+      resolve({ dataDir, dataLogDir, member, found });
     });
   });
 }
@@ -173,11 +176,11 @@ function sameLog(a: LogSummary, b: LogSummary): boolean {
 function printSurvivors(all: readonly Survivor[]): void {
   out("data directory: member, last log index (zxid) and term, known committed, snapshot");
   for (const s of all) {
-    const x = s.summary;
+    const x = s.found;
     out(
       `  ${s.dataDir}: member ${s.member}, last ${x.lastIndex} (0x${x.lastIndex.toString(16)}) ` +
         `term ${x.lastTerm}, committed ${x.commitIndex}, snapshot ${x.snapshotIndex}` +
-        (s.empty ? " (holds nothing)" : ""),
+        (x.empty ? " (holds nothing)" : ""),
     );
   }
 }
@@ -228,7 +231,7 @@ function planFor(config: ServerConfig, self: Survivor): Plan {
 }
 
 function printPlan(plan: Plan, self: Survivor): void {
-  const x = self.summary;
+  const x = self.found;
   const uncertain = x.lastIndex - x.commitIndex;
   const { identity } = plan;
   const others = [...identity.peers.keys()].filter((id) => id !== identity.self);

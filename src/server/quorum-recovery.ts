@@ -59,6 +59,50 @@ export interface LogSummary {
   term: number;
 }
 
+/** The term of every index a member's storage still holds: the snapshot's, then its log's. */
+export interface LogTerms {
+  snapshotIndex: number;
+  snapshotTerm: number;
+  /** The term of entry snapshotIndex + 1 + k at k. */
+  terms: readonly number[];
+}
+
+export function termsOf(recovered: Recovered): LogTerms {
+  return {
+    snapshotIndex: recovered.snapshot?.meta.lastIndex ?? 0,
+    snapshotTerm: recovered.snapshot?.meta.lastTerm ?? 0,
+    terms: recovered.entries.map((e) => e.term),
+  };
+}
+
+/** The term at `index`, or undefined where the log holds nothing (compacted or beyond). */
+export function termAt(log: LogTerms, index: number): number | undefined {
+  if (index === log.snapshotIndex) return log.snapshotTerm;
+  return index < log.snapshotIndex ? undefined : log.terms[index - log.snapshotIndex - 1];
+}
+
+/**
+ * Why the seed's log does not hold everything that `other` recorded as committed, or null
+ * when it does. By Raft's log matching, equal terms at the other's commit index mean equal
+ * logs up to it; an index the seed compacted was applied by the seed, hence committed, and
+ * committed prefixes never disagree.
+ */
+export function committedElsewhere(
+  seed: LogSummary & { log: LogTerms },
+  other: LogSummary & { log: LogTerms },
+): string | null {
+  const c = other.commitIndex;
+  if (c > seed.lastIndex) {
+    return `it recorded entries through ${c} as committed, beyond the seed's last index ${seed.lastIndex}`;
+  }
+  const mine = termAt(seed.log, c);
+  const theirs = termAt(other.log, c);
+  if (mine !== undefined && theirs !== undefined && mine !== theirs) {
+    return `it recorded index ${c} (term ${theirs}) as committed, where the seed's log has term ${mine}`;
+  }
+  return null;
+}
+
 /** Summarises what storage recovered. */
 export function summarize(recovered: Recovered): LogSummary {
   const snap = recovered.snapshot?.meta;
@@ -103,6 +147,19 @@ export function mostAdvanced(summaries: readonly LogSummary[]): number {
 }
 
 /**
+ * The survivor to seed from, as a position in `logs`: among the logs that hold everything
+ * every other survivor recorded as committed (the one with the longest committed prefix
+ * always does, as committed prefixes never disagree), the most advanced. -1 for none given.
+ */
+export function pickSeed(logs: readonly MemberLog[]): number {
+  const candidates = logs.filter((seed) =>
+    logs.every((other) => other === seed || committedElsewhere(seed, other) === null),
+  );
+  const best = mostAdvanced(candidates);
+  return best < 0 ? -1 : logs.indexOf(candidates[best]);
+}
+
+/**
  * Opens a stopped member's storage as a start would (which cuts a torn last write, as every
  * start does) and hands over what it found; the caller closes `storage`.
  */
@@ -120,19 +177,31 @@ export function openMemberStorage(
   }
 }
 
-/** Reads a stopped member's log summary and closes its storage again. */
+/** What `inspectMemberData` found in a member's data. */
+export interface MemberLog extends LogSummary {
+  log: LogTerms;
+  /** No snapshot and no log entry at all. */
+  empty: boolean;
+}
+
+/** Reads how far a stopped member's log goes and closes its storage again. */
 export function inspectMemberData(
   dirs: MemberDataDirs,
-  callback: (error: Error | null, summary: LogSummary | null, empty: boolean) => void,
+  callback: (error: Error | null, found: MemberLog | null) => void,
 ): void {
   openMemberStorage(dirs, (error, storage, recovered) => {
     if (error !== null || storage === null || recovered === null) {
-      callback(error ?? new Error("storage did not open"), null, false);
+      callback(error ?? new Error("storage did not open"), null);
       return;
     }
     storage.close((closeError) => {
-      if (closeError !== null) callback(closeError, null, false);
-      else callback(null, summarize(recovered), holdsNothing(recovered));
+      if (closeError !== null) callback(closeError, null);
+      else
+        callback(null, {
+          ...summarize(recovered),
+          log: termsOf(recovered),
+          empty: holdsNothing(recovered),
+        });
     });
   });
 }

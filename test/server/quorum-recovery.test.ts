@@ -4,7 +4,8 @@
 // beginning or after a snapshot; the snapshot carries the new configuration, the log is
 // dropped, the hard state forgets the old vote in a new term and counts the snapshot committed; running it
 // again changes nothing; data holding nothing, or a seed outside the new voters, is refused
-// with nothing written; and the most advanced log is picked by Raft's order (term, index).
+// with nothing written; and the seed picked among several survivors holds what each of them
+// recorded as committed and is, among those, the most advanced by Raft's order (term, index).
 import assert from "node:assert/strict";
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -18,7 +19,9 @@ import { writeEnvelope } from "../../src/server/entry-envelope.js";
 import {
   type LogSummary,
   type MemberDataDirs,
+  type MemberLog,
   mostAdvanced,
+  pickSeed,
   rewriteAsSeed,
   type SeedRewrite,
   stateThroughLog,
@@ -224,4 +227,43 @@ test("the most advanced log is the one with the highest last term, then the high
   assert.equal(mostAdvanced([s(2, 10), s(3, 8)]), 1, "a later term beats a longer log");
   assert.equal(mostAdvanced([s(3, 8), s(3, 9), s(2, 20)]), 1);
   assert.equal(mostAdvanced([s(3, 9), s(3, 9)]), 0, "ties go to the first");
+});
+
+/** A survivor's log: a snapshot at `snapshotIndex` in `snapshotTerm`, then `terms`. */
+function memberLog(
+  snapshotIndex: number,
+  snapshotTerm: number,
+  terms: number[],
+  commitIndex: number,
+): MemberLog {
+  const lastIndex = snapshotIndex + terms.length;
+  const lastTerm = terms.length > 0 ? terms[terms.length - 1] : snapshotTerm;
+  return {
+    snapshotIndex,
+    snapshotTerm,
+    lastIndex,
+    lastTerm,
+    commitIndex,
+    term: lastTerm,
+    log: { snapshotIndex, snapshotTerm, terms },
+    empty: false,
+  };
+}
+
+test("the seed holds what every survivor recorded committed, then is the most advanced", () => {
+  // b's last term is later, but a recorded index 5 (term 2) committed and b has term 3
+  // there: a leader of a later term committed it, so b's entries from 5 on never were.
+  const a = memberLog(0, 0, [1, 1, 2, 2, 2], 5);
+  const b = memberLog(0, 0, [1, 1, 2, 2, 3, 3], 3);
+  assert.equal(mostAdvanced([a, b]), 1);
+  assert.equal(pickSeed([a, b]), 0);
+  // b recorded index 7 committed, beyond a's end.
+  const c = memberLog(0, 0, [1, 1, 2], 3);
+  const d = memberLog(2, 1, [2, 2, 2, 2, 2], 7);
+  assert.equal(pickSeed([c, d]), 1);
+  // Agreeing logs: the most advanced wins, and an index the seed compacted is no conflict.
+  const e = memberLog(4, 2, [2, 2, 3], 5);
+  const f = memberLog(0, 0, [1, 1, 2, 2, 2], 3);
+  assert.equal(pickSeed([f, e]), 1);
+  assert.equal(pickSeed([]), -1);
 });
