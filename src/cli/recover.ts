@@ -232,42 +232,32 @@ function planFor(config: ServerConfig, self: Survivor): Plan {
 
 function printPlan(plan: Plan, self: Survivor): void {
   const x = self.found;
-  const uncertain = x.lastIndex - x.commitIndex;
   const { identity } = plan;
   const others = [...identity.peers.keys()].filter((id) => id !== identity.self);
-  out();
-  out(`Plan: member ${identity.self} of ensemble ${plan.oldEnsembleId} becomes the seed of`);
-  out(
-    `new ensemble ${identity.ensembleId} (voters ${identity.conf.voters.join(",")}` +
-      (identity.conf.learners.length > 0
-        ? `, observers ${identity.conf.learners.join(",")})`
-        : ")"),
-  );
-  out(`  - its state is rebuilt through the last entry of its log, index ${x.lastIndex}`);
-  out(
-    `    (zxid 0x${x.lastIndex.toString(16)}, term ${x.lastTerm}), and saved as its only snapshot`,
-  );
-  out("    with the new membership; its log and its vote in the old ensemble are dropped;");
-  out(`  - started with this zoo.cfg, it elects itself with the other members of the new`);
-  out(
-    `    ensemble (${others.join(",") || "none"}), which must start with empty data directories and`,
-  );
-  out(`    the same ensembleId and ensembleSeed lines: they receive its snapshot.`);
-  out();
-  out("DATA-LOSS RISK: this gives up Raft's guarantees for this ensemble's history.");
-  out(`  - Every entry in this member's log becomes committed. It knew entries through`);
-  out(
-    `    ${x.commitIndex} committed; the ${uncertain} after them may include writes that the lost`,
-  );
-  out("    ensemble never committed and no client saw acknowledged: they will reappear.");
-  out(
-    `  - Writes the lost members committed beyond index ${x.lastIndex} are lost for good. Recover`,
-  );
-  out(
-    "    from the survivor with the most advanced log (corral recover --inspect --survivor ...).",
-  );
-  out("  - Sessions of the old ensemble live on and expire unless their clients reconnect.");
-  out(`  - Members of the old ensemble must never be started again with their old data.`);
+  const observers = identity.conf.learners;
+  const lines = [
+    "",
+    `Plan: member ${identity.self} of ensemble ${plan.oldEnsembleId} becomes the seed of new`,
+    `ensemble ${identity.ensembleId} (voters ${identity.conf.voters.join(",")}` +
+      (observers.length > 0 ? `, observers ${observers.join(",")})` : ")"),
+    `  - its state is rebuilt through the last entry of its log, index ${x.lastIndex} (zxid`,
+    `    0x${x.lastIndex.toString(16)}, term ${x.lastTerm}), and saved as a snapshot holding the new`,
+    "    membership; its log and its vote in the old ensemble are dropped;",
+    "  - started with this zoo.cfg, it leads the new ensemble; the other members",
+    `    (${others.join(",") || "none"}) must start with empty data directories and the same`,
+    "    ensembleId and ensembleSeed lines: they receive its snapshot.",
+    "",
+    "DATA-LOSS RISK: this gives up Raft's guarantees for this ensemble's history.",
+    "  - Every entry in this member's log becomes committed. It had recorded entries through",
+    `    ${x.commitIndex} as committed (a lower bound, recorded lazily); the ${x.lastIndex - x.commitIndex} after them`,
+    "    may include writes that the lost ensemble never committed and whose clients never",
+    "    saw them acknowledged: those writes will reappear.",
+    `  - Writes that only the lost members held (beyond index ${x.lastIndex}) are lost for good.`,
+    "    Seed from the best survivor: corral recover --inspect --survivor <dataDir> ...",
+    "  - Sessions of the old ensemble live on and expire unless their clients reconnect.",
+    "  - Members of the old ensemble must never be started again with their old data.",
+  ];
+  for (const line of lines) out(line);
 }
 
 function rewrite(config: ServerConfig, plan: Plan): Promise<SeedRewrite> {

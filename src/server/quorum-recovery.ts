@@ -25,7 +25,7 @@
 // Each step is crash-safe on its own: the snapshot is durable before the log is dropped, and
 // a rewrite interrupted before the hard state is saved can simply be run again (the data then
 // holds the snapshot alone, which the rewrite rebuilds the same way).
-import type { Disk } from "../base/disk.js";
+import { type Disk, DiskErrorCode } from "../base/disk.js";
 import { encodeConfState } from "../raft/conf-state.js";
 import { type ConfState, EntryKind } from "../raft/types.js";
 import { apply } from "../state/apply.js";
@@ -33,8 +33,10 @@ import { decodeEntry } from "../state/entry-codec.js";
 import { decodeSnapshot } from "../state/snapshot.js";
 import { encodeSnapshot } from "../state/snapshot-writer.js";
 import { State, type StateOptions } from "../state/state.js";
+import { parseSnapshotName } from "../storage/snapshot-file.js";
 import { openStorage, type Recovered, type Storage } from "../storage/storage.js";
 import type { StorageLogger } from "../storage/types.js";
+import { parseSegmentName } from "../storage/wal-format.js";
 import { entryBytes } from "./entry-envelope.js";
 
 /** Where a member keeps its data: ZooKeeper's dataDir (snapshots) and dataLogDir (log). */
@@ -184,8 +186,42 @@ export interface MemberLog extends LogSummary {
   empty: boolean;
 }
 
-/** Reads how far a stopped member's log goes and closes its storage again. */
+const nothing: MemberLog = Object.freeze({
+  snapshotIndex: 0,
+  snapshotTerm: 0,
+  lastIndex: 0,
+  lastTerm: 0,
+  commitIndex: 0,
+  term: 0,
+  log: { snapshotIndex: 0, snapshotTerm: 0, terms: [] },
+  empty: true,
+});
+
+/**
+ * Reads how far a stopped member's log goes and closes its storage again. Directories with
+ * no snapshot file and no log segment are not opened (opening would create files).
+ */
 export function inspectMemberData(
+  dirs: MemberDataDirs,
+  callback: (error: Error | null, found: MemberLog | null) => void,
+): void {
+  dirs.disk.list(dirs.dataDir, (snapError, snapNames) => {
+    dirs.disk.list(dirs.dataLogDir, (logError, logNames) => {
+      const listError = snapError ?? logError;
+      if (listError !== null && listError.code !== DiskErrorCode.notFound) {
+        callback(listError, null);
+        return;
+      }
+      const holdsFiles =
+        (snapError === null && snapNames.some((n) => parseSnapshotName(n) >= 0)) ||
+        (logError === null && logNames.some((n) => parseSegmentName(n) >= 0));
+      if (holdsFiles) inspectStorage(dirs, callback);
+      else callback(null, nothing);
+    });
+  });
+}
+
+function inspectStorage(
   dirs: MemberDataDirs,
   callback: (error: Error | null, found: MemberLog | null) => void,
 ): void {

@@ -164,6 +164,7 @@ test("a survivor of a 5-member ensemble that lost 3 members seeds a new ensemble
     const unforced = await recover("--config", seedConfig(newKeys));
     assert.equal(unforced.code, 1);
     assert.match(unforced.stdout, /DATA-LOSS RISK/);
+    assert.match(unforced.stdout, /writes will reappear/);
     assert.match(unforced.stdout, /Nothing was changed/);
     assert.deepEqual(dataFiles(aheadDir), before, "without --force nothing is written");
 
