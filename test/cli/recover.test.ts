@@ -7,9 +7,11 @@
 // (the seed, the other survivor wiped, and a member with a new id) starts with its two empty
 // members first, which do not elect a leader on their own; once the seed starts it leads,
 // and every acknowledged write is there on every member, and the new ensemble takes writes.
+// Also: a directory that is not a member's, and a missing zoo.cfg, are refused.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { ConnectionLossError, ZooKeeperClient } from "../../src/client/index.js";
@@ -233,5 +235,22 @@ test("a survivor of a 5-member ensemble that lost 3 members seeds a new ensemble
     for (const c of clients) await c.close().catch(() => {});
     for (const s of started) await s.kill();
     await old.stop();
+  }
+});
+
+test("a directory that is not an ensemble member's data is refused, and so is a missing config", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "corral-recover-"));
+  try {
+    const cfg = join(dir, "zoo.cfg");
+    writeFileSync(cfg, `dataDir=${dir}\nserver.1=127.0.0.1:1:2\nserver.2=127.0.0.1:3:4\n`);
+    const notMember = await recover("--config", cfg, "--force");
+    assert.equal(notMember.code, 1);
+    assert.match(notMember.stderr, /is not a Corral ensemble member's data directory/);
+    assert.deepEqual(readdirSync(dir), ["zoo.cfg"], "nothing written");
+    const missing = await recover("--config", join(dir, "absent.cfg"));
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /absent\.cfg/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });
