@@ -163,19 +163,24 @@ export function pickSeed(logs: readonly MemberLog[]): number {
 
 /**
  * Opens a stopped member's storage as a start would (which cuts a torn last write, as every
- * start does) and hands over what it found; the caller closes `storage`.
+ * start does) and hands what it found to `opened`, which closes `storage`; errors go to
+ * `callback`.
  */
-export function openMemberStorage(
+function openMemberStorage(
   dirs: MemberDataDirs,
-  callback: (error: Error | null, storage: Storage | null, recovered: Recovered | null) => void,
+  callback: (error: Error, opened: null) => void,
+  opened: (storage: Storage, recovered: Recovered) => void,
 ): void {
   try {
     openStorage(
       { disk: dirs.disk, logDir: dirs.dataLogDir, snapDir: dirs.dataDir, logger: dirs.logger },
-      callback,
+      (error, storage, recovered) => {
+        if (error === null && storage !== null && recovered !== null) opened(storage, recovered);
+        else callback(error ?? new Error("storage did not open"), null);
+      },
     );
   } catch (err) {
-    callback(err instanceof Error ? err : new Error(String(err)), null, null);
+    callback(err instanceof Error ? err : new Error(String(err)), null);
   }
 }
 
@@ -198,26 +203,38 @@ const nothing: MemberLog = Object.freeze({
 });
 
 /**
- * Reads how far a stopped member's log goes and closes its storage again. Directories with
- * no snapshot file and no log segment are not opened (opening would create files).
+ * Whether a member's directories hold any snapshot file or log segment: a directory that
+ * holds neither is judged without opening storage, which would create files in it.
  */
-export function inspectMemberData(
+function holdsFiles(
   dirs: MemberDataDirs,
-  callback: (error: Error | null, found: MemberLog | null) => void,
+  callback: (error: Error | null, holds: boolean) => void,
 ): void {
   dirs.disk.list(dirs.dataDir, (snapError, snapNames) => {
     dirs.disk.list(dirs.dataLogDir, (logError, logNames) => {
       const listError = snapError ?? logError;
       if (listError !== null && listError.code !== DiskErrorCode.notFound) {
-        callback(listError, null);
+        callback(listError, false);
         return;
       }
-      const holdsFiles =
+      callback(
+        null,
         (snapError === null && snapNames.some((n) => parseSnapshotName(n) >= 0)) ||
-        (logError === null && logNames.some((n) => parseSegmentName(n) >= 0));
-      if (holdsFiles) inspectStorage(dirs, callback);
-      else callback(null, nothing);
+          (logError === null && logNames.some((n) => parseSegmentName(n) >= 0)),
+      );
     });
+  });
+}
+
+/** Reads how far a stopped member's log goes and closes its storage again. */
+export function inspectMemberData(
+  dirs: MemberDataDirs,
+  callback: (error: Error | null, found: MemberLog | null) => void,
+): void {
+  holdsFiles(dirs, (error, holds) => {
+    if (error !== null) callback(error, null);
+    else if (holds) inspectStorage(dirs, callback);
+    else callback(null, nothing);
   });
 }
 
@@ -225,11 +242,7 @@ function inspectStorage(
   dirs: MemberDataDirs,
   callback: (error: Error | null, found: MemberLog | null) => void,
 ): void {
-  openMemberStorage(dirs, (error, storage, recovered) => {
-    if (error !== null || storage === null || recovered === null) {
-      callback(error ?? new Error("storage did not open"), null);
-      return;
-    }
+  openMemberStorage(dirs, callback, (storage, recovered) => {
     storage.close((closeError) => {
       if (closeError !== null) callback(closeError, null);
       else
@@ -285,18 +298,27 @@ export function rewriteAsSeed(
     callback(new Error(`member ${dirs.self} is not a voter of the new configuration`), null);
     return;
   }
-  openMemberStorage(dirs, (error, storage, recovered) => {
-    if (error !== null || storage === null || recovered === null) {
-      callback(error ?? new Error("storage did not open"), null);
-      return;
-    }
+  holdsFiles(dirs, (error, holds) => {
+    if (error !== null) callback(error, null);
+    else if (!holds) callback(new Error(nothingToSeed), null);
+    else rewriteStorage(dirs, callback);
+  });
+}
+
+const nothingToSeed = "the data directory holds no snapshot and no log: nothing to seed";
+
+function rewriteStorage(
+  dirs: MemberDataDirs & { self: number; conf: ConfState; stateOptions: Partial<StateOptions> },
+  callback: (error: Error | null, result: SeedRewrite | null) => void,
+): void {
+  openMemberStorage(dirs, callback, (storage, recovered) => {
     const finish = (failure: Error | null, result: SeedRewrite | null): void =>
       storage.close((closeError) => {
         const e = failure ?? closeError;
         callback(e, e === null ? result : null);
       });
     if (holdsNothing(recovered)) {
-      finish(new Error("the data directory holds no snapshot and no log: nothing to seed"), null);
+      finish(new Error(nothingToSeed), null);
       return;
     }
     const before = summarize(recovered);
