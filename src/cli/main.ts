@@ -3,6 +3,7 @@
 import { Command } from "commander";
 import { registerBenchCommand } from "./bench.js";
 import { registerEnsembleCommand } from "./ensemble.js";
+import { registerRecoverCommand } from "./recover.js";
 import { registerServerCommand } from "./server.js";
 import { registerShell } from "./shell.js";
 import { registerSimCommand } from "./sim.js";
@@ -18,5 +19,6 @@ registerEnsembleCommand(program);
 registerSimCommand(program);
 registerShell(program);
 registerBenchCommand(program);
+registerRecoverCommand(program);
 
 await program.parseAsync(process.argv);

@@ -14,6 +14,7 @@ import { NodeProcessInfo } from "../io/node-process-info.js";
 import { NodeRandom } from "../io/node-random.js";
 import { peerSecurity } from "../io/peer-security.js";
 import { PeerTransport } from "../io/peer-transport.js";
+import { writePidFile } from "../io/pid-file.js";
 import { StderrLogger } from "../io/stderr-logger.js";
 import { ConfigError, defaultConfig, parseZooCfg, type ServerConfig } from "../server/config.js";
 import {
@@ -116,6 +117,8 @@ function runServer(flags: ServerFlags): void {
   }
   mkdirSync(config.dataDir, { recursive: true });
   mkdirSync(config.dataLogDir, { recursive: true });
+  // Tells `corral recover` that this data is in use.
+  writePidFile(config.dataDir);
   logger.info("starting corral", {
     version: versionPrefix,
     dataDir: config.dataDir,
@@ -138,6 +141,7 @@ function runServer(flags: ServerFlags): void {
     ensemble = {
       self: identity.self,
       conf: identity.conf,
+      joinWhenEmpty: config.ensembleSeed !== null,
       network: new PeerTransport({
         self: identity.self,
         ensembleId: identity.ensembleId,

@@ -68,6 +68,13 @@ export interface ServerConfig {
    */
   ensembleId: string | null;
   /**
+   * Corral's own key, set on every member of an ensemble rebuilt by `corral recover`: the
+   * member whose data seeded it. A member that starts with no data then knows no
+   * configuration and waits for the leader to send it one, instead of electing a leader with
+   * the other empty members (server/start-member.ts).
+   */
+  ensembleSeed: number | null;
+  /**
    * Corral's own key: every read waits for a quorum-confirmed read index, as sync does, so
    * reads are linearizable on any member (ZooKeeper's reads, and Corral's by default, may
    * be stale on a follower).
@@ -174,6 +181,7 @@ export function defaultConfig(): ServerConfig {
     syncLimit: 5,
     servers: [],
     ensembleId: null,
+    ensembleSeed: null,
     linearizableReads: false,
     readOnlyModeEnabled: false,
     adminEnableServer: true,
@@ -274,6 +282,7 @@ const setters: ReadonlyMap<string, Setter> = new Map<string, Setter>([
   ["reconfigEnabled", (c, v) => (c.reconfigEnabled = boolean(v))],
   ["standaloneEnabled", (c, v) => (c.standaloneEnabled = boolean(v))],
   ["ensembleId", (c, v) => (c.ensembleId = nonEmpty(v))],
+  ["ensembleSeed", (c, v) => (c.ensembleSeed = integer(v, 1, 255))],
   ["linearizableReads", (c, v) => (c.linearizableReads = boolean(v))],
   ["readonlymode.enabled", (c, v) => (c.readOnlyModeEnabled = boolean(v))],
   ["initLimit", (c, v) => (c.initLimit = integer(v, 1, int32Max))],
