@@ -255,7 +255,7 @@ export class RaftCore {
       // campaign, so only this makes it forget a leader that went silent. Otherwise it would
       // go on believing in that leader forever, and its member would serve stale reads and
       // hold its clients' writes until they can never apply.
-      this.lead = noNode;
+      if (this.config.plantedBug !== "non-voter-keeps-leader") this.lead = noNode;
     }
   }
 

@@ -16,6 +16,7 @@ import type { PeerNetwork } from "../base/peer-network.js";
 import type { ProcessInfo } from "../base/process-info.js";
 import type { Random } from "../base/random.js";
 import { emptyConf, encodeConfState } from "../raft/conf-state.js";
+import type { PlantedBug } from "../raft/config.js";
 import { RaftNode } from "../raft/node.js";
 import { type ConfState, Role, roleNames } from "../raft/types.js";
 import { decodeSnapshot } from "../state/snapshot.js";
@@ -43,6 +44,8 @@ export interface EnsembleDeps {
    * data of its own, this member joins knowing no configuration instead of taking `conf`.
    */
   joinWhenEmpty?: boolean;
+  /** Test-only (the ensemble simulator's planted bugs): see raft/config.ts. */
+  raftPlantedBug?: PlantedBug;
 }
 
 export interface MemberDeps {
@@ -138,7 +141,13 @@ export function startMember(
       const node = new RaftNode(
         ensemble === undefined
           ? { id: memberId, random: deps.random, electionTicks: 10, heartbeatTicks: 1 }
-          : { id: memberId, random: deps.random, electionTicks: 20, heartbeatTicks: 2 },
+          : {
+              id: memberId,
+              random: deps.random,
+              electionTicks: 20,
+              heartbeatTicks: 2,
+              plantedBug: ensemble.raftPlantedBug,
+            },
         persisted,
       );
       const log = new EnsembleLog({

@@ -27,13 +27,19 @@ export type EnsemblePlantedBug =
    * A link that reconnects sends again the last eight messages of its previous connection,
    * as a transport that resends its unacknowledged tail without deduplication would.
    */
-  | "resend-after-reconnect";
+  | "resend-after-reconnect"
+  /**
+   * A member removed from the configuration (or a learner cut off from the leader) keeps
+   * believing in its last leader, so it keeps serving clients it can no longer keep current.
+   */
+  | "removed-member-keeps-serving";
 
 export const ensemblePlantedBugs: readonly EnsemblePlantedBug[] = [
   "phantom-append-acks",
   "follower-expires-sessions",
   "local-sync",
   "resend-after-reconnect",
+  "removed-member-keeps-serving",
 ];
 
 const writer = new PeerWriter(1024);

@@ -402,6 +402,10 @@ class EnsembleSim implements EnsembleClientHost {
           // A spare knows no configuration: it waits for a leader's log to add it.
           conf: this.isInitialMember(slot.id) ? this.initialConf() : { voters: [], learners: [] },
           network,
+          raftPlantedBug:
+            this.options.plantedBug === "removed-member-keeps-serving"
+              ? "non-voter-keeps-leader"
+              : undefined,
         },
       },
       (error, running) => {

@@ -101,3 +101,10 @@ test("teeth: sync answered from the member's own state is caught", () => {
   const f = catchBug("local-sync", 20);
   assert.match(f.failure!, /not linearizable|older than/);
 });
+
+test("teeth: a removed member that keeps serving is caught", () => {
+  // Membership changes: a member removed from the configuration never hears of its removal,
+  // so unless it forgets its silent leader it serves clients whose writes never reach it.
+  const f = catchBug("removed-member-keeps-serving", 20);
+  assert.match(f.failure!, /liveness|older than|not linearizable/);
+});
