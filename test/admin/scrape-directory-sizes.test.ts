@@ -5,58 +5,27 @@
 // whose directory measure is counted, with the admin port on real HTTP.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { type AdminPort, startAdminPort } from "../../src/admin/admin-port.js";
-import { MemoryLogger } from "../../src/base/logger.js";
-import { NodeClock } from "../../src/io/node-clock.js";
-import { NodeRandom } from "../../src/io/node-random.js";
-import { defaultConfig } from "../../src/server/config.js";
-import { StandaloneStatusSource } from "../../src/server/member-status.js";
-import { type RunningMember, startMember } from "../../src/server/start-member.js";
-import { Prng } from "../../src/sim/prng.js";
-import { SimDisk } from "../../src/sim/sim-disk.js";
+import type { AdminPort } from "../../src/admin/admin-port.js";
 import { httpGet } from "./admin-scenario.js";
+import { type SimAdminMember, startSimAdminMember } from "./sim-admin-member.js";
 
 let measured = 0;
-let standalone: RunningMember;
+let member: SimAdminMember;
 let admin: AdminPort;
 
 before(async () => {
-  const config = defaultConfig();
-  config.dataDir = "/data";
-  config.dataLogDir = "/data";
-  config.adminServerAddress = "127.0.0.1";
-  config.adminServerPort = 0;
-  const logger = new MemoryLogger();
-  standalone = await new Promise<RunningMember>((resolve, reject) =>
-    startMember(
-      {
-        config,
-        disk: new SimDisk({ random: new Prng(3), schedule: (run) => setImmediate(run) }),
-        clock: new NodeClock(),
-        random: new NodeRandom(),
-        logger,
-        defer: setImmediate,
-        directorySizes: () => {
-          measured++;
-          return { dataBytes: 1234, logBytes: 5678 };
-        },
-      },
-      (error, s) => (error || s === null ? reject(error) : resolve(s)),
-    ),
-  );
-  admin = await startAdminPort({
-    config,
-    member: standalone.member,
-    status: new StandaloneStatusSource(standalone.raftLog, () => standalone.member.readOnly),
-    storage: standalone.storage,
-    initialConfiguration: "",
-    logger,
+  member = await startSimAdminMember({
+    seed: 3,
+    directorySizes: () => {
+      measured++;
+      return { dataBytes: 1234, logBytes: 5678 };
+    },
   });
+  admin = member.admin;
 });
 
 after(async () => {
-  await admin?.close();
-  if (standalone !== undefined) await new Promise((r) => standalone.close(r));
+  await member?.close();
 });
 
 test("a scrape, the dashboard's poll and mntr do not measure the data directories", async () => {
