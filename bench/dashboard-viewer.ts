@@ -53,7 +53,7 @@ export class DashboardViewer {
     const path = await child.first().getAttribute("data-path");
     await child.first().click();
     await page
-      .locator("#node-path", { hasText: new RegExp(`^${path}$`) })
+      .locator("#node-path", { hasText: new RegExp(`^${escapeRegExp(path ?? "")}$`) })
       .waitFor({ timeout: 10_000 });
     if (view === "overview") await page.click('nav button[data-tab="overview"]');
     const polled = this.polls;
@@ -72,4 +72,8 @@ export class DashboardViewer {
     await this.closePage().catch(() => {});
     await this.browser.close();
   }
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
