@@ -1141,6 +1141,8 @@ export class Member implements ClientConnectionHandler, CommitSink {
 
   /** Everything the status figures (server-figures.ts) read: four-letter words, admin API. */
   figureSource(): FigureSource {
+    const directorySizes = this.options.directorySizes;
+    let sizes: { dataBytes: number; logBytes: number } | null = null;
     return {
       member: this,
       processInfo: this.options.processInfo ?? null,
@@ -1149,7 +1151,13 @@ export class Member implements ClientConnectionHandler, CommitSink {
       // ZooKeeperServer.getState() of a ReadOnlyZooKeeperServer.
       mode: this.readOnlyCause !== null ? "read-only" : this.options.mode(),
       readOnly: this.readOnlyCause !== null,
-      sizes: this.options.directorySizes?.() ?? { dataBytes: 0, logBytes: 0 },
+      // Measured only when a figure reads it (conf, srvr, dirs), once per source: it walks
+      // the data directories on disk, synchronously, and a /metrics scrape every second
+      // reads none of it.
+      get sizes() {
+        sizes ??= directorySizes?.() ?? { dataBytes: 0, logBytes: 0 };
+        return sizes;
+      },
       expiry: this.expiry,
     };
   }
