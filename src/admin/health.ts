@@ -42,7 +42,7 @@ export function readinessChecks(options: HealthOptions): HealthCheck[] {
       ok: leads || (st.leaderId !== 0 && st.role !== "read-only"),
       reason:
         st.role === "read-only"
-          ? "storage failed: this member serves read-only clients and knows no leader"
+          ? `${m.storageFailed ? "storage failed" : "cut off from the quorum"}: this member serves read-only clients and knows no leader`
           : `no leader known (role ${st.role}, term ${st.term})`,
     },
     {
@@ -52,7 +52,7 @@ export function readinessChecks(options: HealthOptions): HealthCheck[] {
     },
     {
       name: "disk_writable",
-      ok: !m.readOnly,
+      ok: !m.storageFailed,
       reason: "storage failed; the member is read-only until restarted on a healthy disk",
     },
   ];

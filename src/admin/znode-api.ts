@@ -189,7 +189,12 @@ export class ZnodeApi {
   ): Promise<void> {
     const m = this.options.member;
     if (m.readOnly) {
-      request.error(503, "the member is read-only (its storage failed)");
+      request.error(
+        503,
+        m.storageFailed
+          ? "the member is read-only (its storage failed)"
+          : "the member is read-only (it knows no leader)",
+      );
       return;
     }
     const session = new MemberSession(

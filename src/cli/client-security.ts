@@ -16,10 +16,16 @@ import { keyStoreOptions, trustStoreCas } from "../io/tls-context.js";
 import { parseJaas } from "../server/jaas.js";
 import { applySslKey, defaultSslConfig } from "../server/ssl-config.js";
 
-/** The -Dkey=value properties of CLIENT_JVMFLAGS and JVMFLAGS (the former wins). */
-export function jvmProperties(env: NodeJS.ProcessEnv): Map<string, string> {
+/**
+ * The -Dkey=value properties of CLIENT_JVMFLAGS and JVMFLAGS (the former wins), or of the
+ * variables named, a later one winning (the server passes JVMFLAGS, SERVER_JVMFLAGS).
+ */
+export function jvmProperties(
+  env: NodeJS.ProcessEnv,
+  variables: readonly string[] = ["JVMFLAGS", "CLIENT_JVMFLAGS"],
+): Map<string, string> {
   const props = new Map<string, string>();
-  for (const name of ["JVMFLAGS", "CLIENT_JVMFLAGS"]) {
+  for (const name of variables) {
     const re = /-D([^=\s]+)=("[^"]*"|\S*)/g;
     for (let m = re.exec(env[name] ?? ""); m !== null; m = re.exec(env[name] ?? "")) {
       props.set(m[1], m[2].replace(/^"|"$/g, ""));

@@ -4,6 +4,7 @@ import { Command } from "commander";
 import { registerBenchCommand } from "./bench.js";
 import { registerEnsembleCommand } from "./ensemble.js";
 import { registerLeaderCommand } from "./leader.js";
+import { registerRecoverCommand } from "./recover.js";
 import { registerServerCommand } from "./server.js";
 import { registerShell } from "./shell.js";
 import { registerSimCommand } from "./sim.js";
@@ -20,5 +21,6 @@ registerLeaderCommand(program);
 registerSimCommand(program);
 registerShell(program);
 registerBenchCommand(program);
+registerRecoverCommand(program);
 
 await program.parseAsync(process.argv);

@@ -12,7 +12,9 @@ import { NodeClock } from "../io/node-clock.js";
 import { NodeDisk } from "../io/node-disk.js";
 import { NodeProcessInfo } from "../io/node-process-info.js";
 import { NodeRandom } from "../io/node-random.js";
+import { peerSecurity } from "../io/peer-security.js";
 import { PeerTransport } from "../io/peer-transport.js";
+import { writePidFile } from "../io/pid-file.js";
 import { StderrLogger } from "../io/stderr-logger.js";
 import { ConfigError, defaultConfig, parseZooCfg, type ServerConfig } from "../server/config.js";
 import {
@@ -32,6 +34,7 @@ import { versionPrefix } from "../server/version.js";
 const handOverTimeoutMs = 3000;
 
 import { loadSaslUsers } from "./server-auth.js";
+import { applyServerSystemProperties } from "./server-system-properties.js";
 
 interface ServerFlags {
   config?: string;
@@ -99,6 +102,7 @@ function runServer(flags: ServerFlags): void {
       config.dataLogDir = flags.dataDir;
     }
     loadSaslUsers(config, flags.jaas, process.env);
+    applyServerSystemProperties(config, process.env);
   } catch (err) {
     console.error(`corral: ${err instanceof Error ? err.message : String(err)}`);
     process.exitCode = 2;
@@ -116,6 +120,8 @@ function runServer(flags: ServerFlags): void {
   }
   mkdirSync(config.dataDir, { recursive: true });
   mkdirSync(config.dataLogDir, { recursive: true });
+  // Tells `corral recover` that this data is in use.
+  writePidFile(config.dataDir);
   logger.info("starting corral", {
     version: versionPrefix,
     dataDir: config.dataDir,
@@ -127,15 +133,25 @@ function runServer(flags: ServerFlags): void {
   });
   let ensemble: EnsembleDeps | undefined;
   if (identity !== null) {
+    let security: ReturnType<typeof peerSecurity>;
+    try {
+      security = peerSecurity(config.quorumSecurity, logger);
+    } catch (err) {
+      logger.error(`cannot start: ${err instanceof Error ? err.message : String(err)}`);
+      process.exitCode = 2;
+      return;
+    }
     ensemble = {
       self: identity.self,
       conf: identity.conf,
+      joinWhenEmpty: config.ensembleSeed !== null,
       network: new PeerTransport({
         self: identity.self,
         ensembleId: identity.ensembleId,
         members: identity.peers,
         logger,
         random: new NodeRandom(),
+        ...security,
       }),
     };
   }

@@ -22,6 +22,18 @@
 // newly accepted connection from a member replaces the older one (the dialler reconnected).
 // Each bad connection is closed with one log line naming the remote address and the reason.
 //
+// Security (io/peer-tls.ts, io/peer-auth.ts), both optional and independent:
+// - With `tls` (sslQuorum), every connection is TLS first and the bytes above travel inside
+//   it. The acceptor refuses an untrusted dialler certificate when TLS is up (answering
+//   untrustedCertificate over TLS), and after the hello one that names neither the dialler's
+//   address nor its member's host; the dialler refuses an untrusted acceptor in the TLS
+//   handshake itself.
+// - With `auth` (quorum.auth.enableSasl), the acceptor answers a good hello with a challenge
+//   instead of 0, and the 0 (followed by the acceptor's proof, when the dialler presented
+//   credentials) comes only after the dialler's answer; peer-auth.ts has the layout.
+// In both, nothing from the dialler reaches the member, and the dialler sends no frame,
+// until both sides have accepted each other.
+//
 // Frames, dialler to acceptor only, after the acceptor's 0:
 //   u32 length N (at most frameBytesMax, else the acceptor closes), then N bytes of body.
 //
@@ -40,9 +52,20 @@
 
 import { Buffer } from "node:buffer";
 import { createConnection, createServer, type Server, type Socket } from "node:net";
+import type { TLSSocket } from "node:tls";
 import type { Logger } from "../base/logger.js";
 import type { PeerHandler, PeerNetwork } from "../base/peer-network.js";
 import type { Random } from "../base/random.js";
+import {
+  AcceptorAuth,
+  authenticateAnswer,
+  DiallerAuth,
+  noCredentials,
+  nonceBytes,
+  type PeerAuthSettings,
+  proofBytes,
+} from "./peer-auth.js";
+import type { PeerTls } from "./peer-tls.js";
 
 export interface PeerAddress {
   readonly host: string;
@@ -70,6 +93,10 @@ export interface PeerTransportOptions {
   readonly reconnectDelayMsMax?: number;
   /** At most one "dropping messages" warning per peer per this interval. */
   readonly dropLogIntervalMs?: number;
+  /** TLS on every link (sslQuorum); the transport closes it when it stops. */
+  readonly tls?: PeerTls;
+  /** Member authentication (quorum.auth.*). */
+  readonly auth?: PeerAuthSettings;
 }
 
 export const peerTransportDefaults = {
@@ -90,6 +117,9 @@ export const PeerRefusal = {
   unknownMember: 4,
   dialledItself: 5,
   wrongTarget: 6,
+  untrustedCertificate: 7,
+  authRequired: 8,
+  authFailed: 9,
 } as const;
 export type PeerRefusal = (typeof PeerRefusal)[keyof typeof PeerRefusal];
 
@@ -101,6 +131,9 @@ const refusalReasons: readonly string[] = [
   "dialler is not in the member table",
   "dialler claims the acceptor's own id",
   "dialler expected another member at this address",
+  "certificate not trusted",
+  "authentication required",
+  "authentication failed",
 ];
 
 const magic = Buffer.from("CRLP", "latin1");
@@ -151,8 +184,12 @@ type LinkState = (typeof LinkState)[keyof typeof LinkState];
 class PeerLink {
   state: LinkState = LinkState.idle;
   socket: Socket | null = null;
-  /** Set once the acceptor's answer byte has arrived on the current socket. */
+  /** Set once the acceptor's final answer has arrived on the current socket. */
   answered = false;
+  /** Bytes of the acceptor's answer received so far, when it came in pieces. */
+  reply: Buffer | null = null;
+  /** This dial's side of member authentication, once the acceptor challenged us. */
+  auth: DiallerAuth | null = null;
   timer: NodeJS.Timeout | null = null;
   /** The next reconnect delay before jitter. */
   delayMs: number;
@@ -198,6 +235,12 @@ class PeerLink {
 class InboundConnection {
   /** The dialler's member id once the handshake succeeded; 0 before. */
   peer = 0;
+  /** The member id of a good hello, while authentication runs. */
+  claimed = 0;
+  /** Member authentication in progress (the challenge was sent). */
+  auth: AcceptorAuth | null = null;
+  /** Why TLS failed before the hello, for the log line when the socket closes. */
+  tlsError = "";
   closed = false;
   /** Bytes received but not yet consumed: [0, pendingLength) of `pending`. */
   private pending: Buffer | null = null;
@@ -230,8 +273,8 @@ class InboundConnection {
     if (this.peer === 0) {
       offset = this.transport.acceptHandshake(this, data);
       if (this.closed) return;
-      if (offset === 0) {
-        this.keep(data, 0, merged, 0);
+      if (this.peer === 0) {
+        this.keep(data, offset, merged, 0);
         return;
       }
     }
@@ -388,6 +431,7 @@ export class PeerTransport implements PeerNetwork {
       c.socket.destroy();
     }
     this.accepted.clear();
+    this.options.tls?.close();
     const server = this.server;
     if (server === null) return Promise.resolve();
     return new Promise((resolve) => server.close(() => resolve()));
@@ -516,36 +560,92 @@ export class PeerTransport implements PeerNetwork {
     link.timer = null;
     link.state = LinkState.dialling;
     link.answered = false;
+    link.reply = null;
+    link.auth = null;
     link.draining = false;
-    const socket = createConnection({ host: link.address.host, port: link.address.port });
+    const tls = this.options.tls;
+    const { host, port } = link.address;
+    const socket = tls === undefined ? createConnection({ host, port }) : tls.dial(host, port);
     link.socket = socket;
     socket.setNoDelay(true);
     socket.setKeepAlive(true, keepAliveDelayMs);
     let lastError = "";
+    let secured = tls === undefined;
     link.timer = setTimeout(() => {
       if (link.socket === socket) this.linkFailed(link, "handshake not answered in time");
     }, this.handshakeTimeoutMs);
-    socket.on("connect", () => {
+    // Over TLS the hello waits until the acceptor's certificate has been checked.
+    socket.on(tls === undefined ? "connect" : "secureConnect", () => {
+      secured = true;
       if (link.socket === socket) socket.write(link.handshake);
     });
     socket.on("data", (chunk: Buffer) => {
       if (link.socket !== socket || link.answered || chunk.length === 0) return;
-      link.answered = true;
-      const answer = chunk[0];
-      if (answer === PeerRefusal.accepted) this.linkUp(link);
-      else this.linkFailed(link, `${refusedPrefix}${refusalReasons[answer] ?? `code ${answer}`}`);
+      this.answerReceived(link, socket, chunk);
     });
     socket.on("drain", () => {
       if (link.socket !== socket) return;
       link.draining = false;
       if (link.outLength > 0 && !link.flushQueued) this.queueFlush(link);
     });
-    socket.on("error", (err) => {
-      lastError = err.message;
+    socket.on("error", (err: NodeJS.ErrnoException) => {
+      // An error without a system call before TLS is up is the TLS handshake failing: the
+      // acceptor's certificate is not trusted, or it refused ours.
+      lastError =
+        !secured && err.syscall === undefined
+          ? `${untrustedPrefix}TLS handshake failed: ${err.message}`
+          : err.message;
     });
     socket.on("close", () => {
       if (link.socket === socket) this.linkFailed(link, lastError || "closed by peer");
     });
+  }
+
+  /**
+   * The acceptor's answer to our hello: 0, a refusal, or (with member authentication) a
+   * challenge, answered here, followed by 0 and the acceptor's proof or a refusal.
+   */
+  private answerReceived(link: PeerLink, socket: Socket, chunk: Buffer): void {
+    let data = link.reply === null ? chunk : Buffer.concat([link.reply, chunk]);
+    link.reply = null;
+    if (data[0] === authenticateAnswer && link.auth === null) {
+      if (data.length < 1 + nonceBytes) {
+        link.reply = data;
+        return;
+      }
+      const credentials = this.options.auth?.credentials ?? null;
+      const binding = { ensembleId: this.options.ensembleId, from: this.self, to: link.id };
+      link.auth = new DiallerAuth(credentials, binding);
+      socket.write(link.auth.answer(data.subarray(1, 1 + nonceBytes)));
+      data = data.subarray(1 + nonceBytes);
+      if (data.length === 0) return;
+    }
+    const answer = data[0];
+    if (answer !== PeerRefusal.accepted) {
+      link.answered = true;
+      this.linkFailed(link, `${refusedPrefix}${refusalReasons[answer] ?? `code ${answer}`}`);
+      return;
+    }
+    const auth = link.auth;
+    if (auth?.authenticating === true) {
+      if (data.length < 1 + proofBytes) {
+        link.reply = data;
+        return;
+      }
+      link.answered = true;
+      if (!auth.acceptorProved(data.subarray(1, 1 + proofBytes))) {
+        this.linkFailed(link, `${untrustedPrefix}it does not know the quorum password`);
+        return;
+      }
+    } else {
+      link.answered = true;
+      if (this.options.auth?.authenticate === true) {
+        // quorum.auth.learnerRequireSasl: a link only to a member that proves it is one.
+        this.linkFailed(link, `${untrustedPrefix}it did not ask us to authenticate`);
+        return;
+      }
+    }
+    this.linkUp(link);
   }
 
   private linkUp(link: PeerLink): void {
@@ -577,6 +677,7 @@ export class PeerTransport implements PeerNetwork {
     if (wasUp) this.logger.warn("peer link lost", fields);
     else if (reason === link.lastFailure) this.logger.debug("cannot reach peer", fields);
     else if (reason.startsWith(refusedPrefix)) this.logger.warn("peer refused our link", fields);
+    else if (reason.startsWith(untrustedPrefix)) this.logger.warn("peer not trusted", fields);
     else this.logger.info("cannot reach peer", fields);
     link.lastFailure = reason;
     const delayMs = link.delayMs;
@@ -590,12 +691,14 @@ export class PeerTransport implements PeerNetwork {
 
   // ---- accepting -----------------------------------------------------------------------
 
-  private accept(socket: Socket): void {
+  private accept(raw: Socket): void {
     if (this.stopped) {
-      socket.destroy();
+      raw.destroy();
       return;
     }
-    const remote = `${normaliseAddress(socket.remoteAddress ?? "unknown")}:${socket.remotePort ?? 0}`;
+    const remote = `${normaliseAddress(raw.remoteAddress ?? "unknown")}:${raw.remotePort ?? 0}`;
+    const tls = this.options.tls;
+    const socket = tls === undefined ? raw : tls.accept(raw);
     const c = new InboundConnection(this, socket, remote);
     this.accepted.add(c);
     socket.setKeepAlive(true, keepAliveDelayMs);
@@ -608,20 +711,72 @@ export class PeerTransport implements PeerNetwork {
         });
       }
     }, this.handshakeTimeoutMs);
-    socket.on("data", (chunk: Buffer) => {
+    const receive = (chunk: Buffer): void => {
       if (!c.closed) c.receive(chunk);
-    });
+    };
     socket.on("error", (err) => {
+      if (tls !== undefined && c.peer === 0 && c.tlsError === "") c.tlsError = err.message;
       this.logger.debug("peer socket error", { remote, peer: c.peer, error: err.message });
     });
     socket.on("close", () => this.inboundClosed(c));
+    if (tls === undefined) {
+      socket.on("data", receive);
+      return;
+    }
+    // Nothing is read until the dialler's certificate is checked (a readable stream without
+    // a 'data' listener keeps what arrives).
+    (socket as TLSSocket).once("secure", () => {
+      if (c.closed) return;
+      const why = tls.refusal(socket as TLSSocket);
+      if (why !== null) {
+        this.refuse(c, PeerRefusal.untrustedCertificate, { detail: why });
+        return;
+      }
+      socket.on("data", receive);
+    });
   }
 
   /**
-   * Checks the handshake at the start of `data`. Returns the bytes it took (0 while it is
-   * incomplete); on a bad handshake the connection is refused and closed.
+   * Checks the handshake at the start of `data`: the hello, then the answer to our challenge
+   * when members authenticate. Returns the bytes it took; the dialler is admitted (c.peer
+   * set) once all of it checked out. On a bad handshake the connection is refused and closed.
    */
   acceptHandshake(c: InboundConnection, data: Buffer): number {
+    let offset = 0;
+    if (c.auth === null) {
+      offset = this.acceptHello(c, data);
+      if (c.closed || c.auth === null) return offset;
+    }
+    const verdict = c.auth.receive(offset === 0 ? data : data.subarray(offset));
+    if (verdict.kind === "incomplete") return offset;
+    if (verdict.kind === "malformed") {
+      this.closeBad(c, "malformed authentication answer", {
+        claimed: c.claimed,
+        detail: verdict.reason,
+      });
+      return offset;
+    }
+    if (verdict.failure !== null) {
+      if (this.options.auth?.requireDiallers === true) {
+        const code =
+          verdict.failure === noCredentials ? PeerRefusal.authRequired : PeerRefusal.authFailed;
+        return this.refuse(c, code, { claimed: c.claimed, detail: verdict.failure });
+      }
+      this.logger.warn(
+        "peer did not authenticate; admitted (quorum.auth.serverRequireSasl=false)",
+        {
+          remote: c.remote,
+          claimed: c.claimed,
+          detail: verdict.failure,
+        },
+      );
+    }
+    this.admit(c, c.claimed, verdict.proof);
+    return offset + verdict.consumed;
+  }
+
+  /** The hello: bytes taken (0 while incomplete), then a challenge or the dialler admitted. */
+  private acceptHello(c: InboundConnection, data: Buffer): number {
     const have = data.length;
     const magicBytes = Math.min(have, 4);
     if (data.compare(magic, 0, magicBytes, 0, magicBytes) !== 0) {
@@ -648,7 +803,32 @@ export class PeerTransport implements PeerNetwork {
     if (link === undefined) return this.refuse(c, PeerRefusal.unknownMember, { claimed: from });
     if (target !== this.self)
       return this.refuse(c, PeerRefusal.wrongTarget, { claimed: from, target });
+    const tls = this.options.tls;
+    if (tls !== undefined) {
+      const address = normaliseAddress(c.socket.remoteAddress ?? "");
+      const why = tls.hostRefusal(c.socket, address, link.address.host);
+      if (why !== null) {
+        return this.refuse(c, PeerRefusal.untrustedCertificate, { claimed: from, detail: why });
+      }
+    }
+    const auth = this.options.auth;
+    if (auth !== undefined) {
+      c.claimed = from;
+      c.auth = new AcceptorAuth(auth.users, {
+        ensembleId: this.options.ensembleId,
+        from,
+        to: this.self,
+      });
+      c.socket.write(c.auth.challenge());
+      return total;
+    }
+    this.admit(c, from, emptyProof);
+    return total;
+  }
 
+  /** Lets a dialler that passed every check send frames; `proof` follows the 0 if any. */
+  private admit(c: InboundConnection, from: number, proof: Buffer): void {
+    const link = this.links.get(from)!;
     c.peer = from;
     if (c.timer !== null) clearTimeout(c.timer);
     c.timer = null;
@@ -662,8 +842,7 @@ export class PeerTransport implements PeerNetwork {
       previous.closed = true;
       previous.socket.destroy();
     }
-    c.socket.write(acceptedAnswer);
-    return total;
+    c.socket.write(proof.length === 0 ? acceptedAnswer : Buffer.concat([acceptedAnswer, proof]));
   }
 
   /** Hands one frame body from an accepted connection to the member. */
@@ -727,14 +906,17 @@ export class PeerTransport implements PeerNetwork {
     } else {
       this.logger.warn("closing peer connection", {
         remote: c.remote,
-        reason: "closed before any handshake",
+        reason:
+          c.tlsError === "" ? "closed before any handshake" : `TLS handshake failed: ${c.tlsError}`,
       });
     }
   }
 }
 
 const refusedPrefix = "refused by peer: ";
+const untrustedPrefix = "not trusted: ";
 const acceptedAnswer = Buffer.of(PeerRefusal.accepted);
+const emptyProof = Buffer.alloc(0);
 const refusalAnswers: readonly Buffer[] = refusalReasons.map((_, code) => Buffer.of(code));
 
 function addressOf(a: PeerAddress): string {

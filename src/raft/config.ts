@@ -16,7 +16,12 @@ export type PlantedBug =
   /** A follower appends entries without checking the entry before them matches. */
   | "skip-prev-entry-check"
   /** A follower acknowledges appended entries before they are on stable storage. */
-  | "ack-before-persist";
+  | "ack-before-persist"
+  /**
+   * A member that does not campaign (a learner, or a member removed from the configuration)
+   * never forgets a leader that went silent, so it keeps serving as if it still followed.
+   */
+  | "non-voter-keeps-leader";
 
 export interface RaftConfig {
   readonly id: NodeId;

@@ -245,9 +245,17 @@ export class RaftCore {
 
   private tickElection(): void {
     this.electionElapsed++;
-    if (this.promotable() && this.electionElapsed >= this.randomizedElectionTimeout) {
-      this.electionElapsed = 0;
+    if (this.electionElapsed < this.randomizedElectionTimeout) return;
+    this.electionElapsed = 0;
+    if (this.promotable()) {
       campaign(this, this.config.preVote ? "pre-vote" : "election");
+    } else {
+      // A learner, or a member removed from the configuration (which never hears of its own
+      // removal: the leader stops replicating to it once the change is appended), does not
+      // campaign, so only this makes it forget a leader that went silent. Otherwise it would
+      // go on believing in that leader forever, and its member would serve stale reads and
+      // hold its clients' writes until they can never apply.
+      if (this.config.plantedBug !== "non-voter-keeps-leader") this.lead = noNode;
     }
   }
 

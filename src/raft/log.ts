@@ -163,7 +163,10 @@ export class RaftLog {
       if (t <= term) return i;
       i--;
     }
-    return this.offset;
+    // Below our snapshot we know no terms: the hint stays where it was. (This returned the
+    // offset, which is above `index` when the follower's hint is behind our snapshot; the
+    // leader then took that for the follower's match and counted it towards commit.)
+    return i;
   }
 
   commitTo(index: number): boolean {

@@ -162,6 +162,11 @@ export class RaftNode {
     this.r.step(m);
   }
 
+  /** True while this leader hands leadership over: it takes no proposals meanwhile. */
+  get transferring(): boolean {
+    return this.r.role === Role.leader && this.r.leadTransferee !== noNode;
+  }
+
   /** Leader: appends a client command. It is committed once a quorum has it durable. */
   propose(data: Uint8Array): ProposeResult {
     const r = this.r;

@@ -12,6 +12,13 @@ import {
   checkAuthConfig,
   defaultAuthConfig,
 } from "./auth-config.js";
+import {
+  applyQuorumSecurityKey,
+  checkQuorumSecurityConfig,
+  defaultQuorumSecurityConfig,
+  type QuorumSecurityConfig,
+  QuorumSecurityConfigError,
+} from "./quorum-security-config.js";
 import { applySslKey, defaultSslConfig, type SslConfig, SslConfigError } from "./ssl-config.js";
 
 export interface ServerSpec {
@@ -34,7 +41,10 @@ export interface ServerConfig {
   maxSessionTimeoutMs: number;
   /** Connections allowed from one IP address; 0 means no limit. */
   maxClientCnxns: number;
-  /** Four-letter words allowed; "*" allows all. `srvr` is always allowed. */
+  /**
+   * Four-letter words allowed; "*" allows all. `srvr` is always allowed, and `isro` too when
+   * readOnlyModeEnabled (Member.fourLetterWord).
+   */
   fourLetterWords: ReadonlySet<string> | "*";
   packetBytesMax: number;
   snapRetainCount: number;
@@ -64,11 +74,25 @@ export interface ServerConfig {
    */
   ensembleId: string | null;
   /**
+   * Corral's own key, set on every member of an ensemble rebuilt by `corral recover`: the
+   * member whose data seeded it. A member that starts with no data then knows no
+   * configuration and waits for the leader to send it one, instead of electing a leader with
+   * the other empty members (server/start-member.ts).
+   */
+  ensembleSeed: number | null;
+  /**
    * Corral's own key: every read waits for a quorum-confirmed read index, as sync does, so
    * reads are linearizable on any member (ZooKeeper's reads, and Corral's by default, may
    * be stale on a follower).
    */
   linearizableReads: boolean;
+  /**
+   * readonlymode.enabled: a member cut off from its quorum serves clients that accept a
+   * read-only server (server/partition-read-only.ts). ZooKeeper reads it only as the system
+   * property -Dreadonlymode.enabled=true (cli/server-system-properties.ts reads that form
+   * from SERVER_JVMFLAGS); Corral also takes it as a zoo.cfg key.
+   */
+  readOnlyModeEnabled: boolean;
   adminEnableServer: boolean;
   adminServerAddress: string;
   adminServerPort: number;
@@ -125,6 +149,8 @@ export interface ServerConfig {
   ssl: SslConfig;
   /** Providers, SASL users, enforce.auth (server/auth-config.ts). */
   auth: AuthConfig;
+  /** sslQuorum, ssl.quorum.*, quorum.auth.* (server/quorum-security-config.ts). */
+  quorumSecurity: QuorumSecurityConfig;
 }
 
 export interface ConfigWarning {
@@ -162,7 +188,9 @@ export function defaultConfig(): ServerConfig {
     servers: [],
     peerType: null,
     ensembleId: null,
+    ensembleSeed: null,
     linearizableReads: false,
+    readOnlyModeEnabled: false,
     adminEnableServer: true,
     adminServerAddress: "0.0.0.0",
     adminServerPort: 8080,
@@ -187,6 +215,7 @@ export function defaultConfig(): ServerConfig {
     clientPortEnabled: true,
     ssl: defaultSslConfig(),
     auth: defaultAuthConfig(),
+    quorumSecurity: defaultQuorumSecurityConfig(),
   };
 }
 
@@ -261,7 +290,9 @@ const setters: ReadonlyMap<string, Setter> = new Map<string, Setter>([
   ["standaloneEnabled", (c, v) => (c.standaloneEnabled = boolean(v))],
   ["ensembleId", (c, v) => (c.ensembleId = nonEmpty(v))],
   ["peerType", (c, v) => (c.peerType = parsePeerType(v))],
+  ["ensembleSeed", (c, v) => (c.ensembleSeed = integer(v, 1, 255))],
   ["linearizableReads", (c, v) => (c.linearizableReads = boolean(v))],
+  ["readonlymode.enabled", (c, v) => (c.readOnlyModeEnabled = boolean(v))],
   ["initLimit", (c, v) => (c.initLimit = integer(v, 1, int32Max))],
   ["syncLimit", (c, v) => (c.syncLimit = integer(v, 1, int32Max))],
   ["admin.enableServer", (c, v) => (c.adminEnableServer = boolean(v))],
@@ -331,7 +362,6 @@ const acceptedWithoutEffect: ReadonlySet<string> = new Set([
   "cnxTimeout",
   "skipACL",
   "serverCnxnFactory",
-  "sslQuorum",
   "portUnification",
   "observerMasterPort",
   "audit.enable",
@@ -460,7 +490,9 @@ export function parseZooCfg(text: string): { config: ServerConfig; warnings: Con
         continue;
       }
       const setter = setters.get(bare);
-      if (
+      if (applyQuorumSecurityKey(config.quorumSecurity, bare, value)) {
+        setKeys.add(bare);
+      } else if (
         bare !== "ssl.authProvider" &&
         bare.startsWith("ssl.") &&
         applySslKey(config.ssl, bare, value)
@@ -488,7 +520,8 @@ export function parseZooCfg(text: string): { config: ServerConfig; warnings: Con
       if (
         err instanceof ConfigError ||
         err instanceof SslConfigError ||
-        err instanceof AuthConfigError
+        err instanceof AuthConfigError ||
+        err instanceof QuorumSecurityConfigError
       )
         throw new ConfigError(`zoo.cfg line ${line}: ${key}: ${err.message}`);
       throw err;
@@ -510,8 +543,11 @@ export function parseZooCfg(text: string): { config: ServerConfig; warnings: Con
   if (!setKeys.has("dataLogDir")) config.dataLogDir = config.dataDir;
   try {
     checkAuthConfig(config.auth);
+    checkQuorumSecurityConfig(config.quorumSecurity);
   } catch (err) {
-    if (err instanceof AuthConfigError) throw new ConfigError(err.message);
+    if (err instanceof AuthConfigError || err instanceof QuorumSecurityConfigError) {
+      throw new ConfigError(err.message);
+    }
     throw err;
   }
   if (config.secureClientPort !== null && config.ssl.keyStore.location === null) {

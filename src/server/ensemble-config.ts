@@ -93,11 +93,7 @@ export function identityFileText(identity: EnsembleIdentity): string {
  * why the data belongs elsewhere, or null when it is ours.
  */
 export function identityMismatch(fileText: string, identity: EnsembleIdentity): string | null {
-  const fields = new Map<string, string>();
-  for (const line of fileText.split(/\r?\n/)) {
-    const at = line.indexOf("=");
-    if (at > 0) fields.set(line.slice(0, at).trim(), line.slice(at + 1).trim());
-  }
+  const fields = parseIdentityFile(fileText);
   const ensemble = fields.get("ensemble");
   const member = fields.get("member");
   if (ensemble !== identity.ensembleId) {
@@ -107,4 +103,14 @@ export function identityMismatch(fileText: string, identity: EnsembleIdentity): 
     return `the data directory belongs to member ${member ?? "(none)"}, but myid is ${identity.self}`;
   }
   return null;
+}
+
+/** The `key=value` lines of an identity file (`corral recover` adds lines of its own). */
+export function parseIdentityFile(fileText: string): Map<string, string> {
+  const fields = new Map<string, string>();
+  for (const line of fileText.split(/\r?\n/)) {
+    const at = line.indexOf("=");
+    if (at > 0) fields.set(line.slice(0, at).trim(), line.slice(at + 1).trim());
+  }
+  return fields;
 }

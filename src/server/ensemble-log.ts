@@ -5,10 +5,13 @@
 //   batched (all proposals of one turn of the event loop in one message), over the peer link
 //   that keeps them in order. A forward names the term it was sent in, and a leader of
 //   another term drops it, so nothing sent to an old leader is appended by a new one behind
-//   the sender's back.
-// - Epochs: whenever the term or the leader changes, the link to the leader drops, or the
-//   leader says it refused a forward (during a leadership transfer), a forwarded or appended
-//   proposal may be lost; the epoch moves on and the member treats its
+//   the sender's back. While the leader hands leadership over, Raft takes no proposals: the
+//   leader holds what arrives (its own and forwarded) in order and proposes it when the
+//   transfer ends with it still leading in the same term; if another member leads by then,
+//   the epochs of every member move on and the held proposals are dropped as uncertain, as a
+//   leader change always does.
+// - Epochs: whenever the term or the leader changes, or the link to the leader drops, a
+//   forwarded or appended proposal may be lost; the epoch moves on and the member treats its
 //   older proposals as uncertain (server/member.ts closes those clients' connections, as a
 //   ZooKeeper follower that loses its leader closes all of its).
 // - Read barriers (sync): the Raft read-index, confirmed by a heartbeat round to a quorum
@@ -35,12 +38,10 @@ import {
 } from "./peer-codec.js";
 import {
   encodeForward,
-  encodeRefused,
   encodeTouches,
   encodeTransfer,
   MemberKind,
   readForward,
-  readRefused,
   readTouches,
   readTransfer,
 } from "./peer-messages.js";
@@ -82,6 +83,9 @@ export class EnsembleLog implements ReplicatedLog, PeerHandler {
   private forwardBatch: Uint8Array[] = [];
   private forwardEpoch = 0;
   private flushScheduled = false;
+  /** Proposals that arrived during a leadership transfer, and the term they arrived in. */
+  private held: Uint8Array[] = [];
+  private heldTerm = 0;
   private readonly barriers = new Map<number, Barrier>();
   private nextContext = 1;
   private timer: TimerHandle | null = null;
@@ -116,6 +120,7 @@ export class EnsembleLog implements ReplicatedLog, PeerHandler {
       // A log whose storage failed does no more work, like the Raft group's own ticks.
       if (this.stopped || raftLog.failure !== null) return;
       this.checkBarriers();
+      if (this.held.length > 0) this.releaseHeld();
       this.timer = this.options.clock.setTimer(period, tick);
     };
     this.timer = this.options.clock.setTimer(period, tick);
@@ -158,7 +163,7 @@ export class EnsembleLog implements ReplicatedLog, PeerHandler {
 
   propose(data: Uint8Array): boolean {
     if (this.raftLog === null || this.stopped) return false;
-    if (this.raft.isLeader) return this.raft.propose(data) >= 0;
+    if (this.raft.isLeader) return this.proposeAsLeader(data);
     if (!this.canForward()) return false;
     if (this.forwardBatch.length === 0) this.forwardEpoch = this.epoch;
     this.forwardBatch.push(Uint8Array.prototype.slice.call(data));
@@ -167,6 +172,30 @@ export class EnsembleLog implements ReplicatedLog, PeerHandler {
       this.options.defer(this.flushForwards);
     }
     return true;
+  }
+
+  /** Appends `data`, or holds a copy of it while a leadership transfer runs. */
+  private proposeAsLeader(data: Uint8Array): boolean {
+    if (this.held.length > 0) this.releaseHeld();
+    if (this.raft.transferring || this.held.length > 0) {
+      if (this.held.length === 0) this.heldTerm = this.raft.term;
+      this.held.push(Uint8Array.prototype.slice.call(data));
+      return true;
+    }
+    return this.raft.propose(data) >= 0;
+  }
+
+  /** Proposes the held proposals once the transfer is over, or drops them if leadership moved. */
+  private releaseHeld(): void {
+    if (this.raft.isLeader && this.raft.term === this.heldTerm) {
+      if (this.raft.transferring) return;
+      let i = 0;
+      while (i < this.held.length && this.raft.propose(this.held[i]!) >= 0) i++;
+      // Nothing else refuses a leader's proposal but a new transfer: keep the rest in order.
+      this.held = this.held.slice(i);
+      return;
+    }
+    this.held = [];
   }
 
   private readonly flushForwards = (): void => {
@@ -232,6 +261,7 @@ export class EnsembleLog implements ReplicatedLog, PeerHandler {
   private newEpoch(leaderChanged: boolean): void {
     this.epoch++;
     this.forwardBatch = [];
+    this.held = [];
     if (leaderChanged) {
       // Read-index requests die with the leadership that took them: ask the new one.
       const now = this.options.clock.monotonicMs();
@@ -267,19 +297,8 @@ export class EnsembleLog implements ReplicatedLog, PeerHandler {
             // Every member will apply what is proposed: an entry that does not decode would
             // stop them all, so the leader checks each one before it enters the log.
             decodeEntry(entryBytes(e));
-            if (this.raft.propose(e) < 0) {
-              // Still the leader, but not appending (a leadership transfer is under way):
-              // without a word the sender would wait for these writes forever, since its
-              // leader, term and link all stay the same if the transfer fails.
-              this.options.network?.send(from, encodeRefused(this.writer, f.term));
-              return;
-            }
+            if (!this.proposeAsLeader(e)) return;
           }
-          return;
-        }
-        case MemberKind.refused: {
-          const term = readRefused(r);
-          if (from === this.raft.lead && term === this.raft.term) this.newEpoch(false);
           return;
         }
         case MemberKind.touches: {

@@ -45,7 +45,10 @@ export interface HandshakeHost {
   readonly expiry: ExpiryQueue<number>;
   /** Sessions created while read-only. */
   readonly localSessions: LocalSessions;
-  /** True once storage failed: only clients that accept a read-only server are served. */
+  /**
+   * True while read-only (storage failed, or no leader with readonlymode.enabled): only
+   * clients that accept a read-only server are served.
+   */
   readOnly(): boolean;
   /** False while this member knows no leader: it then serves nobody (as ZooKeeper). */
   serving(): boolean;

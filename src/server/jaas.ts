@@ -123,3 +123,18 @@ export function saslServerUsers(text: string, section = "Server"): Map<string, s
   }
   return users;
 }
+
+/**
+ * The login a section presents (ZooKeeper's QuorumLearner: DigestLoginModule with
+ * `username` and `password` options). Throws when the section or either option is missing.
+ */
+export function digestLogin(text: string, section: string): { username: string; password: string } {
+  const entries = parseJaas(text).get(section);
+  if (entries === undefined) throw new JaasError(`no "${section}" section`);
+  for (const entry of entries) {
+    const username = entry.options.get("username");
+    const password = entry.options.get("password");
+    if (username !== undefined && password !== undefined) return { username, password };
+  }
+  throw new JaasError(`${section}: no entry with both username and password`);
+}

@@ -12,7 +12,9 @@
 // When the log reports that its storage failed, the member becomes a ZooKeeper read-only
 // server (server/read-only.ts): every connection is closed so that nothing waits for a write
 // that will never commit, and from then on only clients that accept a read-only server are
-// served, with sessions local to this member, until it is restarted on a healthy disk.
+// served, with sessions local to this member, until it is restarted on a healthy disk. With
+// readonlymode.enabled, a member that knows no leader for a grace period serves the same way
+// (server/partition-read-only.ts says when) until it knows a leader again.
 import { type ByteParts, joinByteParts } from "../base/byte-parts.js";
 import type { ClientConnection, ClientConnectionHandler } from "../base/client-connection.js";
 import type { Clock, TimerHandle } from "../base/clock.js";
@@ -43,7 +45,8 @@ import { entryBytes, type Origin, ownTag, writeEnvelope } from "./entry-envelope
 import { ExpiryQueue } from "./expiry-queue.js";
 import { fourLetterWord } from "./four-letter-words.js";
 import { Handshake } from "./handshake.js";
-import { LocalSessions, readOnlyRefusedOpcodes } from "./read-only.js";
+import { PartitionReadOnly, readOnlyGraceMs } from "./partition-read-only.js";
+import { LocalSessions, type ReadOnlyCause, readOnlyRefusedOpcodes } from "./read-only.js";
 import { answerRead, type ReadContext } from "./read-requests.js";
 import { ReapBudget } from "./reap-budget.js";
 import type { CommitSink, ReplicatedLog } from "./replicated-log.js";
@@ -131,8 +134,10 @@ export class Member implements ClientConnectionHandler, CommitSink {
   private timers: TimerHandle[] = [];
   private appliedSinceSnapshot = 0;
   private stopped = false;
-  /** The storage failure that made this member read-only; null while it takes writes. */
-  private readOnlyCause: Error | null = null;
+  /** Why this member is read-only (server/read-only.ts); null while it takes writes. */
+  private readOnlyCause: ReadOnlyCause | null = null;
+  /** Turns the member read-only while it knows no leader; null unless readonlymode.enabled. */
+  private readonly partitionReadOnly: PartitionReadOnly | null;
   /** Sessions created while read-only; they exist only in this member's memory. */
   private readonly localSessions: LocalSessions;
   private readonly handshake: Handshake;
@@ -167,6 +172,14 @@ export class Member implements ClientConnectionHandler, CommitSink {
       this.startedMonotonicMs,
     );
     this.localSessions = new LocalSessions(options.random);
+    this.partitionReadOnly = options.config.readOnlyModeEnabled
+      ? new PartitionReadOnly({
+          clock: options.clock,
+          graceMs: readOnlyGraceMs(options.config.tickTimeMs),
+          enter: () => this.enterReadOnly(),
+          leave: () => this.leaveReadOnly(),
+        })
+      : null;
     this.origin = { member: options.log.self, incarnation: options.random.uint32() };
     this.readContext = {
       tree: this.state.tree,
@@ -211,9 +224,17 @@ export class Member implements ClientConnectionHandler, CommitSink {
     return this.state.lastZxid;
   }
 
-  /** True once storage failed: the member serves only read-only clients until restarted. */
+  /**
+   * True once storage failed (until a restart), or while a member with readonlymode.enabled
+   * knows no leader: the member serves only read-only clients.
+   */
   get readOnly(): boolean {
     return this.readOnlyCause !== null;
+  }
+
+  /** True once storage failed: read-only until restarted, whatever the ensemble does. */
+  get storageFailed(): boolean {
+    return this.readOnlyCause?.kind === "storage-failed";
   }
 
   get localSessionCount(): number {
@@ -249,10 +270,12 @@ export class Member implements ClientConnectionHandler, CommitSink {
       this.options.clock.setTimer(halfTickMs, tick),
       this.options.clock.setTimer(this.options.config.containerCheckIntervalMs, reap),
     ];
+    this.partitionReadOnly?.leaderKnown(this.options.log.serving);
   }
 
   stop(): void {
     this.stopped = true;
+    this.partitionReadOnly?.stop();
     for (const t of this.timers) this.options.clock.cancelTimer(t);
     for (const c of this.clients.values()) {
       this.handshake.cancelTimer(c);
@@ -291,7 +314,10 @@ export class Member implements ClientConnectionHandler, CommitSink {
     const client = this.clients.get(connection.id);
     if (client !== undefined) client.received++;
     const allowed = this.options.config.fourLetterWords;
-    if (word !== "srvr" && allowed !== "*" && !allowed.has(word)) {
+    // ZooKeeper allows isro whatever the whitelist says when read-only mode is enabled:
+    // clients connected read-only ask it to find a read-write server.
+    const always = word === "srvr" || (word === "isro" && this.options.config.readOnlyModeEnabled);
+    if (!always && allowed !== "*" && !allowed.has(word)) {
       return `${word} is not executed because it is not in the whitelist.\n`;
     }
     const answer = fourLetterWord(word, { ...this.figureSource(), argument });
@@ -883,6 +909,8 @@ export class Member implements ClientConnectionHandler, CommitSink {
       });
     }
     this.wasLeader = log.isLeader;
+    // May end read-only mode (closing its connections) or start its grace period.
+    this.partitionReadOnly?.leaderKnown(log.serving);
     if (this.readOnlyCause !== null) return;
     // A close proposed in an older epoch (the client's closeSession, or an expiry this member
     // proposed as leader) may never commit: refusing to resume its session as "expired" until
@@ -939,8 +967,8 @@ export class Member implements ClientConnectionHandler, CommitSink {
   }
 
   failed(error: Error): void {
-    if (this.readOnlyCause !== null) return;
-    this.readOnlyCause = error;
+    if (this.readOnlyCause?.kind === "storage-failed") return;
+    this.readOnlyCause = { kind: "storage-failed", error };
     this.options.logger.error(
       "storage failed: this member is now read-only until it is restarted on a healthy disk; " +
         "writes are refused and every client connection is closed",
@@ -951,14 +979,54 @@ export class Member implements ClientConnectionHandler, CommitSink {
         pendingWrites: this.pendingWrites.size,
       },
     );
-    // Nothing proposed will commit: the writes in flight, and everything queued behind them
-    // in their clients' FIFOs, would wait forever. Closing every connection ends them all
-    // with ConnectionLoss on the client, which is what a ZooKeeper server switching to
-    // read-only mode does too (it closes all connections).
+    this.dropWritesAndClients("storage failed; this member is now read-only");
+  }
+
+  /**
+   * Nothing proposed will commit: the writes in flight, and everything queued behind them in
+   * their clients' FIFOs, would wait forever. Closing every connection ends them all with
+   * ConnectionLoss on the client, which is what a ZooKeeper server switching to read-only
+   * mode does too (it closes all connections).
+   */
+  private dropWritesAndClients(reason: string): void {
     this.pendingWrites.clear();
     this.syncWaiters.clear();
     this.closingSessions.clear();
-    this.closeAll("storage failed; this member is now read-only");
+    this.closeAll(reason);
+  }
+
+  /**
+   * readonlymode.enabled and no leader for the grace period: serve read-only clients. The
+   * clients of the time with a leader were closed when it was lost; nobody was served since.
+   */
+  private enterReadOnly(): boolean {
+    if (this.stopped || this.readOnlyCause !== null || this.options.log.serving) return false;
+    this.readOnlyCause = { kind: "no-leader" };
+    this.options.logger.warn(
+      "no leader known: this member serves read-only clients until it knows one again",
+      { graceMs: readOnlyGraceMs(this.options.config.tickTimeMs), lastZxid: this.lastZxid },
+    );
+    this.dropWritesAndClients("no leader known; this member is now read-only");
+    return true;
+  }
+
+  /**
+   * A leader is known again: like ZooKeeper shutting its read-only server down, close every
+   * connection; the clients reconnect and, accepting read-only servers, find a read-write
+   * one. Local sessions end here (a replicated member cannot vouch for them).
+   */
+  private leaveReadOnly(): void {
+    if (this.readOnlyCause?.kind !== "no-leader") return;
+    this.readOnlyCause = null;
+    const ended = this.localSessions.clear();
+    for (const id of ended) this.expiry.remove(id);
+    // Only local sessions were heard from while read-only; the leader knows none of them.
+    this.touched.clear();
+    this.options.logger.info("a leader is known again: leaving read-only mode", {
+      connections: this.clients.size,
+      localSessions: ended.length,
+    });
+    this.closeAll("a leader is known again; this member leaves read-only mode");
   }
 
   private afterApply(index: number): void {
@@ -1073,6 +1141,8 @@ export class Member implements ClientConnectionHandler, CommitSink {
 
   /** Everything the status figures (server-figures.ts) read: four-letter words, admin API. */
   figureSource(): FigureSource {
+    const directorySizes = this.options.directorySizes;
+    let sizes: { dataBytes: number; logBytes: number } | null = null;
     return {
       member: this,
       processInfo: this.options.processInfo ?? null,
@@ -1081,7 +1151,13 @@ export class Member implements ClientConnectionHandler, CommitSink {
       // ZooKeeperServer.getState() of a ReadOnlyZooKeeperServer.
       mode: this.readOnlyCause !== null ? "read-only" : this.options.mode(),
       readOnly: this.readOnlyCause !== null,
-      sizes: this.options.directorySizes?.() ?? { dataBytes: 0, logBytes: 0 },
+      // Measured only when a figure reads it (conf, srvr, dirs), once per source: it walks
+      // the data directories on disk, synchronously, and a /metrics scrape every second
+      // reads none of it.
+      get sizes() {
+        sizes ??= directorySizes?.() ?? { dataBytes: 0, logBytes: 0 };
+        return sizes;
+      },
       expiry: this.expiry,
     };
   }

@@ -10,16 +10,12 @@
 //   kind 18 transfer: uint term the sender believes the receiver leads in, uint target:
 //                    the voter an operator asked to lead, 0 for the leader's own choice
 //                    (server/leadership-transfer.ts)
-//   kind 19 refused: uint term: the leader could not append (some of) a forward the receiver
-//                    sent in that term (it is handing leadership over); the receiver treats its
-//                    forwarded writes as uncertain, as when the leader changes
 import { PeerDecodeError, type PeerReader, type PeerWriter } from "./peer-codec.js";
 
 export const MemberKind = {
   forward: 16,
   touches: 17,
   transfer: 18,
-  refused: 19,
 } as const;
 
 export interface TransferMessage {
@@ -66,19 +62,6 @@ export function readTransfer(r: PeerReader): TransferMessage {
   const target = r.uint();
   r.end();
   return { term, target };
-}
-
-export function encodeRefused(w: PeerWriter, term: number): Uint8Array {
-  w.begin(MemberKind.refused);
-  w.uint(term);
-  return w.finish();
-}
-
-/** Reads a refusal's payload (its term); `r` was reset on the body and returned kind 19. */
-export function readRefused(r: PeerReader): number {
-  const term = r.uint();
-  r.end();
-  return term;
 }
 
 /** Reads a forward's payload; `r` was reset on the body and returned kind 16. */

@@ -114,6 +114,11 @@ export class RaftLog {
     return this.failed === null ? this.options.node.lead : noNode;
   }
 
+  /** True while this leader hands leadership over (it refuses proposals meanwhile). */
+  get transferring(): boolean {
+    return this.options.node.transferring;
+  }
+
   get term(): number {
     return this.options.node.term;
   }
@@ -175,7 +180,12 @@ export class RaftLog {
     this.scheduled = false;
     if (this.busy || this.stopped || this.failed !== null) return;
     const node = this.options.node;
-    if (!node.hasReady()) return;
+    if (!node.hasReady()) {
+      // A member that only forgot its leader (a silent leader, seen by a learner) has no
+      // Ready to hand out, but its owner must hear of it all the same.
+      this.noticeLeader();
+      return;
+    }
     this.busy = true;
     const ready = node.ready();
     if (this.options.send !== undefined) for (const m of ready.messages) this.options.send(m);

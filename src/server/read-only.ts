@@ -1,9 +1,14 @@
-// What a member serves once its storage has failed: it becomes a ZooKeeper read-only server
+// What a member serves when it cannot write: it becomes a ZooKeeper read-only server
 // (ZooKeeper's ReadOnlyZooKeeperServer), a mode every ZooKeeper client already understands.
-// The log cannot make anything durable any more, so nothing may be proposed: writes are
-// answered NotReadOnly, reads run against the state as it was when the disk failed (exactly
-// what is on disk), and clients that accept a read-only server get sessions that live only in
-// this member's memory ("local sessions") until it is restarted on a healthy disk.
+// Two causes lead here, and both share these rules and this code:
+// - its storage failed: the log cannot make anything durable any more. The member stays
+//   read-only, at the state that is on disk, until it is restarted on a healthy disk;
+// - with readonlymode.enabled, it has known no leader for a grace period (it is cut off from
+//   the quorum, server/partition-read-only.ts): it serves the state it last applied until it
+//   knows a leader again, then leaves the mode and closes the read-only connections.
+// Nothing may be proposed: writes are answered NotReadOnly, reads run against the member's
+// tree as it is, and clients that accept a read-only server get sessions that live only in
+// this member's memory ("local sessions") while the mode lasts.
 //
 // The rules, as ZooKeeper 3.7+ applies them (checked against the 3.8.0 server):
 // - A ConnectRequest without the readOnly flag (or with it false) is refused by closing the
@@ -41,6 +46,14 @@ export const readOnlyRefusedOpcodes: ReadonlySet<number> = new Set([
   OpCode.multi,
   OpCode.check,
 ]);
+
+/**
+ * Why a member is read-only. A storage failure is for good (until a restart) and outranks a
+ * lost quorum; a lost quorum ends when a leader is known again.
+ */
+export type ReadOnlyCause =
+  | { readonly kind: "storage-failed"; readonly error: Error }
+  | { readonly kind: "no-leader" };
 
 /**
  * Local session ids lie in [2^52, 2^53): replicated session ids are log indexes, far below
@@ -92,5 +105,12 @@ export class LocalSessions {
 
   delete(id: number): void {
     this.sessions.delete(id);
+  }
+
+  /** Ends every local session (the member leaves read-only mode); returns their ids. */
+  clear(): number[] {
+    const ids = [...this.sessions.keys()];
+    this.sessions.clear();
+    return ids;
   }
 }

@@ -15,7 +15,8 @@ import type { Logger } from "../base/logger.js";
 import type { PeerNetwork } from "../base/peer-network.js";
 import type { ProcessInfo } from "../base/process-info.js";
 import type { Random } from "../base/random.js";
-import { encodeConfState } from "../raft/conf-state.js";
+import { emptyConf, encodeConfState } from "../raft/conf-state.js";
+import type { PlantedBug } from "../raft/config.js";
 import { RaftNode } from "../raft/node.js";
 import { type ConfState, Role, roleNames } from "../raft/types.js";
 import { decodeSnapshot } from "../state/snapshot.js";
@@ -29,6 +30,7 @@ import { EnsembleLog } from "./ensemble-log.js";
 import { LeadershipTransfer } from "./leadership-transfer.js";
 import { Member } from "./member.js";
 import { PurgeSchedule } from "./purge-schedule.js";
+import { holdsNothing } from "./quorum-recovery.js";
 import { persistedStateFrom, RaftLog } from "./raft-log.js";
 import { SnapshotTask } from "./snapshot-task.js";
 
@@ -38,6 +40,13 @@ export interface EnsembleDeps {
   /** The initial configuration (server.N lines): participants vote, observers learn. */
   conf: ConfState;
   network: PeerNetwork;
+  /**
+   * The ensemble was rebuilt from a seed (zoo.cfg `ensembleSeed`, docs/ensemble.md): with no
+   * data of its own, this member joins knowing no configuration instead of taking `conf`.
+   */
+  joinWhenEmpty?: boolean;
+  /** Test-only (the ensemble simulator's planted bugs): see raft/config.ts. */
+  raftPlantedBug?: PlantedBug;
 }
 
 export interface MemberDeps {
@@ -120,15 +129,28 @@ export function startMember(
         callback(err instanceof Error ? err : new Error(String(err)), null);
         return;
       }
+      // Empty members of a rebuilt ensemble never campaign: they learn the configuration
+      // from the seed's snapshot, so they cannot elect an empty leader among themselves.
+      const joining =
+        ensemble?.joinWhenEmpty === true &&
+        holdsNothing(recovered) &&
+        recovered.hardState.term === 0;
+      if (joining) logger.info("no data: waiting for the leader to send the configuration");
       const persisted = persistedStateFrom(
         recovered,
-        ensemble?.conf ?? { voters: [memberId], learners: [] },
+        joining ? emptyConf : (ensemble?.conf ?? { voters: [memberId], learners: [] }),
       );
       const tickMs = ensemble === undefined ? standaloneTickMs : ensembleTickMs;
       const node = new RaftNode(
         ensemble === undefined
           ? { id: memberId, random: deps.random, electionTicks: 10, heartbeatTicks: 1 }
-          : { id: memberId, random: deps.random, electionTicks: 20, heartbeatTicks: 2 },
+          : {
+              id: memberId,
+              random: deps.random,
+              electionTicks: 20,
+              heartbeatTicks: 2,
+              plantedBug: ensemble.raftPlantedBug,
+            },
         persisted,
       );
       const log = new EnsembleLog({

@@ -9,7 +9,6 @@ import {
   PeerKind,
   PeerWriter,
 } from "../server/peer-codec.js";
-import { MemberKind } from "../server/peer-messages.js";
 import type { RunningMember } from "../server/start-member.js";
 import type { SimPeerNetwork } from "./sim-peer-network.js";
 
@@ -30,24 +29,18 @@ export type EnsemblePlantedBug =
    */
   | "resend-after-reconnect"
   /**
-   * A leader handing leadership over drops the forwarded writes it cannot append without
-   * telling their sender (peer message 19 never arrives): if the transfer fails, the
-   * sender's clients wait for those writes forever.
+   * A member removed from the configuration (or a learner cut off from the leader) keeps
+   * believing in its last leader, so it keeps serving clients it can no longer keep current.
    */
-  | "silent-forward-refusal";
+  | "removed-member-keeps-serving";
 
 export const ensemblePlantedBugs: readonly EnsemblePlantedBug[] = [
   "phantom-append-acks",
   "follower-expires-sessions",
   "local-sync",
   "resend-after-reconnect",
-  "silent-forward-refusal",
+  "removed-member-keeps-serving",
 ];
-
-/** The network's loss rule for `silent-forward-refusal`. */
-export function isForwardRefusal(body: Uint8Array): boolean {
-  return body[0] === MemberKind.refused;
-}
 
 const writer = new PeerWriter(1024);
 

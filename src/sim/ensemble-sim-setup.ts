@@ -9,7 +9,10 @@ import type { EnsembleClientSetup } from "./ensemble-client.js";
 import type { Prng } from "./prng.js";
 
 export interface EnsembleProfile {
+  /** Voters. */
   members: number;
+  /** Raft learners (ZooKeeper's observers) beside the voters: they serve clients, never vote. */
+  observers: number;
   clients: number;
   keys: number;
   latencyMsMax: number;
@@ -26,20 +29,19 @@ export interface EnsembleProfile {
   diskFaults: boolean;
   movePercent: number;
   sessionTimeoutMs: number;
-  /**
-   * Longest gap between two operator requests to transfer leadership, sent to a random
-   * member; 0 for none. Drawn from its own stream (drawTransferGap), so that the other
-   * choices of a seed stay what they were before transfers were simulated.
-   */
+  /** Longest gap between two leadership transfers asked of the leader; 0 for none. */
   transferGapMsMax: number;
-  /** Observers (Raft learners) after the voters; drawn like the transfers (drawObservers). */
-  observers: number;
+  /** Members that run from the start outside the configuration, until a change adds them. */
+  spares: number;
+  /** Longest gap between two membership changes asked of the leader; 0 for none. */
+  confChangeGapMsMax: number;
 }
 
 export function drawProfile(random: Prng, members: number): EnsembleProfile {
   const partitions = random.chance(0.5);
   return {
     members,
+    observers: random.pick([0, 0, 1, 2]),
     clients: random.between(2, 5),
     keys: random.between(1, 3),
     latencyMsMax: random.pick([1, 3, 10, 30]),
@@ -54,19 +56,10 @@ export function drawProfile(random: Prng, members: number): EnsembleProfile {
     diskFaults: random.chance(0.2),
     movePercent: random.pick([0, 20, 60]),
     sessionTimeoutMs: random.pick([3000, 5000]),
-    transferGapMsMax: 0,
-    observers: 0,
+    transferGapMsMax: random.pick([0, 0, 800, 2500]),
+    spares: random.pick([0, 1, 2]),
+    confChangeGapMsMax: random.pick([0, 0, 600, 2000]),
   };
-}
-
-/** How many observers a seed runs beside its voters: none in most seeds, else one or two. */
-export function drawObservers(random: Prng): number {
-  return random.chance(0.6) ? 0 : random.between(1, 2);
-}
-
-/** Whether and how often a seed's operator asks for leadership transfers. */
-export function drawTransferGap(random: Prng): number {
-  return random.chance(0.5) ? 0 : random.pick([300, 1000, 2500]);
 }
 
 /**
@@ -98,16 +91,18 @@ export function drawClientSetup(
 
 export function describeProfile(p: EnsembleProfile, plantedBug: string | undefined): string {
   return (
-    `${p.members} members${p.observers > 0 ? ` + ${p.observers} observer${p.observers > 1 ? "s" : ""}` : ""}, ${p.clients} clients on ${p.keys} registers, ` +
+    `${p.members} members${p.observers > 0 ? ` + ${p.observers} observers` : ""}` +
+    `${p.spares > 0 ? ` + ${p.spares} spares` : ""}, ` +
+    `${p.clients} clients on ${p.keys} registers, ` +
     `links ${p.latencyMsMax}ms+${p.jitterMsMax}ms jitter, reconnect <=${p.reconnectMsMax}ms, ` +
     `loss ${p.lossPerMille}/1000, disk 0..${p.diskLatencyMsMax}ms, snapCount ${p.snapCount}, ` +
     (p.crashGapMsMax > 0 ? `crash gap <=${p.crashGapMsMax}ms, ` : "no crashes, ") +
     (p.partitionGapMsMax > 0
       ? `partition gap <=${p.partitionGapMsMax}ms${p.oneWayPartitions ? " (some one-way)" : ""}, `
       : "no partitions, ") +
-    `${p.diskFaults ? "disk faults, " : ""}` +
-    (p.transferGapMsMax > 0 ? `transfer gap <=${p.transferGapMsMax}ms, ` : "") +
-    `moves ${p.movePercent}%, session timeout ${p.sessionTimeoutMs}ms` +
+    (p.transferGapMsMax > 0 ? `transfers <=${p.transferGapMsMax}ms, ` : "") +
+    (p.confChangeGapMsMax > 0 ? `membership changes <=${p.confChangeGapMsMax}ms, ` : "") +
+    `${p.diskFaults ? "disk faults, " : ""}moves ${p.movePercent}%, session timeout ${p.sessionTimeoutMs}ms` +
     (plantedBug ? `, planted bug ${plantedBug}` : "")
   );
 }

@@ -1,5 +1,4 @@
-// The ensemble simulator: three or five real voting members, in some seeds with one or two
-// observers beside them (startMember with `ensemble`: storage
+// The ensemble simulator: three or five real members (startMember with `ensemble`: storage
 // recovery, RaftLog, EnsembleLog, Member, handshake, snapshots) on one simulated time line,
 // each with its own SimDisk and clock, linked by SimPeerNetwork, with simulated clients
 // (ensemble-client.ts) that move between them. No real timer, socket or file is involved,
@@ -10,8 +9,7 @@
 // at random moments (each disk keeps what was synced and maybe a torn tail) and restarts on
 // the same disk; partitions (one member isolated, a minority split off, one direction of
 // one link cut); slow links; message loss; disk faults that make a member read-only until it
-// is restarted; clients that drop connections, move, close their sessions or go silent;
-// an operator asking random members for leadership transfers.
+// is restarted; clients that drop connections, move, close their sessions or go silent.
 //
 // Checks while running: each client's replies (FIFO, zxids, expiry only after an absence in
 // profiles without partitions or loss); every member's state, sampled as it applies, must be
@@ -28,6 +26,8 @@ import { Reader } from "../protocol/reader.js";
 import { encodeRequest } from "../protocol/request-codec.js";
 import { readReplyHeader } from "../protocol/response-codec.js";
 import { Writer } from "../protocol/writer.js";
+import type { ConfChange } from "../raft/conf-state.js";
+import type { ConfState } from "../raft/types.js";
 import type { ServerConfig } from "../server/config.js";
 import { type RunningMember, startMember } from "../server/start-member.js";
 import type { State } from "../state/state.js";
@@ -40,18 +40,11 @@ import {
 } from "./ensemble-checks.js";
 import { EnsembleClient, type EnsembleClientHost } from "./ensemble-client.js";
 import { EnsembleHistory, registerInitial } from "./ensemble-history.js";
-import {
-  type EnsemblePlantedBug,
-  isForwardRefusal,
-  phantomAppendAcks,
-  plantInMember,
-} from "./ensemble-sim-bugs.js";
+import { type EnsemblePlantedBug, phantomAppendAcks, plantInMember } from "./ensemble-sim-bugs.js";
 import {
   describeProfile,
   drawClientSetup,
-  drawObservers,
   drawProfile,
-  drawTransferGap,
   type EnsembleProfile,
   ensembleConfig,
 } from "./ensemble-sim-setup.js";
@@ -135,14 +128,16 @@ class EnsembleSim implements EnsembleClientHost {
   private readonly faults: Prng;
   private readonly clientNet: Prng;
   private readonly memberRandom: Prng;
-  /** The operator's leadership transfer requests: a stream of their own (setup). */
-  private readonly transfers: Prng;
   private readonly profile: EnsembleProfile;
   private readonly config: ServerConfig;
   private readonly net: SimPeerNetwork;
   private readonly slots: Slot[] = [];
-  /** Every member's id: the voters, then the observers. */
+  /** Every member, voters first, then observers, then spares. */
   private readonly ids: number[] = [];
+  private readonly voters: number[] = [];
+  private readonly observers: number[] = [];
+  /** The configuration of the newest leader seen (membership changes move it). */
+  private conf: ConfState;
   private readonly log: TraceLog;
   private readonly clients: EnsembleClient[] = [];
   private failure: string | null = null;
@@ -159,9 +154,6 @@ class EnsembleSim implements EnsembleClientHost {
   constructor(private readonly options: EnsembleSimOptions) {
     this.random = new Prng(options.seed);
     this.profile = drawProfile(this.random, options.members);
-    this.transfers = new Prng(options.seed + 0x7a5f3);
-    this.profile.transferGapMsMax = drawTransferGap(this.transfers);
-    this.profile.observers = drawObservers(new Prng(options.seed + 0x0b5e7));
     this.faults = this.random.fork();
     this.clientNet = this.random.fork();
     this.memberRandom = this.random.fork();
@@ -169,7 +161,12 @@ class EnsembleSim implements EnsembleClientHost {
     this.config = ensembleConfig(this.profile);
     this.keys = [];
     for (let i = 0; i < this.profile.keys; i++) this.keys.push(`/r/k${i}`);
-    for (let id = 1; id <= options.members + this.profile.observers; id++) this.ids.push(id);
+    for (let id = 1; id <= options.members + this.profile.observers + this.profile.spares; id++) {
+      this.ids.push(id);
+      if (id <= options.members) this.voters.push(id);
+      else if (id <= options.members + this.profile.observers) this.observers.push(id);
+    }
+    this.conf = { voters: this.voters, learners: this.observers };
     const bug = options.plantedBug;
     this.net = new SimPeerNetwork({
       timeline: this.timeline,
@@ -182,7 +179,6 @@ class EnsembleSim implements EnsembleClientHost {
       lossPerMille: this.profile.lossPerMille,
       tap: bug === "phantom-append-acks" ? phantomAppendAcks : undefined,
       resendAfterReconnect: bug === "resend-after-reconnect",
-      lose: bug === "silent-forward-refusal" ? isForwardRefusal : undefined,
     });
     for (const id of this.ids) {
       const slot: Slot = new Slot(
@@ -220,6 +216,7 @@ class EnsembleSim implements EnsembleClientHost {
     if (this.profile.crashGapMsMax > 0) this.planCrash();
     if (this.profile.partitionGapMsMax > 0) this.planPartition();
     if (this.profile.transferGapMsMax > 0) this.planTransfer();
+    if (this.profile.confChangeGapMsMax > 0) this.planConfChange();
     this.timeline.at(10, this.wire, this.monitor);
     let events = 0;
     while (this.stage !== "done" && this.failure === null) {
@@ -259,9 +256,11 @@ class EnsembleSim implements EnsembleClientHost {
   // ---- EnsembleClientHost ----------------------------------------------------------------
 
   connect(client: EnsembleClient, prefer: number): { link: SimClientLink; member: number } | null {
-    let slot = this.slots.find((s) => s.id === prefer && s.inc?.running != null);
+    // Clients know the members of the configuration, as a refreshed connect string would.
+    const inConf = (id: number) => this.conf.voters.includes(id) || this.conf.learners.includes(id);
+    let slot = this.slots.find((s) => s.id === prefer && inConf(s.id) && s.inc?.running != null);
     if (slot === undefined) {
-      const up = this.slots.filter((s) => s.inc?.running != null);
+      const up = this.slots.filter((s) => inConf(s.id) && s.inc?.running != null);
       if (up.length === 0) return null;
       slot = this.clientNet.pick(up);
     }
@@ -400,11 +399,13 @@ class EnsembleSim implements EnsembleClientHost {
         walSegmentBytesMax: 64 * 1024,
         ensemble: {
           self: slot.id,
-          conf: {
-            voters: this.ids.slice(0, this.options.members),
-            learners: this.ids.slice(this.options.members),
-          },
+          // A spare knows no configuration: it waits for a leader's log to add it.
+          conf: this.isInitialMember(slot.id) ? this.initialConf() : { voters: [], learners: [] },
           network,
+          raftPlantedBug:
+            this.options.plantedBug === "removed-member-keeps-serving"
+              ? "non-voter-keeps-leader"
+              : undefined,
         },
       },
       (error, running) => {
@@ -455,31 +456,6 @@ class EnsembleSim implements EnsembleClientHost {
     });
   }
 
-  /**
-   * An operator asks some member, a follower as often as the leader, to hand leadership to a
-   * chosen voter or to the leader's choice; the member passes the request on or starts it.
-   */
-  private planTransfer(): void {
-    const r = this.transfers;
-    this.timeline.at(r.between(100, this.profile.transferGapMsMax), this.wire, () => {
-      if (this.healed) return;
-      const up = this.slots.filter((s) => s.inc?.running != null);
-      if (up.length > 0) {
-        const via = r.pick(up);
-        const target = r.chance(0.5) ? 0 : r.pick(this.ids);
-        this.trace(
-          `m${via.id} asked to hand leadership to ${target === 0 ? "any voter" : `m${target}`}`,
-        );
-        via.inc!.running!.leadership.request(target, 3000, (o) =>
-          this.trace(
-            `m${via.id} transfer answer ${o.status}: ${o.error ?? `leader m${o.previousLeader} -> m${o.leader}`}`,
-          ),
-        );
-      }
-      this.planTransfer();
-    });
-  }
-
   private planPartition(): void {
     this.timeline.at(this.faults.between(100, this.profile.partitionGapMsMax), this.wire, () => {
       if (this.healed) return;
@@ -527,6 +503,92 @@ class EnsembleSim implements EnsembleClientHost {
     });
   }
 
+  /**
+   * Asks the leader to hand leadership over, as `corral leader transfer` and a graceful stop
+   * do: sometimes to the voter whose log matches furthest (handOver), sometimes to any other
+   * voter, caught up or not (the transfer must then catch it up first or give up). An
+   * observer is never a valid target; asking for one must be refused.
+   */
+  private planTransfer(): void {
+    this.timeline.at(this.faults.between(200, this.profile.transferGapMsMax), this.wire, () => {
+      if (this.healed) return;
+      const leader = this.slots.find((s) => s.inc?.running?.log.isLeader === true);
+      const running = leader?.inc?.running;
+      if (leader !== undefined && running != null) {
+        if (this.faults.chance(0.5)) {
+          this.trace(`m${leader.id} asked to hand leadership over`);
+          running.handOver(this.faults.between(200, 3000), () => {});
+        } else {
+          const target = this.faults.pick(this.ids.filter((id) => id !== leader.id));
+          const why = running.raftLog.node.transferLeadership(target);
+          this.trace(`m${leader.id} asked to transfer to m${target}: ${why ?? "started"}`);
+          const conf = running.raftLog.node.status().conf;
+          if (why === null && !conf.voters.includes(target)) {
+            this.fail(`m${leader.id} started a leadership transfer to non-voter m${target}`);
+            return;
+          }
+          running.raftLog.kick();
+        }
+      }
+      this.planTransfer();
+    });
+  }
+
+  private isInitialMember(id: number): boolean {
+    return id <= this.options.members + this.profile.observers;
+  }
+
+  private initialConf(): ConfState {
+    return { voters: this.voters, learners: this.observers };
+  }
+
+  /**
+   * Asks the leader for one membership change, as a reconfig would: add a spare (or a removed
+   * member) as a learner, promote a learner once it has caught up, demote or remove a voter
+   * (the leader too) while at least three would remain, or remove a learner.
+   */
+  private planConfChange(): void {
+    this.timeline.at(this.faults.between(200, this.profile.confChangeGapMsMax), this.wire, () => {
+      if (this.healed) return;
+      const leader = this.slots.find((s) => s.inc?.running?.log.isLeader === true);
+      const node = leader?.inc?.running?.raftLog.node;
+      if (leader !== undefined && node !== undefined) {
+        const conf = node.status().conf;
+        const commit = node.status().commit;
+        const caughtUp = new Set(
+          node
+            .peers()
+            .filter((p) => p.match >= commit)
+            .map((p) => p.id),
+        );
+        const outside = this.ids.filter(
+          (id) => !conf.voters.includes(id) && !conf.learners.includes(id),
+        );
+        const choices: ConfChange[] = [];
+        for (const id of outside) choices.push({ op: "add-learner", id });
+        for (const id of conf.learners) {
+          if (caughtUp.has(id)) choices.push({ op: "add-voter", id });
+          choices.push({ op: "remove", id });
+        }
+        if (conf.voters.length > 3) {
+          for (const id of conf.voters) {
+            choices.push({ op: "remove", id });
+            choices.push({ op: "add-learner", id });
+          }
+        }
+        if (choices.length > 0) {
+          const change = this.faults.pick(choices);
+          const result = node.proposeConfChange(change);
+          this.trace(
+            `m${leader.id} asked to ${change.op} m${change.id}: ${result.ok ? `proposed at ${result.index}` : result.reason}`,
+          );
+          leader.inc!.running!.raftLog.kick();
+        }
+      }
+      this.planConfChange();
+    });
+  }
+
   private planDiskFault(slot: Slot, inc: Incarnation): void {
     if (!this.profile.diskFaults || this.healed || !this.faults.chance(0.3)) return;
     this.timeline.at(this.faults.between(50, 3000), this.wire, () => {
@@ -546,6 +608,7 @@ class EnsembleSim implements EnsembleClientHost {
       const inc = slot.inc;
       const running = inc?.running;
       if (inc == null || running == null) continue;
+      if (running.log.isLeader) this.conf = running.raftLog.node.status().conf;
       if (running.member.readOnly && !inc.restartPlanned) {
         inc.restartPlanned = true;
         this.trace(`m${slot.id} is read-only`);
@@ -609,8 +672,14 @@ class EnsembleSim implements EnsembleClientHost {
   private finishing(): void {
     if (this.stage === "converge") {
       if (!this.clients.every((c) => c.idle)) return;
-      const running = this.slots.map((s) => s.inc?.running ?? null);
+      // Members outside the final configuration (removed, or spares never added) are not
+      // expected to catch up; the ones inside must.
+      const conf = this.conf;
+      const running = this.slots
+        .filter((s) => conf.voters.includes(s.id) || conf.learners.includes(s.id))
+        .map((s) => s.inc?.running ?? null);
       if (running.some((r) => r === null || !r.log.serving || r.member.readOnly)) return;
+      if (!running.some((r) => r!.log.isLeader)) return;
       const zxid = running[0]!.member.lastZxid;
       if (running.some((r) => r!.member.lastZxid !== zxid)) return;
       const leader = running.find((r) => r!.log.isLeader) ?? running[0]!;

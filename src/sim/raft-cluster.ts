@@ -421,6 +421,24 @@ export class RaftSimulation {
     return out;
   }
 
+  /**
+   * A leader counts a follower's match towards commit, so it must never exceed what the
+   * follower holds durably, as long as the follower has not moved on to a later term (a
+   * later leader may then overwrite uncommitted entries this one still counts).
+   */
+  private checkMatches(id: number, node: RaftNode): void {
+    for (const p of node.peers()) {
+      const f = this.members.get(p.id);
+      if (f === undefined || f.durableHardState.term > node.term) continue;
+      const last = Math.max(f.durableSnapshot.meta.index, f.durableEntries.at(-1)?.index ?? 0);
+      if (p.match > last) {
+        throw new SafetyViolation(
+          `match: leader ${id} of term ${node.term} counts ${p.id} as storing ${p.match}, but its durable log ends at ${last}`,
+        );
+      }
+    }
+  }
+
   private afterEvent(m: SimMember): void {
     this.pump(m);
     const node = m.node;
@@ -440,6 +458,7 @@ export class RaftSimulation {
     }
     m.prevRole = node.role;
     m.prevTerm = node.term;
+    if (node.role === Role.leader) this.checkMatches(m.id, node);
     const commit = node.log.committed;
     if (commit > m.prevCommit) {
       this.checker.onCommit(m.id, node.term, node.log, m.prevCommit, commit, this.leaders());

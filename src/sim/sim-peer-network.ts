@@ -47,8 +47,6 @@ export interface SimPeerNetworkOptions {
   tap?: (from: number, to: number, body: Uint8Array, network: SimPeerNetwork) => void;
   /** Test-only: planted bug `resend-after-reconnect`. */
   resendAfterReconnect?: boolean;
-  /** Planted bugs only: messages for which this is true vanish silently on the way. */
-  lose?: (body: Uint8Array) => boolean;
 }
 
 interface Endpoint {
@@ -227,10 +225,6 @@ export class SimPeerNetwork {
       if (link.tail.length > resendTailMax) link.tail.shift();
     }
     o.tap?.(from, to, copy, this);
-    if (o.lose?.(copy) === true) {
-      this.droppedOnSend++;
-      return;
-    }
     const now = o.timeline.nowMs;
     const at = Math.max(
       now + link.baseLatencyMs + o.random.below(o.jitterMsMax + 1),

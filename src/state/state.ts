@@ -50,6 +50,9 @@ export class State {
     this.tree = other.tree;
     this.sessions = other.sessions;
     this.lastZxid = other.lastZxid;
+    // What srvr and mntr report as the zxid: without it a member that caught up by snapshot
+    // reported the zxid it had before (0 when it joined empty) until its next write.
+    this.lastTxnZxid = other.lastTxnZxid;
   }
 
   static fresh(options: Partial<StateOptions> = {}): State {

@@ -7,17 +7,12 @@
 // ready while a leader is known and the member is caught up, and says why not otherwise.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { type AdminPort, startAdminPort } from "../../src/admin/admin-port.js";
-import { MemoryLogger } from "../../src/base/logger.js";
-import { NodeClock } from "../../src/io/node-clock.js";
-import { NodeRandom } from "../../src/io/node-random.js";
-import { defaultConfig, parseServerSpec } from "../../src/server/config.js";
+import type { AdminPort } from "../../src/admin/admin-port.js";
+import { parseServerSpec } from "../../src/server/config.js";
 import type { MemberStatus, MemberStatusSource } from "../../src/server/member-status.js";
-import { type RunningMember, startMember } from "../../src/server/start-member.js";
-import { Prng } from "../../src/sim/prng.js";
-import { SimDisk } from "../../src/sim/sim-disk.js";
 import { httpGet } from "./admin-scenario.js";
 import { parsePrometheusText, sampleValue } from "./prometheus-text.js";
+import { type SimAdminMember, startSimAdminMember } from "./sim-admin-member.js";
 
 /** What an ensemble member would report: this member (2) follows 1; 3 lags behind. */
 class FakeEnsembleStatus implements MemberStatusSource {
@@ -67,44 +62,22 @@ class FakeEnsembleStatus implements MemberStatusSource {
 }
 
 const status = new FakeEnsembleStatus();
-let standalone: RunningMember;
+let member: SimAdminMember;
 let admin: AdminPort;
 
 before(async () => {
-  const config = defaultConfig();
-  config.dataDir = "/data";
-  config.dataLogDir = "/data";
-  config.adminServerAddress = "127.0.0.1";
-  config.adminServerPort = 0;
-  config.servers = [1, 2, 3].map((id) => parseServerSpec(id, `10.0.0.${id}:2888:3888;2181`));
-  const logger = new MemoryLogger();
-  standalone = await new Promise<RunningMember>((resolve, reject) =>
-    startMember(
-      {
-        config,
-        disk: new SimDisk({ random: new Prng(1), schedule: (run) => setImmediate(run) }),
-        clock: new NodeClock(),
-        random: new NodeRandom(),
-        logger,
-        defer: setImmediate,
-      },
-      (error, s) => (error || s === null ? reject(error) : resolve(s)),
-    ),
-  );
-  standalone.member.clientPort = 2181;
-  admin = await startAdminPort({
-    config,
-    member: standalone.member,
+  member = await startSimAdminMember({
+    seed: 1,
     status,
-    storage: standalone.storage,
-    initialConfiguration: "",
-    logger,
+    configure: (config) => {
+      config.servers = [1, 2, 3].map((id) => parseServerSpec(id, `10.0.0.${id}:2888:3888;2181`));
+    },
   });
+  admin = member.admin;
 });
 
 after(async () => {
-  await admin?.close();
-  if (standalone !== undefined) await new Promise((r) => standalone.close(r));
+  await member?.close();
 });
 
 // biome-ignore lint/suspicious/noExplicitAny: parsed JSON, which the assertions check field by field

@@ -7,65 +7,32 @@
 // session an in-process one (the admin port's own MemberSession), the admin port real HTTP.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { type AdminPort, startAdminPort } from "../../src/admin/admin-port.js";
+import type { AdminPort } from "../../src/admin/admin-port.js";
 import { MemberSession } from "../../src/admin/member-session.js";
-import { MemoryLogger } from "../../src/base/logger.js";
-import { NodeClock } from "../../src/io/node-clock.js";
-import { NodeRandom } from "../../src/io/node-random.js";
 import { OpCode } from "../../src/protocol/constants.js";
-import { defaultConfig } from "../../src/server/config.js";
-import { StandaloneStatusSource } from "../../src/server/member-status.js";
-import { type RunningMember, startMember } from "../../src/server/start-member.js";
-import { Prng } from "../../src/sim/prng.js";
-import { SimDisk } from "../../src/sim/sim-disk.js";
+import type { RunningMember } from "../../src/server/start-member.js";
 import { httpGet } from "./admin-scenario.js";
 import { parsePrometheusText, sampleValue } from "./prometheus-text.js";
+import { type SimAdminMember, startSimAdminMember } from "./sim-admin-member.js";
 
 let holding = false;
 const held: (() => void)[] = [];
+let member: SimAdminMember;
 let standalone: RunningMember;
 let admin: AdminPort;
 
 before(async () => {
-  const config = defaultConfig();
-  config.dataDir = "/data";
-  config.dataLogDir = "/data";
-  config.adminServerAddress = "127.0.0.1";
-  config.adminServerPort = 0;
-  const logger = new MemoryLogger();
-  const disk = new SimDisk({
-    random: new Prng(7),
+  member = await startSimAdminMember({
+    seed: 7,
     schedule: (run) => (holding ? held.push(run) : setImmediate(run)),
   });
-  standalone = await new Promise<RunningMember>((resolve, reject) =>
-    startMember(
-      {
-        config,
-        disk,
-        clock: new NodeClock(),
-        random: new NodeRandom(),
-        logger,
-        defer: setImmediate,
-      },
-      (error, s) => (error || s === null ? reject(error) : resolve(s)),
-    ),
-  );
-  standalone.member.clientPort = 2181;
-  admin = await startAdminPort({
-    config,
-    member: standalone.member,
-    status: new StandaloneStatusSource(standalone.raftLog, () => standalone.member.readOnly),
-    storage: standalone.storage,
-    initialConfiguration: "",
-    logger,
-  });
+  ({ standalone, admin } = member);
 });
 
 after(async () => {
   holding = false;
   for (const run of held.splice(0)) run();
-  await admin?.close();
-  if (standalone !== undefined) await new Promise((r) => standalone.close(r));
+  await member?.close();
 });
 
 async function figures(): Promise<{ outstanding: number; commit: number; last: number }> {

@@ -9,6 +9,12 @@
 // fencing: InterProcessMutex and LeaderLatch contenders while the test kills and restarts
 //   members; every tenure is printed as {"tenure": ...} for the test to check (fencing tokens
 //   are znode versions, written with a conditional setData).
+// readonly <address> [during]: the plain ZooKeeper client, new ZooKeeper(connect, timeout,
+//   watcher, canBeReadOnly=true), on a member cut off from its quorum (readonlymode.enabled):
+//   it connects read-only, reads /ro/before, does not see /ro/during (which the test wrote
+//   through the majority after the cut, with "during"), and every write fails with
+//   NotReadOnly; after the test heals the ensemble it is connected read-write again, with a
+//   new session (it never saw a read-write server before), and writes.
 // The program talks to the test with scenario-program.ts's protocol: JSON check lines, and
 // {"await": ...} lines answered by one JSON line on stdin.
 import java.io.BufferedReader;
@@ -34,7 +40,9 @@ import org.apache.curator.framework.state.ConnectionState;
 import org.apache.curator.retry.RetryNTimes;
 import org.apache.zookeeper.CreateMode;
 import org.apache.zookeeper.KeeperException;
+import org.apache.zookeeper.Op;
 import org.apache.zookeeper.Watcher;
+import org.apache.zookeeper.ZooDefs;
 import org.apache.zookeeper.ZooKeeper;
 import org.apache.zookeeper.client.HostProvider;
 import org.apache.zookeeper.data.Stat;
@@ -441,6 +449,70 @@ public class CuratorEnsemble {
     setup.close();
   }
 
+  // ---------------------------------------------------------------- readonly
+
+  /** Polls every 50 ms, for up to twice WAIT_S, until the client is in `state`. */
+  static boolean awaitState(ZooKeeper zk, ZooKeeper.States state) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2 * WAIT_S);
+    while (zk.getState() != state) {
+      if (System.nanoTime() > deadline) return false;
+      Thread.sleep(50);
+    }
+    return true;
+  }
+
+  static String writeOutcome(ZooKeeper zk, String name) {
+    try {
+      switch (name) {
+        case "create":
+          zk.create("/ro/new", b("x"), ZooDefs.Ids.OPEN_ACL_UNSAFE, CreateMode.PERSISTENT);
+          break;
+        case "setData":
+          zk.setData("/ro/before", b("y"), -1);
+          break;
+        case "delete":
+          zk.delete("/ro/before", -1);
+          break;
+        default:
+          zk.multi(Collections.singletonList(
+              Op.create("/ro/multi", b(""), ZooDefs.Ids.OPEN_ACL_UNSAFE, CreateMode.PERSISTENT)));
+      }
+      return "no error";
+    } catch (KeeperException e) {
+      return e.code().toString();
+    } catch (Exception e) {
+      return e.getClass().getSimpleName();
+    }
+  }
+
+  static void readOnly(boolean during) throws Exception {
+    List<String> events = Collections.synchronizedList(new ArrayList<>());
+    ZooKeeper zk = new ZooKeeper(hostsArg, SESSION_MS, e -> events.add(e.getState().toString()), true);
+    try {
+      check("readonly/connected read-only", awaitState(zk, ZooKeeper.States.CONNECTEDREADONLY), true);
+      check("readonly/event", events.contains("ConnectedReadOnly"), true);
+      check("readonly/read before the cut", new String(zk.getData("/ro/before", false, null), StandardCharsets.UTF_8), "before");
+      if (during) check("readonly/majority write not seen", zk.exists("/ro/during", false), null);
+      List<Object> outcomes = new ArrayList<>();
+      for (String name : new String[] {"create", "setData", "delete", "multi"}) {
+        outcomes.add(name + "=" + writeOutcome(zk, name));
+      }
+      check("readonly/writes refused", outcomes,
+          l("create=NOTREADONLY", "setData=NOTREADONLY", "delete=NOTREADONLY", "multi=NOTREADONLY"));
+      long roSession = zk.getSessionId();
+      ask("heal", "");
+      check("readonly/read-write again", awaitState(zk, ZooKeeper.States.CONNECTED), true);
+      check("readonly/event after heal", events.contains("SyncConnected"), true);
+      check("readonly/new session", zk.getSessionId() != roSession, true);
+      // The reply to this write comes after the member applied everything before it.
+      zk.create("/ro/java-after-heal", b("written"), ZooDefs.Ids.OPEN_ACL_UNSAFE, CreateMode.PERSISTENT);
+      check("readonly/write after heal", new String(zk.getData("/ro/java-after-heal", false, null), StandardCharsets.UTF_8), "written");
+      if (during) check("readonly/majority write seen", new String(zk.getData("/ro/during", false, null), StandardCharsets.UTF_8), "during");
+    } finally {
+      zk.close();
+    }
+  }
+
   static String hostsArg;
 
   public static void main(String[] args) throws Exception {
@@ -449,6 +521,7 @@ public class CuratorEnsemble {
     try {
       if (mode.equals("failover")) failover();
       else if (mode.equals("fencing")) fencing();
+      else if (mode.equals("readonly")) readOnly(args.length > 2 && args[2].equals("during"));
       else throw new IllegalArgumentException("unknown mode " + mode);
     } catch (Throwable t) {
       error(mode + "/completed", t);

@@ -3,6 +3,7 @@
 #   kazoo_ensemble.py failover <connect-string>
 #   kazoo_ensemble.py fencing <connect-string>
 #   kazoo_ensemble.py rolling <connect-string>
+#   kazoo_ensemble.py readonly <address of a member cut off from its quorum> [during]
 # The program and the test talk through scenario-program.ts's protocol: checks are JSON lines,
 # and a line {"await": ...} asks the test to act on the ensemble (name its roles, SIGKILL the
 # member serving a session, restart members, run a rolling restart); the test answers with one
@@ -18,6 +19,13 @@
 # rolling: writers create nodes continuously while the test stops (SIGTERM) and restarts
 #   every member in turn; every acknowledged create must be there afterwards, and every
 #   writer must still have its first session.
+# readonly: the member given is cut off from its quorum and serves read-only (readonlymode.
+#   enabled); the test wrote /ro/before first and, with "during", /ro/during through the
+#   majority after the cut. A read_only=True client gets a read-only session there, reads the
+#   member's tree as it was (no /ro/during), and every write fails with NotReadOnlyCallError;
+#   a client without read_only gets no session. Then the test heals the ensemble, and the
+#   client must come back to read-write service on its own (the member closes read-only
+#   connections once it knows a leader) and write.
 import json
 import sys
 import threading
@@ -25,7 +33,9 @@ import time
 import traceback
 
 from kazoo.client import KazooClient
-from kazoo.exceptions import BadVersionError, NodeExistsError
+from kazoo.exceptions import BadVersionError, NodeExistsError, NotReadOnlyCallError
+from kazoo.handlers.threading import KazooTimeoutError
+from kazoo.protocol.states import KeeperState
 
 MODE = sys.argv[1]
 HOSTS = sys.argv[2]
@@ -427,9 +437,80 @@ def rolling():
     check("rolling/every acknowledged write present", missing, [])
 
 
+# ---- readonly --------------------------------------------------------------------------
+
+
+def wait_until(condition):
+    """Polls `condition` every 50 ms for up to twice WAIT_S; returns whether it held."""
+    deadline = time.monotonic() + 2 * WAIT_S
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+def read_only():
+    during = len(sys.argv) > 3 and sys.argv[3] == "during"
+    zk = KazooClient(hosts=HOSTS, read_only=True, timeout=SESSION_S, connection_retry=CONNECTION_RETRY)
+    zk.start(timeout=WAIT_S)
+    try:
+        check("readonly/client state", zk.client_state, KeeperState.CONNECTED_RO)
+        check("readonly/state", str(zk.state), "CONNECTED")
+        check("readonly/read before the cut", zk.get("/ro/before")[0].decode(), "before")
+        if during:
+            check("readonly/majority write not seen", zk.exists("/ro/during"), None)
+
+        def txn():
+            t = zk.transaction()
+            t.create("/ro/txn", b"")
+            t.commit()
+
+        writes = {
+            "create": lambda: zk.create("/ro/new", b"x"),
+            "set": lambda: zk.set("/ro/before", b"y"),
+            "delete": lambda: zk.delete("/ro/before"),
+            "transaction": txn,
+        }
+        outcome = {}
+        for name, call in writes.items():
+            try:
+                call()
+                outcome[name] = "no error"
+            except NotReadOnlyCallError:
+                outcome[name] = "NotReadOnlyCallError"
+            except Exception as e:  # noqa: BLE001 - reported as the outcome
+                outcome[name] = type(e).__name__
+        check("readonly/writes refused", outcome, {n: "NotReadOnlyCallError" for n in writes})
+        check("readonly/data unchanged", zk.get("/ro/before")[0].decode(), "before")
+        plain = KazooClient(hosts=HOSTS, timeout=SESSION_S)
+        try:
+            plain.start(timeout=3)
+            check("readonly/plain client refused", "connected", "refused")
+        except KazooTimeoutError:
+            check("readonly/plain client refused", "refused", "refused")
+        finally:
+            plain.stop()
+            plain.close()
+        ro_session = zk.client_id[0]
+        ask("heal")
+        check("readonly/read-write again", wait_until(lambda: zk.client_state == KeeperState.CONNECTED), True)
+        check("readonly/state after heal", str(zk.state), "CONNECTED")
+        check("readonly/new session", zk.client_id[0] != ro_session, True)
+        # The write's reply comes after this member applied everything before it, the
+        # majority's write during the cut included.
+        zk.create("/ro/kazoo-after-heal", b"written")
+        check("readonly/write after heal", zk.get("/ro/kazoo-after-heal")[0].decode(), "written")
+        if during:
+            check("readonly/majority write seen", zk.get("/ro/during")[0].decode(), "during")
+    finally:
+        zk.stop()
+        zk.close()
+
+
 def main():
     try:
-        {"failover": failover, "fencing": fencing, "rolling": rolling}[MODE]()
+        {"failover": failover, "fencing": fencing, "rolling": rolling, "readonly": read_only}[MODE]()
     except Exception:  # noqa: BLE001 - reported as a failed check
         emit(MODE + "/completed", False, error=traceback.format_exc())
     print(json.dumps({"done": True}), flush=True)

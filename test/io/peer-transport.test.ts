@@ -32,7 +32,7 @@ import {
   PeerWriter,
 } from "../../src/server/peer-codec.js";
 import { waitFor } from "../client/helpers.js";
-import { freePort } from "../support/ports.js";
+import { loopbackMembers } from "../support/ports.js";
 
 const ensembleId = "test-ensemble";
 /** A hang (say, a queue growing without bound) fails the test instead of stalling the run. */
@@ -86,12 +86,6 @@ function body(seq: number, from: number, payloadBytes = 0, fill = 0): Uint8Array
   b.writeUInt32BE(seq, 0);
   b.writeUInt32BE(from, 4);
   return b;
-}
-
-async function memberTable(ids: number[]): Promise<Map<number, PeerAddress>> {
-  const members = new Map<number, PeerAddress>();
-  for (const id of ids) members.set(id, { host: "127.0.0.1", port: await freePort() });
-  return members;
 }
 
 interface Member {
@@ -149,7 +143,7 @@ test(
   "three members exchange many messages, each once and in order per sender",
   bounded,
   async () => {
-    const members = await memberTable([1, 2, 3]);
+    const members = await loopbackMembers([1, 2, 3]);
     const ms = [
       await startMember(1, members),
       await startMember(2, members),
@@ -204,7 +198,7 @@ test(
 );
 
 test("a member restarted on the same port is redialled and traffic resumes", bounded, async () => {
-  const members = await memberTable([1, 2, 3]);
+  const members = await loopbackMembers([1, 2, 3]);
   const a = await startMember(1, members);
   const b = await startMember(2, members);
   let c = await startMember(3, members);
@@ -252,7 +246,7 @@ test(
   bounded,
   async () => {
     const frameBytesMax = 4 * 1024 * 1024;
-    const members = await memberTable([1, 2]);
+    const members = await loopbackMembers([1, 2]);
     const options = { frameBytesMax, queueBytesMax: 4 * frameBytesMax };
     const a = await startMember(1, members, options);
     const b = await startMember(2, members, options);
@@ -287,7 +281,7 @@ test(
   bounded,
   async () => {
     // Member 2 is played by hand: it accepts the handshake and then never reads again.
-    const members = await memberTable([1, 2]);
+    const members = await loopbackMembers([1, 2]);
     const stalled = new Set<Socket>();
     const fake = createServer((socket) => {
       stalled.add(socket);
@@ -369,7 +363,7 @@ test(
   bounded,
   async () => {
     // Member 3 exists in the table but is played by raw sockets; 2 streams to 1 throughout.
-    const members = await memberTable([1, 2, 3]);
+    const members = await loopbackMembers([1, 2, 3]);
     const handshakeTimeoutMs = 400;
     const one = await startMember(1, members, { handshakeTimeoutMs, frameBytesMax: 1024 });
     const two = await startMember(2, members);
@@ -511,7 +505,7 @@ test(
   bounded,
   async () => {
     // Member 2 runs another ensemble: 1's dials are refused, and 1 says why, once.
-    const members = await memberTable([1, 2, 3]);
+    const members = await loopbackMembers([1, 2, 3]);
     // Member 3's port accepts TCP connections but never answers the handshake.
     const silent = new Set<Socket>();
     const mute = createServer((socket) => {
@@ -555,7 +549,7 @@ test(
   "a burst sent during one turn of the event loop leaves in one socket write",
   bounded,
   async () => {
-    const members = await memberTable([1, 2]);
+    const members = await loopbackMembers([1, 2]);
     const a = await startMember(1, members);
     const b = await startMember(2, members);
     await waitFor(() => allUp([a, b]), 10000, "links up");
@@ -587,7 +581,7 @@ test(
   "a body that frames fine but lies inside comes out of the codec as PeerDecodeError",
   bounded,
   async () => {
-    const members = await memberTable([1, 2]);
+    const members = await loopbackMembers([1, 2]);
     const a = await startMember(1, members);
     const b = await startMember(2, members);
     const outcomes: unknown[] = [];

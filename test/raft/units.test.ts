@@ -176,6 +176,19 @@ test("log: conflict search skips whole terms for fast backtracking", () => {
   assert.ok(log.isUpToDate(1, 5));
 });
 
+test("log: a conflict hint behind our snapshot stays where it is", () => {
+  // A log compacted to 10: terms below it are unknown. The follower's hint 7 must not come
+  // back as 10, or the leader would take 10 for the follower's match and count it to commit.
+  const log = new RaftLog(
+    { meta: { index: 10, term: 3, conf: makeConf([1]) }, data: new Uint8Array(0) },
+    [11, 12].map((index) => ({ term: 3, index, kind: EntryKind.normal, data: new Uint8Array(0) })),
+    10,
+  );
+  assert.equal(log.findConflictByTerm(7, 2), 7);
+  assert.equal(log.findConflictByTerm(12, 2), 10);
+  assert.equal(log.findConflictByTerm(12, 3), 12);
+});
+
 test("config validation refuses nonsense", () => {
   const random = new Prng(1);
   assert.throws(() => makeRaftConfig({ id: 1, random, heartbeatTicks: 10, electionTicks: 10 }));

@@ -151,14 +151,14 @@ test("wrong values are refused with the line number", () => {
 
 test("unknown keys warn, known ZooKeeper-only keys are accepted with a note", () => {
   const { warnings } = parseZooCfg(
-    "clientPort=1\nfrobnicate=1\nelectionAlg=3\nssl.quorum.keyStore.location=/x",
+    "clientPort=1\nfrobnicate=1\nelectionAlg=3\nssl.quorum.ocsp=true",
   );
   assert.deepEqual(
     warnings.map((w) => [w.line, w.message]),
     [
       [2, "unknown key frobnicate ignored"],
       [3, "electionAlg is accepted but has no effect in Corral"],
-      [4, "ssl.quorum.keyStore.location is accepted but has no effect in Corral"],
+      [4, "ssl.quorum.ocsp is accepted but has no effect in Corral"],
     ],
   );
 });

@@ -10,76 +10,13 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { MemoryLogger } from "../../src/base/logger.js";
 import { ZooKeeperClient } from "../../src/client/index.js";
 import { ClientListener } from "../../src/io/client-listener.js";
-import { NodeClock } from "../../src/io/node-clock.js";
-import { NodeDisk } from "../../src/io/node-disk.js";
-import { NodeRandom } from "../../src/io/node-random.js";
-import { defaultConfig, knownFourLetterWords } from "../../src/server/config.js";
-import { type RunningMember, startMember } from "../../src/server/start-member.js";
 import { waitFor } from "../client/helpers.js";
+import { startTestMember, stopTestMember, type TestMember } from "./in-process-members.js";
 import { LoopbackHub } from "./loopback-network.js";
 
-interface TestMember {
-  id: number;
-  running: RunningMember;
-  listener: ClientListener;
-  port: number;
-  logger: MemoryLogger;
-}
-
 const ids = [1, 2, 3];
-
-async function startTestMember(
-  hub: LoopbackHub,
-  dir: string,
-  id: number,
-  linearizableReads = false,
-): Promise<TestMember> {
-  const config = defaultConfig();
-  config.linearizableReads = linearizableReads;
-  config.tickTimeMs = 200;
-  config.minSessionTimeoutMs = 400;
-  config.maxSessionTimeoutMs = 8000;
-  config.dataDir = join(dir, `m${id}`);
-  config.dataLogDir = config.dataDir;
-  config.fourLetterWords = "*";
-  const logger = new MemoryLogger();
-  const running = await new Promise<RunningMember>((resolve, reject) =>
-    startMember(
-      {
-        config,
-        disk: new NodeDisk(),
-        clock: new NodeClock(),
-        random: new NodeRandom(),
-        logger,
-        defer: setImmediate,
-        ensemble: { self: id, conf: { voters: ids, learners: [] }, network: hub.network(id, ids) },
-      },
-      (err, m) => (err || m === null ? reject(err) : resolve(m)),
-    ),
-  );
-  const listener = new ClientListener(
-    {
-      host: "127.0.0.1",
-      port: 0,
-      packetBytesMax: config.packetBytesMax,
-      connectionsPerAddressMax: 0,
-      fourLetterWords: knownFourLetterWords,
-    },
-    running.member,
-    logger,
-  );
-  const port = await listener.listen();
-  running.member.clientPort = port;
-  return { id, running, listener, port, logger };
-}
-
-async function stopTestMember(m: TestMember): Promise<void> {
-  await m.listener.close();
-  await new Promise<void>((resolve) => m.running.close(() => resolve()));
-}
 
 describe("a 3-member ensemble in one process", () => {
   const dir = mkdtempSync(join(tmpdir(), "corral-ensemble-"));
@@ -102,7 +39,7 @@ describe("a 3-member ensemble in one process", () => {
   };
 
   before(async () => {
-    for (const id of ids) members.set(id, await startTestMember(hub, dir, id));
+    for (const id of ids) members.set(id, await startTestMember(hub, dir, id, ids));
     await waitFor(
       () => leader() !== undefined && [...members.values()].every((m) => m.running.log.serving),
       10000,
@@ -212,7 +149,12 @@ describe("linearizableReads=true", () => {
   });
 
   test("every read on a follower waits for a quorum-confirmed index and sees the latest write", async () => {
-    for (const id of ids) members.push(await startTestMember(hub, dir, id, true));
+    for (const id of ids)
+      members.push(
+        await startTestMember(hub, dir, id, ids, (c) => {
+          c.linearizableReads = true;
+        }),
+      );
     await waitFor(
       () =>
         members.some((m) => m.running.log.isLeader) && members.every((m) => m.running.log.serving),

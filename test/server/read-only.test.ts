@@ -14,14 +14,13 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { MemoryLogger } from "../../src/base/logger.js";
-import { ClientListener } from "../../src/io/client-listener.js";
 import { NodeClock } from "../../src/io/node-clock.js";
 import { NodeRandom } from "../../src/io/node-random.js";
 import { ErrorCode, OpCode } from "../../src/protocol/constants.js";
 import type { ConnectResponse, ReplyHeader } from "../../src/protocol/records.js";
 import { encodeRequest, type RequestOpcode } from "../../src/protocol/request-codec.js";
 import { Writer } from "../../src/protocol/writer.js";
-import { defaultConfig, knownFourLetterWords } from "../../src/server/config.js";
+import { defaultConfig } from "../../src/server/config.js";
 import { localSessionIdMin } from "../../src/server/read-only.js";
 import { type RunningMember, startMember } from "../../src/server/start-member.js";
 import { Prng } from "../../src/sim/prng.js";
@@ -29,6 +28,7 @@ import { SimDisk } from "../../src/sim/sim-disk.js";
 import { fourLetterWord } from "../support/four-letter.js";
 import { peerSkip } from "../support/peers.js";
 import { realZooKeeperAvailable, startRealZooKeeper } from "../support/real-zookeeper.js";
+import { listenForClients } from "./in-process-members.js";
 import { RawConnection } from "./raw-client.js";
 
 const tickTimeMs = 200;
@@ -65,19 +65,7 @@ async function startOnDisk(disk: SimDisk): Promise<Member> {
       (error, s) => (error || s === null ? reject(error) : resolve(s)),
     ),
   );
-  const listener = new ClientListener(
-    {
-      host: "127.0.0.1",
-      port: 0,
-      packetBytesMax: config.packetBytesMax,
-      connectionsPerAddressMax: 0,
-      fourLetterWords: knownFourLetterWords,
-    },
-    standalone.member,
-    logger,
-  );
-  const port = await listener.listen();
-  standalone.member.clientPort = port;
+  const { listener, port } = await listenForClients(standalone.member, config, logger);
   return {
     standalone,
     port,

@@ -22,13 +22,15 @@ export interface CorralEnsembleOptions {
    * `:observer` and carrying ZooKeeper's `peerType=observer` in its own zoo.cfg.
    */
   observers?: number;
-  /** Run each member's admin HTTP port on a free loopback port (`adminPort(id)`). */
-  admin?: boolean;
   tickTimeMs?: number;
   extraConfig?: string[];
   /** Route member links through relays that tests can cut. */
   relays?: boolean;
   logLevel?: "debug" | "info" | "warn" | "error";
+  /** Run each member's admin HTTP port on a free loopback port (adminPort(id)). */
+  admin?: boolean;
+  /** Environment variables added to every member's (SERVER_JVMFLAGS, say). */
+  env?: Record<string, string>;
 }
 
 interface MemberSlot {
@@ -125,7 +127,7 @@ export class CorralEnsemble implements FaultCluster {
     return this.slot(id).clientPort;
   }
 
-  /** The member's admin HTTP port (started with `admin: true`); 0 when it has none. */
+  /** A running member's admin HTTP port (with the `admin` option), else 0. */
   adminPort(id: number): number {
     return this.slot(id).server?.adminPort ?? 0;
   }
@@ -193,8 +195,9 @@ export class CorralEnsemble implements FaultCluster {
       port: s.clientPort,
       tickTimeMs: this.options.tickTimeMs ?? 200,
       extraConfig: s.config,
-      admin: this.options.admin,
       logLevel: this.options.logLevel ?? "info",
+      admin: this.options.admin,
+      env: this.options.env,
     });
   }
 

@@ -33,6 +33,8 @@ export interface CorralServerOptions {
   admin?: boolean;
   /** The server's --log-level; debug (the default here) lets tests read what it did. */
   logLevel?: "debug" | "info" | "warn" | "error";
+  /** Environment variables added to the server's (SERVER_JVMFLAGS, say). */
+  env?: Record<string, string>;
 }
 
 export interface CorralServer {
@@ -79,6 +81,7 @@ export async function startCorralServer(options: CorralServerOptions = {}): Prom
     ],
     {
       stdio: ["ignore", "pipe", "pipe"],
+      env: options.env === undefined ? process.env : { ...process.env, ...options.env },
     },
   );
   let stderr = "";

@@ -40,3 +40,12 @@ function canListen(port: number): Promise<boolean> {
     server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
   });
 }
+
+/** A peer transport's member table: each id at 127.0.0.1 on a free port. */
+export async function loopbackMembers(
+  ids: number[],
+): Promise<Map<number, { host: string; port: number }>> {
+  const members = new Map<number, { host: string; port: number }>();
+  for (const id of ids) members.set(id, { host: "127.0.0.1", port: await freePort() });
+  return members;
+}

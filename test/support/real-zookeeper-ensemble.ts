@@ -3,8 +3,9 @@
 // a myid file in each dataDir, every port a free loopback port chosen now. start() resolves
 // once exactly one member says `Mode: leader` in srvr and every other says follower (or
 // observer, for the `observers` after the voters, which also carry `peerType=observer`), so a
-// differential test or a benchmark meets a serving ensemble. stop() kills every JVM and
-// removes every directory.
+// differential test or a benchmark meets a serving ensemble. pause() and resume() stop and
+// continue a member (SIGSTOP, SIGCONT) for fault tests. stop() kills every JVM and removes
+// every directory.
 //
 // The JVM options default to the quick-start ones of the standalone launcher (small heap,
 // serial GC, C1 only); `fullJitJvmOptions` is what a benchmark passes instead, with a heap
@@ -15,7 +16,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fourLetterWord } from "./four-letter.js";
 import { freePort } from "./ports.js";
-import { quickStartJvmOptions, zookeeperJar } from "./real-zookeeper.js";
+import { nettyRuntimeJars, quickStartJvmOptions, zookeeperJar } from "./real-zookeeper.js";
 
 /** Full JIT and a fixed heap, per member, for benchmarks (three of these fit in 1.5 GiB). */
 export const fullJitJvmOptions: readonly string[] = ["-Xms512m", "-Xmx512m"];
@@ -92,7 +93,8 @@ export class RealZooKeeperEnsemble {
         [
           ...(options.jvmOptions ?? quickStartJvmOptions),
           "-cp",
-          `/etc/zookeeper/conf:${zookeeperJar}`,
+          // Netty's jars too, for TLS (sslQuorum, secureClientPort).
+          ["/etc/zookeeper/conf", zookeeperJar, ...nettyRuntimeJars].join(":"),
           "org.apache.zookeeper.server.quorum.QuorumPeerMain",
           cfgPath,
         ],
@@ -139,6 +141,22 @@ export class RealZooKeeperEnsemble {
     return this.slot(id).clientPort;
   }
 
+  /** The client address of one member. */
+  address(id: number): string {
+    return `127.0.0.1:${this.slot(id).clientPort}`;
+  }
+
+  /** SIGSTOP: the member stops answering anyone, peers and clients, until resume(). */
+  pause(id: number): void {
+    const s = this.slot(id);
+    if (!s.hasExited) s.child.kill("SIGSTOP");
+  }
+
+  resume(id: number): void {
+    const s = this.slot(id);
+    if (!s.hasExited) s.child.kill("SIGCONT");
+  }
+
   dataDir(id: number): string {
     return this.slot(id).dir;
   }
@@ -179,6 +197,8 @@ export class RealZooKeeperEnsemble {
   /** Kills every member (SIGKILL) and removes every directory. */
   async stop(): Promise<void> {
     for (const s of this.slots.values()) {
+      // A paused JVM dies of SIGKILL too; SIGCONT first keeps its exit prompt.
+      if (!s.hasExited) s.child.kill("SIGCONT");
       if (!s.hasExited) s.child.kill("SIGKILL");
       await s.exited;
     }
