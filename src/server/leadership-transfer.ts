@@ -53,6 +53,10 @@ export class LeadershipTransfer {
   refusal(target: number): { status: number; message: string } | null {
     const st = this.deps.node.status();
     const { voters, learners } = st.conf;
+    if (voters.length === 0) {
+      // A spare that a membership change has not added yet knows no membership to judge by.
+      return { status: 503, message: "this member is not in the ensemble's configuration yet" };
+    }
     if (target !== 0) {
       if (learners.includes(target)) {
         return {

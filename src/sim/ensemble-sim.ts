@@ -126,6 +126,11 @@ class EnsembleSim implements EnsembleClientHost {
   readonly keys: string[];
   private readonly random: Prng;
   private readonly faults: Prng;
+  /**
+   * Which member an operator's transfer request goes through: a stream of its own, so that
+   * routing requests through followers did not change the other draws of a seed.
+   */
+  private readonly operator: Prng;
   private readonly clientNet: Prng;
   private readonly memberRandom: Prng;
   private readonly profile: EnsembleProfile;
@@ -155,6 +160,7 @@ class EnsembleSim implements EnsembleClientHost {
     this.random = new Prng(options.seed);
     this.profile = drawProfile(this.random, options.members);
     this.faults = this.random.fork();
+    this.operator = new Prng(options.seed + 0x7a5f3);
     this.clientNet = this.random.fork();
     this.memberRandom = this.random.fork();
     this.log = new TraceLog(options.traceLength ?? 80);
@@ -520,6 +526,11 @@ class EnsembleSim implements EnsembleClientHost {
           running.handOver(this.faults.between(200, 3000), () => {});
         } else {
           const target = this.faults.pick(this.ids.filter((id) => id !== leader.id));
+          if (this.operator.chance(0.5)) {
+            this.askThroughMember(target);
+            this.planTransfer();
+            return;
+          }
           const why = running.raftLog.node.transferLeadership(target);
           this.trace(`m${leader.id} asked to transfer to m${target}: ${why ?? "started"}`);
           const conf = running.raftLog.node.status().conf;
@@ -532,6 +543,22 @@ class EnsembleSim implements EnsembleClientHost {
       }
       this.planTransfer();
     });
+  }
+
+  /**
+   * The operator's way (`corral leader transfer --to N` against any member's admin port): the
+   * request lands on a random running member, which refuses a target that is not a voter in
+   * its view, starts the transfer if it leads, or passes the request on to the leader.
+   */
+  private askThroughMember(target: number): void {
+    const up = this.slots.filter((s) => s.inc?.running != null);
+    const via = this.operator.pick(up);
+    this.trace(`m${via.id} asked by an operator to transfer to m${target}`);
+    via.inc!.running!.leadership.request(target, 3000, (o) =>
+      this.trace(
+        `m${via.id} transfer answer ${o.status}: ${o.error ?? `m${o.previousLeader} -> m${o.leader}`}`,
+      ),
+    );
   }
 
   private isInitialMember(id: number): boolean {

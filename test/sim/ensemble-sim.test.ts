@@ -76,7 +76,7 @@ function catchBug(plantedBug: EnsemblePlantedBug, seedsMax: number) {
   assert.ok(report.includes(ensembleReplayCommand(failure.seed, options)));
   assert.match(
     report,
-    /profile: 3 members( \+ \d observers)?, /,
+    /profile: 3 members( \+ \d observers)?( \+ \d spares)?, /,
     "the report prints the seed's profile",
   );
   assert.ok(failure.trace.length > 0, "the report shows the events leading to the failure");
