@@ -13,16 +13,19 @@ import { NodeDisk } from "../io/node-disk.js";
 import { NodeProcessInfo } from "../io/node-process-info.js";
 import { NodeRandom } from "../io/node-random.js";
 import { PeerTransport } from "../io/peer-transport.js";
+import { writeDynamicConfigFiles } from "./dynamic-config-files.js";
 import { StderrLogger } from "../io/stderr-logger.js";
 import { ConfigError, defaultConfig, parseZooCfg, type ServerConfig } from "../server/config.js";
 import {
   type EnsembleIdentity,
   ensembleIdentity,
   identityFileText,
+  dynamicEnsembleId,
   identityMismatch,
   isEnsemble,
   parseMyId,
 } from "../server/ensemble-config.js";
+import { parseDynamicConfig } from "../server/dynamic-config.js";
 import { EnsembleStatusSource, StandaloneStatusSource } from "../server/member-status.js";
 import { type EnsembleDeps, type RunningMember, startMember } from "../server/start-member.js";
 import { versionPrefix } from "../server/version.js";
@@ -82,6 +85,12 @@ function runServer(flags: ServerFlags): void {
       const parsed = parseZooCfg(configText);
       for (const w of parsed.warnings) logger.warn(`zoo.cfg: ${w.message}`, { line: w.line });
       config = parsed.config;
+      if (config.dynamicConfigFile !== null) {
+        // ZooKeeper's dynamic file holds the server lines (written after each reconfig).
+        config.servers = parseDynamicConfig(
+          readFileSync(config.dynamicConfigFile, "utf8"),
+        ).servers;
+      }
     } else {
       config = defaultConfig();
       // With no zoo.cfg, the four-letter words people reach for first are allowed.
@@ -104,6 +113,9 @@ function runServer(flags: ServerFlags): void {
     return;
   }
   let identity: EnsembleIdentity | null = null;
+  const identityPath = join(config.dataDir, "corral-ensemble");
+  // A member with no identity file yet has no data: it may join a running ensemble.
+  const fresh = !existsSync(identityPath);
   try {
     if (isEnsemble(config)) identity = ensembleMember(config, flags.port !== undefined);
   } catch (err) {
@@ -124,19 +136,43 @@ function runServer(flags: ServerFlags): void {
   });
   let ensemble: EnsembleDeps | undefined;
   if (identity !== null) {
+    const me = identity;
+    let adopted = false;
     ensemble = {
-      self: identity.self,
-      conf: identity.conf,
+      self: me.self,
+      conf: me.conf,
       network: new PeerTransport({
-        self: identity.self,
-        ensembleId: identity.ensembleId,
-        members: identity.peers,
+        self: me.self,
+        ensembleId: me.ensembleId,
+        members: me.peers,
         logger,
         random: new NodeRandom(),
+        // A fresh member started, as ZooKeeper's docs say, with the running members' lines
+        // plus its own derives another ensemble id than theirs: it takes the id of the first
+        // listed member that dials it (the leader adding it), once, before it has any data.
+        adoptEnsemble: (ensembleId) => {
+          if (!fresh || adopted || running?.raftLog.node.log.lastIndex() !== 0) return false;
+          adopted = true;
+          me.ensembleId = ensembleId;
+          writeFileSync(identityPath, identityFileText(me, true));
+          return true;
+        },
       }),
+      servers: config.servers,
+      membershipChanged: (text, version) => {
+        const written = writeDynamicConfigFiles(
+          { zooCfg: flags.config ?? null, dataDir: config.dataDir, identityFile: identityPath },
+          text,
+          version,
+        );
+        logger.info("dynamic configuration written", { file: written });
+      },
     };
   }
-  serveMember(config, logger, new NodeDisk(), ensemble, configText);
+  let running: RunningMember | null = null;
+  serveMember(config, logger, new NodeDisk(), ensemble, configText, (r) => {
+    running = r;
+  });
 }
 
 /**
@@ -158,7 +194,9 @@ function ensembleMember(config: ServerConfig, portFlag: boolean): EnsembleIdenti
   }
   const identityPath = join(config.dataDir, "corral-ensemble");
   if (existsSync(identityPath)) {
-    const why = identityMismatch(readFileSync(identityPath, "utf8"), identity);
+    const text = readFileSync(identityPath, "utf8");
+    identity.ensembleId = dynamicEnsembleId(text, config) ?? identity.ensembleId;
+    const why = identityMismatch(text, identity);
     if (why !== null) throw new ConfigError(`${why} (${identityPath})`);
   } else {
     mkdirSync(config.dataDir, { recursive: true });
@@ -178,6 +216,7 @@ export function serveMember(
   disk: Disk,
   ensemble?: EnsembleDeps,
   configText = "",
+  started?: (running: RunningMember) => void,
 ): void {
   startMember(
     {
@@ -200,6 +239,7 @@ export function serveMember(
         process.exitCode = 1;
         return;
       }
+      started?.(standalone);
       let ports: ClientPorts | null = null;
       let admin: AdminPort | null = null;
       openClientPorts(config, standalone.member, logger).then(

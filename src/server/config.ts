@@ -46,6 +46,11 @@ export interface ServerConfig {
   enforceQuota: boolean;
   /** `super:<base64 sha1>` digest granting the super identity, or null. */
   superDigest: string | null;
+  /**
+   * ZooKeeper's switch for the reconfig request: off, reconfig answers ReconfigDisabled; on,
+   * an ensemble changes its membership (server/reconfig-leader.ts) and a standalone server
+   * answers Unimplemented, as ZooKeeper's does.
+   */
   reconfigEnabled: boolean;
   standaloneEnabled: boolean;
   initLimit: number;
@@ -57,6 +62,11 @@ export interface ServerConfig {
    * list each other at different addresses (behind NAT, or through test relays).
    */
   ensembleId: string | null;
+  /**
+   * ZooKeeper's dynamicConfigFile: the file holding the server.N lines (written after each
+   * reconfiguration as `<zoo.cfg>.dynamic.<version>`); the cli reads it into `servers`.
+   */
+  dynamicConfigFile: string | null;
   /**
    * Corral's own key: every read waits for a quorum-confirmed read index, as sync does, so
    * reads are linearizable on any member (ZooKeeper's reads, and Corral's by default, may
@@ -155,6 +165,7 @@ export function defaultConfig(): ServerConfig {
     syncLimit: 5,
     servers: [],
     ensembleId: null,
+    dynamicConfigFile: null,
     linearizableReads: false,
     adminEnableServer: true,
     adminServerAddress: "0.0.0.0",
@@ -253,6 +264,7 @@ const setters: ReadonlyMap<string, Setter> = new Map<string, Setter>([
   ["reconfigEnabled", (c, v) => (c.reconfigEnabled = boolean(v))],
   ["standaloneEnabled", (c, v) => (c.standaloneEnabled = boolean(v))],
   ["ensembleId", (c, v) => (c.ensembleId = nonEmpty(v))],
+  ["dynamicConfigFile", (c, v) => (c.dynamicConfigFile = nonEmpty(v))],
   ["linearizableReads", (c, v) => (c.linearizableReads = boolean(v))],
   ["initLimit", (c, v) => (c.initLimit = integer(v, 1, int32Max))],
   ["syncLimit", (c, v) => (c.syncLimit = integer(v, 1, int32Max))],
@@ -299,10 +311,6 @@ const setters: ReadonlyMap<string, Setter> = new Map<string, Setter>([
 export const readButNotActedOn: ReadonlyMap<string, string> = new Map([
   ["initLimit", "Raft's own timing bounds a member's catch-up (docs/ensemble.md, Timing)"],
   ["syncLimit", "Raft's own timing bounds a follower's lag (docs/ensemble.md, Timing)"],
-  [
-    "reconfigEnabled",
-    "membership cannot change yet; it only picks reconfig's error (Unimplemented when true, ReconfigDisabled when false), as a standalone ZooKeeper does",
-  ],
 ]);
 
 /**
@@ -316,7 +324,6 @@ const acceptedWithoutEffect: ReadonlySet<string> = new Set([
   "preAllocSize",
   "quorumListenOnAllIPs",
   "peerType",
-  "dynamicConfigFile",
   "localSessionsEnabled",
   "localSessionsUpgradingEnabled",
   "clientPortListenBacklog",

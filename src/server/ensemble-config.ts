@@ -71,9 +71,34 @@ export function ensembleIdentity(config: ServerConfig, myId: number): EnsembleId
   };
 }
 
-/** The text of the identity file a member keeps in its data directory. */
-export function identityFileText(identity: EnsembleIdentity): string {
-  return `ensemble=${identity.ensembleId}\nmember=${identity.self}\n`;
+/**
+ * The text of the identity file a member keeps in its data directory. `dynamic` marks a
+ * member whose membership changed since (a reconfiguration, or it joined a running
+ * ensemble): from then on the file, not the server lines, names its ensemble.
+ */
+export function identityFileText(identity: EnsembleIdentity, dynamic = false): string {
+  return `ensemble=${identity.ensembleId}\nmember=${identity.self}\n${dynamic ? "membership=dynamic\n" : ""}`;
+}
+
+/**
+ * The ensemble id the identity file makes authoritative, or null when the server lines
+ * decide: once the membership is dynamic, server lines derive another id than the one the
+ * ensemble was founded with, so the file's id is used (an explicit `ensembleId=` must still
+ * match it: identityMismatch checks).
+ */
+export function dynamicEnsembleId(fileText: string, config: ServerConfig): string | null {
+  const fields = identityFields(fileText);
+  if (fields.get("membership") !== "dynamic" || config.ensembleId !== null) return null;
+  return fields.get("ensemble") ?? null;
+}
+
+function identityFields(fileText: string): Map<string, string> {
+  const fields = new Map<string, string>();
+  for (const line of fileText.split(/\r?\n/)) {
+    const at = line.indexOf("=");
+    if (at > 0) fields.set(line.slice(0, at).trim(), line.slice(at + 1).trim());
+  }
+  return fields;
 }
 
 /**
@@ -81,11 +106,7 @@ export function identityFileText(identity: EnsembleIdentity): string {
  * why the data belongs elsewhere, or null when it is ours.
  */
 export function identityMismatch(fileText: string, identity: EnsembleIdentity): string | null {
-  const fields = new Map<string, string>();
-  for (const line of fileText.split(/\r?\n/)) {
-    const at = line.indexOf("=");
-    if (at > 0) fields.set(line.slice(0, at).trim(), line.slice(at + 1).trim());
-  }
+  const fields = identityFields(fileText);
   const ensemble = fields.get("ensemble");
   const member = fields.get("member");
   if (ensemble !== identity.ensembleId) {

@@ -23,7 +23,8 @@ import { State } from "../state/state.js";
 import { openStorage, type Storage } from "../storage/storage.js";
 import { aclSchemesOf } from "./auth-config.js";
 import { BufferStats } from "./buffer-stats.js";
-import type { ServerConfig } from "./config.js";
+import type { ServerConfig, ServerSpec } from "./config.js";
+import { MembershipView } from "./membership-view.js";
 import { snapshotChannel } from "./diagnostics.js";
 import { EnsembleLog } from "./ensemble-log.js";
 import { Member } from "./member.js";
@@ -37,6 +38,13 @@ export interface EnsembleDeps {
   /** The initial configuration (server.N lines): participants vote, observers learn. */
   conf: ConfState;
   network: PeerNetwork;
+  /**
+   * The membership as ZooKeeper's server lines (zoo.cfg or its dynamic file): what
+   * /zookeeper/config shows until the first reconfiguration.
+   */
+  servers?: ServerSpec[];
+  /** A reconfiguration was applied here: `text` is /zookeeper/config's new text. */
+  membershipChanged?: (text: string, version: number) => void;
 }
 
 export interface MemberDeps {
@@ -166,6 +174,24 @@ export function startMember(
         purgeIntervalHours: config.purgeIntervalHours,
         purge: (cb) => storage.purge(cb),
       });
+      const view =
+        ensemble === undefined
+          ? null
+          : new MembershipView({
+              self: memberId,
+              state,
+              network: ensemble.network,
+              logger,
+              reconfigEnabled: config.reconfigEnabled,
+              standaloneEnabled: config.standaloneEnabled,
+              clock: deps.clock,
+              node,
+              raftLog,
+              tickMs,
+              initial: ensemble.servers,
+              changed: ensemble.membershipChanged,
+            });
+      if (view !== null) log.reconfigDuty = view.duty;
       const member = new Member({
         config,
         clock: deps.clock,
@@ -204,7 +230,9 @@ export function startMember(
         restored: () => {
           snapshot?.abort();
           snapshot = null;
+          view?.applied();
         },
+        configApplied: () => view?.applied(),
         directorySizes: deps.directorySizes,
         processInfo: deps.processInfo,
         snapshotDue: (index) => {

@@ -171,7 +171,7 @@ export class CorralEnsemble implements FaultCluster {
     return s;
   }
 
-  private async launch(id: number): Promise<void> {
+  private async launch(id: number, keepConfig = false): Promise<void> {
     const s = this.slot(id);
     s.server = await startCorralServer({
       dataDir: s.dir,
@@ -179,7 +179,53 @@ export class CorralEnsemble implements FaultCluster {
       tickTimeMs: this.options.tickTimeMs ?? 200,
       extraConfig: s.config,
       logLevel: this.options.logLevel ?? "info",
+      keepConfig,
     });
+  }
+
+  /**
+   * A member's server line as a reconfig request names it (ZooKeeper asks a joiner for all
+   * three ports): `server.N=127.0.0.1:peer:election:role;127.0.0.1:client`.
+   */
+  serverLine(id: number, role: "participant" | "observer" = "participant"): string {
+    const s = this.slot(id);
+    return `server.${id}=127.0.0.1:${s.peerPort}:${s.electionPort}:${role};127.0.0.1:${s.clientPort}`;
+  }
+
+  /**
+   * Starts a new member with an empty data directory the way ZooKeeper's documentation has a
+   * joiner started: its zoo.cfg lists `members` (the running ones) and itself. It serves
+   * nothing until a reconfig adds it. Not supported with relays.
+   */
+  async startJoiner(id: number, members: readonly number[]): Promise<void> {
+    if (this.mesh !== null) throw new Error("joiners are not supported with relays");
+    if (this.slots.has(id)) throw new Error(`member ${id} exists`);
+    const dir = join(this.root, `m${id}`);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, "myid"), `${id}\n`);
+    const slot: MemberSlot = {
+      id,
+      dir,
+      clientPort: await freeStablePort(),
+      peerPort: await freeStablePort(),
+      electionPort: await freeStablePort(),
+      config: [],
+      server: null,
+      paused: false,
+    };
+    this.slots.set(id, slot);
+    const lines = [...members, id].map((m) => {
+      const o = this.slot(m);
+      return `server.${m}=127.0.0.1:${o.peerPort}:${o.electionPort}`;
+    });
+    slot.config = [...lines, ...(this.options.extraConfig ?? [])];
+    await this.launch(id);
+  }
+
+  /** Restarts a stopped member on the zoo.cfg in its data directory as it is now. */
+  async restartAsWritten(id: number): Promise<void> {
+    if (this.slot(id).server !== null) return;
+    await this.launch(id, true);
   }
 
   async kill(id: number): Promise<void> {
