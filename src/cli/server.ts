@@ -13,22 +13,22 @@ import { NodeDisk } from "../io/node-disk.js";
 import { NodeProcessInfo } from "../io/node-process-info.js";
 import { NodeRandom } from "../io/node-random.js";
 import { PeerTransport } from "../io/peer-transport.js";
-import { writeDynamicConfigFiles } from "./dynamic-config-files.js";
 import { StderrLogger } from "../io/stderr-logger.js";
 import { ConfigError, defaultConfig, parseZooCfg, type ServerConfig } from "../server/config.js";
+import { parseDynamicConfig } from "../server/dynamic-config.js";
 import {
+  dynamicEnsembleId,
   type EnsembleIdentity,
   ensembleIdentity,
   identityFileText,
-  dynamicEnsembleId,
   identityMismatch,
   isEnsemble,
   parseMyId,
 } from "../server/ensemble-config.js";
-import { parseDynamicConfig } from "../server/dynamic-config.js";
 import { EnsembleStatusSource, StandaloneStatusSource } from "../server/member-status.js";
 import { type EnsembleDeps, type RunningMember, startMember } from "../server/start-member.js";
 import { versionPrefix } from "../server/version.js";
+import { writeDynamicConfigFiles } from "./dynamic-config-files.js";
 
 /** How long a stopping leader waits for another member to take over. */
 const handOverTimeoutMs = 3000;
@@ -87,9 +87,7 @@ function runServer(flags: ServerFlags): void {
       config = parsed.config;
       if (config.dynamicConfigFile !== null) {
         // ZooKeeper's dynamic file holds the server lines (written after each reconfig).
-        config.servers = parseDynamicConfig(
-          readFileSync(config.dynamicConfigFile, "utf8"),
-        ).servers;
+        config.servers = parseDynamicConfig(readFileSync(config.dynamicConfigFile, "utf8")).servers;
       }
     } else {
       config = defaultConfig();

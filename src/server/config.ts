@@ -53,6 +53,10 @@ export interface ServerConfig {
    */
   reconfigEnabled: boolean;
   standaloneEnabled: boolean;
+  /**
+   * Ticks a member joining by reconfig has to catch up with the leader (ZooKeeper's "time to
+   * connect and sync to a leader"); Raft's own timing covers every other catch-up.
+   */
   initLimit: number;
   syncLimit: number;
   servers: ServerSpec[];
@@ -309,7 +313,6 @@ const setters: ReadonlyMap<string, Setter> = new Map<string, Setter>([
  * not; a key leaves this table in the change that makes it act.
  */
 export const readButNotActedOn: ReadonlyMap<string, string> = new Map([
-  ["initLimit", "Raft's own timing bounds a member's catch-up (docs/ensemble.md, Timing)"],
   ["syncLimit", "Raft's own timing bounds a follower's lag (docs/ensemble.md, Timing)"],
 ]);
 

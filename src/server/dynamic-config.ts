@@ -147,7 +147,10 @@ export function nextMembership(
       if ("ok" in spec) return spec;
       for (const other of byId.values()) {
         if (other.id !== spec.id && sameAddress(other, spec)) {
-          return refused(ErrorCode.badArguments, `server.${spec.id} uses server.${other.id}'s address`);
+          return refused(
+            ErrorCode.badArguments,
+            `server.${spec.id} uses server.${other.id}'s address`,
+          );
         }
       }
       byId.set(spec.id, spec);

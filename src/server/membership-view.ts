@@ -28,7 +28,11 @@ export interface MembershipViewOptions {
   clock: Clock;
   node: RaftNode;
   raftLog: RaftLog;
-  tickMs: number;
+  /**
+   * How long a joining member may take to catch up: ZooKeeper's initLimit x tickTime, its
+   * bound on a follower connecting and syncing with a leader.
+   */
+  catchUpTimeoutMs: number;
   reconfigEnabled: boolean;
   standaloneEnabled: boolean;
   /** The server lines this member started with; absent: /zookeeper/config stays as found. */
@@ -62,9 +66,7 @@ export class MembershipView {
       reconfigEnabled: options.reconfigEnabled,
       standaloneEnabled: options.standaloneEnabled,
       learnAddress: (s) => options.network.setPeer?.(s.id, s.host, s.peerPort),
-      // A new member gets a snapshot and the log after it; a minute covers a large tree on a
-      // busy machine without leaving an operator's reconfig hanging for long.
-      catchUpTimeoutMs: Math.max(60 * 1000, 400 * options.tickMs),
+      catchUpTimeoutMs: options.catchUpTimeoutMs,
     });
     this.applied(false);
   }

@@ -24,10 +24,10 @@ import { openStorage, type Storage } from "../storage/storage.js";
 import { aclSchemesOf } from "./auth-config.js";
 import { BufferStats } from "./buffer-stats.js";
 import type { ServerConfig, ServerSpec } from "./config.js";
-import { MembershipView } from "./membership-view.js";
 import { snapshotChannel } from "./diagnostics.js";
 import { EnsembleLog } from "./ensemble-log.js";
 import { Member } from "./member.js";
+import { MembershipView } from "./membership-view.js";
 import { PurgeSchedule } from "./purge-schedule.js";
 import { persistedStateFrom, RaftLog } from "./raft-log.js";
 import { SnapshotTask } from "./snapshot-task.js";
@@ -187,7 +187,7 @@ export function startMember(
               clock: deps.clock,
               node,
               raftLog,
-              tickMs,
+              catchUpTimeoutMs: Math.max(1000, config.initLimit * config.tickTimeMs),
               initial: ensemble.servers,
               changed: ensemble.membershipChanged,
             });

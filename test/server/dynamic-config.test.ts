@@ -8,9 +8,6 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { ErrorCode, EventType, OpCode } from "../../src/protocol/constants.js";
 import type { GetDataResponse, ReconfigRequest } from "../../src/protocol/records.js";
-import { EntryKind, type ReconfigOp, type WriteEntry } from "../../src/state/entry.js";
-import { decodeEntry, encodeEntry } from "../../src/state/entry-codec.js";
-import { configPath } from "../../src/tree/path.js";
 import { parseServerSpec } from "../../src/server/config.js";
 import {
   configText,
@@ -20,6 +17,9 @@ import {
 } from "../../src/server/dynamic-config.js";
 import { PeerDecodeError, PeerReader, PeerWriter } from "../../src/server/peer-codec.js";
 import { encodeReconfigOrder, readReconfigOrder } from "../../src/server/reconfig-order.js";
+import { EntryKind, type ReconfigOp, type WriteEntry } from "../../src/state/entry.js";
+import { decodeEntry, encodeEntry } from "../../src/state/entry-codec.js";
+import { configPath } from "../../src/tree/path.js";
 import { Harness, superId } from "../state/harness.js";
 
 const three = [1, 2, 3].map((id) => parseServerSpec(id, `10.0.0.${id}:2888:3888`));
@@ -39,7 +39,10 @@ test("server lines and /zookeeper/config text are ZooKeeper's", () => {
     "server.4=h4:1:2:observer;c4:2181",
   );
   // A client port without a host prints ZooKeeper's wildcard; none prints no client part.
-  assert.equal(serverLine(parseServerSpec(5, "h5:1:2;2181")), "server.5=h5:1:2:participant;0.0.0.0:2181");
+  assert.equal(
+    serverLine(parseServerSpec(5, "h5:1:2;2181")),
+    "server.5=h5:1:2:participant;0.0.0.0:2181",
+  );
   assert.equal(serverLine(three[0]), "server.1=10.0.0.1:2888:3888:participant");
   const text = configText([three[2], three[0]], 0x10000000a);
   assert.equal(
@@ -57,7 +60,10 @@ test("server lines and /zookeeper/config text are ZooKeeper's", () => {
 test("incremental reconfig: joiners replace or add, leavers go, unknown leavers are ignored", () => {
   const next = nextMembership(
     three,
-    request({ joiningServers: "server.4=h4:1:2;h4:3, server.5=h5:1:2:observer;4", leavingServers: "3,9" }),
+    request({
+      joiningServers: "server.4=h4:1:2;h4:3, server.5=h5:1:2:observer;4",
+      leavingServers: "3,9",
+    }),
     true,
   );
   assert.ok(next.ok);
@@ -79,7 +85,10 @@ test("malformed or impossible requests get ZooKeeper 3.8's error", () => {
   // A joiner needs all three ports.
   assert.equal(refusal({ joiningServers: "server.4=h4:1:2" }), ErrorCode.badArguments);
   // Another member's address.
-  assert.equal(refusal({ joiningServers: "server.4=10.0.0.1:2888:4000;5" }), ErrorCode.badArguments);
+  assert.equal(
+    refusal({ joiningServers: "server.4=10.0.0.1:2888:4000;5" }),
+    ErrorCode.badArguments,
+  );
   assert.equal(
     refusal({ newMembers: "server.1=a:1:2;3", joiningServers: "server.4=h:1:2;3" }),
     ErrorCode.badArguments,
@@ -89,8 +98,15 @@ test("malformed or impossible requests get ZooKeeper 3.8's error", () => {
   assert.equal(refusal({ leavingServers: "2,3" }, false), 0);
   assert.equal(refusal({ leavingServers: "1,2,3" }, false), ErrorCode.badArguments);
   assert.equal(refusal({ newMembers: "server.1=a:1:2;3" }), ErrorCode.badArguments);
-  assert.equal(refusal({ newMembers: "server.1=a:1:2;3,server.1=b:1:2;3" }), ErrorCode.badArguments);
-  const members = nextMembership(three, request({ newMembers: "server.7=a:1:2;3\nserver.8=b:1:2;3" }), true);
+  assert.equal(
+    refusal({ newMembers: "server.1=a:1:2;3,server.1=b:1:2;3" }),
+    ErrorCode.badArguments,
+  );
+  const members = nextMembership(
+    three,
+    request({ newMembers: "server.7=a:1:2;3\nserver.8=b:1:2;3" }),
+    true,
+  );
   assert.ok(members.ok);
   assert.deepEqual(
     members.servers.map((s) => s.id),
@@ -124,7 +140,11 @@ test("a reconfig order crosses the peer link intact; damaged ones raise PeerDeco
 
 test("the reconfig entry round-trips and sets /zookeeper/config as ZooKeeper does", () => {
   const h = new Harness();
-  const op: ReconfigOp = { type: OpCode.reconfig, err: 0, servers: "server.1=a:1:2:participant;b:3" };
+  const op: ReconfigOp = {
+    type: OpCode.reconfig,
+    err: 0,
+    servers: "server.1=a:1:2:participant;b:3",
+  };
   const entry: WriteEntry = {
     kind: EntryKind.write,
     timeMs: h.timeMs + 5,
@@ -142,7 +162,10 @@ test("the reconfig entry round-trips and sets /zookeeper/config as ZooKeeper doe
   assert.equal(body.stat.mtime, entry.timeMs);
   assert.equal(body.stat.version, -1);
   assert.equal(body.stat.czxid, 0);
-  assert.deepEqual(out.triggers.map((t) => [t.type, t.path]), [[EventType.nodeDataChanged, configPath]]);
+  assert.deepEqual(
+    out.triggers.map((t) => [t.type, t.path]),
+    [[EventType.nodeDataChanged, configPath]],
+  );
   // An error decided by the leader changes nothing and answers that error.
   const before = h.stat(configPath);
   const refused = h.apply({ ...entry, op: { ...op, err: ErrorCode.newConfigNoQuorum } });
@@ -150,6 +173,9 @@ test("the reconfig entry round-trips and sets /zookeeper/config as ZooKeeper doe
   assert.deepEqual(h.stat(configPath), before);
   // A reconfig inside a multi is malformed.
   const multi = encodeEntry({ ...entry, op: { type: OpCode.multi, ops: [] } });
-  const nested = Buffer.concat([multi.subarray(0, multi.length - 4), Buffer.from([1, 0, 0, 0, 16, 0, 0, 0])]);
+  const nested = Buffer.concat([
+    multi.subarray(0, multi.length - 4),
+    Buffer.from([1, 0, 0, 0, 16, 0, 0, 0]),
+  ]);
   assert.throws(() => decodeEntry(nested), /reconfig inside a multi/);
 });
