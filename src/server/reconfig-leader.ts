@@ -244,7 +244,7 @@ export class ReconfigLeader {
     const node = this.options.node;
     const p = node.peers().find((x) => x.id === id);
     const lag = this.options.caughtUpLagMax ?? 64;
-    return p !== undefined && p.recentActive && p.match + lag >= node.log.lastIndex();
+    return p?.recentActive === true && p.match + lag >= node.log.lastIndex();
   }
 
   /** Members not in `servers` leave, participants that became observers are demoted. */
