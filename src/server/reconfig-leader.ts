@@ -10,17 +10,19 @@
 //
 // An accepted one runs as a job, one Raft change committed before the next is proposed:
 //   1. every new member is added as a learner (its address goes to the transport first) and a
-//      new participant is promoted to voter only once its log is within `caughtUpLagMax`
-//      entries of ours; one that does not catch up within `catchUpTimeoutMs` fails the
-//      request with NewConfigNoQuorum;
-//   2. members that leave are removed and participants that become observers demoted, the
-//      leader itself excepted;
-//   3. the reconfig entry is proposed; the client is answered when it commits.
-// After that, and after any change of leader, the same comparison of the Raft configuration
-// with /zookeeper/config finishes what is left (`reconcile`): members that are not in
-// /zookeeper/config are removed (learners added by a job whose leader died included), and a
-// leader that is itself leaving hands leadership to a caught-up voter of the new
-// membership, whose own reconcile then removes it.
+//      new participant is promoted to voter only once it has acknowledged the entry that
+//      added it and its log is within `caughtUpLagMax` entries of ours; one that does not
+//      catch up within `catchUpTimeoutMs` (initLimit x tickTime) fails the request with
+//      NewConfigNoQuorum, after the learners the job added are removed again;
+//   2. the reconfig entry is proposed; the client is answered when it commits. Every member,
+//      the leaving ones included, applies it, so a client of a leaving member is answered.
+// After that, and after any change of leader, the comparison of the Raft configuration with
+// /zookeeper/config finishes what is left (`reconcile`): members that are not in
+// /zookeeper/config are removed one at a time (learners added by a job whose leader died
+// included) and participants that became observers are demoted; a leader that is itself
+// leaving goes last, handing leadership to a caught-up voter of the new membership, whose
+// own reconcile then removes it. Until the Raft configuration matches /zookeeper/config, a
+// new request is answered ReconfigInProgress.
 import type { Clock } from "../base/clock.js";
 import type { Logger } from "../base/logger.js";
 import { ErrorCode, Perm } from "../protocol/constants.js";
@@ -66,6 +68,14 @@ interface Job {
   readonly startedMs: number;
   /** Set once the reconfig entry is proposed: the job is over when it is applied. */
   entryIndex: number;
+  /**
+   * Per learner to promote, an index its log must reach before it counts as caught up: the
+   * entry that added it (so an acknowledgement proves it replicates from this leader), or
+   * for a learner from before the job, the commit index when the job first looked at it.
+   */
+  readonly mustReach: Map<number, number>;
+  /** A new member did not catch up: the learners added are removed, then the error sent. */
+  failed: boolean;
 }
 
 export class ReconfigLeader {
@@ -107,7 +117,14 @@ export class ReconfigLeader {
       from: serverLines(this.published()?.servers ?? []).replace(/\n/g, ", "),
       to: serverLines(err).replace(/\n/g, ", "),
     });
-    this.job = { order, servers: err, startedMs: this.options.clock.monotonicMs(), entryIndex: -1 };
+    this.job = {
+      order,
+      servers: err,
+      startedMs: this.options.clock.monotonicMs(),
+      entryIndex: -1,
+      mustReach: new Map(),
+      failed: false,
+    };
     this.step();
   }
 
@@ -177,19 +194,32 @@ export class ReconfigLeader {
       return;
     }
     const conf = log.currentConf();
-    const change = this.growStep(job, conf) ?? this.shrinkStep(job.servers, conf, false);
+    if (job.failed) {
+      // Undo first, so that the client's error means the membership is as it was.
+      const undo = this.shrinkStep(this.published()?.servers ?? job.servers, conf, false);
+      if (undo !== null) {
+        this.propose(undo);
+        return;
+      }
+      this.job = null;
+      this.finish(job.order, ErrorCode.newConfigNoQuorum, "");
+      return;
+    }
+    // Members leave only after the entry: one that left earlier would never apply it, and
+    // a client connected to it would never get its answer.
+    const change = this.growStep(job, conf);
     if (change === "failed") {
       o.logger.warn("reconfiguration failed: a new member did not catch up in time", {
         waitedMs: Math.round(o.clock.monotonicMs() - job.startedMs),
       });
-      this.job = null;
-      // The learners it added are not in /zookeeper/config: reconcile removes them.
-      this.finish(job.order, ErrorCode.newConfigNoQuorum, "");
+      job.failed = true;
+      this.step();
       return;
     }
     if (change === "wait") return;
     if (change !== null) {
-      this.propose(change);
+      const index = this.propose(change);
+      if (change.op === "add-learner" && index > 0) job.mustReach.set(change.id, index);
       return;
     }
     job.entryIndex = this.finish(job.order, ErrorCode.ok, serverLines(job.servers));
@@ -207,11 +237,12 @@ export class ReconfigLeader {
     this.job = null;
   }
 
-  private propose(change: ConfChange): void {
+  /** Proposes one membership change; returns its index, or -1 when the core refused it. */
+  private propose(change: ConfChange): number {
     const result = this.options.node.proposeConfChange(change);
     if (!result.ok) {
       this.options.logger.debug("membership change deferred", { reason: result.reason });
-      return;
+      return -1;
     }
     this.options.logger.info("membership change proposed", {
       change: change.op,
@@ -219,6 +250,7 @@ export class ReconfigLeader {
       index: result.index,
     });
     this.options.kick();
+    return result.index;
   }
 
   /** Step 1: the next learner to add or promote, "wait" while one catches up, or null. */
@@ -232,7 +264,12 @@ export class ReconfigLeader {
         return { op: "add-learner", id: s.id };
       }
       if (s.role === "participant" && learner) {
-        if (this.caughtUp(s.id)) return { op: "add-voter", id: s.id };
+        let mustReach = job.mustReach.get(s.id);
+        if (mustReach === undefined) {
+          mustReach = o.node.log.committed;
+          job.mustReach.set(s.id, mustReach);
+        }
+        if (this.caughtUp(s.id, mustReach)) return { op: "add-voter", id: s.id };
         if (o.clock.monotonicMs() - job.startedMs > o.catchUpTimeoutMs) return "failed";
         return "wait";
       }
@@ -240,11 +277,16 @@ export class ReconfigLeader {
     return null;
   }
 
-  private caughtUp(id: number): boolean {
+  /**
+   * A learner is caught up once it has acknowledged `mustReach` (positive proof that it
+   * replicates from this leader: a new member's progress starts out counted as active) and
+   * its log is within `caughtUpLagMax` entries of ours.
+   */
+  private caughtUp(id: number, mustReach: number): boolean {
     const node = this.options.node;
     const p = node.peers().find((x) => x.id === id);
     const lag = this.options.caughtUpLagMax ?? 64;
-    return p?.recentActive === true && p.match + lag >= node.log.lastIndex();
+    return p !== undefined && p.match >= mustReach && p.match + lag >= node.log.lastIndex();
   }
 
   /** Members not in `servers` leave, participants that became observers are demoted. */
