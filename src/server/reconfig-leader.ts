@@ -21,8 +21,8 @@
 // /zookeeper/config are removed one at a time (learners added by a job whose leader died
 // included) and participants that became observers are demoted; a leader that is itself
 // leaving goes last, handing leadership to a caught-up voter of the new membership, whose
-// own reconcile then removes it. Until the Raft configuration matches /zookeeper/config, a
-// new request is answered ReconfigInProgress.
+// own reconcile then removes it. A new request is answered ReconfigInProgress while a job
+// runs or while this leader is leaving; removals still under way do not hold it up.
 import type { Clock } from "../base/clock.js";
 import type { Logger } from "../base/logger.js";
 import { ErrorCode, Perm } from "../protocol/constants.js";
@@ -96,14 +96,17 @@ export class ReconfigLeader {
     }
   }
 
-  /** True while a reconfiguration is not finished: a job runs or the log has not caught up. */
+  /**
+   * True while a request's job runs (until its entry is applied), or while this leader is
+   * itself leaving (it hands leadership over soon). Removals left from an earlier request do
+   * not count: ZooKeeper takes the next request once the previous one committed, and a job
+   * only adds members, one Raft change at a time, so it can run while they finish.
+   */
   get inProgress(): boolean {
     this.settle();
     if (this.job !== null) return true;
-    const log = this.options.node.log;
-    if (log.conf.currentIndex > log.committed) return true;
-    const published = this.published();
-    return published !== null && !matches(log.currentConf(), published.servers);
+    const me = this.published()?.servers.find((s) => s.id === this.options.self);
+    return me === undefined || me.role !== "participant";
   }
 
   /** A reconfig order from a member (this one included); only called on the leader. */
@@ -333,16 +336,4 @@ export class ReconfigLeader {
     o.logger.info("leaving the ensemble: handing leadership over", { to: best.id, refused: why });
     o.kick();
   }
-}
-
-/** True when the Raft configuration is exactly the published membership. */
-function matches(conf: ConfState, servers: readonly ServerSpec[]): boolean {
-  const voters = servers.filter((s) => s.role === "participant").map((s) => s.id);
-  const learners = servers.filter((s) => s.role === "observer").map((s) => s.id);
-  return (
-    conf.voters.length === voters.length &&
-    conf.learners.length === learners.length &&
-    voters.every((id) => conf.voters.includes(id)) &&
-    learners.every((id) => conf.learners.includes(id))
-  );
 }
