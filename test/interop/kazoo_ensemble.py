@@ -3,6 +3,7 @@
 #   kazoo_ensemble.py failover <connect-string>
 #   kazoo_ensemble.py fencing <connect-string>
 #   kazoo_ensemble.py rolling <connect-string>
+#   kazoo_ensemble.py reconfig <connect-string>
 # The program and the test talk through scenario-program.ts's protocol: checks are JSON lines,
 # and a line {"await": ...} asks the test to act on the ensemble (name its roles, SIGKILL the
 # member serving a session, restart members, run a rolling restart); the test answers with one
@@ -18,6 +19,10 @@
 # rolling: writers create nodes continuously while the test stops (SIGTERM) and restarts
 #   every member in turn; every acknowledged create must be there afterwards, and every
 #   writer must still have its first session.
+# reconfig: writers create nodes while kazoo's client.reconfig adds a 4th and a 5th member
+#   (the test starts each joiner when asked) and then removes two, the leader among them;
+#   every acknowledged create must be there afterwards, every session kept, and a stale
+#   from_config refused with BadVersionError.
 import json
 import sys
 import threading
@@ -427,9 +432,87 @@ def rolling():
     check("rolling/every acknowledged write present", missing, [])
 
 
+def reconfig():
+    admin = Watched(HOSTS)
+    admin.zk.add_auth("digest", "super:test")
+    admin.zk.ensure_path("/rolling")
+    data, stat = admin.zk.get("/zookeeper/config")
+    check("reconfig/initial members", data.decode().count("server."), 3)
+    alive = Watched(HOSTS)
+    alive.zk.create("/reconfig-alive", b"", ephemeral=True)
+    alive_session = alive.session()
+    clients = [Watched(HOSTS) for _ in range(WRITERS)]
+    sessions = [c.session() for c in clients]
+    stop = threading.Event()
+    progress = threading.Condition()
+    acked = [[] for _ in range(WRITERS)]
+    threads = [
+        threading.Thread(target=writer, args=(clients[i], i, stop, acked[i], progress))
+        for i in range(WRITERS)
+    ]
+    for t in threads:
+        t.start()
+    try:
+        check("reconfig/load started", wait_progress(progress, acked, 5), True)
+        for joiner, members in ((4, [1, 2, 3]), (5, [1, 2, 3, 4])):
+            line = ask("join", id=joiner, members=members)["line"]
+            data, new_stat = admin.zk.reconfig(
+                joining=line, leaving=None, new_members=None, from_config=stat.mzxid
+            )
+            text = data.decode()
+            check("reconfig/add %d" % joiner, line in text.split("\n"), True)
+            check(
+                "reconfig/version after adding %d" % joiner,
+                text.endswith("\nversion=%x" % new_stat.mzxid),
+                True,
+            )
+            stale = stat
+            stat = new_stat
+        try:
+            admin.zk.reconfig(joining=None, leaving="9", new_members=None, from_config=stale.mzxid)
+            check("reconfig/stale from_config refused", "ok", "BadVersionError")
+        except BadVersionError:
+            check("reconfig/stale from_config refused", "BadVersionError", "BadVersionError")
+        leader = ask("leader")["id"]
+        other = [m for m in (1, 2, 3) if m != leader][0]
+        data, _ = admin.zk.reconfig(
+            joining=None, leaving="%d,%d" % (other, leader), new_members=None
+        )
+        kept = sorted(m for m in (1, 2, 3, 4, 5) if m not in (leader, other))
+        check(
+            "reconfig/remove the leader and another",
+            sorted(int(l[7:].split("=")[0]) for l in data.decode().split("\n") if l.startswith("server.")),
+            kept,
+        )
+        ask("settled", members=kept)
+        before = [len(a) for a in acked]
+        check(
+            "reconfig/load continues after the removals",
+            wait_progress(progress, acked, max(before) + 5),
+            True,
+        )
+    finally:
+        stop.set()
+        for t in threads:
+            t.join(WAIT_S)
+    check("reconfig/writers stopped", [t.is_alive() for t in threads], [False] * WRITERS)
+    check("reconfig/same sessions", [c.session() for c in clients], sessions)
+    check("reconfig/no session lost", [c.states.count("LOST") for c in clients], [0] * WRITERS)
+    owner = admin.zk.exists("/reconfig-alive")
+    check("reconfig/ephemeral kept", owner is not None and owner.ephemeralOwner == alive_session, True)
+    emit_json({"event": "writers", "acked": [len(a) for a in acked]})
+    for c in clients + [alive]:
+        c.close()
+    admin.zk.sync("/rolling")
+    present = set(admin.zk.get_children("/rolling"))
+    admin.close()
+    missing = [p for a in acked for p in a if p.rsplit("/", 1)[1] not in present]
+    check("reconfig/every acknowledged write present", missing, [])
+
+
 def main():
     try:
-        {"failover": failover, "fencing": fencing, "rolling": rolling}[MODE]()
+        {"failover": failover, "fencing": fencing, "rolling": rolling, "reconfig": reconfig}[MODE]()
     except Exception:  # noqa: BLE001 - reported as a failed check
         emit(MODE + "/completed", False, error=traceback.format_exc())
     print(json.dumps({"done": True}), flush=True)
