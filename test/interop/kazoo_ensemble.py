@@ -390,70 +390,82 @@ def wait_progress(progress, acked_lists, minimum):
     return True
 
 
+class Writers:
+    """WRITERS clients creating nodes under /rolling until stopped, each on its own session."""
+
+    def __init__(self):
+        setup = Watched(HOSTS)
+        setup.zk.ensure_path("/rolling")
+        setup.close()
+        self.clients = [Watched(HOSTS) for _ in range(WRITERS)]
+        self.sessions = [c.session() for c in self.clients]
+        self.stop = threading.Event()
+        self.progress = threading.Condition()
+        self.acked = [[] for _ in range(WRITERS)]
+        self.threads = [
+            threading.Thread(
+                target=writer, args=(self.clients[i], i, self.stop, self.acked[i], self.progress)
+            )
+            for i in range(WRITERS)
+        ]
+        for t in self.threads:
+            t.start()
+
+    def wait(self, minimum):
+        return wait_progress(self.progress, self.acked, minimum)
+
+    def most(self):
+        return max(len(a) for a in self.acked)
+
+    def finish(self, scenario):
+        """Stops the writers; checks their sessions and that every acknowledged create is there."""
+        self.stop.set()
+        for t in self.threads:
+            t.join(WAIT_S)
+        clients = self.clients
+        check(scenario + "/writers stopped", [t.is_alive() for t in self.threads], [False] * WRITERS)
+        check(scenario + "/same sessions", [c.session() for c in clients], self.sessions)
+        check(scenario + "/no session lost", [c.states.count("LOST") for c in clients], [0] * WRITERS)
+        emit_json(
+            {
+                "event": "writers",
+                "acked": [len(a) for a in self.acked],
+                "states": [c.states for c in clients],
+            }
+        )
+        for c in clients:
+            c.close()
+        reader = Watched(HOSTS)
+        reader.zk.sync("/rolling")
+        present = set(reader.zk.get_children("/rolling"))
+        reader.close()
+        missing = [p for a in self.acked for p in a if p.rsplit("/", 1)[1] not in present]
+        check(scenario + "/every acknowledged write present", missing, [])
+
+
 def rolling():
-    setup = Watched(HOSTS)
-    setup.zk.ensure_path("/rolling")
-    setup.close()
-    clients = [Watched(HOSTS) for _ in range(WRITERS)]
-    sessions = [c.session() for c in clients]
-    stop = threading.Event()
-    progress = threading.Condition()
-    acked = [[] for _ in range(WRITERS)]
-    threads = [
-        threading.Thread(target=writer, args=(clients[i], i, stop, acked[i], progress))
-        for i in range(WRITERS)
-    ]
-    for t in threads:
-        t.start()
+    writers = Writers()
     try:
-        check("rolling/load started", wait_progress(progress, acked, 5), True)
-        before = [len(a) for a in acked]
+        check("rolling/load started", writers.wait(5), True)
+        before = writers.most()
         ask("rolling restart")
         # Every writer must go on after the last member came back.
-        check(
-            "rolling/load continues after the restart",
-            wait_progress(progress, acked, max(before) + 5),
-            True,
-        )
+        check("rolling/load continues after the restart", writers.wait(before + 5), True)
     finally:
-        stop.set()
-        for t in threads:
-            t.join(WAIT_S)
-    check("rolling/writers stopped", [t.is_alive() for t in threads], [False] * WRITERS)
-    check("rolling/same sessions", [c.session() for c in clients], sessions)
-    check("rolling/no session lost", [c.states.count("LOST") for c in clients], [0] * WRITERS)
-    emit_json({"event": "writers", "acked": [len(a) for a in acked], "states": [c.states for c in clients]})
-    for c in clients:
-        c.close()
-    reader = Watched(HOSTS)
-    present = set(reader.zk.get_children("/rolling"))
-    reader.close()
-    missing = [p for a in acked for p in a if p.rsplit("/", 1)[1] not in present]
-    check("rolling/every acknowledged write present", missing, [])
+        writers.finish("rolling")
 
 
 def reconfig():
     admin = Watched(HOSTS)
     admin.zk.add_auth("digest", "super:test")
-    admin.zk.ensure_path("/rolling")
     data, stat = admin.zk.get("/zookeeper/config")
     check("reconfig/initial members", data.decode().count("server."), 3)
     alive = Watched(HOSTS)
     alive.zk.create("/reconfig-alive", b"", ephemeral=True)
     alive_session = alive.session()
-    clients = [Watched(HOSTS) for _ in range(WRITERS)]
-    sessions = [c.session() for c in clients]
-    stop = threading.Event()
-    progress = threading.Condition()
-    acked = [[] for _ in range(WRITERS)]
-    threads = [
-        threading.Thread(target=writer, args=(clients[i], i, stop, acked[i], progress))
-        for i in range(WRITERS)
-    ]
-    for t in threads:
-        t.start()
+    writers = Writers()
     try:
-        check("reconfig/load started", wait_progress(progress, acked, 5), True)
+        check("reconfig/load started", writers.wait(5), True)
         for joiner, members in ((4, [1, 2, 3]), (5, [1, 2, 3, 4])):
             line = ask("join", id=joiner, members=members)["line"]
             data, new_stat = admin.zk.reconfig(
@@ -479,35 +491,25 @@ def reconfig():
             joining=None, leaving="%d,%d" % (other, leader), new_members=None
         )
         kept = sorted(m for m in (1, 2, 3, 4, 5) if m not in (leader, other))
+        listed = [l for l in data.decode().split("\n") if l.startswith("server.")]
         check(
             "reconfig/remove the leader and another",
-            sorted(int(l[7:].split("=")[0]) for l in data.decode().split("\n") if l.startswith("server.")),
+            sorted(int(l[7:].split("=")[0]) for l in listed),
             kept,
         )
         ask("settled", members=kept)
-        before = [len(a) for a in acked]
-        check(
-            "reconfig/load continues after the removals",
-            wait_progress(progress, acked, max(before) + 5),
-            True,
-        )
+        before = writers.most()
+        check("reconfig/load continues after the removals", writers.wait(before + 5), True)
     finally:
-        stop.set()
-        for t in threads:
-            t.join(WAIT_S)
-    check("reconfig/writers stopped", [t.is_alive() for t in threads], [False] * WRITERS)
-    check("reconfig/same sessions", [c.session() for c in clients], sessions)
-    check("reconfig/no session lost", [c.states.count("LOST") for c in clients], [0] * WRITERS)
+        writers.finish("reconfig")
     owner = admin.zk.exists("/reconfig-alive")
-    check("reconfig/ephemeral kept", owner is not None and owner.ephemeralOwner == alive_session, True)
-    emit_json({"event": "writers", "acked": [len(a) for a in acked]})
-    for c in clients + [alive]:
-        c.close()
-    admin.zk.sync("/rolling")
-    present = set(admin.zk.get_children("/rolling"))
+    check(
+        "reconfig/ephemeral kept",
+        owner is not None and owner.ephemeralOwner == alive_session,
+        True,
+    )
+    alive.close()
     admin.close()
-    missing = [p for a in acked for p in a if p.rsplit("/", 1)[1] not in present]
-    check("reconfig/every acknowledged write present", missing, [])
 
 
 def main():

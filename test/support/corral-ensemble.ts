@@ -35,6 +35,25 @@ interface MemberSlot {
   paused: boolean;
 }
 
+/** A member's data directory with its myid file, and free ports for it. */
+async function newSlot(root: string, id: number): Promise<MemberSlot> {
+  const dir = join(root, `m${id}`);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, "myid"), `${id}\n`);
+  return {
+    id,
+    dir,
+    // Members come back on the same ports after a kill: keep them out of the range the
+    // kernel hands out as the local ports of outgoing connections.
+    clientPort: await freeStablePort(),
+    peerPort: await freeStablePort(),
+    electionPort: await freeStablePort(),
+    config: [],
+    server: null,
+    paused: false,
+  };
+}
+
 export class CorralEnsemble implements FaultCluster {
   readonly canCutLinks: boolean;
 
@@ -52,21 +71,7 @@ export class CorralEnsemble implements FaultCluster {
     const root = mkdtempSync(join(tmpdir(), "corral-ensemble-"));
     const slots = new Map<number, MemberSlot>();
     for (let id = 1; id <= n; id++) {
-      const dir = join(root, `m${id}`);
-      mkdirSync(dir, { recursive: true });
-      writeFileSync(join(dir, "myid"), `${id}\n`);
-      slots.set(id, {
-        id,
-        dir,
-        // Members come back on the same ports after a kill: keep them out of the range the
-        // kernel hands out as the local ports of outgoing connections.
-        clientPort: await freeStablePort(),
-        peerPort: await freeStablePort(),
-        electionPort: await freeStablePort(),
-        config: [],
-        server: null,
-        paused: false,
-      });
+      slots.set(id, await newSlot(root, id));
     }
     const mesh = options.relays
       ? await RelayMesh.start(
@@ -200,19 +205,7 @@ export class CorralEnsemble implements FaultCluster {
   async startJoiner(id: number, members: readonly number[]): Promise<void> {
     if (this.mesh !== null) throw new Error("joiners are not supported with relays");
     if (this.slots.has(id)) throw new Error(`member ${id} exists`);
-    const dir = join(this.root, `m${id}`);
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, "myid"), `${id}\n`);
-    const slot: MemberSlot = {
-      id,
-      dir,
-      clientPort: await freeStablePort(),
-      peerPort: await freeStablePort(),
-      electionPort: await freeStablePort(),
-      config: [],
-      server: null,
-      paused: false,
-    };
+    const slot = await newSlot(this.root, id);
     this.slots.set(id, slot);
     const lines = [...members, id].map((m) => {
       const o = this.slot(m);
