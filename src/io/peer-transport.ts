@@ -307,6 +307,8 @@ export class PeerTransport implements PeerNetwork {
   private readonly dropLogIntervalMs: number;
   private ensembleIdBytes: Buffer;
   private ensembleId: string;
+  /** A link (either way) completed its handshake with this member's ensemble id. */
+  private linkedOnce = false;
   private server: Server | null = null;
   private handler: PeerHandler | null = null;
   private stopped = false;
@@ -577,6 +579,7 @@ export class PeerTransport implements PeerNetwork {
     if (link.timer !== null) clearTimeout(link.timer);
     link.timer = null;
     link.state = LinkState.up;
+    this.linkedOnce = true;
     link.delayMs = this.delayMsMin;
     link.lastFailure = "";
     this.logger.info("peer link up", { peer: link.id, address: addressOf(link.address) });
@@ -678,6 +681,7 @@ export class PeerTransport implements PeerNetwork {
       return this.refuse(c, PeerRefusal.wrongTarget, { claimed: from, target });
 
     c.peer = from;
+    this.linkedOnce = true;
     if (c.timer !== null) clearTimeout(c.timer);
     c.timer = null;
     const previous = link.inbound;
@@ -694,9 +698,16 @@ export class PeerTransport implements PeerNetwork {
     return total;
   }
 
-  /** Adopts the ensemble id a listed member dialled with, if the owner allows it. */
+  /**
+   * Adopts the ensemble id a listed member dialled with, if the owner allows it, and only
+   * while no link with our own id ever came up: a member of a new ensemble meets its peers
+   * within moments, so a misconfigured dialler cannot talk it out of its ensemble; a joiner
+   * never meets anyone with the id its server lines derive.
+   */
   private adopt(ensembleId: string, from: number): boolean {
-    if (!this.links.has(from) || this.options.adoptEnsemble === undefined) return false;
+    if (this.linkedOnce || !this.links.has(from) || this.options.adoptEnsemble === undefined) {
+      return false;
+    }
     if (!this.options.adoptEnsemble(ensembleId, from)) return false;
     this.logger.info("joining the ensemble of a member that dialled in", {
       ensembleId,
