@@ -150,20 +150,35 @@ function runServer(flags: ServerFlags): void {
         // listed member that dials it (the leader adding it), once, before it has any data.
         adoptEnsemble: (ensembleId) => {
           if (!fresh || adopted || running?.raftLog.node.log.lastIndex() !== 0) return false;
+          try {
+            writeFileSync(identityPath, identityFileText({ ...me, ensembleId }, true));
+          } catch (err) {
+            logger.error("cannot record the ensemble this member joins", {
+              error: err instanceof Error ? err.message : String(err),
+            });
+            return false;
+          }
           adopted = true;
           me.ensembleId = ensembleId;
-          writeFileSync(identityPath, identityFileText(me, true));
           return true;
         },
       }),
       servers: config.servers,
       membershipChanged: (text, version) => {
-        const written = writeDynamicConfigFiles(
-          { zooCfg: flags.config ?? null, dataDir: config.dataDir, identityFile: identityPath },
-          text,
-          version,
-        );
-        logger.info("dynamic configuration written", { file: written });
+        // The membership is in the log already; a file that cannot be written only means a
+        // restart on the old zoo.cfg, so it is logged, not fatal.
+        try {
+          const written = writeDynamicConfigFiles(
+            { zooCfg: flags.config ?? null, dataDir: config.dataDir, identityFile: identityPath },
+            text,
+            version,
+          );
+          logger.info("dynamic configuration written", { file: written });
+        } catch (err) {
+          logger.error("cannot write the dynamic configuration", {
+            error: err instanceof Error ? err.message : String(err),
+          });
+        }
       },
     };
   }
