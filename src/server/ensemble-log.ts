@@ -179,6 +179,10 @@ export class EnsembleLog implements ReplicatedLog, PeerHandler {
     this.options.network!.send(this.raft.lead, encodeForward(this.writer, this.raft.term, batch));
   };
 
+  get canReconfigure(): boolean {
+    return this.reconfigDuty !== null;
+  }
+
   reconfig(order: ReconfigOrder): boolean {
     if (this.raftLog === null || this.stopped || this.reconfigDuty === null) return false;
     if (this.raft.isLeader) {

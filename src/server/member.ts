@@ -436,7 +436,7 @@ export class Member implements ClientConnectionHandler, CommitSink {
         this.write(client, r, xid, type, now, null);
         return;
       case OpCode.reconfig: {
-        if (this.options.log.reconfig !== undefined && this.options.config.reconfigEnabled) {
+        if (this.options.log.canReconfigure === true && this.options.config.reconfigEnabled) {
           this.reconfig(client, r, xid, now);
           return;
         }

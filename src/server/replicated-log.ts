@@ -70,4 +70,6 @@ export interface ReplicatedLog {
    * it now. Absent on a standalone member, which cannot change its membership.
    */
   reconfig?(order: ReconfigOrder): boolean;
+  /** True when `reconfig` can change the membership (an ensemble member, not a standalone). */
+  readonly canReconfigure?: boolean;
 }

@@ -13,7 +13,9 @@
 // - requests ZooKeeper refuses are refused with its codes: a stale fromConfig (BadVersion),
 //   no super user and no WRITE on /zookeeper/config (NoAuth), a joiner that never catches up
 //   (NewConfigNoQuorum, after initLimit x tickTime, removed again), a second reconfig while
-//   one runs (ReconfigInProgress).
+//   one runs (ReconfigInProgress);
+// - a standalone server answers Unimplemented (reconfigEnabled) or ReconfigDisabled, as
+//   ZooKeeper's does.
 import assert from "node:assert/strict";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -21,6 +23,7 @@ import { test } from "node:test";
 import { ZooKeeperClient } from "../../src/client/index.js";
 import { ErrorCode } from "../../src/protocol/constants.js";
 import { CorralEnsemble } from "../support/corral-ensemble.js";
+import { startCorralServer } from "../support/corral-server.js";
 import { freePort } from "../support/ports.js";
 
 // super:test, as zoo.cfg's superDigest takes it (base64 of sha1("super:test")).
@@ -231,6 +234,27 @@ test("a 3-member ensemble grows to 5 and loses 2 (the leader too) under writes, 
     for (const w of writers) await w.stop().catch(() => {});
     for (const c of clients) await c.close().catch(() => {});
     await ensemble.stop();
+  }
+});
+
+test("a standalone server answers reconfig Unimplemented when enabled, ReconfigDisabled when not", async () => {
+  for (const [enabled, code] of [
+    [true, ErrorCode.unimplemented],
+    [false, ErrorCode.reconfigDisabled],
+  ] as const) {
+    const server = await startCorralServer({ extraConfig: [`reconfigEnabled=${enabled}`] });
+    try {
+      const zk = await ZooKeeperClient.connect(server.connectString);
+      try {
+        assert.equal(codeOf(await zk.reconfig({ leaving: "2" }).catch((e) => e)), code);
+        // The connection stays usable.
+        assert.ok((await zk.exists("/")) !== null);
+      } finally {
+        await zk.close();
+      }
+    } finally {
+      await server.stop();
+    }
   }
 });
 
