@@ -22,6 +22,12 @@ export interface PeerNetwork {
   start(handler: PeerHandler): void;
   /** Closes every link and stops reconnecting. */
   stop(): void;
+  /**
+   * Learns (or relearns) where member `id` listens, so that a member added by a
+   * reconfiguration can be reached and accepted. Optional: a carrier without it keeps the
+   * membership it was built with.
+   */
+  setPeer?(id: number, host: string, port: number): void;
 }
 
 export interface PeerHandler {

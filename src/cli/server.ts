@@ -17,7 +17,9 @@ import { PeerTransport } from "../io/peer-transport.js";
 import { writePidFile } from "../io/pid-file.js";
 import { StderrLogger } from "../io/stderr-logger.js";
 import { ConfigError, defaultConfig, parseZooCfg, type ServerConfig } from "../server/config.js";
+import { parseDynamicConfig } from "../server/dynamic-config.js";
 import {
+  dynamicEnsembleId,
   type EnsembleIdentity,
   ensembleIdentity,
   identityFileText,
@@ -29,6 +31,7 @@ import {
 import { EnsembleStatusSource, StandaloneStatusSource } from "../server/member-status.js";
 import { type EnsembleDeps, type RunningMember, startMember } from "../server/start-member.js";
 import { versionPrefix } from "../server/version.js";
+import { writeDynamicConfigFiles } from "./dynamic-config-files.js";
 
 /** How long a stopping leader waits for another member to take over. */
 const handOverTimeoutMs = 3000;
@@ -86,6 +89,10 @@ function runServer(flags: ServerFlags): void {
       const parsed = parseZooCfg(configText);
       for (const w of parsed.warnings) logger.warn(`zoo.cfg: ${w.message}`, { line: w.line });
       config = parsed.config;
+      if (config.dynamicConfigFile !== null) {
+        // ZooKeeper's dynamic file holds the server lines (written after each reconfig).
+        config.servers = parseDynamicConfig(readFileSync(config.dynamicConfigFile, "utf8")).servers;
+      }
     } else {
       config = defaultConfig();
       // With no zoo.cfg, the four-letter words people reach for first are allowed.
@@ -109,6 +116,9 @@ function runServer(flags: ServerFlags): void {
     return;
   }
   let identity: EnsembleIdentity | null = null;
+  const identityPath = join(config.dataDir, "corral-ensemble");
+  // A member with no identity file yet has no data: it may join a running ensemble.
+  const fresh = !existsSync(identityPath);
   try {
     if (isEnsemble(config)) identity = ensembleMember(config, flags.port !== undefined);
     const mismatch = identity === null ? null : peerTypeMismatch(config, identity.self);
@@ -141,21 +151,60 @@ function runServer(flags: ServerFlags): void {
       process.exitCode = 2;
       return;
     }
+    const me = identity;
+    let adopted = false;
     ensemble = {
-      self: identity.self,
-      conf: identity.conf,
+      self: me.self,
+      conf: me.conf,
       joinWhenEmpty: config.ensembleSeed !== null,
       network: new PeerTransport({
-        self: identity.self,
-        ensembleId: identity.ensembleId,
-        members: identity.peers,
+        self: me.self,
+        ensembleId: me.ensembleId,
+        members: me.peers,
         logger,
         random: new NodeRandom(),
         ...security,
+        // A fresh member started, as ZooKeeper's docs say, with the running members' lines
+        // plus its own derives another ensemble id than theirs: it takes the id of the first
+        // listed member that dials it (the leader adding it), once, before it has any data.
+        adoptEnsemble: (ensembleId) => {
+          if (!fresh || adopted || running?.raftLog.node.log.lastIndex() !== 0) return false;
+          try {
+            writeFileSync(identityPath, identityFileText({ ...me, ensembleId }, true));
+          } catch (err) {
+            logger.error("cannot record the ensemble this member joins", {
+              error: err instanceof Error ? err.message : String(err),
+            });
+            return false;
+          }
+          adopted = true;
+          me.ensembleId = ensembleId;
+          return true;
+        },
       }),
+      servers: config.servers,
+      membershipChanged: (text, version) => {
+        // The membership is in the log already; a file that cannot be written only means a
+        // restart on the old zoo.cfg, so it is logged, not fatal.
+        try {
+          const written = writeDynamicConfigFiles(
+            { zooCfg: flags.config ?? null, dataDir: config.dataDir, identityFile: identityPath },
+            text,
+            version,
+          );
+          logger.info("dynamic configuration written", { file: written });
+        } catch (err) {
+          logger.error("cannot write the dynamic configuration", {
+            error: err instanceof Error ? err.message : String(err),
+          });
+        }
+      },
     };
   }
-  serveMember(config, logger, new NodeDisk(), ensemble, configText);
+  let running: RunningMember | null = null;
+  serveMember(config, logger, new NodeDisk(), ensemble, configText, (r) => {
+    running = r;
+  });
 }
 
 /**
@@ -177,7 +226,9 @@ function ensembleMember(config: ServerConfig, portFlag: boolean): EnsembleIdenti
   }
   const identityPath = join(config.dataDir, "corral-ensemble");
   if (existsSync(identityPath)) {
-    const why = identityMismatch(readFileSync(identityPath, "utf8"), identity);
+    const text = readFileSync(identityPath, "utf8");
+    identity.ensembleId = dynamicEnsembleId(text, config) ?? identity.ensembleId;
+    const why = identityMismatch(text, identity);
     if (why !== null) throw new ConfigError(`${why} (${identityPath})`);
   } else {
     mkdirSync(config.dataDir, { recursive: true });
@@ -197,6 +248,7 @@ export function serveMember(
   disk: Disk,
   ensemble?: EnsembleDeps,
   configText = "",
+  started?: (running: RunningMember) => void,
 ): void {
   startMember(
     {
@@ -219,6 +271,7 @@ export function serveMember(
         process.exitCode = 1;
         return;
       }
+      started?.(standalone);
       let ports: ClientPorts | null = null;
       let admin: AdminPort | null = null;
       openClientPorts(config, standalone.member, logger).then(

@@ -97,6 +97,12 @@ export interface PeerTransportOptions {
   readonly tls?: PeerTls;
   /** Member authentication (quorum.auth.*). */
   readonly auth?: PeerAuthSettings;
+  /**
+   * Asked when a listed member dials with another ensemble id: true makes this transport
+   * adopt that id from then on (a member with no data joining a running ensemble,
+   * docs/ensemble.md "Changing the membership"); false or absent refuses it.
+   */
+  readonly adoptEnsemble?: (ensembleId: string, from: number) => boolean;
 }
 
 export const peerTransportDefaults = {
@@ -213,11 +219,11 @@ class PeerLink {
   messagesReceived = 0;
   /** The accepted connection this member currently sends to us on. */
   inbound: InboundConnection | null = null;
-  readonly handshake: Buffer;
+  handshake: Buffer;
 
   constructor(
     readonly id: number,
-    readonly address: PeerAddress,
+    public address: PeerAddress,
     ensembleId: string,
     self: number,
     delayMs: number,
@@ -342,7 +348,10 @@ export class PeerTransport implements PeerNetwork {
   private readonly delayMsMin: number;
   private readonly delayMsMax: number;
   private readonly dropLogIntervalMs: number;
-  private readonly ensembleIdBytes: Buffer;
+  private ensembleIdBytes: Buffer;
+  private ensembleId: string;
+  /** A link (either way) completed its handshake with this member's ensemble id. */
+  private linkedOnce = false;
   private server: Server | null = null;
   private handler: PeerHandler | null = null;
   private stopped = false;
@@ -362,6 +371,7 @@ export class PeerTransport implements PeerNetwork {
     this.delayMsMax = options.reconnectDelayMsMax ?? d.reconnectDelayMsMax;
     this.dropLogIntervalMs = options.dropLogIntervalMs ?? d.dropLogIntervalMs;
     this.ensembleIdBytes = Buffer.from(options.ensembleId, "utf8");
+    this.ensembleId = options.ensembleId;
     checkOptions(this, options);
     for (const [id, address] of options.members) {
       if (id !== this.self) {
@@ -473,6 +483,23 @@ export class PeerTransport implements PeerNetwork {
     link.outLength = need;
     link.outMessages++;
     if (link.state === LinkState.up && !link.draining && !link.flushQueued) this.queueFlush(link);
+  }
+
+  /**
+   * Learns where member `id` listens (a member added by a reconfiguration, or one that moved):
+   * a new member is dialled at once, a moved one at its next dial.
+   */
+  setPeer(id: number, host: string, port: number): void {
+    if (id === this.self || this.stopped) return;
+    const link = this.links.get(id);
+    if (link !== undefined) {
+      if (link.address.host !== host || link.address.port !== port) link.address = { host, port };
+      return;
+    }
+    const added = new PeerLink(id, { host, port }, this.ensembleId, this.self, this.delayMsMin);
+    this.links.set(id, added);
+    this.logger.info("peer learnt", { peer: id, address: `${host}:${port}` });
+    if (this.handler !== null) this.dial(added);
   }
 
   /** Counters of the link to `peer`, or undefined if it is not a member. */
@@ -652,6 +679,7 @@ export class PeerTransport implements PeerNetwork {
     if (link.timer !== null) clearTimeout(link.timer);
     link.timer = null;
     link.state = LinkState.up;
+    this.linkedOnce = true;
     link.delayMs = this.delayMsMin;
     link.lastFailure = "";
     this.logger.info("peer link up", { peer: link.id, address: addressOf(link.address) });
@@ -790,7 +818,10 @@ export class PeerTransport implements PeerNetwork {
     const total = handshakeFixedBytes + idBytes;
     if (have < total) return 0;
     const ours = this.ensembleIdBytes;
-    if (idBytes !== ours.length || data.compare(ours, 0, ours.length, 6, 6 + idBytes) !== 0) {
+    if (
+      (idBytes !== ours.length || data.compare(ours, 0, ours.length, 6, 6 + idBytes) !== 0) &&
+      !this.adopt(data.toString("utf8", 6, 6 + idBytes), data.readUInt32BE(6 + idBytes))
+    ) {
       return this.refuse(c, PeerRefusal.wrongEnsemble, {
         // Whatever the dialler sent, printable, so it cannot forge log lines.
         ensembleId: data.toString("latin1", 6, 6 + idBytes).replace(/[^\x20-\x7e]/g, "?"),
@@ -830,6 +861,7 @@ export class PeerTransport implements PeerNetwork {
   private admit(c: InboundConnection, from: number, proof: Buffer): void {
     const link = this.links.get(from)!;
     c.peer = from;
+    this.linkedOnce = true;
     if (c.timer !== null) clearTimeout(c.timer);
     c.timer = null;
     const previous = link.inbound;
@@ -843,6 +875,30 @@ export class PeerTransport implements PeerNetwork {
       previous.socket.destroy();
     }
     c.socket.write(proof.length === 0 ? acceptedAnswer : Buffer.concat([acceptedAnswer, proof]));
+  }
+
+  /**
+   * Adopts the ensemble id a listed member dialled with, if the owner allows it, and only
+   * while no link with our own id ever came up: a member of a new ensemble meets its peers
+   * within moments, so a misconfigured dialler cannot talk it out of its ensemble; a joiner
+   * never meets anyone with the id its server lines derive.
+   */
+  private adopt(ensembleId: string, from: number): boolean {
+    if (this.linkedOnce || !this.links.has(from) || this.options.adoptEnsemble === undefined) {
+      return false;
+    }
+    if (!this.options.adoptEnsemble(ensembleId, from)) return false;
+    this.logger.info("joining the ensemble of a member that dialled in", {
+      ensembleId,
+      peer: from,
+      was: this.ensembleId,
+    });
+    this.ensembleId = ensembleId;
+    this.ensembleIdBytes = Buffer.from(ensembleId, "utf8");
+    for (const link of this.links.values()) {
+      link.handshake = encodePeerHandshake(ensembleId, this.self, link.id);
+    }
+    return true;
   }
 
   /** Hands one frame body from an accepted connection to the member. */

@@ -56,8 +56,17 @@ export interface ServerConfig {
   enforceQuota: boolean;
   /** `super:<base64 sha1>` digest granting the super identity, or null. */
   superDigest: string | null;
+  /**
+   * ZooKeeper's switch for the reconfig request: off, reconfig answers ReconfigDisabled; on,
+   * an ensemble changes its membership (server/reconfig-leader.ts) and a standalone server
+   * answers Unimplemented, as ZooKeeper's does.
+   */
   reconfigEnabled: boolean;
   standaloneEnabled: boolean;
+  /**
+   * Ticks a member joining by reconfig has to catch up with the leader (ZooKeeper's "time to
+   * connect and sync to a leader"); Raft's own timing covers every other catch-up.
+   */
   initLimit: number;
   syncLimit: number;
   servers: ServerSpec[];
@@ -80,6 +89,11 @@ export interface ServerConfig {
    * the other empty members (server/start-member.ts).
    */
   ensembleSeed: number | null;
+  /**
+   * ZooKeeper's dynamicConfigFile: the file holding the server.N lines (written after each
+   * reconfiguration as `<zoo.cfg>.dynamic.<version>`); the cli reads it into `servers`.
+   */
+  dynamicConfigFile: string | null;
   /**
    * Corral's own key: every read waits for a quorum-confirmed read index, as sync does, so
    * reads are linearizable on any member (ZooKeeper's reads, and Corral's by default, may
@@ -189,6 +203,7 @@ export function defaultConfig(): ServerConfig {
     peerType: null,
     ensembleId: null,
     ensembleSeed: null,
+    dynamicConfigFile: null,
     linearizableReads: false,
     readOnlyModeEnabled: false,
     adminEnableServer: true,
@@ -291,6 +306,7 @@ const setters: ReadonlyMap<string, Setter> = new Map<string, Setter>([
   ["ensembleId", (c, v) => (c.ensembleId = nonEmpty(v))],
   ["peerType", (c, v) => (c.peerType = parsePeerType(v))],
   ["ensembleSeed", (c, v) => (c.ensembleSeed = integer(v, 1, 255))],
+  ["dynamicConfigFile", (c, v) => (c.dynamicConfigFile = nonEmpty(v))],
   ["linearizableReads", (c, v) => (c.linearizableReads = boolean(v))],
   ["readonlymode.enabled", (c, v) => (c.readOnlyModeEnabled = boolean(v))],
   ["initLimit", (c, v) => (c.initLimit = integer(v, 1, int32Max))],
@@ -336,12 +352,7 @@ const setters: ReadonlyMap<string, Setter> = new Map<string, Setter>([
  * not; a key leaves this table in the change that makes it act.
  */
 export const readButNotActedOn: ReadonlyMap<string, string> = new Map([
-  ["initLimit", "Raft's own timing bounds a member's catch-up (docs/ensemble.md, Timing)"],
   ["syncLimit", "Raft's own timing bounds a follower's lag (docs/ensemble.md, Timing)"],
-  [
-    "reconfigEnabled",
-    "membership cannot change yet; it only picks reconfig's error (Unimplemented when true, ReconfigDisabled when false), as a standalone ZooKeeper does",
-  ],
 ]);
 
 /**
@@ -354,7 +365,6 @@ const acceptedWithoutEffect: ReadonlySet<string> = new Set([
   "forceSync",
   "preAllocSize",
   "quorumListenOnAllIPs",
-  "dynamicConfigFile",
   "localSessionsEnabled",
   "localSessionsUpgradingEnabled",
   "clientPortListenBacklog",

@@ -83,9 +83,25 @@ export function peerTypeMismatch(config: ServerConfig, myId: number): string | n
   return `peerType=${config.peerType} disagrees with server.${myId}, which makes this member ${role}; the server.${myId} line wins, as in ZooKeeper`;
 }
 
-/** The text of the identity file a member keeps in its data directory. */
-export function identityFileText(identity: EnsembleIdentity): string {
-  return `ensemble=${identity.ensembleId}\nmember=${identity.self}\n`;
+/**
+ * The text of the identity file a member keeps in its data directory. `dynamic` marks a
+ * member whose membership changed since (a reconfiguration, or it joined a running
+ * ensemble): from then on the file, not the server lines, names its ensemble.
+ */
+export function identityFileText(identity: EnsembleIdentity, dynamic = false): string {
+  return `ensemble=${identity.ensembleId}\nmember=${identity.self}\n${dynamic ? "membership=dynamic\n" : ""}`;
+}
+
+/**
+ * The ensemble id the identity file makes authoritative, or null when the server lines
+ * decide: once the membership is dynamic, server lines derive another id than the one the
+ * ensemble was founded with, so the file's id is used (an explicit `ensembleId=` must still
+ * match it: identityMismatch checks).
+ */
+export function dynamicEnsembleId(fileText: string, config: ServerConfig): string | null {
+  const fields = parseIdentityFile(fileText);
+  if (fields.get("membership") !== "dynamic" || config.ensembleId !== null) return null;
+  return fields.get("ensemble") ?? null;
 }
 
 /**

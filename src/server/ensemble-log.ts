@@ -46,6 +46,13 @@ import {
   readTransfer,
 } from "./peer-messages.js";
 import type { RaftLog } from "./raft-log.js";
+import type { ReconfigLeader } from "./reconfig-leader.js";
+import {
+  encodeReconfigOrder,
+  type ReconfigOrder,
+  readReconfigOrder,
+  reconfigOrderKind,
+} from "./reconfig-order.js";
 import type { CommitSink, ReplicatedLog } from "./replicated-log.js";
 
 export interface EnsembleLogOptions {
@@ -93,6 +100,8 @@ export class EnsembleLog implements ReplicatedLog, PeerHandler {
   private readonly badInputLoggedMs = new Map<number, number>();
   /** Links to members that are up (outbound handshake done). */
   private readonly linksUp = new Set<number>();
+  /** The leader's reconfiguration duty, in an ensemble (start-member.ts sets it). */
+  reconfigDuty: ReconfigLeader | null = null;
 
   constructor(private readonly options: EnsembleLogOptions) {}
 
@@ -121,6 +130,7 @@ export class EnsembleLog implements ReplicatedLog, PeerHandler {
       if (this.stopped || raftLog.failure !== null) return;
       this.checkBarriers();
       if (this.held.length > 0) this.releaseHeld();
+      this.reconfigDuty?.step();
       this.timer = this.options.clock.setTimer(period, tick);
     };
     this.timer = this.options.clock.setTimer(period, tick);
@@ -207,6 +217,24 @@ export class EnsembleLog implements ReplicatedLog, PeerHandler {
     if (this.forwardEpoch !== this.epoch || !this.canForward()) return;
     this.options.network!.send(this.raft.lead, encodeForward(this.writer, this.raft.term, batch));
   };
+
+  get canReconfigure(): boolean {
+    return this.reconfigDuty !== null;
+  }
+
+  reconfig(order: ReconfigOrder): boolean {
+    if (this.raftLog === null || this.stopped || this.reconfigDuty === null) return false;
+    if (this.raft.isLeader) {
+      this.reconfigDuty.submit(order);
+      return true;
+    }
+    if (!this.canForward()) return false;
+    this.options.network!.send(
+      this.raft.lead,
+      encodeReconfigOrder(this.writer, this.raft.term, order),
+    );
+    return true;
+  }
 
   readBarrier(done: (index: number) => void): void {
     if (this.raftLog === null || this.stopped) {
@@ -298,6 +326,14 @@ export class EnsembleLog implements ReplicatedLog, PeerHandler {
             // stop them all, so the leader checks each one before it enters the log.
             decodeEntry(entryBytes(e));
             if (!this.proposeAsLeader(e)) return;
+          }
+          return;
+        }
+        case reconfigOrderKind: {
+          const { term, order } = readReconfigOrder(r);
+          // Sent to the leader of another term: the sender gives up on it with its epoch.
+          if (this.raft.isLeader && term === this.raft.term && order.member === from) {
+            this.reconfigDuty?.submit(order);
           }
           return;
         }

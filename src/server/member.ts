@@ -24,7 +24,7 @@ import type { Random } from "../base/random.js";
 import { ErrorCode, KeeperState, OpCode, Xid } from "../protocol/constants.js";
 import { DecodeError } from "../protocol/decode-error.js";
 import { juteLengthMax, Reader } from "../protocol/reader.js";
-import type { Id } from "../protocol/records.js";
+import type { Id, ReconfigRequest } from "../protocol/records.js";
 import { isRequestOpcode, readRequestBody, readRequestHeader } from "../protocol/request-codec.js";
 import { encodeNotification, encodeReply, encodeReplyHeader } from "../protocol/response-codec.js";
 import { Writer } from "../protocol/writer.js";
@@ -75,6 +75,8 @@ export interface MemberOptions {
   restored?: (index: number) => void;
   /** The process's descriptors, memory and host for mntr and envi; absent in simulation. */
   processInfo?: ProcessInfo;
+  /** A reconfiguration was applied at `index`: /zookeeper/config holds a new membership. */
+  configApplied?: (index: number) => void;
 }
 
 /** What an ensemble member reports about the ensemble (srvr, mntr, and the admin API). */
@@ -460,6 +462,10 @@ export class Member implements ClientConnectionHandler, CommitSink {
         this.write(client, r, xid, type, now, null);
         return;
       case OpCode.reconfig: {
+        if (this.options.log.canReconfigure === true && this.options.config.reconfigEnabled) {
+          this.reconfig(client, r, xid, now);
+          return;
+        }
         const item = new PendingItem(ItemKind.done, xid, type, now);
         this.reply(
           client,
@@ -697,6 +703,36 @@ export class Member implements ClientConnectionHandler, CommitSink {
     }
   }
 
+  /** reconfig (16) in an ensemble: the leader decides (server/reconfig-leader.ts). */
+  private reconfig(client: ClientState, r: Reader, xid: number, now: number): void {
+    const item = new PendingItem(ItemKind.write, xid, OpCode.reconfig, now);
+    let request: ReconfigRequest;
+    try {
+      request = readRequestBody(r, OpCode.reconfig);
+    } catch (err) {
+      if (!(err instanceof DecodeError)) throw err;
+      this.logUndecodable(client, OpCode.reconfig, err);
+      this.reply(client, item, ErrorCode.marshallingError);
+      return;
+    }
+    client.push(item);
+    const tag = ++this.nextTag;
+    const sent = this.options.log.reconfig!({
+      member: this.origin.member,
+      incarnation: this.origin.incarnation,
+      tag,
+      sessionId: client.sessionId,
+      timeMs: this.options.clock.nowMs(),
+      authIds: client.authIds.slice(),
+      request,
+    });
+    if (!sent) {
+      client.connection.close("no leader to take the reconfig");
+      return;
+    }
+    this.pendingWrites.set(tag, { client, item, epoch: this.options.log.epoch });
+  }
+
   private propose(client: ClientState, item: PendingItem, entry: Entry): boolean {
     const tag = ++this.nextTag;
     if (!this.options.log.propose(this.enveloped(entry, tag))) return false;
@@ -873,6 +909,9 @@ export class Member implements ClientConnectionHandler, CommitSink {
       if (pending !== undefined) this.completeWrite(pending, index, outcome);
     } else if (pending !== undefined) {
       this.completeWrite(pending, index, outcome);
+    }
+    if (entry.kind === EntryKind.write && entry.op.type === OpCode.reconfig && entry.op.err === 0) {
+      this.options.configApplied?.(index);
     }
     this.afterApply(index);
   }

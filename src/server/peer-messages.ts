@@ -10,12 +10,15 @@
 //   kind 18 transfer: uint term the sender believes the receiver leads in, uint target:
 //                    the voter an operator asked to lead, 0 for the leader's own choice
 //                    (server/leadership-transfer.ts)
+//   kind 19 reconfig order: a client's reconfig request on its way to the leader
+//                    (its layout is in server/reconfig-order.ts)
 import { PeerDecodeError, type PeerReader, type PeerWriter } from "./peer-codec.js";
 
 export const MemberKind = {
   forward: 16,
   touches: 17,
   transfer: 18,
+  reconfigOrder: 19,
 } as const;
 
 export interface TransferMessage {

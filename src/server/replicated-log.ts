@@ -14,6 +14,7 @@
 // and then commits nothing more: what it had made durable stays as it is on disk, and the
 // member must not wait for entries it proposed (docs/architecture.md, "Storage failure").
 import type { ByteParts } from "../base/byte-parts.js";
+import type { ReconfigOrder } from "./reconfig-order.js";
 
 export interface CommitSink {
   /** A committed state entry (enveloped) at `index` (= its zxid). Called in index order. */
@@ -63,4 +64,12 @@ export interface ReplicatedLog {
   touchSessions(ids: readonly number[]): void;
   /** The id of the member this process is (server.N; 1 when standalone). */
   readonly self: number;
+  /**
+   * Hands a reconfig request to the leader's reconfiguration duty (server/reconfig-leader.ts),
+   * which answers it with an entry under the order's envelope. False when no leader can take
+   * it now. Absent on a standalone member, which cannot change its membership.
+   */
+  reconfig?(order: ReconfigOrder): boolean;
+  /** True when `reconfig` can change the membership (an ensemble member, not a standalone). */
+  readonly canReconfigure?: boolean;
 }

@@ -24,8 +24,9 @@ import { State } from "../state/state.js";
 import { openStorage, type Storage } from "../storage/storage.js";
 import { aclSchemesOf } from "./auth-config.js";
 import { BufferStats } from "./buffer-stats.js";
-import type { ServerConfig } from "./config.js";
+import type { ServerConfig, ServerSpec } from "./config.js";
 import { snapshotChannel } from "./diagnostics.js";
+import { DynamicMembership } from "./dynamic-membership.js";
 import { EnsembleLog } from "./ensemble-log.js";
 import { LeadershipTransfer } from "./leadership-transfer.js";
 import { Member } from "./member.js";
@@ -47,6 +48,13 @@ export interface EnsembleDeps {
   joinWhenEmpty?: boolean;
   /** Test-only (the ensemble simulator's planted bugs): see raft/config.ts. */
   raftPlantedBug?: PlantedBug;
+  /**
+   * The membership as ZooKeeper's server lines (zoo.cfg or its dynamic file): what
+   * /zookeeper/config shows until the first reconfiguration.
+   */
+  servers?: ServerSpec[];
+  /** A reconfiguration was applied here: `text` is /zookeeper/config's new text. */
+  membershipChanged?: (text: string, version: number) => void;
 }
 
 export interface MemberDeps {
@@ -200,6 +208,24 @@ export function startMember(
         purgeIntervalHours: config.purgeIntervalHours,
         purge: (cb) => storage.purge(cb),
       });
+      const view =
+        ensemble === undefined
+          ? null
+          : new DynamicMembership({
+              self: memberId,
+              state,
+              network: ensemble.network,
+              logger,
+              reconfigEnabled: config.reconfigEnabled,
+              standaloneEnabled: config.standaloneEnabled,
+              clock: deps.clock,
+              node,
+              raftLog,
+              catchUpTimeoutMs: Math.max(1000, config.initLimit * config.tickTimeMs),
+              initial: ensemble.servers,
+              changed: ensemble.membershipChanged,
+            });
+      if (view !== null) log.reconfigDuty = view.duty;
       const member = new Member({
         config,
         clock: deps.clock,
@@ -238,7 +264,9 @@ export function startMember(
         restored: () => {
           snapshot?.abort();
           snapshot = null;
+          view?.applied();
         },
+        configApplied: () => view?.applied(),
         directorySizes: deps.directorySizes,
         processInfo: deps.processInfo,
         snapshotDue: (index) => {

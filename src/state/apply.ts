@@ -14,6 +14,7 @@ import type {
   CreateRequest,
   CreateResponse,
   DeleteRequest,
+  GetDataResponse,
   Id,
   MultiOp,
   MultiResult,
@@ -23,10 +24,17 @@ import type {
 } from "../protocol/records.js";
 import { fixupAcl, hasPermission } from "../tree/acl.js";
 import type { WatchTrigger } from "../tree/events.js";
-import { isProtectedPath, isValidPath, parentOf, rootPath, sequenceSuffix } from "../tree/path.js";
+import {
+  configPath,
+  isProtectedPath,
+  isValidPath,
+  parentOf,
+  rootPath,
+  sequenceSuffix,
+} from "../tree/path.js";
 import { limitPathOf, parseStats, type QuotaViolation, statPathOf } from "../tree/quota.js";
-import { NodeKind, statOf, storedData, type Znode } from "../tree/znode.js";
-import { type Entry, EntryKind, type WriteEntry, type WriteOp } from "./entry.js";
+import { dataBytes, NodeKind, statOf, storedData, type Znode } from "../tree/znode.js";
+import { type Entry, EntryKind, type ReconfigOp, type WriteEntry, type WriteOp } from "./entry.js";
 import { Session } from "./sessions.js";
 import type { State } from "./state.js";
 
@@ -46,6 +54,7 @@ export type ApplyBody =
   | Create2Response
   | StatResponse
   | MultiResult[]
+  | GetDataResponse
   | SessionCreated
   | Reaped
   | null;
@@ -141,6 +150,7 @@ function applyWrite(ctx: Ctx, entry: WriteEntry): ApplyResult {
     return { err: ErrorCode.sessionExpired, body: null };
   const op: WriteOp = entry.op;
   if (op.type === OpCode.multi) return applyMulti(ctx, op.ops);
+  if (op.type === OpCode.reconfig) return applyReconfig(ctx, op);
   const r = applySingle(ctx, op);
   if (typeof r === "number") {
     // A refused write warns about nothing: it changed nothing.
@@ -148,6 +158,28 @@ function applyWrite(ctx: Ctx, entry: WriteEntry): ApplyResult {
     return { err: r, body: null };
   }
   return { err: ErrorCode.ok, body: r };
+}
+
+/**
+ * reconfig (16): the leader checked the request and changed the Raft membership before it
+ * proposed this entry; applying it makes the new membership /zookeeper/config, with the
+ * entry's zxid as its version (ZooKeeper's text: server lines, then version=<hex zxid>).
+ */
+function applyReconfig(ctx: Ctx, op: ReconfigOp): ApplyResult {
+  if (op.err !== ErrorCode.ok) return { err: op.err, body: null };
+  const tree = ctx.state.tree;
+  const node = tree.get(configPath);
+  if (node === undefined) return { err: ErrorCode.noNode, body: null };
+  const version = `version=${ctx.zxid.toString(16)}`;
+  const text = op.servers === "" ? version : `${op.servers}\n${version}`;
+  tree.setConfigData(configPath, node, text, ctx.zxid, ctx.timeMs);
+  ctx.triggers.push({
+    type: EventType.nodeDataChanged,
+    path: configPath,
+    zxid: ctx.zxid,
+    acl: node.acl.acl,
+  });
+  return { err: ErrorCode.ok, body: { data: dataBytes(node), stat: statOf(node) } };
 }
 
 type OpResult = CreateResponse | Create2Response | StatResponse | null | number;

@@ -21,6 +21,7 @@
 //     13         check:     str path, i32 version
 //     4, 8       getData/getChildren (only ever inside a refused multi): str path, u8 watch
 //     14         multi:     u32 op count, then each op as above
+//     16         reconfig:  i32 err, str servers (top level only)
 
 import { unreachable } from "../base/assert.js";
 import { OpCode } from "../protocol/constants.js";
@@ -93,6 +94,10 @@ function writeOp(w: ByteWriter, op: WriteOp | MultiOp): void {
       w.u32(op.ops.length);
       for (const sub of op.ops) writeOp(w, sub);
       return;
+    case OpCode.reconfig:
+      w.i32(op.err);
+      w.str(op.servers);
+      return;
     default:
       unreachable(op, "write op");
   }
@@ -147,6 +152,11 @@ function readOp(r: ByteReader, depth: number): WriteOp | MultiOp {
       const ops: MultiOp[] = [];
       for (let i = 0; i < n; i++) ops.push(readOp(r, depth + 1) as MultiOp);
       return { type, ops };
+    }
+    case OpCode.reconfig: {
+      if (depth > 0) throw new StateFormatError("reconfig inside a multi");
+      const err = r.i32();
+      return { type, err, servers: r.str() };
     }
     default:
       throw new StateFormatError(`unknown op ${type}`);

@@ -27,7 +27,19 @@ export type WriteOp =
   | { type: 2; request: DeleteRequest }
   | { type: 5; request: SetDataRequest }
   | { type: 7; request: SetACLRequest }
-  | { type: 14; ops: MultiOp[] };
+  | { type: 14; ops: MultiOp[] }
+  | ReconfigOp;
+
+/**
+ * A reconfig (16) as the leader decided it (server/reconfig-leader.ts): either ZooKeeper's
+ * error for the request, or the new membership's server lines (ZooKeeper's dynamic config
+ * text without its version line), which become /zookeeper/config once applied.
+ */
+export interface ReconfigOp {
+  type: 16;
+  err: number;
+  servers: string;
+}
 
 export interface CreateSessionEntry {
   kind: 1;

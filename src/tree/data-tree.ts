@@ -480,6 +480,21 @@ export class DataTree {
     if (prefix !== null) this.updateQuotaStats(prefix, node.dataLength - before, 0);
   }
 
+  /**
+   * A reconfiguration's new /zookeeper/config text: data, mzxid and mtime as setData sets
+   * them, but the version stays -1, as ZooKeeper's reconfig transaction leaves it.
+   */
+  setConfigData(path: string, node: Znode, data: string, zxid: number, timeMs: number): void {
+    this.changing(node);
+    this.record(UndoKind.data, path, node, node.mzxid, node.mtime, node.version, node.data, null);
+    this.resizing(path, node);
+    node.data = data;
+    node.mzxid = zxid;
+    node.mtime = timeMs;
+    node.version = -1;
+    this.changed(path, node);
+  }
+
   /** setACL: new list, aversion +1; mzxid and mtime stay (§9.1). */
   setAcl(path: string, node: Znode, acl: readonly ACL[]): void {
     this.changing(node);

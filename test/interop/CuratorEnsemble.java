@@ -15,6 +15,10 @@
 //   through the majority after the cut, with "during"), and every write fails with
 //   NotReadOnly; after the test heals the ensemble it is connected read-write again, with a
 //   new session (it never saw a read-write server before), and writes.
+// reconfig: writers create nodes while Curator's reconfig() adds a 4th and a 5th member (the
+//   test starts each joiner when asked) and then removes two, the leader among them; every
+//   acknowledged create must be there afterwards, no session lost, and a stale fromConfig
+//   refused with BadVersion.
 // The program talks to the test with scenario-program.ts's protocol: JSON check lines, and
 // {"await": ...} lines answered by one JSON line on stdin.
 import java.io.BufferedReader;
@@ -513,6 +517,120 @@ public class CuratorEnsemble {
     }
   }
 
+  // ---------------------------------------------------------------- reconfig
+
+  static List<Integer> members(byte[] config) {
+    List<Integer> out = new ArrayList<>();
+    for (String l : new String(config, StandardCharsets.UTF_8).split("\n")) {
+      if (l.startsWith("server.")) out.add(Integer.parseInt(l.substring(7, l.indexOf('='))));
+    }
+    return out;
+  }
+
+  static void reconfig() throws Exception {
+    Client admin = new Client(hostsArg, false);
+    admin.zk().addAuthInfo("digest", b("super:test"));
+    admin.c.create().creatingParentsIfNeeded().forPath("/curator-reconfig/x");
+    Stat stat = new Stat();
+    byte[] initial = admin.c.getConfig().storingStatIn(stat).forEnsemble();
+    check("reconfig/initial members", members(initial), l(1, 2, 3));
+    List<Client> writers = new ArrayList<>();
+    List<Long> sessions = new ArrayList<>();
+    List<List<String>> acked = new ArrayList<>();
+    AtomicBoolean stop = new AtomicBoolean(false);
+    List<Thread> threads = new ArrayList<>();
+    for (int i = 0; i < 2; i++) {
+      Client w = new Client(hostsArg, false);
+      writers.add(w);
+      sessions.add(w.session());
+      List<String> mine = Collections.synchronizedList(new ArrayList<>());
+      acked.add(mine);
+      final int index = i;
+      Thread t = new Thread(() -> {
+        for (int n = 0; !stop.get() && n < 100000; n++) {
+          String path = "/curator-reconfig/w" + index + "-" + n;
+          try {
+            // The raw handle: a create Curator retried after a lost reply could fail as a
+            // NodeExists of its own making.
+            w.zk().create(path, b("x"), org.apache.zookeeper.ZooDefs.Ids.OPEN_ACL_UNSAFE,
+                CreateMode.PERSISTENT);
+            mine.add(path);
+          } catch (Exception e) {
+            try {
+              Thread.sleep(20);
+            } catch (InterruptedException ie) {
+              return;
+            }
+          }
+        }
+      });
+      threads.add(t);
+      t.start();
+    }
+    try {
+      long stale = -1;
+      int[][] joins = {{4, 1, 2, 3}, {5, 1, 2, 3, 4}};
+      for (int[] join : joins) {
+        StringBuilder ms = new StringBuilder();
+        for (int k = 1; k < join.length; k++) ms.append(ms.length() > 0 ? "," : "").append(join[k]);
+        String line = field(ask("join", "\"id\":" + join[0] + ",\"members\":[" + ms + "]"), "line");
+        Stat next = new Stat();
+        byte[] config = admin.c.reconfig().joining(line).storingStatIn(next)
+            .fromConfig(stat.getMzxid()).forEnsemble();
+        String text = new String(config, StandardCharsets.UTF_8);
+        check("reconfig/add " + join[0], Arrays.asList(text.split("\n")).contains(line), true);
+        check("reconfig/version after adding " + join[0],
+            text.endsWith("\nversion=" + Long.toHexString(next.getMzxid())), true);
+        stale = stat.getMzxid();
+        stat = next;
+      }
+      String refused = "ok";
+      try {
+        admin.c.reconfig().leaving("9").fromConfig(stale).forEnsemble();
+      } catch (KeeperException e) {
+        refused = e.code().name();
+      }
+      check("reconfig/stale fromConfig refused", refused, "BADVERSION");
+      String leaderAnswer = ask("leader", "");
+      Matcher m = Pattern.compile("\"id\":(\\d+)").matcher(leaderAnswer);
+      int leader = m.find() ? Integer.parseInt(m.group(1)) : -1;
+      int other = leader == 1 ? 2 : 1;
+      byte[] after = admin.c.reconfig().leaving(other + "," + leader).forEnsemble();
+      List<Object> kept = new ArrayList<>();
+      for (int id = 1; id <= 5; id++) if (id != leader && id != other) kept.add(id);
+      check("reconfig/remove the leader and another", members(after), kept);
+      ask("settled", "\"members\":" + json(kept));
+      int before = acked.get(0).size();
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_S);
+      while (acked.get(0).size() < before + 5 && System.nanoTime() < deadline) Thread.sleep(20);
+      check("reconfig/load continues after the removals", acked.get(0).size() >= before + 5, true);
+    } finally {
+      stop.set(true);
+      for (Thread t : threads) t.join(TimeUnit.SECONDS.toMillis(WAIT_S));
+    }
+    List<Long> now = new ArrayList<>();
+    for (Client w : writers) now.add(w.session());
+    check("reconfig/same sessions", now, sessions);
+    List<Integer> lost = new ArrayList<>();
+    for (Client w : writers) lost.add(w.count("LOST"));
+    check("reconfig/no session lost", lost, l(0, 0));
+    for (Client w : writers) w.close();
+    // Read after a sync, so that the member answering has every acknowledged create.
+    java.util.concurrent.CountDownLatch synced = new java.util.concurrent.CountDownLatch(1);
+    admin.zk().sync("/curator-reconfig", (rc, path, ctx) -> synced.countDown(), null);
+    synced.await(WAIT_S, TimeUnit.SECONDS);
+    java.util.Set<String> present =
+        new java.util.HashSet<>(admin.c.getChildren().forPath("/curator-reconfig"));
+    List<String> missing = new ArrayList<>();
+    for (List<String> mine : acked) {
+      synchronized (mine) {
+        for (String p : mine) if (!present.contains(p.substring(p.lastIndexOf('/') + 1))) missing.add(p);
+      }
+    }
+    check("reconfig/every acknowledged write present", missing, l());
+    admin.close();
+  }
+
   static String hostsArg;
 
   public static void main(String[] args) throws Exception {
@@ -522,6 +640,7 @@ public class CuratorEnsemble {
       if (mode.equals("failover")) failover();
       else if (mode.equals("fencing")) fencing();
       else if (mode.equals("readonly")) readOnly(args.length > 2 && args[2].equals("during"));
+      else if (mode.equals("reconfig")) reconfig();
       else throw new IllegalArgumentException("unknown mode " + mode);
     } catch (Throwable t) {
       error(mode + "/completed", t);

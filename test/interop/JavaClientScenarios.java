@@ -315,7 +315,17 @@ public class JavaClientScenarios {
   static void config(ZooKeeper zk) throws Exception {
     Stat s = new Stat();
     byte[] cfg = zk.getConfig(false, s);
-    check("config/standalone config is empty", cfg == null ? "null" : new String(cfg, StandardCharsets.UTF_8), "");
+    String text = cfg == null ? "null" : new String(cfg, StandardCharsets.UTF_8);
+    int members = hosts.split(",").length;
+    if (members == 1) {
+      check("config/standalone config is empty", text, "");
+    } else {
+      // An ensemble's /zookeeper/config holds its membership (version 0: never reconfigured).
+      check("config/ensemble config lists the members",
+          l(text.split("\n").length, text.startsWith("server.1="), text.endsWith("\nversion=0"),
+              s.getVersion()),
+          l(members + 1, true, true, -1));
+    }
     check("config/aversion", s.getAversion(), -1);
     ZooKeeperAdmin admin = new ZooKeeperAdmin(hosts, 10000, e -> {});
     try {

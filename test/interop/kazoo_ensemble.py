@@ -4,6 +4,7 @@
 #   kazoo_ensemble.py fencing <connect-string>
 #   kazoo_ensemble.py rolling <connect-string>
 #   kazoo_ensemble.py readonly <address of a member cut off from its quorum> [during]
+#   kazoo_ensemble.py reconfig <connect-string>
 # The program and the test talk through scenario-program.ts's protocol: checks are JSON lines,
 # and a line {"await": ...} asks the test to act on the ensemble (name its roles, SIGKILL the
 # member serving a session, restart members, run a rolling restart); the test answers with one
@@ -26,6 +27,10 @@
 #   a client without read_only gets no session. Then the test heals the ensemble, and the
 #   client must come back to read-write service on its own (the member closes read-only
 #   connections once it knows a leader) and write.
+# reconfig: writers create nodes while kazoo's client.reconfig adds a 4th and a 5th member
+#   (the test starts each joiner when asked) and then removes two, the leader among them;
+#   every acknowledged create must be there afterwards, every session kept, and a stale
+#   from_config refused with BadVersionError.
 import json
 import sys
 import threading
@@ -395,46 +400,126 @@ def wait_progress(progress, acked_lists, minimum):
     return True
 
 
+class Writers:
+    """WRITERS clients creating nodes under /rolling until stopped, each on its own session."""
+
+    def __init__(self):
+        setup = Watched(HOSTS)
+        setup.zk.ensure_path("/rolling")
+        setup.close()
+        self.clients = [Watched(HOSTS) for _ in range(WRITERS)]
+        self.sessions = [c.session() for c in self.clients]
+        self.stop = threading.Event()
+        self.progress = threading.Condition()
+        self.acked = [[] for _ in range(WRITERS)]
+        self.threads = [
+            threading.Thread(
+                target=writer, args=(self.clients[i], i, self.stop, self.acked[i], self.progress)
+            )
+            for i in range(WRITERS)
+        ]
+        for t in self.threads:
+            t.start()
+
+    def wait(self, minimum):
+        return wait_progress(self.progress, self.acked, minimum)
+
+    def most(self):
+        return max(len(a) for a in self.acked)
+
+    def finish(self, scenario):
+        """Stops the writers; checks their sessions and that every acknowledged create is there."""
+        self.stop.set()
+        for t in self.threads:
+            t.join(WAIT_S)
+        clients = self.clients
+        check(scenario + "/writers stopped", [t.is_alive() for t in self.threads], [False] * WRITERS)
+        check(scenario + "/same sessions", [c.session() for c in clients], self.sessions)
+        check(scenario + "/no session lost", [c.states.count("LOST") for c in clients], [0] * WRITERS)
+        emit_json(
+            {
+                "event": "writers",
+                "acked": [len(a) for a in self.acked],
+                "states": [c.states for c in clients],
+            }
+        )
+        for c in clients:
+            c.close()
+        reader = Watched(HOSTS)
+        reader.zk.sync("/rolling")
+        present = set(reader.zk.get_children("/rolling"))
+        reader.close()
+        missing = [p for a in self.acked for p in a if p.rsplit("/", 1)[1] not in present]
+        check(scenario + "/every acknowledged write present", missing, [])
+
+
 def rolling():
-    setup = Watched(HOSTS)
-    setup.zk.ensure_path("/rolling")
-    setup.close()
-    clients = [Watched(HOSTS) for _ in range(WRITERS)]
-    sessions = [c.session() for c in clients]
-    stop = threading.Event()
-    progress = threading.Condition()
-    acked = [[] for _ in range(WRITERS)]
-    threads = [
-        threading.Thread(target=writer, args=(clients[i], i, stop, acked[i], progress))
-        for i in range(WRITERS)
-    ]
-    for t in threads:
-        t.start()
+    writers = Writers()
     try:
-        check("rolling/load started", wait_progress(progress, acked, 5), True)
-        before = [len(a) for a in acked]
+        check("rolling/load started", writers.wait(5), True)
+        before = writers.most()
         ask("rolling restart")
         # Every writer must go on after the last member came back.
-        check(
-            "rolling/load continues after the restart",
-            wait_progress(progress, acked, max(before) + 5),
-            True,
-        )
+        check("rolling/load continues after the restart", writers.wait(before + 5), True)
     finally:
-        stop.set()
-        for t in threads:
-            t.join(WAIT_S)
-    check("rolling/writers stopped", [t.is_alive() for t in threads], [False] * WRITERS)
-    check("rolling/same sessions", [c.session() for c in clients], sessions)
-    check("rolling/no session lost", [c.states.count("LOST") for c in clients], [0] * WRITERS)
-    emit_json({"event": "writers", "acked": [len(a) for a in acked], "states": [c.states for c in clients]})
-    for c in clients:
-        c.close()
-    reader = Watched(HOSTS)
-    present = set(reader.zk.get_children("/rolling"))
-    reader.close()
-    missing = [p for a in acked for p in a if p.rsplit("/", 1)[1] not in present]
-    check("rolling/every acknowledged write present", missing, [])
+        writers.finish("rolling")
+
+
+def reconfig():
+    admin = Watched(HOSTS)
+    admin.zk.add_auth("digest", "super:test")
+    data, stat = admin.zk.get("/zookeeper/config")
+    check("reconfig/initial members", data.decode().count("server."), 3)
+    alive = Watched(HOSTS)
+    alive.zk.create("/reconfig-alive", b"", ephemeral=True)
+    alive_session = alive.session()
+    writers = Writers()
+    try:
+        check("reconfig/load started", writers.wait(5), True)
+        for joiner, members in ((4, [1, 2, 3]), (5, [1, 2, 3, 4])):
+            line = ask("join", id=joiner, members=members)["line"]
+            data, new_stat = admin.zk.reconfig(
+                joining=line, leaving=None, new_members=None, from_config=stat.mzxid
+            )
+            text = data.decode()
+            check("reconfig/add %d" % joiner, line in text.split("\n"), True)
+            check(
+                "reconfig/version after adding %d" % joiner,
+                text.endswith("\nversion=%x" % new_stat.mzxid),
+                True,
+            )
+            stale = stat
+            stat = new_stat
+        try:
+            admin.zk.reconfig(joining=None, leaving="9", new_members=None, from_config=stale.mzxid)
+            check("reconfig/stale from_config refused", "ok", "BadVersionError")
+        except BadVersionError:
+            check("reconfig/stale from_config refused", "BadVersionError", "BadVersionError")
+        leader = ask("leader")["id"]
+        other = [m for m in (1, 2, 3) if m != leader][0]
+        data, _ = admin.zk.reconfig(
+            joining=None, leaving="%d,%d" % (other, leader), new_members=None
+        )
+        kept = sorted(m for m in (1, 2, 3, 4, 5) if m not in (leader, other))
+        listed = [l for l in data.decode().split("\n") if l.startswith("server.")]
+        check(
+            "reconfig/remove the leader and another",
+            sorted(int(l[7:].split("=")[0]) for l in listed),
+            kept,
+        )
+        ask("settled", members=kept)
+        before = writers.most()
+        check("reconfig/load continues after the removals", writers.wait(before + 5), True)
+    finally:
+        writers.finish("reconfig")
+    owner = admin.zk.exists("/reconfig-alive")
+    check(
+        "reconfig/ephemeral kept",
+        owner is not None and owner.ephemeralOwner == alive_session,
+        True,
+    )
+    alive.close()
+    admin.close()
 
 
 # ---- readonly --------------------------------------------------------------------------
@@ -510,7 +595,7 @@ def read_only():
 
 def main():
     try:
-        {"failover": failover, "fencing": fencing, "rolling": rolling, "readonly": read_only}[MODE]()
+        {"failover": failover, "fencing": fencing, "rolling": rolling, "readonly": read_only, "reconfig": reconfig}[MODE]()
     except Exception:  # noqa: BLE001 - reported as a failed check
         emit(MODE + "/completed", False, error=traceback.format_exc())
     print(json.dumps({"done": True}), flush=True)

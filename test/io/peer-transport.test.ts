@@ -6,8 +6,10 @@
 // drop counter rises; and hostile connections (garbage, wrong version or ensemble, unknown
 // or impossible member ids, an oversize frame, a frame cut short, a handshake trickling in
 // too slowly) are each closed with exactly one log line while a good peer's stream to the
-// same member goes on without a gap. Last, a body that frames fine but lies inside goes
-// through transport and codec and comes out as PeerDecodeError.
+// same member goes on without a gap. A body that frames fine but lies inside goes through
+// transport and codec and comes out as PeerDecodeError. Last, a joiner: members learn it
+// through setPeer, it adopts the ensemble id of the first listed member that dials it, once,
+// and refuses any other id after it met its ensemble.
 
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
@@ -612,5 +614,50 @@ test(
     assert.ok(outcomes[1] instanceof PeerDecodeError && outcomes[1].code === "inconsistent");
     assert.ok(outcomes[2] instanceof PeerDecodeError && outcomes[2].code === "kind");
     for (const m of [a, b]) await stopMember(m);
+  },
+);
+
+test(
+  "a joiner learnt by setPeer adopts the ensemble id of the member that dials it, once, and only while it has met nobody",
+  bounded,
+  async () => {
+    const members = await loopbackMembers([1, 2, 3]);
+    const running2 = new Map([...members].filter(([id]) => id !== 3));
+    const one = await startMember(1, running2);
+    const two = await startMember(2, running2);
+    await waitFor(() => allUp([one, two]), 15000, "the running members link up");
+    // The joiner's server lines name all three and derive another ensemble id.
+    const adopted: [string, number][] = [];
+    const three = await startMember(3, members, {
+      ensembleId: "derived-by-the-joiner",
+      adoptEnsemble: (id, from) => {
+        adopted.push([id, from]);
+        return true;
+      },
+    });
+    // Its own dials are refused (the running members know no member 3 yet).
+    await waitFor(
+      () => one.logger.lines.some((l) => l.message === "refusing peer connection"),
+      15000,
+      "member 1 refuses the joiner",
+    );
+    one.transport.setPeer(3, "127.0.0.1", members.get(3)!.port);
+    two.transport.setPeer(3, "127.0.0.1", members.get(3)!.port);
+    await waitFor(() => allUp([one, two, three]), 15000, "every link up once the joiner adopted");
+    assert.equal(adopted.length, 1);
+    assert.equal(adopted[0][0], ensembleId);
+    three.transport.send(1, body(0, 3));
+    await waitFor(
+      () => one.recorder.received(3).length === 1,
+      15000,
+      "the joiner's message arrives",
+    );
+    // Having met its ensemble, it never adopts another id.
+    const raw = await rawConnect(members.get(3)!.port);
+    raw.socket.write(encodePeerHandshake("another-ensemble", 1, 3));
+    await within(raw.closed, 5000, "the other ensemble's dial is refused");
+    assert.deepEqual(raw.got, [PeerRefusal.wrongEnsemble]);
+    assert.equal(adopted.length, 1);
+    for (const m of [one, two, three]) await stopMember(m);
   },
 );

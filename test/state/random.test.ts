@@ -140,7 +140,8 @@ class Run {
     const n = r.int(5);
     for (let i = 0; i < n; i++) {
       const op = this.writeOp();
-      if (op.type !== OpCode.multi && op.type !== OpCode.setACL) ops.push(op);
+      if (op.type !== OpCode.multi && op.type !== OpCode.setACL && op.type !== OpCode.reconfig)
+        ops.push(op);
     }
     return { type: OpCode.multi, ops };
   }

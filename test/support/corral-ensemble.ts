@@ -44,6 +44,25 @@ interface MemberSlot {
   paused: boolean;
 }
 
+/** A member's data directory with its myid file, and free ports for it. */
+async function newSlot(root: string, id: number): Promise<MemberSlot> {
+  const dir = join(root, `m${id}`);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, "myid"), `${id}\n`);
+  return {
+    id,
+    dir,
+    // Members come back on the same ports after a kill: keep them out of the range the
+    // kernel hands out as the local ports of outgoing connections.
+    clientPort: await freeStablePort(),
+    peerPort: await freeStablePort(),
+    electionPort: await freeStablePort(),
+    config: [],
+    server: null,
+    paused: false,
+  };
+}
+
 export class CorralEnsemble implements FaultCluster {
   readonly canCutLinks: boolean;
 
@@ -62,21 +81,7 @@ export class CorralEnsemble implements FaultCluster {
     const root = mkdtempSync(join(tmpdir(), "corral-ensemble-"));
     const slots = new Map<number, MemberSlot>();
     for (let id = 1; id <= n; id++) {
-      const dir = join(root, `m${id}`);
-      mkdirSync(dir, { recursive: true });
-      writeFileSync(join(dir, "myid"), `${id}\n`);
-      slots.set(id, {
-        id,
-        dir,
-        // Members come back on the same ports after a kill: keep them out of the range the
-        // kernel hands out as the local ports of outgoing connections.
-        clientPort: await freeStablePort(),
-        peerPort: await freeStablePort(),
-        electionPort: await freeStablePort(),
-        config: [],
-        server: null,
-        paused: false,
-      });
+      slots.set(id, await newSlot(root, id));
     }
     const mesh = options.relays
       ? await RelayMesh.start(
@@ -188,7 +193,7 @@ export class CorralEnsemble implements FaultCluster {
     return s;
   }
 
-  private async launch(id: number): Promise<void> {
+  private async launch(id: number, keepConfig = false): Promise<void> {
     const s = this.slot(id);
     s.server = await startCorralServer({
       dataDir: s.dir,
@@ -198,7 +203,41 @@ export class CorralEnsemble implements FaultCluster {
       logLevel: this.options.logLevel ?? "info",
       admin: this.options.admin,
       env: this.options.env,
+      keepConfig,
     });
+  }
+
+  /**
+   * A member's server line as a reconfig request names it (ZooKeeper asks a joiner for all
+   * three ports): `server.N=127.0.0.1:peer:election:role;127.0.0.1:client`.
+   */
+  serverLine(id: number, role: "participant" | "observer" = "participant"): string {
+    const s = this.slot(id);
+    return `server.${id}=127.0.0.1:${s.peerPort}:${s.electionPort}:${role};127.0.0.1:${s.clientPort}`;
+  }
+
+  /**
+   * Starts a new member with an empty data directory the way ZooKeeper's documentation has a
+   * joiner started: its zoo.cfg lists `members` (the running ones) and itself. It serves
+   * nothing until a reconfig adds it. Not supported with relays.
+   */
+  async startJoiner(id: number, members: readonly number[]): Promise<void> {
+    if (this.mesh !== null) throw new Error("joiners are not supported with relays");
+    if (this.slots.has(id)) throw new Error(`member ${id} exists`);
+    const slot = await newSlot(this.root, id);
+    this.slots.set(id, slot);
+    const lines = [...members, id].map((m) => {
+      const o = this.slot(m);
+      return `server.${m}=127.0.0.1:${o.peerPort}:${o.electionPort}`;
+    });
+    slot.config = [...lines, ...(this.options.extraConfig ?? [])];
+    await this.launch(id);
+  }
+
+  /** Restarts a stopped member on the zoo.cfg in its data directory as it is now. */
+  async restartAsWritten(id: number): Promise<void> {
+    if (this.slot(id).server !== null) return;
+    await this.launch(id, true);
   }
 
   async kill(id: number): Promise<void> {

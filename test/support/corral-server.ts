@@ -3,7 +3,7 @@
 // stop() asks it to shut down (SIGTERM) and removes the directory; kill() is SIGKILL and
 // keeps the directory so a test can restart on the same data.
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -35,6 +35,11 @@ export interface CorralServerOptions {
   logLevel?: "debug" | "info" | "warn" | "error";
   /** Environment variables added to the server's (SERVER_JVMFLAGS, say). */
   env?: Record<string, string>;
+  /**
+   * Start on the zoo.cfg already in dataDir as it is (a member restarted after a
+   * reconfiguration rewrote it), instead of writing a new one.
+   */
+  keepConfig?: boolean;
 }
 
 export interface CorralServer {
@@ -68,7 +73,9 @@ export async function startCorralServer(options: CorralServerOptions = {}): Prom
     ...(options.extraConfig ?? []),
   ];
   const cfgPath = join(dataDir, "zoo.cfg");
-  writeFileSync(cfgPath, `${cfg.join("\n")}\n`);
+  if (options.keepConfig !== true || !existsSync(cfgPath)) {
+    writeFileSync(cfgPath, `${cfg.join("\n")}\n`);
+  }
   const child = spawn(
     process.execPath,
     [

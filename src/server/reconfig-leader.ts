@@ -1,0 +1,339 @@
+// The leader's reconfiguration duty: turns a client's reconfig request (ZooKeeper's API) into
+// Raft membership changes, one member at a time, and ends it with one reconfig entry that
+// makes the new membership /zookeeper/config.
+//
+// A request is checked in ZooKeeper 3.8's order (PrepRequestProcessor): reconfig disabled,
+// a reconfiguration in progress, the `curConfigId` version, the request's own form
+// (server/dynamic-config.ts), a new membership without a reachable quorum, and last the ACL
+// (WRITE on /zookeeper/config; the super user always passes). A refused request is still an
+// entry, as in ZooKeeper, carrying the error to the client's member.
+//
+// An accepted one runs as a job, one Raft change committed before the next is proposed:
+//   1. every new member is added as a learner (its address goes to the transport first) and a
+//      new participant is promoted to voter only once it has acknowledged the entry that
+//      added it and its log is within `caughtUpLagMax` entries of ours; one that does not
+//      catch up within `catchUpTimeoutMs` (initLimit x tickTime) fails the request with
+//      NewConfigNoQuorum, after the learners the job added are removed again;
+//   2. the reconfig entry is proposed; the client is answered when it commits. Every member,
+//      the leaving ones included, applies it, so a client of a leaving member is answered.
+// After that, and after any change of leader, the comparison of the Raft configuration with
+// /zookeeper/config finishes what is left (`reconcile`): members that are not in
+// /zookeeper/config are removed one at a time (learners added by a job whose leader died
+// included) and participants that became observers are demoted; a leader that is itself
+// leaving goes last, handing leadership to a caught-up voter of the new membership, whose
+// own reconcile then removes it. A new request is answered ReconfigInProgress while a job
+// runs or while this leader is leaving; removals still under way do not hold it up.
+import type { Clock } from "../base/clock.js";
+import type { Logger } from "../base/logger.js";
+import { ErrorCode, Perm } from "../protocol/constants.js";
+import type { ReconfigRequest } from "../protocol/records.js";
+import type { ConfChange } from "../raft/conf-state.js";
+import type { RaftNode } from "../raft/node.js";
+import { type ConfState, Role } from "../raft/types.js";
+import { ByteWriter } from "../state/bytes.js";
+import { EntryKind } from "../state/entry.js";
+import { encodeEntry } from "../state/entry-codec.js";
+import type { State } from "../state/state.js";
+import { hasPermission } from "../tree/acl.js";
+import { configPath } from "../tree/path.js";
+import type { ServerSpec } from "./config.js";
+import { nextMembership, parseDynamicConfig, serverLines } from "./dynamic-config.js";
+import { writeEnvelope } from "./entry-envelope.js";
+import type { ReconfigOrder } from "./reconfig-order.js";
+
+export interface ReconfigLeaderOptions {
+  self: number;
+  clock: Clock;
+  logger: Logger;
+  node: RaftNode;
+  /** Appends an entry as leader; returns its index or -1. */
+  propose: (data: Uint8Array) => number;
+  /** Makes the Raft group process a change proposed straight on the node. */
+  kick: () => void;
+  /** The member's replicated state (replaced wholesale by a snapshot from the leader). */
+  state: () => State;
+  reconfigEnabled: boolean;
+  standaloneEnabled: boolean;
+  /** Tells the peer transport where a member listens before the leader must reach it. */
+  learnAddress: (spec: ServerSpec) => void;
+  /** How long a new member may take to catch up before the request fails. */
+  catchUpTimeoutMs: number;
+  /** A learner whose log is this close to the leader's counts as caught up. */
+  caughtUpLagMax?: number;
+}
+
+interface Job {
+  readonly order: ReconfigOrder;
+  readonly servers: ServerSpec[];
+  readonly startedMs: number;
+  /** Set once the reconfig entry is proposed: the job is over when it is applied. */
+  entryIndex: number;
+  /**
+   * Per learner to promote, an index its log must reach before it counts as caught up: the
+   * entry that added it (so an acknowledgement proves it replicates from this leader), or
+   * for a learner from before the job, the commit index when the job first looked at it.
+   */
+  readonly mustReach: Map<number, number>;
+  /** A new member did not catch up: the learners added are removed, then the error sent. */
+  failed: boolean;
+}
+
+export class ReconfigLeader {
+  private job: Job | null = null;
+  private readonly writer = new ByteWriter(1024);
+  private transferAskedMs = Number.NEGATIVE_INFINITY;
+
+  constructor(private readonly options: ReconfigLeaderOptions) {}
+
+  /** The membership /zookeeper/config holds (this member's applied state) and its version. */
+  private published(): { servers: ServerSpec[]; version: number } | null {
+    const node = this.options.state().tree.get(configPath);
+    if (node === undefined || node.data === null || node.data === "") return null;
+    try {
+      return parseDynamicConfig(node.data);
+    } catch {
+      return null;
+    }
+  }
+
+  /**
+   * True while a request's job runs (until its entry is applied), or while this leader is
+   * itself leaving (it hands leadership over soon). Removals left from an earlier request do
+   * not count: ZooKeeper takes the next request once the previous one committed, and a job
+   * only adds members, one Raft change at a time, so it can run while they finish.
+   */
+  get inProgress(): boolean {
+    this.settle();
+    if (this.job !== null) return true;
+    const me = this.published()?.servers.find((s) => s.id === this.options.self);
+    return me === undefined || me.role !== "participant";
+  }
+
+  /** A reconfig order from a member (this one included); only called on the leader. */
+  submit(order: ReconfigOrder): void {
+    const err = this.check(order);
+    if (typeof err === "number") {
+      this.finish(order, err, "");
+      return;
+    }
+    this.options.logger.info("reconfiguration started", {
+      from: serverLines(this.published()?.servers ?? []).replace(/\n/g, ", "),
+      to: serverLines(err).replace(/\n/g, ", "),
+    });
+    this.job = {
+      order,
+      servers: err,
+      startedMs: this.options.clock.monotonicMs(),
+      entryIndex: -1,
+      mustReach: new Map(),
+      failed: false,
+    };
+    this.step();
+  }
+
+  private check(order: ReconfigOrder): number | ServerSpec[] {
+    const o = this.options;
+    if (!o.reconfigEnabled) return ErrorCode.reconfigDisabled;
+    const published = this.published();
+    if (published === null || this.inProgress) return ErrorCode.reconfigInProgress;
+    const request: ReconfigRequest = order.request;
+    if (request.curConfigId !== -1 && request.curConfigId !== published.version) {
+      return ErrorCode.badVersion;
+    }
+    const next = nextMembership(published.servers, request, o.standaloneEnabled);
+    if (!next.ok) {
+      o.logger.info("reconfig refused", { reason: next.reason });
+      return next.err;
+    }
+    // ZooKeeper asks for a connected, synced quorum of the new voters before it commits; the
+    // new members are counted here and must prove themselves by catching up in step 1.
+    const contact = new Set([o.self]);
+    for (const p of o.node.peers()) if (p.inContact) contact.add(p.id);
+    const current = new Set(published.servers.map((s) => s.id));
+    const voters = next.servers.filter((s) => s.role === "participant");
+    const reachable = voters.filter((s) => contact.has(s.id) || !current.has(s.id)).length;
+    if (reachable <= voters.length / 2) return ErrorCode.newConfigNoQuorum;
+    const config = o.state().tree.get(configPath);
+    if (config === undefined || !hasPermission(config.acl.acl, Perm.write, order.authIds)) {
+      return ErrorCode.noAuth;
+    }
+    return next.servers;
+  }
+
+  /** Proposes the entry that answers `order`: an error, or the new membership. */
+  private finish(order: ReconfigOrder, err: number, servers: string): number {
+    const w = writeEnvelope(this.writer.reset(), order, order.tag);
+    const data = encodeEntry(
+      {
+        kind: EntryKind.write,
+        timeMs: this.options.clock.nowMs(),
+        sessionId: order.sessionId,
+        authIds: order.authIds,
+        op: { type: 16, err, servers },
+      },
+      w,
+    );
+    return this.options.propose(data);
+  }
+
+  /** Called every tick and after each applied Ready: moves the job or the reconciling on. */
+  step(): void {
+    const o = this.options;
+    const node = o.node;
+    if (node.role !== Role.leader) {
+      // A job dies with the leadership; the client's member sees a new epoch.
+      this.job = null;
+      return;
+    }
+    const log = node.log;
+    if (log.conf.currentIndex > log.committed) return;
+    const job = this.job;
+    if (job === null) {
+      this.reconcile();
+      return;
+    }
+    if (job.entryIndex >= 0) {
+      this.settle();
+      return;
+    }
+    const conf = log.currentConf();
+    if (job.failed) {
+      // Undo first, so that the client's error means the membership is as it was.
+      const undo = this.shrinkStep(this.published()?.servers ?? job.servers, conf, false);
+      if (undo !== null) {
+        this.propose(undo);
+        return;
+      }
+      this.job = null;
+      this.finish(job.order, ErrorCode.newConfigNoQuorum, "");
+      return;
+    }
+    // Members leave only after the entry: one that left earlier would never apply it, and
+    // a client connected to it would never get its answer.
+    const change = this.growStep(job, conf);
+    if (change === "failed") {
+      o.logger.warn("reconfiguration failed: a new member did not catch up in time", {
+        waitedMs: Math.round(o.clock.monotonicMs() - job.startedMs),
+      });
+      job.failed = true;
+      this.step();
+      return;
+    }
+    if (change === "wait") return;
+    if (change !== null) {
+      const index = this.propose(change);
+      if (change.op === "add-learner" && index > 0) job.mustReach.set(change.id, index);
+      return;
+    }
+    job.entryIndex = this.finish(job.order, ErrorCode.ok, serverLines(job.servers));
+    if (job.entryIndex < 0) this.job = null;
+  }
+
+  /** Ends the job once its reconfig entry is applied here. */
+  private settle(): void {
+    const job = this.job;
+    if (job === null || job.entryIndex < 0) return;
+    if (this.options.state().lastZxid < job.entryIndex) return;
+    this.options.logger.info("reconfiguration committed", {
+      zxid: `0x${job.entryIndex.toString(16)}`,
+    });
+    this.job = null;
+  }
+
+  /** Proposes one membership change; returns its index, or -1 when the core refused it. */
+  private propose(change: ConfChange): number {
+    const result = this.options.node.proposeConfChange(change);
+    if (!result.ok) {
+      this.options.logger.debug("membership change deferred", { reason: result.reason });
+      return -1;
+    }
+    this.options.logger.info("membership change proposed", {
+      change: change.op,
+      member: change.id,
+      index: result.index,
+    });
+    this.options.kick();
+    return result.index;
+  }
+
+  /** Step 1: the next learner to add or promote, "wait" while one catches up, or null. */
+  private growStep(job: Job, conf: ConfState): ConfChange | "wait" | "failed" | null {
+    const o = this.options;
+    for (const s of job.servers) {
+      const voter = conf.voters.includes(s.id);
+      const learner = conf.learners.includes(s.id);
+      if (!voter && !learner) {
+        o.learnAddress(s);
+        return { op: "add-learner", id: s.id };
+      }
+      if (s.role === "participant" && learner) {
+        let mustReach = job.mustReach.get(s.id);
+        if (mustReach === undefined) {
+          mustReach = o.node.log.committed;
+          job.mustReach.set(s.id, mustReach);
+        }
+        if (this.caughtUp(s.id, mustReach)) return { op: "add-voter", id: s.id };
+        if (o.clock.monotonicMs() - job.startedMs > o.catchUpTimeoutMs) return "failed";
+        return "wait";
+      }
+    }
+    return null;
+  }
+
+  /**
+   * A learner is caught up once it has acknowledged `mustReach` (positive proof that it
+   * replicates from this leader: a new member's progress starts out counted as active) and
+   * its log is within `caughtUpLagMax` entries of ours.
+   */
+  private caughtUp(id: number, mustReach: number): boolean {
+    const node = this.options.node;
+    const p = node.peers().find((x) => x.id === id);
+    const lag = this.options.caughtUpLagMax ?? 64;
+    return p !== undefined && p.match >= mustReach && p.match + lag >= node.log.lastIndex();
+  }
+
+  /** Members not in `servers` leave, participants that became observers are demoted. */
+  private shrinkStep(
+    servers: readonly ServerSpec[],
+    conf: ConfState,
+    selfToo: boolean,
+  ): ConfChange | null {
+    const self = this.options.self;
+    const wanted = new Map(servers.map((s) => [s.id, s] as const));
+    for (const id of [...conf.voters, ...conf.learners]) {
+      if (id === self && !selfToo) continue;
+      const s = wanted.get(id);
+      if (s === undefined) return { op: "remove", id };
+      if (s.role === "observer" && conf.voters.includes(id)) return { op: "add-learner", id };
+    }
+    return null;
+  }
+
+  /** Brings the Raft configuration to /zookeeper/config's, this leader's own place last. */
+  private reconcile(): void {
+    const o = this.options;
+    const published = this.published();
+    if (published === null) return;
+    const conf = o.node.log.currentConf();
+    const change = this.shrinkStep(published.servers, conf, false);
+    if (change !== null) {
+      this.propose(change);
+      return;
+    }
+    const me = published.servers.find((s) => s.id === o.self);
+    if (me !== undefined && me.role === "participant") return;
+    // This leader leaves (or becomes an observer): hand over to the best caught-up voter of
+    // the new membership, whose reconcile then removes or demotes this member.
+    const now = o.clock.monotonicMs();
+    if (now - this.transferAskedMs < o.catchUpTimeoutMs / 4) return;
+    const best = o.node
+      .peers()
+      .filter((p) => p.voter && p.recentActive)
+      .sort((a, b) => b.match - a.match)[0];
+    if (best === undefined) return;
+    this.transferAskedMs = now;
+    const why = o.node.transferLeadership(best.id);
+    o.logger.info("leaving the ensemble: handing leadership over", { to: best.id, refused: why });
+    o.kick();
+  }
+}
