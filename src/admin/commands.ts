@@ -8,6 +8,7 @@
 // reports something Corral does not have (Java system properties, TLS connections), the
 // answer keeps ZooKeeper's shape with what is true of Corral: an empty list, or the Node.js
 // fact that plays the same part. docs/admin.md lists each such case.
+
 import { hostname, release, tmpdir, userInfo } from "node:os";
 import type { ClientState } from "../server/client-state.js";
 import { learnerCounts } from "../server/ensemble-four-letter.js";
@@ -16,6 +17,7 @@ import type { Member } from "../server/member.js";
 import type { MemberStatusSource } from "../server/member-status.js";
 import { currentMembership, serverLineValue } from "../server/membership-view.js";
 import { type FigureSource, versionOf } from "../server/server-figures.js";
+import { configPath } from "../tree/path.js";
 
 /** What the commands read; the cli assembles it from the running member. */
 export interface AdminSources {
@@ -354,7 +356,9 @@ const definitions: CommandDefinition[] = [
         .members.filter((p) => p.kind === "participant")
         .map((p) => p.id);
       const view: Record<string, string> = {};
-      for (const spec of currentMembership(s.member.config, { voters, learners: [] }).members) {
+      const text = s.member.state.tree.get(configPath)?.data ?? null;
+      for (const spec of currentMembership(s.member.config, { voters, learners: [] }, text)
+        .members) {
         view[String(spec.id)] = serverLineValue(spec);
       }
       return { current_config: view };

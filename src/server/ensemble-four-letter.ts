@@ -149,12 +149,16 @@ export function placeEnsembleLines(lines: MntrLine[], extra: readonly MntrLine[]
  * prints the same value, so scripts that read it see what they expect. The membership comes
  * from membership-view.ts, the one place its text is made.
  */
-export function ensembleConfLines(config: ServerConfig, status: EnsembleStatus): string {
+export function ensembleConfLines(
+  config: ServerConfig,
+  status: EnsembleStatus,
+  configText: string | null,
+): string {
   const me = config.servers.find((s) => s.id === status.self);
   return (
     `serverId=${status.self}\ninitLimit=${config.initLimit}\nsyncLimit=${config.syncLimit}\n` +
     `electionAlg=3\nelectionPort=${me?.electionPort ?? -1}\nquorumPort=${me?.peerPort ?? -1}\n` +
     `peerType=${status.learners.includes(status.self) ? 1 : 0}\nmembership: \n` +
-    membershipText(currentMembership(config, status))
+    membershipText(currentMembership(config, status, configText))
   );
 }

@@ -4,7 +4,9 @@
 // status checks and kazoo's command() parse them. The numbers come from server-figures.ts,
 // which the admin API reads too; this module only formats. docs/four-letter-words.md lists
 // where Corral's answers differ from ZooKeeper's on purpose.
+
 import { Buffer } from "node:buffer";
+import { configPath } from "../tree/path.js";
 import type { ClientState } from "./client-state.js";
 import {
   ensembleConfLines,
@@ -179,7 +181,13 @@ function conf(ctx: FourLetterContext): string {
 /** A standalone server's id is 0; an ensemble member prints its id and the membership. */
 function ensembleOrStandaloneId(ctx: FourLetterContext): string {
   const status = ctx.member.ensembleStatus();
-  return status === null ? "serverId=0\n" : ensembleConfLines(ctx.member.config, status);
+  return status === null
+    ? "serverId=0\n"
+    : ensembleConfLines(
+        ctx.member.config,
+        status,
+        ctx.member.state.tree.get(configPath)?.data ?? null,
+      );
 }
 
 function envi(ctx: FourLetterContext): string {

@@ -5,10 +5,11 @@
 // voting_view prints the voters' lines, and /zookeeper/config holds the same text, so all of
 // them come from here.
 //
-// `currentMembership` builds the view from zoo.cfg's server lines and the roles in the
-// member's Raft configuration (voters and learners); a dynamic reconfiguration would build the
-// view from its committed configuration instead and feed it to the same printers.
+// `currentMembership` builds the view from the roles in the member's Raft configuration
+// (voters and learners) and the addresses of /zookeeper/config (after a reconfiguration, the
+// membership it made) or, without that text, zoo.cfg's server lines.
 import type { ServerConfig, ServerSpec } from "./config.js";
+import { parseDynamicConfig } from "./dynamic-config.js";
 
 export interface MembershipView {
   /** Every member, in id order, with its role in this membership. */
@@ -17,13 +18,29 @@ export interface MembershipView {
   readonly version: number;
 }
 
-/** The membership of the member's Raft configuration, with zoo.cfg's addresses. */
+/**
+ * The membership of the member's Raft configuration, with the addresses and version of
+ * /zookeeper/config's text when the member has one (an ensemble, once its first entry or a
+ * reconfiguration set it) and zoo.cfg's server lines otherwise (version 0).
+ */
 export function currentMembership(
   config: ServerConfig,
   conf: { readonly voters: readonly number[]; readonly learners: readonly number[] },
+  configText: string | null = null,
 ): MembershipView {
+  let servers: readonly ServerSpec[] = config.servers;
+  let version = 0;
+  if (configText !== null && configText !== "") {
+    try {
+      const parsed = parseDynamicConfig(configText);
+      servers = parsed.servers;
+      version = parsed.version;
+    } catch {
+      // A text this member wrote itself does not fail to parse; zoo.cfg's lines still serve.
+    }
+  }
   const members: ServerSpec[] = [];
-  for (const s of config.servers) {
+  for (const s of servers) {
     // A member's role is the one it has now; a server line Raft does not know is left out.
     const role = conf.learners.includes(s.id)
       ? "observer"
@@ -32,7 +49,7 @@ export function currentMembership(
         : null;
     if (role !== null) members.push(role === s.role ? s : { ...s, role });
   }
-  return { members, version: 0 };
+  return { members, version };
 }
 
 /**

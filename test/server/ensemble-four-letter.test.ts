@@ -212,6 +212,7 @@ test("conf prints the member's identity and the membership as ZooKeeper does", (
   const text = ensembleConfLines(
     config,
     status([], { self: 3, voters: [1, 2], learners: [3], leader: 1 }),
+    null,
   );
   assert.equal(
     text,
@@ -231,4 +232,29 @@ test("conf prints the member's identity and the membership as ZooKeeper does", (
       "",
     ].join("\n"),
   );
+});
+
+test("conf after a reconfiguration prints /zookeeper/config's members and version", () => {
+  const { config } = parseZooCfg(
+    [
+      "dataDir=/tmp/x",
+      "server.1=10.0.0.1:2888:3888",
+      "server.2=10.0.0.2:2889:3889",
+      "server.3=10.0.0.3:2890:3890",
+    ].join("\n"),
+  );
+  // Member 4 joined and 2 left: zoo.cfg still names 1-3, the replicated text names 1, 3, 4.
+  const configText = [
+    "server.1=10.0.0.1:2888:3888:participant",
+    "server.3=10.0.0.3:2890:3890:participant",
+    "server.4=10.0.0.4:2891:3891:participant;10.0.0.4:2184",
+    "version=100000007",
+    "",
+  ].join("\n");
+  const text = ensembleConfLines(
+    config,
+    status([], { self: 1, voters: [1, 3, 4], learners: [], leader: 1 }),
+    configText,
+  );
+  assert.ok(text.endsWith(`membership: \n${configText}`), text);
 });
