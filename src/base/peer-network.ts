@@ -7,17 +7,21 @@
 // Delivery is best effort, like the network Raft is designed for: a message may be lost
 // (peer down, link cut, queue full), but messages to one peer that do arrive arrive in the
 // order they were sent, exactly once, unaltered. Raft and the member's own protocols
-// (forwarding, session touches) tolerate loss; they never rely on a message getting through.
+// (forwarding, session touches) tolerate loss; they never rely on a message getting through,
+// but a member that forwarded its clients' writes must learn that they were lost: from
+// linkChanged(down) when a link breaks, or from send() when the message is dropped at once.
 
 export interface PeerNetwork {
   /** This member's id (server.N). */
   readonly self: number;
   /**
    * Queues one message body for member `to`. The bytes are copied before send() returns, so
-   * the caller may reuse its buffer at once. Dropped silently when `to` is unreachable or
-   * its outgoing queue is over its bound (the carrier logs the drop rate, not each drop).
+   * the caller may reuse its buffer at once. Returns false when the message is dropped at
+   * once: `to` is unreachable, or its outgoing queue is over its bound while the link stays
+   * up (the carrier logs the drop rate, not each drop). True means queued; a link that goes
+   * down later may still lose it, and linkChanged says so.
    */
-  send(to: number, body: Uint8Array): void;
+  send(to: number, body: Uint8Array): boolean;
   /** Starts accepting and dialling; messages go to `handler` from then on. */
   start(handler: PeerHandler): void;
   /** Closes every link and stops reconnecting. */

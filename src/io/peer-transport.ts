@@ -447,25 +447,25 @@ export class PeerTransport implements PeerNetwork {
     return new Promise((resolve) => server.close(() => resolve()));
   }
 
-  send(to: number, body: Uint8Array): void {
+  send(to: number, body: Uint8Array): boolean {
     const link = this.links.get(to);
     if (link === undefined) {
       this.messagesToUnknownPeers++;
-      return;
+      return false;
     }
     if (link.state !== LinkState.up && link.state !== LinkState.dialling) {
       link.messagesDroppedLinkDown++;
-      return;
+      return false;
     }
     const length = body.length;
     if (length > this.frameBytesMax) {
       this.dropOversize(link, length);
-      return;
+      return false;
     }
     const need = link.outLength + 4 + length;
     if (need + (link.socket === null ? 0 : link.socket.writableLength) > this.queueBytesMax) {
       this.dropQueueFull(link);
-      return;
+      return false;
     }
     let out = link.out;
     if (out === null || need > out.length) {
@@ -483,6 +483,7 @@ export class PeerTransport implements PeerNetwork {
     link.outLength = need;
     link.outMessages++;
     if (link.state === LinkState.up && !link.draining && !link.flushQueued) this.queueFlush(link);
+    return true;
   }
 
   /**

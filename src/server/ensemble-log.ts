@@ -215,7 +215,16 @@ export class EnsembleLog implements ReplicatedLog, PeerHandler {
     this.forwardBatch = [];
     // A batch of an older epoch is dropped: the member has already given up on it.
     if (this.forwardEpoch !== this.epoch || !this.canForward()) return;
-    this.options.network!.send(this.raft.lead, encodeForward(this.writer, this.raft.term, batch));
+    const lead = this.raft.lead;
+    if (!this.options.network!.send(lead, encodeForward(this.writer, this.raft.term, batch))) {
+      // Dropped at once (the link's queue is full) while the link stays up: nothing else would
+      // tell this member that these writes are lost, so their clients would wait forever.
+      this.options.logger.warn("forwarded writes dropped on the way to the leader", {
+        leader: lead,
+        writes: batch.length,
+      });
+      this.newEpoch(false);
+    }
   };
 
   get canReconfigure(): boolean {

@@ -97,10 +97,10 @@ export class SimPeerNetwork {
     this.endpoints.set(self, endpoint);
     return {
       self,
-      send: (to, body) => {
-        if (this.endpoints.get(self) === endpoint && endpoint.handler !== null)
-          this.send(self, to, body);
-      },
+      send: (to, body) =>
+        this.endpoints.get(self) === endpoint &&
+        endpoint.handler !== null &&
+        this.send(self, to, body),
       start: (handler) => {
         if (this.endpoints.get(self) !== endpoint) return;
         endpoint.handler = handler;
@@ -201,13 +201,13 @@ export class SimPeerNetwork {
     this.options.timeline.at(0, endpoint.owner, () => endpoint.handler?.linkChanged?.(to, up));
   }
 
-  private send(from: number, to: number, body: Uint8Array): void {
+  private send(from: number, to: number, body: Uint8Array): boolean {
     const o = this.options;
     const link = this.links.get(key(from, to));
     const receiver = this.endpoints.get(to);
     if (link === undefined || !link.up || receiver === undefined) {
       this.droppedOnSend++;
-      return;
+      return false;
     }
     if (this.lossPerMille > 0 && o.random.below(1000) < this.lossPerMille) {
       // The queue overflowed: the message and the connection are lost together (see above).
@@ -217,7 +217,7 @@ export class SimPeerNetwork {
       link.generation++;
       this.notify(from, to, false);
       this.refresh();
-      return;
+      return false;
     }
     const copy = Uint8Array.prototype.slice.call(body);
     if (o.resendAfterReconnect) {
@@ -240,6 +240,7 @@ export class SimPeerNetwork {
       this.delivered++;
       receiver.handler.message(from, copy);
     });
+    return true;
   }
 }
 

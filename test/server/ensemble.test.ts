@@ -3,14 +3,15 @@
 // sent to any member are committed once and answered by the member that took them, a
 // session's reads see its own writes on a follower, sync on a follower sees a write made
 // through another member, a session created on one member resumes on another with its
-// ephemerals, the leader expires a session whose client is connected to a follower, and the
-// ensemble carries on when its leader stops.
+// ephemerals, the leader expires a session whose client is connected to a follower, a forward
+// the transport drops at once (a full queue) costs its client the connection rather than a
+// hang, and the ensemble carries on when its leader stops.
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { ZooKeeperClient } from "../../src/client/index.js";
+import { ConnectionLossError, ZooKeeperClient } from "../../src/client/index.js";
 import { ClientListener } from "../../src/io/client-listener.js";
 import { waitFor } from "../client/helpers.js";
 import { startTestMember, stopTestMember, type TestMember } from "./in-process-members.js";
@@ -65,6 +66,27 @@ describe("a 3-member ensemble in one process", () => {
     for (const m of members.values()) {
       assert.equal(m.running.member.state.tree.get("/a")!.mzxid, stat.mzxid, `member ${m.id}`);
     }
+  });
+
+  test("a forward dropped at once by a full queue costs its client the connection, not a hang", async () => {
+    const f = follower();
+    const lead = leader()!;
+    const zk = await connect(f);
+    await zk.create("/jam-before");
+    // The follower's queue to the leader is full: the transport drops the forward and says so,
+    // while the link stays up. The client must hear ConnectionLoss (its write is uncertain).
+    hub.jam(f.id, lead.id);
+    try {
+      await assert.rejects(zk.create("/jammed"), ConnectionLossError);
+    } finally {
+      hub.unjam(f.id, lead.id);
+    }
+    assert.ok(
+      f.logger.lines.some((l) => l.message === "forwarded writes dropped on the way to the leader"),
+    );
+    // The session lives on: the client reconnects and writes again.
+    await zk.create("/jam-after");
+    assert.notEqual(await zk.exists("/jam-after"), null);
   });
 
   test("a pipeline of writes and reads on a follower keeps the session's order", async () => {
