@@ -1,6 +1,7 @@
 // A member's request pipeline: sessions, per-session FIFO, reads against the local tree,
-// writes through the replicated log, watch delivery and session expiry. The handshake that
-// opens each connection is server/handshake.ts. The member sees clients only through
+// writes through the replicated log and watch delivery. The handshake that opens each
+// connection is server/handshake.ts; session expiry and container/TTL reaping, which only
+// the leader performs, are server/leader-duties.ts. The member sees clients only through
 // ClientConnection and time only through Clock, so the same code runs over TCP (src/io) and
 // in the simulator.
 //
@@ -17,7 +18,7 @@
 // (server/partition-read-only.ts says when) until it knows a leader again.
 import { type ByteParts, joinByteParts } from "../base/byte-parts.js";
 import type { ClientConnection, ClientConnectionHandler } from "../base/client-connection.js";
-import type { Clock, TimerHandle } from "../base/clock.js";
+import type { Clock } from "../base/clock.js";
 import type { Logger } from "../base/logger.js";
 import type { ProcessInfo } from "../base/process-info.js";
 import type { Random } from "../base/random.js";
@@ -42,13 +43,12 @@ import type { ServerConfig } from "./config.js";
 import { type RequestEvent, requestChannel } from "./diagnostics.js";
 import { digestId } from "./digest.js";
 import { entryBytes, type Origin, ownTag, writeEnvelope } from "./entry-envelope.js";
-import { ExpiryQueue } from "./expiry-queue.js";
 import { fourLetterWord } from "./four-letter-words.js";
 import { Handshake } from "./handshake.js";
+import { LeaderDuties } from "./leader-duties.js";
 import { PartitionReadOnly, readOnlyGraceMs } from "./partition-read-only.js";
 import { LocalSessions, type ReadOnlyCause, readOnlyRefusedOpcodes } from "./read-only.js";
 import { answerRead, type ReadContext } from "./read-requests.js";
-import { ReapBudget } from "./reap-budget.js";
 import type { CommitSink, ReplicatedLog } from "./replicated-log.js";
 import { SaslAuth } from "./sasl-auth.js";
 import type { FigureSource } from "./server-figures.js";
@@ -114,13 +114,10 @@ export class Member implements ClientConnectionHandler, CommitSink {
   /** Who this member is in the envelopes of its proposals. */
   private readonly origin: Origin;
   private nextTag = 0;
-  /** Whether this member led when the log last changed epoch. */
-  private wasLeader = false;
-  /** Sessions heard from since the last report to the leader (members that do not lead). */
-  private touched = new Set<number>();
   /** Sessions whose close was proposed (client close or expiry) and not yet applied. */
   private readonly closingSessions = new Set<number>();
-  private readonly expiry: ExpiryQueue<number>;
+  /** Session deadlines, expiry and reaping (leader-duties.ts), with the timers for them. */
+  private readonly duties: LeaderDuties;
   /** Clients whose FIFO head waits for a sync index. */
   private readonly syncWaiters = new Set<ClientState>();
   private readonly reader: Reader;
@@ -133,7 +130,6 @@ export class Member implements ClientConnectionHandler, CommitSink {
   /** Reused for every read: the client being answered is set before each call. */
   private readClient: ClientState | null = null;
   private readonly readContext: ReadContext;
-  private timers: TimerHandle[] = [];
   private appliedSinceSnapshot = 0;
   private stopped = false;
   /** Why this member is read-only (server/read-only.ts); null while it takes writes. */
@@ -145,8 +141,6 @@ export class Member implements ClientConnectionHandler, CommitSink {
   private readonly handshake: Handshake;
   private readonly sasl: SaslAuth;
   readonly startedMs: number;
-  /** znode.container.maxPerMinute as a rate (reap-budget.ts). */
-  private readonly reapBudget: ReapBudget;
   /** Start on the monotonic clock, for uptime (a wall-clock step must not change it). */
   readonly startedMonotonicMs: number;
   /** ZooKeeper's trace mask: stmk sets it, gtmk reads it; 306 is ZooKeeper's default. */
@@ -164,15 +158,21 @@ export class Member implements ClientConnectionHandler, CommitSink {
 
   constructor(private readonly options: MemberOptions) {
     this.state = options.state;
-    this.expiry = new ExpiryQueue(options.config.tickTimeMs);
     this.reader = new Reader(juteLengthMax(options.config.packetBytesMax));
     this.startedMs = options.clock.nowMs();
     this.startedMonotonicMs = options.clock.monotonicMs();
-    this.reapBudget = new ReapBudget(
-      options.config.containerMaxPerMinute,
-      options.config.containerCheckIntervalMs,
-      this.startedMonotonicMs,
-    );
+    this.duties = new LeaderDuties({
+      config: options.config,
+      clock: options.clock,
+      logger: options.logger,
+      log: options.log,
+      state: this.state,
+      startedMonotonicMs: this.startedMonotonicMs,
+      closingSessions: this.closingSessions,
+      readOnly: () => this.readOnlyCause !== null,
+      enveloped: (entry) => this.enveloped(entry, 0),
+      readOnlyExpired: (ids) => this.expireLocalSessions(ids),
+    });
     this.localSessions = new LocalSessions(options.random);
     this.partitionReadOnly = options.config.readOnlyModeEnabled
       ? new PartitionReadOnly({
@@ -204,7 +204,7 @@ export class Member implements ClientConnectionHandler, CommitSink {
       writer: this.writer,
       bindings: this.bindings,
       closingSessions: this.closingSessions,
-      expiry: this.expiry,
+      expiry: this.duties.expiry,
       localSessions: this.localSessions,
       readOnly: () => this.readOnlyCause !== null,
       serving: () => this.options.log.serving,
@@ -244,41 +244,18 @@ export class Member implements ClientConnectionHandler, CommitSink {
   }
 
   /**
-   * Starts the timers that expire sessions and reap container/TTL nodes. Every session found
-   * in the state gets a fresh full timeout: after a restart or a change of leader nobody can
-   * know when its client was last heard from.
+   * Starts the timers that expire sessions and reap container/TTL nodes (leader-duties.ts),
+   * and the read-only grace period if no leader is known.
    */
   start(): void {
-    this.freshTimeouts();
-    this.wasLeader = this.options.log.isLeader;
-    // Half a tick, like a ZooKeeper learner's pings: sessions connected here are reported to
-    // the leader that often, which keeps the leader's view within a tick of the truth.
-    const halfTickMs = Math.max(1, Math.floor(this.options.config.tickTimeMs / 2));
-    const tick = (): void => {
-      if (this.stopped) return;
-      this.expireSessions();
-      this.reportTouches();
-      this.timers[0] = this.options.clock.setTimer(halfTickMs, tick);
-    };
-    const reap = (): void => {
-      if (this.stopped) return;
-      this.reap();
-      this.timers[1] = this.options.clock.setTimer(
-        this.options.config.containerCheckIntervalMs,
-        reap,
-      );
-    };
-    this.timers = [
-      this.options.clock.setTimer(halfTickMs, tick),
-      this.options.clock.setTimer(this.options.config.containerCheckIntervalMs, reap),
-    ];
+    this.duties.start();
     this.partitionReadOnly?.leaderKnown(this.options.log.serving);
   }
 
   stop(): void {
     this.stopped = true;
     this.partitionReadOnly?.stop();
-    for (const t of this.timers) this.options.clock.cancelTimer(t);
+    this.duties.stop();
     for (const c of this.clients.values()) {
       this.handshake.cancelTimer(c);
       c.connection.close("server shutting down");
@@ -362,10 +339,8 @@ export class Member implements ClientConnectionHandler, CommitSink {
       return;
     }
     const now = this.options.clock.monotonicMs();
-    if (client.sessionId !== 0 && !this.closingSessions.has(client.sessionId)) {
-      this.expiry.touch(client.sessionId, now, client.sessionTimeoutMs);
-      this.touched.add(client.sessionId);
-    }
+    if (client.sessionId !== 0)
+      this.duties.heardFrom(client.sessionId, now, client.sessionTimeoutMs);
     client.lastOp = opShortName.get(type) ?? "NA";
     if (xid >= 0) client.lastCxid = xid;
     if (client.phase === Phase.closing) {
@@ -524,7 +499,7 @@ export class Member implements ClientConnectionHandler, CommitSink {
     const id = client.sessionId;
     if (this.localSessions.has(id)) {
       this.localSessions.delete(id);
-      this.expiry.remove(id);
+      this.duties.sessionEnded(id);
     }
     this.bindings.unbind(client);
     client.phase = Phase.closing;
@@ -902,7 +877,7 @@ export class Member implements ClientConnectionHandler, CommitSink {
     if (pending !== undefined) this.pendingWrites.delete(tag);
     if (entry.kind === EntryKind.createSession) {
       const created = outcome.result.body as SessionCreated;
-      this.expiry.touch(created.sessionId, this.options.clock.monotonicMs(), created.timeoutMs);
+      this.duties.sessionOpened(created.sessionId, created.timeoutMs);
       if (pending !== undefined) this.handshake.sessionCreated(pending.client, created);
     } else if (entry.kind === EntryKind.closeSession) {
       this.sessionClosed(entry.sessionId);
@@ -940,14 +915,7 @@ export class Member implements ClientConnectionHandler, CommitSink {
 
   epochChanged(): void {
     const log = this.options.log;
-    if (log.isLeader && !this.wasLeader) {
-      // Nobody knows when a session's client was last heard from by the old leader.
-      this.freshTimeouts();
-      this.options.logger.info("leading: every session gets a fresh timeout", {
-        sessions: this.state.sessions.size,
-      });
-    }
-    this.wasLeader = log.isLeader;
+    this.duties.epochChanged();
     // May end read-only mode (closing its connections) or start its grace period.
     this.partitionReadOnly?.leaderKnown(log.serving);
     if (this.readOnlyCause !== null) return;
@@ -973,23 +941,7 @@ export class Member implements ClientConnectionHandler, CommitSink {
   }
 
   sessionsTouched(ids: readonly number[]): void {
-    const now = this.options.clock.monotonicMs();
-    for (const id of ids) {
-      const session = this.state.sessions.get(id);
-      if (session === undefined || this.closingSessions.has(id)) continue;
-      this.expiry.touch(id, now, session.timeoutMs);
-    }
-  }
-
-  private freshTimeouts(): void {
-    const now = this.options.clock.monotonicMs();
-    for (const s of this.state.sessions.values()) this.expiry.touch(s.id, now, s.timeoutMs);
-  }
-
-  private reportTouches(): void {
-    if (this.touched.size === 0) return;
-    if (!this.options.log.isLeader) this.options.log.touchSessions([...this.touched]);
-    this.touched.clear();
+    this.duties.sessionsTouched(ids);
   }
 
   private closeAll(reason: string): void {
@@ -1058,9 +1010,9 @@ export class Member implements ClientConnectionHandler, CommitSink {
     if (this.readOnlyCause?.kind !== "no-leader") return;
     this.readOnlyCause = null;
     const ended = this.localSessions.clear();
-    for (const id of ended) this.expiry.remove(id);
+    for (const id of ended) this.duties.sessionEnded(id);
     // Only local sessions were heard from while read-only; the leader knows none of them.
-    this.touched.clear();
+    this.duties.forgetTouches();
     this.options.logger.info("a leader is known again: leaving read-only mode", {
       connections: this.clients.size,
       localSessions: ended.length,
@@ -1111,7 +1063,7 @@ export class Member implements ClientConnectionHandler, CommitSink {
 
   private sessionClosed(sessionId: number): void {
     this.closingSessions.delete(sessionId);
-    this.expiry.remove(sessionId);
+    this.duties.sessionEnded(sessionId);
     const client = this.bindings.take(sessionId);
     if (client === undefined) return;
     const head = client.peek();
@@ -1123,35 +1075,14 @@ export class Member implements ClientConnectionHandler, CommitSink {
     }
   }
 
-  // ---- leader duties -----------------------------------------------------------------
-
-  private expireSessions(): void {
-    if (this.readOnlyCause !== null) {
-      this.expireLocalSessions();
-      return;
-    }
-    if (!this.options.log.isLeader) return;
-    const expired = this.expiry.expired(this.options.clock.monotonicMs());
-    for (const id of expired) {
-      if (this.closingSessions.has(id) || !this.state.sessions.has(id)) continue;
-      this.options.logger.info("session expired", { session: `0x${id.toString(16)}` });
-      const proposed = this.options.log.propose(
-        this.enveloped(
-          { kind: EntryKind.closeSession, timeMs: this.options.clock.nowMs(), sessionId: id },
-          0,
-        ),
-      );
-      if (proposed) this.closingSessions.add(id);
-    }
-  }
-
   /**
    * A read-only member expires only its local sessions, by dropping them (there is no log to
    * write a closeSession to). Replicated sessions wait for the restart, which gives every
-   * session a fresh timeout.
+   * session a fresh timeout. The member does it, not leader-duties.ts, because it owns the
+   * local sessions, their bindings and their connections; the deadlines come from there.
    */
-  private expireLocalSessions(): void {
-    for (const id of this.expiry.expired(this.options.clock.monotonicMs())) {
+  private expireLocalSessions(expired: readonly number[]): void {
+    for (const id of expired) {
       if (!this.localSessions.has(id)) continue;
       this.localSessions.delete(id);
       this.options.logger.info("read-only session expired", { session: `0x${id.toString(16)}` });
@@ -1160,20 +1091,6 @@ export class Member implements ClientConnectionHandler, CommitSink {
       client.phase = Phase.closing;
       client.connection.close("session expired");
     }
-  }
-
-  private reap(): void {
-    if (!this.options.log.isLeader) return;
-    const now = this.options.clock.nowMs();
-    const max = this.reapBudget.available(this.options.clock.monotonicMs());
-    if (max === 0) return;
-    const paths = this.state.tree.reapCandidates(now, max);
-    for (const path of paths) {
-      this.options.log.propose(
-        this.enveloped({ kind: EntryKind.reap, timeMs: now, path, containerNeverUsedMs: 0 }, 0),
-      );
-    }
-    this.reapBudget.spend(paths.length);
   }
 
   // ---- status ------------------------------------------------------------------------
@@ -1197,7 +1114,7 @@ export class Member implements ClientConnectionHandler, CommitSink {
         sizes ??= directorySizes?.() ?? { dataBytes: 0, logBytes: 0 };
         return sizes;
       },
-      expiry: this.expiry,
+      expiry: this.duties.expiry,
     };
   }
 
