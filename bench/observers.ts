@@ -74,7 +74,7 @@ console.log(
 console.log(
   ["members", "get/s", "ratio", "p99 ms", "rounds' figures"]
     .map((c, i) => (i === 0 ? c.padEnd(22) : c.padStart(i === 4 ? 20 : 12)))
-    .join(""),
+    .join("  "),
 );
 for (const observers of layouts) {
   const all = runs.get(observers)!;
@@ -88,6 +88,6 @@ for (const observers of layouts) {
       all.map((r) => Math.round(r.opsPerSecond)).join("/"),
     ]
       .map((c, i) => (i === 0 ? c.padEnd(22) : c.padStart(i === 4 ? 20 : 12)))
-      .join(""),
+      .join("  "),
   );
 }
