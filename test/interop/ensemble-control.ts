@@ -3,9 +3,33 @@
 // serves a given session, bring stopped members back. The client programs decide *when*
 // (after their session, watches and ephemerals exist); the test decides *how*, with real
 // signals to real member processes.
+import type { TestContext } from "node:test";
 import { ZooKeeperClient } from "../../src/client/client.js";
 import type { CorralEnsemble } from "../support/corral-ensemble.js";
 import { fourLetterWord } from "../support/four-letter.js";
+import { type ProgramResult, reportChecks } from "./scenario-program.js";
+
+/**
+ * Runs one client program against `ensemble` (`run` gets the log its answers write to),
+ * stops the ensemble whatever happens, then reports the program's checks of `sections`: the
+ * shape every kazoo and Java ensemble scenario shares.
+ */
+export async function runEnsembleScenario(
+  t: TestContext,
+  ensemble: CorralEnsemble,
+  run: (log: (line: string) => void) => Promise<ProgramResult>,
+  sections: readonly string[],
+): Promise<void> {
+  const actions: string[] = [];
+  let result: ProgramResult;
+  try {
+    result = await run((line) => actions.push(line));
+  } finally {
+    await ensemble.stop();
+  }
+  t.diagnostic(actions.join("; "));
+  await reportChecks(t, result, [...sections]);
+}
 
 export interface Roles {
   leader: string;

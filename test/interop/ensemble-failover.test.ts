@@ -8,10 +8,10 @@
 import { test } from "node:test";
 import { CorralEnsemble } from "../support/corral-ensemble.js";
 import { kazooMissing, python } from "../support/kazoo.js";
-import { failoverAnswers } from "./ensemble-control.js";
+import { failoverAnswers, runEnsembleScenario } from "./ensemble-control.js";
 import { curatorJars, javaUnavailableReason, runJavaProgram } from "./java-programs.js";
 import { scenarioFile } from "./scenario-files.js";
-import { reportChecks, runProgram } from "./scenario-program.js";
+import { runProgram } from "./scenario-program.js";
 
 // tickTime 500 ms: sessions of up to 10 s outlive an election (1-2 s) and a reconnect round,
 // and everything stays short.
@@ -32,38 +32,33 @@ test("kazoo keeps its session, watches and ephemeral when its member is SIGKILLe
   skip: kazooMissing() ?? false,
 }, async (t) => {
   const ensemble = await startEnsemble();
-  const actions: string[] = [];
-  let result: Awaited<ReturnType<typeof runProgram>>;
-  try {
-    result = await runProgram(
-      python,
-      [scenarioFile("kazoo_ensemble.py"), "failover", ensemble.connectString],
-      { timeoutMs: 90_000, onAwait: failoverAnswers(ensemble, (l) => actions.push(l)) },
-    );
-  } finally {
-    await ensemble.stop();
-  }
-  t.diagnostic(actions.join("; "));
-  await reportChecks(t, result, ["leader", "follower"]);
+  await runEnsembleScenario(
+    t,
+    ensemble,
+    (log) =>
+      runProgram(python, [scenarioFile("kazoo_ensemble.py"), "failover", ensemble.connectString], {
+        timeoutMs: 90_000,
+        onAwait: failoverAnswers(ensemble, log),
+      }),
+    ["leader", "follower"],
+  );
 });
 
 test("Curator keeps its session, watches and ephemeral when its member is SIGKILLed", {
   skip: javaUnavailableReason(curatorJars) ?? false,
 }, async (t) => {
   const ensemble = await startEnsemble();
-  const actions: string[] = [];
-  let result: Awaited<ReturnType<typeof runJavaProgram>>;
-  try {
-    result = await runJavaProgram(
-      "CuratorEnsemble.java",
-      curatorJars,
-      ["failover", ensemble.connectString],
-      90_000,
-      failoverAnswers(ensemble, (l) => actions.push(l)),
-    );
-  } finally {
-    await ensemble.stop();
-  }
-  t.diagnostic(actions.join("; "));
-  await reportChecks(t, result, ["leader", "follower"]);
+  await runEnsembleScenario(
+    t,
+    ensemble,
+    (log) =>
+      runJavaProgram(
+        "CuratorEnsemble.java",
+        curatorJars,
+        ["failover", ensemble.connectString],
+        90_000,
+        failoverAnswers(ensemble, log),
+      ),
+    ["leader", "follower"],
+  );
 });

@@ -9,9 +9,10 @@
 import { test } from "node:test";
 import { CorralEnsemble } from "../support/corral-ensemble.js";
 import { kazooMissing, python } from "../support/kazoo.js";
+import { runEnsembleScenario } from "./ensemble-control.js";
 import { curatorJars, javaUnavailableReason, runJavaProgram } from "./java-programs.js";
 import { scenarioFile } from "./scenario-files.js";
-import { reportChecks, runProgram } from "./scenario-program.js";
+import { runProgram } from "./scenario-program.js";
 
 const superDigest = "super:D/InIHSb7yEEbrWz8b9l71RjZJU="; // super:test
 
@@ -64,38 +65,33 @@ test("kazoo's reconfig grows a 3-member ensemble to 5 and removes 2 under load",
   skip: kazooMissing() ?? false,
 }, async (t) => {
   const ensemble = await startEnsemble();
-  const actions: string[] = [];
-  let result: Awaited<ReturnType<typeof runProgram>>;
-  try {
-    result = await runProgram(
-      python,
-      [scenarioFile("kazoo_ensemble.py"), "reconfig", ensemble.connectString],
-      { timeoutMs: 120_000, onAwait: reconfigAnswers(ensemble, (l) => actions.push(l)) },
-    );
-  } finally {
-    await ensemble.stop();
-  }
-  t.diagnostic(actions.join("; "));
-  await reportChecks(t, result, ["reconfig"]);
+  await runEnsembleScenario(
+    t,
+    ensemble,
+    (log) =>
+      runProgram(python, [scenarioFile("kazoo_ensemble.py"), "reconfig", ensemble.connectString], {
+        timeoutMs: 120_000,
+        onAwait: reconfigAnswers(ensemble, log),
+      }),
+    ["reconfig"],
+  );
 });
 
 test("Curator's reconfig() grows a 3-member ensemble to 5 and removes 2 under load", {
   skip: javaUnavailableReason(curatorJars) ?? false,
 }, async (t) => {
   const ensemble = await startEnsemble();
-  const actions: string[] = [];
-  let result: Awaited<ReturnType<typeof runJavaProgram>>;
-  try {
-    result = await runJavaProgram(
-      "CuratorEnsemble.java",
-      curatorJars,
-      ["reconfig", ensemble.connectString],
-      120_000,
-      reconfigAnswers(ensemble, (l) => actions.push(l)),
-    );
-  } finally {
-    await ensemble.stop();
-  }
-  t.diagnostic(actions.join("; "));
-  await reportChecks(t, result, ["reconfig"]);
+  await runEnsembleScenario(
+    t,
+    ensemble,
+    (log) =>
+      runJavaProgram(
+        "CuratorEnsemble.java",
+        curatorJars,
+        ["reconfig", ensemble.connectString],
+        120_000,
+        reconfigAnswers(ensemble, log),
+      ),
+    ["reconfig"],
+  );
 });
