@@ -15,7 +15,7 @@ import { learnerCounts } from "../server/ensemble-four-letter.js";
 import { formatAvg, mntrEntries } from "../server/four-letter-words.js";
 import type { Member } from "../server/member.js";
 import type { MemberStatusSource } from "../server/member-status.js";
-import { currentMembership, serverLineValue } from "../server/membership-view.js";
+import { currentMembership, listedObservers, serverLineValue } from "../server/membership-view.js";
 import { type FigureSource, versionOf } from "../server/server-figures.js";
 import { configPath } from "../tree/path.js";
 
@@ -309,7 +309,11 @@ const definitions: CommandDefinition[] = [
             last_zxid: p.match,
           };
         });
-      return { synced_observers: learnerCounts(st).syncedObservers, observers };
+      const listed = listedObservers(
+        s.member.config,
+        s.member.state.tree.get(configPath)?.data ?? null,
+      );
+      return { synced_observers: learnerCounts(st, listed).syncedObservers, observers };
     },
   },
   { name: "ruok", aliases: [], run: () => ({}) },

@@ -36,12 +36,19 @@ export interface LearnerCounts {
   /** Members in contact, voters and observers alike (zk_learners). */
   learners: number;
   syncedFollowers: number;
+  /** Learners that are participants still joining (listed nowhere as observers). */
+  syncedNonVotingFollowers: number;
   syncedObservers: number;
 }
 
-export function learnerCounts(status: EnsembleStatus): LearnerCounts {
+/** `observers`: the members the membership lists as observers (membership-view.ts). */
+export function learnerCounts(
+  status: EnsembleStatus,
+  observers: ReadonlySet<number>,
+): LearnerCounts {
   let learners = 0;
   let syncedFollowers = 0;
+  let syncedNonVotingFollowers = 0;
   let syncedObservers = 0;
   for (const p of status.peers) {
     if (!p.inContact) continue;
@@ -49,9 +56,10 @@ export function learnerCounts(status: EnsembleStatus): LearnerCounts {
     // A match of 0 means this leader has not heard an acknowledgement from it yet.
     if (p.match === 0 || status.lastIndex - p.match > syncedLagEntriesMax) continue;
     if (p.voter) syncedFollowers++;
-    else syncedObservers++;
+    else if (observers.has(p.id)) syncedObservers++;
+    else syncedNonVotingFollowers++;
   }
-  return { learners, syncedFollowers, syncedObservers };
+  return { learners, syncedFollowers, syncedNonVotingFollowers, syncedObservers };
 }
 
 /**
@@ -78,6 +86,8 @@ export interface EnsembleMntrInput {
   sizes: BufferStats | null;
   pendingSyncs: number;
   monotonicMs: number;
+  /** The members the membership lists as observers (membership-view.ts). */
+  observers: ReadonlySet<number>;
 }
 
 type MntrLine = [string, string | number];
@@ -103,15 +113,14 @@ export function ensembleMntrLines(input: EnsembleMntrInput): MntrLine[] {
   const { mode, status } = input;
   const lines: MntrLine[] = [["zk_peer_state", peerState(mode, status)]];
   if (mode === "leader") {
-    const counts = learnerCounts(status);
+    const counts = learnerCounts(status, input.observers);
     const sizes = input.sizes;
     lines.push(
       ["zk_min_proposal_size", sizes?.min ?? -1],
       ["zk_max_proposal_size", sizes?.max ?? -1],
       ["zk_synced_followers", counts.syncedFollowers],
-      // Participants outside the voting view exist in ZooKeeper only during a
-      // reconfiguration; every Corral participant votes.
-      ["zk_synced_non_voting_followers", 0],
+      // Participants outside the voting view: joiners a reconfiguration is catching up.
+      ["zk_synced_non_voting_followers", counts.syncedNonVotingFollowers],
       ["zk_synced_observers", counts.syncedObservers],
       ["zk_last_proposal_size", sizes?.last ?? -1],
       ["zk_pending_syncs", input.pendingSyncs],

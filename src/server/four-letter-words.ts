@@ -14,6 +14,7 @@ import {
   placeEnsembleLines,
   proposalSizesLine,
 } from "./ensemble-four-letter.js";
+import { listedObservers } from "./membership-view.js";
 import {
   connectionSets,
   environmentFigures,
@@ -126,6 +127,7 @@ export function mntrEntries(ctx: FigureSource): [string, string | number][] {
         sizes: m.proposalSizes,
         pendingSyncs: m.pendingSyncs(),
         monotonicMs: ctx.monotonicMs,
+        observers: listedObservers(m.config, m.state.tree.get(configPath)?.data ?? null),
       }),
     );
   }

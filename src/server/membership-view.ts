@@ -28,17 +28,7 @@ export function currentMembership(
   conf: { readonly voters: readonly number[]; readonly learners: readonly number[] },
   configText: string | null = null,
 ): MembershipView {
-  let servers: readonly ServerSpec[] = config.servers;
-  let version = 0;
-  if (configText !== null && configText !== "") {
-    try {
-      const parsed = parseDynamicConfig(configText);
-      servers = parsed.servers;
-      version = parsed.version;
-    } catch {
-      // A text this member wrote itself does not fail to parse; zoo.cfg's lines still serve.
-    }
-  }
+  const { servers, version } = listedMembership(config, configText);
   const members: ServerSpec[] = [];
   for (const s of servers) {
     // A member's role is the one it has now; a server line Raft does not know is left out.
@@ -60,6 +50,37 @@ export function currentMembership(
 export function serverLineValue(s: ServerSpec): string {
   const client = s.clientPort === null ? "" : `;${s.clientHost ?? "0.0.0.0"}:${s.clientPort}`;
   return `${s.host}:${s.peerPort}:${s.electionPort}:${s.role}${client}`;
+}
+
+/**
+ * The server lines that describe the membership, with their version: /zookeeper/config's when
+ * the member has that text, zoo.cfg's (version 0) otherwise.
+ */
+function listedMembership(
+  config: ServerConfig,
+  configText: string | null,
+): { servers: readonly ServerSpec[]; version: number } {
+  if (configText !== null && configText !== "") {
+    try {
+      return parseDynamicConfig(configText);
+    } catch {
+      // A text this member wrote itself does not fail to parse; zoo.cfg's lines still serve.
+    }
+  }
+  return { servers: config.servers, version: 0 };
+}
+
+/**
+ * The members the membership lists as observers. A Raft learner not among them is a
+ * participant still catching up before a reconfiguration promotes it: ZooKeeper's
+ * non-voting follower.
+ */
+export function listedObservers(config: ServerConfig, configText: string | null): Set<number> {
+  const ids = new Set<number>();
+  for (const s of listedMembership(config, configText).servers) {
+    if (s.role === "observer") ids.add(s.id);
+  }
+  return ids;
 }
 
 /** The server.N lines and the version line, each ending in a newline. */

@@ -46,11 +46,24 @@ test("a follower is synced when in contact and within the lag bound; learners co
       peer(2, 5000, true),
       peer(3, 5000 - syncedLagEntriesMax - 1, true),
       peer(4, 4990, true, false),
+      // A learner not listed as an observer: a participant a reconfiguration is adding.
+      peer(5, 4995, true, false),
     ]),
+    new Set([4]),
   );
-  assert.deepEqual(counts, { learners: 3, syncedFollowers: 1, syncedObservers: 1 });
-  const silent = learnerCounts(status([peer(2, 5000, false), peer(3, 0, true)]));
-  assert.deepEqual(silent, { learners: 1, syncedFollowers: 0, syncedObservers: 0 });
+  assert.deepEqual(counts, {
+    learners: 4,
+    syncedFollowers: 1,
+    syncedNonVotingFollowers: 1,
+    syncedObservers: 1,
+  });
+  const silent = learnerCounts(status([peer(2, 5000, false), peer(3, 0, true)]), new Set());
+  assert.deepEqual(silent, {
+    learners: 1,
+    syncedFollowers: 0,
+    syncedNonVotingFollowers: 0,
+    syncedObservers: 0,
+  });
 });
 
 /** The server-wide mntr keys Corral prints, in ZooKeeper 3.8's order (four-letter-words.ts). */
@@ -127,6 +140,7 @@ test("the leader prints ZooKeeper 3.8's leader lines in its relative order", () 
     sizes,
     pendingSyncs: 1,
     monotonicMs: 3500,
+    observers: new Set(),
   });
   placeEnsembleLines(lines, extra);
   const keys = lines.map((l) => l[0]);
@@ -180,6 +194,7 @@ test("a follower prints only its peer state and the quorum size; a member withou
       sizes: new BufferStats(),
       pendingSyncs: 0,
       monotonicMs: 0,
+      observers: new Set(),
     }),
   );
   const keys = lines.map((l) => l[0]);
@@ -194,6 +209,7 @@ test("a follower prints only its peer state and the quorum size; a member withou
     sizes: null,
     pendingSyncs: 0,
     monotonicMs: 0,
+    observers: new Set(),
   });
   assert.deepEqual(lost[0], ["zk_peer_state", "looking - election"]);
 });
