@@ -159,6 +159,11 @@ export class CorralEnsemble implements FaultCluster {
     }
   }
 
+  /** A running member's process id (null when it is stopped). */
+  pid(id: number): number | null {
+    return this.slot(id).server?.process.pid ?? null;
+  }
+
   running(id: number): boolean {
     return this.slot(id).server !== null;
   }
