@@ -13,12 +13,21 @@
 // says how busy the members were against their budgets and in what share of the scheduler's
 // periods the kernel throttled them: near 100% and most periods mean the budgets, not the load
 // generator, bounded the figure. `--member-cores 0` runs uncapped.
-// Usage: npm run bench:observers -- [--rounds N] [--member-cores C] [corral bench options]
+//
+// `--zookeeper` measures a ZooKeeper 3.8 ensemble with the same layouts, budgets and load in
+// the same rounds (one JVM per member, full JIT), alternating with Corral, so the budgets are
+// seen to model the same thing for both and the two can be read side by side.
+// Usage: npm run bench:observers -- [--rounds N] [--member-cores C] [--zookeeper]
+//        [corral bench options]
 import { execFileSync } from "node:child_process";
 import { availableParallelism } from "node:os";
 import type { WorkloadResult } from "../src/cli/load.js";
 import { CorralEnsemble } from "../test/support/corral-ensemble.js";
 import { corralMain } from "../test/support/corral-server.js";
+import {
+  fullJitJvmOptions,
+  RealZooKeeperEnsemble,
+} from "../test/support/real-zookeeper-ensemble.js";
 import { CpuCaps } from "./cpu-cap.js";
 import { clockTicksPerSecond, processCpuSeconds } from "./process-cpu.js";
 
@@ -28,6 +37,10 @@ function option(name: string, fallback: number): number {
   return at < 0 ? fallback : Number(args.splice(at, 2)[1]);
 }
 const rounds = option("--rounds", 2);
+const withZooKeeper = args.includes("--zookeeper");
+if (withZooKeeper) args.splice(args.indexOf("--zookeeper"), 1);
+type System = "Corral" | "ZooKeeper";
+const systems: System[] = withZooKeeper ? ["Corral", "ZooKeeper"] : ["Corral"];
 const memberCores = option("--member-cores", 0.1);
 if (!Number.isInteger(rounds) || rounds < 1) {
   console.error("--rounds wants a positive integer");
@@ -57,7 +70,10 @@ interface Measured {
   throttled: number;
 }
 
-async function measure(observers: number): Promise<Measured> {
+async function start(system: System, observers: number) {
+  if (system === "ZooKeeper") {
+    return RealZooKeeperEnsemble.start({ members: 3, observers, jvmOptions: fullJitJvmOptions });
+  }
   const ensemble = await CorralEnsemble.start({
     members: 3,
     observers,
@@ -66,6 +82,16 @@ async function measure(observers: number): Promise<Measured> {
   });
   try {
     await ensemble.waitForLeader();
+  } catch (e) {
+    await ensemble.stop();
+    throw e;
+  }
+  return ensemble;
+}
+
+async function measure(system: System, observers: number): Promise<Measured> {
+  const ensemble = await start(system, observers);
+  try {
     const pids = ensemble.members.map((id) => ensemble.pid(id) as number);
     if (caps !== null) for (const pid of pids) caps.cap(pid, memberCores);
     const cpuBefore = pids.map((pid) => processCpuSeconds(pid, ticks));
@@ -103,7 +129,7 @@ async function measure(observers: number): Promise<Measured> {
     }
     const [result] = JSON.parse(out.trim().split("\n").at(-1) ?? "[]") as WorkloadResult[];
     console.error(
-      `  3 voters + ${observers} observers: ${Math.round(result.opsPerSecond)}/s p99 ${result.latencyMs.p99.toFixed(2)} ms, members ${Math.round((100 * cpuSeconds) / budget)}% busy`,
+      `  ${system}, 3 voters + ${observers} observers: ${Math.round(result.opsPerSecond)}/s p99 ${result.latencyMs.p99.toFixed(2)} ms, members ${Math.round((100 * cpuSeconds) / budget)}% busy`,
     );
     return { result, busy: cpuSeconds / budget, throttled };
   } finally {
@@ -112,10 +138,16 @@ async function measure(observers: number): Promise<Measured> {
   }
 }
 
-const runs = new Map<number, Measured[]>(layouts.map((n) => [n, []]));
+const key = (system: System, observers: number): string => `${system} ${observers}`;
+const runs = new Map<string, Measured[]>();
+for (const system of systems) for (const n of layouts) runs.set(key(system, n), []);
 for (let round = 1; round <= rounds; round++) {
   console.error(`round ${round} of ${rounds}`);
-  for (const observers of layouts) runs.get(observers)!.push(await measure(observers));
+  for (const observers of layouts) {
+    for (const system of systems) {
+      runs.get(key(system, observers))!.push(await measure(system, observers));
+    }
+  }
 }
 
 function median(all: Measured[]): Measured {
@@ -124,7 +156,6 @@ function median(all: Measured[]): Measured {
 }
 
 const percent = (share: number): string => `${Math.round(100 * share)}%`;
-const base = median(runs.get(0)!).result.opsPerSecond;
 const budget =
   memberCores > 0 ? `each member capped at ${memberCores} of a core` : "members not capped";
 console.log(
@@ -133,21 +164,24 @@ console.log(
 const columns = ["members", "get/s", "ratio", "p99 ms", "busy", "throttled", "rounds' figures"];
 const row = (cells: string[]): string =>
   cells
-    .map((c, i) => (i === 0 ? c.padEnd(22) : c.padStart(i === cells.length - 1 ? 20 : 9)))
+    .map((c, i) => (i === 0 ? c.padEnd(32) : c.padStart(i === cells.length - 1 ? 20 : 9)))
     .join("  ");
 console.log(row(columns));
-for (const observers of layouts) {
-  const all = runs.get(observers)!;
-  const m = median(all);
-  console.log(
-    row([
-      `3 voters + ${observers} observers`,
-      `${Math.round(m.result.opsPerSecond)}`,
-      `${(m.result.opsPerSecond / base).toFixed(2)}x`,
-      m.result.latencyMs.p99.toFixed(2),
-      percent(m.busy),
-      caps === null ? "-" : percent(m.throttled),
-      all.map((r) => Math.round(r.result.opsPerSecond)).join("/"),
-    ]),
-  );
+for (const system of systems) {
+  const base = median(runs.get(key(system, 0))!).result.opsPerSecond;
+  for (const observers of layouts) {
+    const all = runs.get(key(system, observers))!;
+    const m = median(all);
+    console.log(
+      row([
+        `${system}, 3 voters + ${observers} observers`,
+        `${Math.round(m.result.opsPerSecond)}`,
+        `${(m.result.opsPerSecond / base).toFixed(2)}x`,
+        m.result.latencyMs.p99.toFixed(2),
+        percent(m.busy),
+        caps === null ? "-" : percent(m.throttled),
+        all.map((r) => Math.round(r.result.opsPerSecond)).join("/"),
+      ]),
+    );
+  }
 }
