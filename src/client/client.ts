@@ -38,7 +38,7 @@ import { encodeRequest } from "../protocol/request-codec.js";
 import { readResponseBody } from "../protocol/response-codec.js";
 import { Writer } from "../protocol/writer.js";
 import { type ClientEvents, nextConnection } from "./client-events.js";
-import { formatHost, type HostAddress, parseConnectString } from "./connect-string.js";
+import { type HostAddress, parseConnectString } from "./connect-string.js";
 import { type Credential, Credentials } from "./credentials.js";
 import {
   BadArgumentsError,
@@ -267,8 +267,12 @@ export class ZooKeeperClient extends ClientOperations {
       this.phase === Phase.authenticating ||
       this.phase === Phase.open;
     const move = this.hostList.update(parsed.hosts, tcpUp ? (this.host ?? undefined) : undefined);
-    if (move && this.socket !== null) {
-      this.dropConnection(`moving off ${this.host === null ? "?" : formatHost(this.host)}`);
+    const socket = this.socket;
+    if (move && socket !== null) {
+      // Disconnected from now on, not when the socket's "close" event comes: a call made
+      // right after this one waits for the new server instead of going to the old one.
+      socket.destroy();
+      this.onSocketClosed(socket);
     }
     return move;
   }
