@@ -14,10 +14,10 @@
 import { EventEmitter } from "node:events";
 import type { ZooKeeperClient } from "../client/client.js";
 import { formatHost } from "../client/connect-string.js";
-import { isRetriable } from "../client/errors.js";
 import { EventType } from "../client/index.js";
 import type { ConnectionState, WatchedEvent } from "../client/types.js";
 import { type DynamicConfig, parseDynamicConfig } from "../protocol/membership-text.js";
+import { reportFailures, retryAcrossReconnects } from "./support.js";
 
 const wildcardHosts = new Set(["0.0.0.0", "::", "0:0:0:0:0:0:0:0"]);
 
@@ -77,25 +77,18 @@ export class EnsembleTracker extends EventEmitter<EnsembleTrackerEvents> {
     this.client.off("state", this.onState);
   }
 
+  private readonly isClosed = (): boolean => this.closed;
+
   private refreshSoon(): void {
-    this.refresh().catch((e) => {
-      // A closed client ends the tracker quietly; other failures go to "error" listeners.
-      if (!this.closed && !this.client.closed && this.listenerCount("error") > 0)
-        this.emit("error", e);
-    });
+    reportFailures(this.refresh(), this, this.client, this.isClosed);
   }
 
-  private async refresh(): Promise<void> {
-    for (let attempt = 0; !this.closed; attempt++) {
-      try {
-        const { data } = await this.client.getConfig({ watch: this.watcher });
-        this.apply(data.toString("utf8"));
-        return;
-      } catch (e) {
-        if (!isRetriable(e) || attempt > 10) throw e;
-        await this.client.waitConnected({ timeoutMs: 60000 });
-      }
-    }
+  private refresh(): Promise<void> {
+    return retryAcrossReconnects(this.client, this.isClosed, async () => {
+      const { data } = await this.client.getConfig({ watch: this.watcher });
+      this.apply(data.toString("utf8"));
+      return true;
+    });
   }
 
   private apply(text: string): void {

@@ -16,23 +16,12 @@ import {
   ZooKeeperClient,
 } from "../../src/client/index.js";
 import { EnsembleTracker } from "../../src/recipes/ensemble-tracker.js";
+import { waitFor } from "../client/helpers.js";
 import { CorralEnsemble } from "../support/corral-ensemble.js";
 import { rng } from "../support/rng.js";
 
 // super:test, as zoo.cfg's superDigest takes it (base64 of sha1("super:test")).
 const superDigest = "super:D/InIHSb7yEEbrWz8b9l71RjZJU=";
-
-async function waitFor(
-  condition: () => boolean | Promise<boolean>,
-  what: string,
-  timeoutMs = 20000,
-): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!(await condition())) {
-    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 const policy = new ExponentialBackoff({ baseDelayMs: 50, maxDelayMs: 1000, maxElapsedMs: 20000 });
 
@@ -81,20 +70,15 @@ test("a client that knows only member 1 follows reconfigs to members 2 and 3, ke
     // Grow by one member at a time, as Raft changes membership.
     await ensemble.startJoiner(2, [1]);
     await admin.reconfig({ joining: ensemble.serverLine(2) });
-    await waitFor(
-      () => sorted(tracker?.connectString ?? null) === sorted(`${only1},${ensemble.address(2)}`),
-      "the tracker to see member 2",
-    );
+    const tracks = (cs: string) => () => sorted(tracker?.connectString ?? null) === sorted(cs);
+    await waitFor(tracks(`${only1},${ensemble.address(2)}`), 20000, "the tracker to see member 2");
     await ensemble.startJoiner(3, [1, 2]);
     await admin.reconfig({ joining: ensemble.serverLine(3) });
     const stay = `${ensemble.address(2)},${ensemble.address(3)}`;
-    await waitFor(
-      () => sorted(tracker?.connectString ?? null) === sorted(`${only1},${stay}`),
-      "the tracker to see member 3",
-    );
+    await waitFor(tracks(`${only1},${stay}`), 20000, "the tracker to see member 3");
 
     await admin.reconfig({ leaving: "1" });
-    await waitFor(() => sorted(tracker?.connectString ?? null) === sorted(stay), "member 1 gone");
+    await waitFor(tracks(stay), 20000, "the tracker to see member 1 leave");
     assert.deepEqual(zk.hosts.map(formatHost).sort(), stay.split(",").sort());
     await ensemble.kill(1);
 
@@ -117,7 +101,7 @@ test("a client that knows only member 1 follows reconfigs to members 2 and 3, ke
     clients.push(other);
     await retried(() => other.setData("/w", "after"));
     await retried(() => other.create("/later", null));
-    await waitFor(() => events.length === 2, "both watches to fire");
+    await waitFor(() => events.length === 2, 20000, "both watches to fire");
     assert.deepEqual(events.sort(), [
       `${EventType.nodeCreated}:/later`,
       `${EventType.nodeDataChanged}:/w`,
