@@ -52,7 +52,7 @@ import {
 import { type FrameSink, FrameSplitter } from "./frame-splitter.js";
 import { HostList } from "./host-list.js";
 import { ClientOperations, type RemoveWatchesExtra } from "./operations.js";
-import { stripChroot } from "./paths.js";
+import { clientPathOf } from "./paths.js";
 import { shapeReply } from "./replies.js";
 import { Fifo, Request } from "./request.js";
 import { DigestMd5Client } from "./sasl-digest-client.js";
@@ -777,7 +777,14 @@ export class ZooKeeperClient extends ClientOperations {
 
   private onNotification(r: Reader): void {
     const event = readWatcherEvent(r);
-    const path = stripChroot(this.chroot, event.path);
+    const config = this.watches.takeConfig(event.type, event.path);
+    if (config !== null) {
+      const told = { type: event.type, state: event.state, path: event.path };
+      deliver(config, told, this.onWatcherError);
+    }
+    // Only getConfig's watch lies outside the chroot; nothing else is told of such a path.
+    const path = clientPathOf(this.chroot, event.path);
+    if (path === null) return;
     const watchers = this.watches.materialize(event.type, path);
     if (watchers.size === 0) return;
     deliver(watchers, { type: event.type, state: event.state, path }, this.onWatcherError);
