@@ -26,14 +26,10 @@ import {
   type PeerAuthSettings,
   peerAuthSettings,
 } from "../../src/io/peer-auth.js";
+import { encodePeerHandshake, PeerRefusal } from "../../src/io/peer-handshake.js";
 import { peerSecurity } from "../../src/io/peer-security.js";
 import { PeerTls } from "../../src/io/peer-tls.js";
-import {
-  encodePeerHandshake,
-  type PeerAddress,
-  PeerRefusal,
-  PeerTransport,
-} from "../../src/io/peer-transport.js";
+import { type PeerAddress, PeerTransport } from "../../src/io/peer-transport.js";
 import { defaultQuorumSecurityConfig } from "../../src/server/quorum-security-config.js";
 import { defaultSslConfig, type SslConfig } from "../../src/server/ssl-config.js";
 import { waitFor } from "../client/helpers.js";

@@ -3,7 +3,7 @@
 import { readFileSync } from "node:fs";
 import type { Socket } from "node:net";
 import { createSecureContext, TLSSocket } from "node:tls";
-import { encodePeerHandshake } from "../../src/io/peer-transport.js";
+import { encodePeerHandshake } from "../../src/io/peer-handshake.js";
 import { MessageType } from "../../src/raft/types.js";
 import { encodeRaftMessage, PeerWriter } from "../../src/server/peer-codec.js";
 import { storePassword, type TestPki } from "./certificates.js";
