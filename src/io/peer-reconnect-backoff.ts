@@ -1,7 +1,7 @@
 // When a dialler tries again after a failed or lost link: the delay starts at delayMsMin and
 // doubles with every failure in a row, up to delayMsMax; a link that comes up starts over.
-// Each delay is half its nominal value plus a random part of the other half, so members
-// that lost each other at the same moment do not redial in lockstep.
+// Each delay is half its nominal value (rounded down) plus a random part of as much again,
+// so members that lost each other at the same moment do not redial in lockstep.
 import type { Random } from "../base/random.js";
 
 export class ReconnectBackoff {
