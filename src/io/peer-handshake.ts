@@ -249,7 +249,9 @@ export class AcceptorHandshake {
     const host = rules.memberHost(from);
     if (
       !rules.ensemble.matches(data, 6, idBytes) &&
+      // An empty id is nobody's (a hello carries 1..255 bytes), and never adopted.
       !(
+        idBytes > 0 &&
         host !== undefined &&
         from !== rules.self &&
         rules.ensemble.adopt(data.toString("utf8", 6, 6 + idBytes), from)

@@ -4,8 +4,9 @@
 // certificate that names another host) is refused with its code and exactly one log line,
 // and the same acceptor rules then admit the next good dialler, so the member stays up; a
 // truncated hello waits and, when the connection closes, leaves one log line. Ensemble-id
-// adoption happens once, only from a listed member and only before any link came up. With
-// member authentication the two sides complete the exchange through each other in memory; a dialler without credentials, with a wrong password or a
+// adoption happens once, only from a listed member and only before any link came up, and
+// never takes an empty id. With member authentication the two sides complete the exchange
+// through each other in memory; a dialler without credentials, with a wrong password or a
 // malformed answer is closed with one log line; with serverRequireSasl=false it is admitted
 // with a warning; and the dialler refuses an acceptor that cannot prove the password or that
 // did not ask for it.
@@ -254,6 +255,31 @@ test("ensemble-id adoption: once, from a listed member, only before any link cam
   const no = acceptor(refusing).receive(encodePeerHandshake("joined", 2, 1));
   assertRefused(refusing, no, PeerRefusal.wrongEnsemble, /wrong ensemble/, "owner says no");
   assert.equal(refusing.ensemble.id, ensembleId);
+});
+
+test("an empty ensemble id is never adopted (no later hello could carry it)", () => {
+  let asked = 0;
+  const r = rules({
+    adopt: () => {
+      asked++;
+      return true;
+    },
+  });
+  const good = encodePeerHandshake(ensembleId, 2, 1);
+  const emptyId = Buffer.concat([
+    good.subarray(0, 5),
+    Buffer.of(0),
+    good.subarray(6 + ensembleId.length),
+  ]);
+  assertRefused(
+    r,
+    acceptor(r).receive(emptyId),
+    PeerRefusal.wrongEnsemble,
+    /wrong ensemble/,
+    "empty",
+  );
+  assert.equal(asked, 0);
+  assert.equal(r.ensemble.id, ensembleId);
 });
 
 /**
