@@ -27,6 +27,7 @@ import {
   PeerRefusal,
 } from "../../src/io/peer-handshake.js";
 import { InboundConnection, type InboundOwner } from "../../src/io/peer-inbound.js";
+import { authSettings } from "../support/quorum-security.js";
 
 const ensembleId = "unit-ensemble";
 const remote = "192.0.2.7:40000";
@@ -47,17 +48,6 @@ function rules(
     auth: options.auth,
     logger,
   };
-}
-
-function authSettings(password: string, options: Partial<PeerAuthSettings> = {}) {
-  return {
-    challenge: true,
-    requireDiallers: true,
-    authenticate: true,
-    users: new Map([["quorum", "right-password"]]),
-    credentials: { username: "quorum", password },
-    ...options,
-  } satisfies PeerAuthSettings;
 }
 
 function acceptor(

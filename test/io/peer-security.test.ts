@@ -35,7 +35,7 @@ import { defaultSslConfig, type SslConfig } from "../../src/server/ssl-config.js
 import { waitFor } from "../client/helpers.js";
 import { createTestPki, pkiToolsAvailable, type TestPki } from "../support/certificates.js";
 import { loopbackMembers } from "../support/ports.js";
-import { serveUntrustedTls } from "../support/quorum-security.js";
+import { authSettings, serveUntrustedTls } from "../support/quorum-security.js";
 
 const ensembleId = "secure-ensemble";
 const skip = pkiToolsAvailable();
@@ -231,17 +231,6 @@ test("TLS: a member does not talk to an acceptor it does not trust", { skip }, a
     servers.delete(server);
   }
 });
-
-function authSettings(password: string, options: Partial<PeerAuthSettings> = {}): PeerAuthSettings {
-  return {
-    challenge: true,
-    requireDiallers: true,
-    authenticate: true,
-    users: new Map([["quorum", "right-password"]]),
-    credentials: { username: "quorum", password },
-    ...options,
-  };
-}
 
 /** Plays a dialler by hand: the hello, then `answer` built from the challenge. */
 async function rogueDialler(
