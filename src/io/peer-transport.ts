@@ -126,8 +126,6 @@ type LinkState = (typeof LinkState)[keyof typeof LinkState];
 class PeerLink {
   state: LinkState = LinkState.idle;
   socket: Socket | null = null;
-  /** The current dial's handshake, from dialling until the link fails. */
-  handshake: DiallerHandshake | null = null;
   timer: NodeJS.Timeout | null = null;
   /** Why the previous attempt failed, to log a run of equal failures only once. */
   lastFailure = "";
@@ -352,7 +350,6 @@ export class PeerTransport implements PeerNetwork, InboundOwner {
     link.state = LinkState.dialling;
     link.draining = false;
     const handshake = new DiallerHandshake(this.ensemble, this.self, link.id, this.options.auth);
-    link.handshake = handshake;
     const tls = this.options.tls;
     const { host, port } = link.address;
     const socket = tls === undefined ? createConnection({ host, port }) : tls.dial(host, port);
@@ -415,7 +412,6 @@ export class PeerTransport implements PeerNetwork, InboundOwner {
     if (link.timer !== null) clearTimeout(link.timer);
     link.socket?.destroy();
     link.socket = null;
-    link.handshake = null;
     link.queue.clear(true);
     link.draining = false;
     link.state = LinkState.waiting;
