@@ -108,8 +108,7 @@ export class EnsembleIdentity {
   private linkedOnce = false;
 
   constructor(
-    /** The id this member was started with; member authentication binds its proofs to it. */
-    readonly configured: string,
+    configured: string,
     private readonly logger: Logger,
     private readonly allowAdoption?: (ensembleId: string, from: number) => boolean,
   ) {
@@ -274,7 +273,8 @@ export class AcceptorHandshake {
     const auth = rules.auth;
     if (auth === undefined) return this.admit(from, total, null, emptyProof);
     this.claimed = from;
-    const binding = { ensembleId: rules.ensemble.configured, from, to: rules.self };
+    // The proofs are bound to the id this hello just matched, adopted or not.
+    const binding = { ensembleId: rules.ensemble.id, from, to: rules.self };
     this.auth = new AcceptorAuth(auth.users, binding);
     return { kind: "wait", consumed: total, reply: this.auth.challenge() };
   }
@@ -336,7 +336,7 @@ export class DiallerHandshake {
     private readonly settings: PeerAuthSettings | undefined,
   ) {
     this.hello = encodePeerHandshake(ensemble.id, self, to);
-    this.binding = { ensembleId: ensemble.configured, from: self, to };
+    this.binding = { ensembleId: ensemble.id, from: self, to };
   }
 
   /**

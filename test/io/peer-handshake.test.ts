@@ -6,7 +6,7 @@
 // truncated hello waits and, when the connection closes, leaves one log line. Ensemble-id
 // adoption happens once, only from a listed member and only before any link came up, and
 // never takes an empty id. With member authentication the two sides complete the exchange
-// through each other in memory; a dialler without credentials, with a wrong password or a
+// through each other in memory (a joiner's too, bound to the id it adopted); a dialler without credentials, with a wrong password or a
 // malformed answer is closed with one log line; with serverRequireSasl=false it is admitted
 // with a warning; and the dialler refuses an acceptor that cannot prove the password or that
 // did not ask for it.
@@ -228,7 +228,6 @@ test("ensemble-id adoption: once, from a listed member, only before any link cam
   assert.equal(admitted(acceptor(r).receive(encodePeerHandshake("joined", 2, 1))).peer, 2);
   assert.deepEqual(asked, [["joined", 2]]);
   assert.equal(r.ensemble.id, "joined");
-  assert.equal(r.ensemble.configured, ensembleId);
   assert.match(r.logger.lines[0].message, /joining the ensemble/);
   // Our diallers now present the adopted id.
   const d = new DiallerHandshake(r.ensemble, 1, 3, undefined);
@@ -424,4 +423,26 @@ test("the dialler refuses an acceptor that refused it, cannot prove the password
     reason: "refused by peer: code 42",
   });
   assert.equal(plain.finished, true);
+});
+
+test("a joiner with member authentication adopts the id and both sides authenticate", () => {
+  // Member 1 was started with an id of its own and may adopt; member 2 runs the ensemble.
+  const joiner = rules({ auth: authSettings("right-password"), adopt: () => true });
+  const running = new EnsembleIdentity("running-ensemble", new MemoryLogger());
+  const d = new DiallerHandshake(running, 2, 1, authSettings("right-password"));
+  const { acceptor: step, dialler } = converse(acceptor(joiner), d);
+  assert.equal(admitted(step).peer, 2);
+  assert.deepEqual(dialler, { kind: "up", reply: null });
+  // The joiner's own dials then present, and prove, the adopted id.
+  const back = new DiallerHandshake(joiner.ensemble, 1, 2, authSettings("right-password"));
+  const runningRules: AcceptorRules = {
+    self: 2,
+    ensemble: running,
+    memberHost: (id) => (id === 1 ? "host-one" : undefined),
+    auth: authSettings("right-password"),
+    logger: new MemoryLogger(),
+  };
+  const reverse = converse(new AcceptorHandshake(runningRules, remote, null), back);
+  assert.equal(admitted(reverse.acceptor).peer, 1);
+  assert.deepEqual(reverse.dialler, { kind: "up", reply: null });
 });
