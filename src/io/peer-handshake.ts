@@ -18,7 +18,7 @@
 // layout. Nothing else ever travels from acceptor to dialler.
 //
 // The acceptor checks the magic and version, that the ensemble id is its own (or one it may
-// adopt, see EnsembleIdentity), that the dialler is in its member table and is not itself,
+// adopt, see EnsembleIdentity, once the dialler passed every other check), that the dialler is in its member table and is not itself,
 // that the target is itself, with TLS that the dialler's certificate names it, and with
 // authentication that the dialler holds the quorum's credentials. Each refusal is logged
 // here, in one line naming the remote address and the reason. The dialler, for its part,
@@ -126,6 +126,11 @@ export class EnsembleIdentity {
     return length === ours.length && data.compare(ours, 0, length, start, start + length) === 0;
   }
 
+  /** Whether a hello with another id could still be adopted (the owner has the last word). */
+  get adoptable(): boolean {
+    return !this.linkedOnce && this.allowAdoption !== undefined;
+  }
+
   /** A link came up, so the id is settled. */
   linked(): void {
     this.linkedOnce = true;
@@ -175,6 +180,8 @@ export class AcceptorHandshake {
   /** The member id of a good hello, while authentication runs. */
   private claimed = 0;
   private auth: AcceptorAuth | null = null;
+  /** The other ensemble id of a hello this member may adopt once the dialler is admitted. */
+  private adopting: { readonly id: string; readonly printable: string } | null = null;
 
   constructor(
     private readonly rules: AcceptorRules,
@@ -246,20 +253,16 @@ export class AcceptorHandshake {
     const target = data.readUInt32BE(10 + idBytes);
     const rules = this.rules;
     const host = rules.memberHost(from);
-    if (
-      !rules.ensemble.matches(data, 6, idBytes) &&
-      // An empty id is nobody's (a hello carries 1..255 bytes), and never adopted.
-      !(
-        idBytes > 0 &&
-        host !== undefined &&
-        from !== rules.self &&
-        rules.ensemble.adopt(data.toString("utf8", 6, 6 + idBytes), from)
-      )
-    ) {
-      return this.refuse(PeerRefusal.wrongEnsemble, {
-        // Whatever the dialler sent, printable, so it cannot forge log lines.
-        ensembleId: data.toString("latin1", 6, 6 + idBytes).replace(/[^\x20-\x7e]/g, "?"),
-      });
+    if (!rules.ensemble.matches(data, 6, idBytes)) {
+      // Whatever the dialler sent, printable, so it cannot forge log lines.
+      const printable = data.toString("latin1", 6, 6 + idBytes).replace(/[^\x20-\x7e]/g, "?");
+      // Another id may be adopted only from a listed member (an empty id is nobody's), and
+      // only once that member passed every check below, authentication included: a dialler
+      // that cannot prove itself does not talk a joiner into another ensemble.
+      if (idBytes === 0 || host === undefined || from === rules.self || !rules.ensemble.adoptable) {
+        return this.refuse(PeerRefusal.wrongEnsemble, { ensembleId: printable });
+      }
+      this.adopting = { id: data.toString("utf8", 6, 6 + idBytes), printable };
     }
     if (from === rules.self) return this.refuse(PeerRefusal.dialledItself, { claimed: from });
     if (host === undefined) return this.refuse(PeerRefusal.unknownMember, { claimed: from });
@@ -273,18 +276,26 @@ export class AcceptorHandshake {
     const auth = rules.auth;
     if (auth === undefined) return this.admit(from, total, null, emptyProof);
     this.claimed = from;
-    // The proofs are bound to the id this hello just matched, adopted or not.
-    const binding = { ensembleId: rules.ensemble.id, from, to: rules.self };
+    // The proofs are bound to the id the hello carries, ours or the one to adopt.
+    const binding = { ensembleId: this.adopting?.id ?? rules.ensemble.id, from, to: rules.self };
     this.auth = new AcceptorAuth(auth.users, binding);
     return { kind: "wait", consumed: total, reply: this.auth.challenge() };
   }
 
+  /** Admits the dialler, after adopting the id of its hello when it carried another one. */
   private admit(
     peer: number,
     consumed: number,
     before: Buffer | null,
     proof: Buffer,
   ): AcceptorStep {
+    const adopting = this.adopting;
+    const ensemble = this.rules.ensemble;
+    // Another connection may have adopted the same id while this one authenticated.
+    if (adopting !== null && adopting.id !== ensemble.id && !ensemble.adopt(adopting.id, peer)) {
+      const refusal = this.refuse(PeerRefusal.wrongEnsemble, { ensembleId: adopting.printable });
+      return { kind: "close", reply: joined(before, refusal.reply) };
+    }
     const answer = proof.length === 0 ? acceptedAnswer : Buffer.concat([acceptedAnswer, proof]);
     return { kind: "admit", peer, consumed, reply: joined(before, answer) };
   }

@@ -446,3 +446,41 @@ test("a joiner with member authentication adopts the id and both sides authentic
   assert.equal(admitted(reverse.acceptor).peer, 1);
   assert.deepEqual(reverse.dialler, { kind: "up", reply: null });
 });
+
+test("another id is adopted only from a dialler that passed every other check", () => {
+  const asked: string[] = [];
+  const allow = (id: string): boolean => {
+    asked.push(id);
+    return true;
+  };
+  // Without authentication: a wrong target or a certificate for another host is refused first.
+  const plain = rules({ adopt: allow });
+  const wrongTarget = acceptor(plain).receive(encodePeerHandshake("joined", 2, 3));
+  assertRefused(plain, wrongTarget, PeerRefusal.wrongTarget, /another member/, "wrong target");
+  plain.logger.lines.length = 0;
+  const host = acceptor(plain, () => "names another host");
+  const hostStep = host.receive(encodePeerHandshake("joined", 2, 1));
+  assertRefused(plain, hostStep, PeerRefusal.untrustedCertificate, /certificate/, "host");
+  assert.deepEqual(asked, []);
+  assert.equal(plain.ensemble.id, ensembleId);
+
+  // With authentication: a wrong password is refused before anyone is asked.
+  const secured = rules({ auth: authSettings("right-password"), adopt: allow });
+  const running = new EnsembleIdentity("joined", new MemoryLogger());
+  const rogue = new DiallerHandshake(running, 2, 1, authSettings("guess"));
+  const refused = converse(acceptor(secured), rogue);
+  assertRefused(
+    secured,
+    refused.acceptor,
+    PeerRefusal.authFailed,
+    /authentication failed/,
+    "rogue",
+  );
+  assert.deepEqual(asked, []);
+  assert.equal(secured.ensemble.id, ensembleId);
+  // The member itself is admitted, and only then is the id adopted.
+  const member = new DiallerHandshake(running, 2, 1, authSettings("right-password"));
+  assert.equal(converse(acceptor(secured), member).dialler?.kind, "up");
+  assert.deepEqual(asked, ["joined"]);
+  assert.equal(secured.ensemble.id, "joined");
+});
