@@ -1,5 +1,5 @@
 // Member authentication on a peer link (quorum.auth.*), run inside Corral's own peer
-// handshake (io/peer-transport.ts) once the acceptor has checked the dialler's hello. Only
+// handshake (io/peer-handshake.ts) once the acceptor has checked the dialler's hello. Only
 // the configuration is ZooKeeper's (a JAAS QuorumServer section of `user_<name>` passwords,
 // a QuorumLearner section with `username` and `password`); the exchange is Corral's own, a
 // mutual challenge-response in which neither side ever sends the password:
