@@ -154,6 +154,9 @@ test("reconfig answers and /zookeeper/config match the real ZooKeeper 3.8", {
       `DigestAuthenticationProvider.superDigest=${superDigest}`,
       "initLimit=10",
       "4lw.commands.whitelist=*",
+      // The client's 30 s session, as ZooKeeper (tickTime 2000) grants it: its pings wait
+      // behind a reconfig that gives a joiner its 2 s, which a 4 s session would not outlast.
+      "maxSessionTimeout=30000",
     ],
   });
   let ours: Answers;

@@ -14,6 +14,11 @@
 //   no super user and no WRITE on /zookeeper/config (NoAuth), joiners that never catch up and
 //   without which the new membership has no quorum (NewConfigNoQuorum, after initLimit x
 //   tickTime, removed again), a second reconfig while one runs (ReconfigInProgress);
+// - one request adds a running joiner and one that never starts: both are learners at once,
+//   the running one catches up and votes, and the absent one becomes a voter anyway when its
+//   initLimit x tickTime is up, since 4 of the 5 new voters are caught up (ZooKeeper adds it
+//   too: reconfig-differential.test.ts); the leader then counts 5 voters, writes go on, and
+//   removing the absent one brings the count back to 4;
 // - a standalone server answers Unimplemented (reconfigEnabled) or ReconfigDisabled, as
 //   ZooKeeper's does.
 import assert from "node:assert/strict";
@@ -24,6 +29,7 @@ import { ZooKeeperClient } from "../../src/client/index.js";
 import { ErrorCode } from "../../src/protocol/constants.js";
 import { CorralEnsemble } from "../support/corral-ensemble.js";
 import { startCorralServer } from "../support/corral-server.js";
+import { fourLetterWord } from "../support/four-letter.js";
 import { freePort } from "../support/ports.js";
 
 // super:test, as zoo.cfg's superDigest takes it (base64 of sha1("super:test")).
@@ -32,6 +38,10 @@ const extraConfig = [
   "reconfigEnabled=true",
   `DigestAuthenticationProvider.superDigest=${superDigest}`,
   "initLimit=10",
+  // A reconfig that waits for a joiner holds its session's pings behind it for initLimit x
+  // tickTime (2 s): sessions of up to 30 s (ZooKeeper's tickTime 2000 would allow 40 s) keep
+  // clients from timing out meanwhile, as ZooKeeper's at its defaults would not.
+  "maxSessionTimeout=30000",
 ];
 
 function text(data: Buffer | null): string {
@@ -241,6 +251,50 @@ test("a 3-member ensemble grows to 5 and loses 2 (the leader too) under writes, 
     assert.equal((await back.getChildren("/load")).length >= writers[0].acked.length, true);
   } finally {
     for (const w of writers) await w.stop().catch(() => {});
+    for (const c of clients) await c.close().catch(() => {});
+    await ensemble.stop();
+  }
+});
+
+test("one reconfig adds a running joiner and an absent one: the first catches up, the second votes anyway", async () => {
+  const ensemble = await CorralEnsemble.start({
+    members: 3,
+    extraConfig: [...extraConfig, "4lw.commands.whitelist=*"],
+  });
+  const clients: ZooKeeperClient[] = [];
+  try {
+    const admin = await ZooKeeperClient.connect(ensemble.connectString);
+    clients.push(admin);
+    await admin.addAuth("digest", "super:test");
+    await ensemble.startJoiner(4, [1, 2, 3]);
+    const absent = `server.5=127.0.0.1:${await freePort()}:${await freePort()}:participant;127.0.0.1:${await freePort()}`;
+    const startedMs = performance.now();
+    const added = await admin.reconfig({ joining: `${ensemble.serverLine(4)},${absent}` });
+    assert.ok(performance.now() - startedMs >= 1900, "the absent joiner had initLimit x tickTime");
+    assert.deepEqual(
+      (text(added.data).match(/^server\.(\d+)/gm) ?? []).map((l) => Number(l.slice(7))),
+      [1, 2, 3, 4, 5],
+    );
+    const leader = await ensemble.waitForLeader();
+    const quorumSize = async (): Promise<number> =>
+      Number(
+        /^zk_quorum_size\s+(\d+)$/m.exec(await fourLetterWord(ensemble.port(leader), "mntr"))?.[1],
+      );
+    assert.equal(await quorumSize(), 5);
+    // Only the absent one was promoted for want of catching up; the running one caught up.
+    const logs = ensemble.logs(leader);
+    assert.match(logs, /become voters anyway.*members[^0-9]*5\b/);
+    assert.doesNotMatch(logs, /become voters anyway.*members[^0-9]*4\b/);
+    // The running joiner serves, with the ensemble's data; 4 of 5 voters still write.
+    await admin.create("/after", null);
+    const on4 = await ZooKeeperClient.connect(ensemble.address(4));
+    clients.push(on4);
+    await on4.sync("/");
+    assert.ok((await on4.exists("/after")) !== null);
+    assert.equal(await ensemble.mode(4), "follower");
+    await admin.reconfig({ leaving: "5" });
+    await waitFor(async () => (await quorumSize()) === 4, "the absent member's removal");
+  } finally {
     for (const c of clients) await c.close().catch(() => {});
     await ensemble.stop();
   }
