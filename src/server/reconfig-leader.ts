@@ -13,11 +13,15 @@
 //      of them before any is promoted, so that they catch up side by side; a new participant
 //      is promoted to voter once it has acknowledged the entry that added it and its log is
 //      within `caughtUpLagMax` entries of ours;
-//   2. participants still behind after `catchUpTimeoutMs` (initLimit x tickTime) are promoted
-//      all the same when the new voters that are caught up (this leader, voters in contact,
-//      learners that caught up) are a majority of the new voters, which is ZooKeeper's own
-//      test before it commits a new configuration (Leader.isQuorumSynced). Otherwise the
-//      request fails with NewConfigNoQuorum, after the learners the job added are removed;
+//   2. participants still behind are promoted all the same when the new voters that are caught
+//      up (this leader, voters in contact, learners that caught up) are a majority of the new
+//      voters, which is ZooKeeper's own test before it commits a new configuration
+//      (Leader.isQuorumSynced); otherwise the request fails with NewConfigNoQuorum, after the
+//      learners the job added are removed. That is decided once no participant still behind
+//      is in contact (the leader has not heard from it for a whole check-quorum window, as
+//      from a joiner that is not running: ZooKeeper counts only the members connected to it),
+//      or at the latest after `catchUpTimeoutMs` (initLimit x tickTime) for one that answers
+//      but is slow to catch up;
 //   3. the reconfig entry is proposed; the client is answered when it commits. Every member,
 //      the leaving ones included, applies it, so a client of a leaving member is answered.
 // Step 2 is safe in Raft: safety rests on each single-member change's old and new majorities
@@ -40,7 +44,7 @@ import type { Logger } from "../base/logger.js";
 import { ErrorCode, Perm } from "../protocol/constants.js";
 import type { ReconfigRequest } from "../protocol/records.js";
 import type { ConfChange } from "../raft/conf-state.js";
-import type { RaftNode } from "../raft/node.js";
+import type { PeerProgress, RaftNode } from "../raft/node.js";
 import { type ConfState, Role } from "../raft/types.js";
 import { ByteWriter } from "../state/bytes.js";
 import { EntryKind } from "../state/entry.js";
@@ -229,7 +233,7 @@ export class ReconfigLeader {
     const change = this.growStep(job, conf);
     if (change === "failed") {
       o.logger.warn(
-        "reconfiguration failed: the new members that caught up in time are no quorum of the new membership",
+        "reconfiguration failed: the members caught up are no quorum of the new membership",
         { waitedMs: Math.round(o.clock.monotonicMs() - job.startedMs) },
       );
       job.failed = true;
@@ -287,21 +291,25 @@ export class ReconfigLeader {
       }
     }
     let lagging = -1;
+    let answering = false;
     for (const s of job.servers) {
       if (s.role !== "participant" || !conf.learners.includes(s.id)) continue;
       if (this.caughtUp(s.id, this.mustReachOf(job, s.id))) return { op: "add-voter", id: s.id };
       if (lagging < 0) lagging = s.id;
+      // A new member's progress starts out in contact, so this is false only after a whole
+      // check-quorum window (about a second) without a word from it.
+      if (this.peer(s.id)?.inContact === true) answering = true;
     }
     if (lagging < 0) return null;
     if (job.promoteAnyway) return { op: "add-voter", id: lagging };
     const waitedMs = o.clock.monotonicMs() - job.startedMs;
-    if (waitedMs <= o.catchUpTimeoutMs) return "wait";
+    if (answering && waitedMs <= o.catchUpTimeoutMs) return "wait";
     // Decided once, as ZooKeeper decides once per request: the members promoted next are
-    // not asked about again.
+    // not asked about again, even if one of them answers meanwhile.
     if (!this.caughtUpQuorum(job, conf)) return "failed";
     job.promoteAnyway = true;
     o.logger.warn(
-      "new members did not catch up in time; they become voters anyway, since a quorum of the new membership is caught up",
+      "new members are not caught up; they become voters anyway, since a quorum of the new membership is",
       {
         members: job.servers
           .filter((s) => s.role === "participant" && conf.learners.includes(s.id))
@@ -351,9 +359,14 @@ export class ReconfigLeader {
    */
   private caughtUp(id: number, mustReach: number): boolean {
     const node = this.options.node;
-    const p = node.peers().find((x) => x.id === id);
+    const p = this.peer(id);
     const lag = this.options.caughtUpLagMax ?? 64;
     return p !== undefined && p.match >= mustReach && p.match + lag >= node.log.lastIndex();
+  }
+
+  /** The leader's view of one member's replication, or undefined when it tracks none. */
+  private peer(id: number): PeerProgress | undefined {
+    return this.options.node.peers().find((p) => p.id === id);
   }
 
   /** Members not in `servers` leave, participants that became observers are demoted. */

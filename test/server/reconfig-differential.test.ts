@@ -148,7 +148,8 @@ test("reconfig answers and /zookeeper/config match the real ZooKeeper 3.8", {
   }
   const corral = await CorralEnsemble.start({
     members: 3,
-    // A joiner that cannot be reached is given initLimit x tickTime to catch up: 2 s here.
+    // A joiner that cannot be reached counts as absent once the leader has not heard from it
+    // for a check-quorum window (1 s); initLimit x tickTime (2 s here) bounds a slow one.
     extraConfig: [
       "reconfigEnabled=true",
       `DigestAuthenticationProvider.superDigest=${superDigest}`,
