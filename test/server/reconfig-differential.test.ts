@@ -156,7 +156,8 @@ test("reconfig answers and /zookeeper/config match the real ZooKeeper 3.8", {
       "initLimit=10",
       "4lw.commands.whitelist=*",
       // The client's 30 s session, as ZooKeeper (tickTime 2000) grants it: its pings wait
-      // behind a reconfig that gives a joiner its 2 s, which a 4 s session would not outlast.
+      // behind a reconfig that waits 1-2 s for an absent joiner, which a 4 s session (a read
+      // timeout of 2.7 s) might not outlast.
       "maxSessionTimeout=30000",
     ],
   });

@@ -40,9 +40,9 @@ const extraConfig = [
   "reconfigEnabled=true",
   `DigestAuthenticationProvider.superDigest=${superDigest}`,
   "initLimit=10",
-  // A reconfig that waits for a joiner holds its session's pings behind it for initLimit x
-  // tickTime (2 s): sessions of up to 30 s (ZooKeeper's tickTime 2000 would allow 40 s) keep
-  // clients from timing out meanwhile, as ZooKeeper's at its defaults would not.
+  // A reconfig that waits for a joiner (1-2 s for an absent one) holds its session's pings
+  // behind it: sessions of up to 30 s (ZooKeeper's tickTime 2000 would allow 40 s) keep
+  // clients from timing out meanwhile.
   "maxSessionTimeout=30000",
 ];
 
