@@ -72,7 +72,7 @@ export interface ReconfigLeaderOptions {
   standaloneEnabled: boolean;
   /** Tells the peer transport where a member listens before the leader must reach it. */
   learnAddress: (spec: ServerSpec) => void;
-  /** How long a new member may take to catch up before the request fails. */
+  /** How long a new member that answers may take to catch up before step 2 decides without it. */
   catchUpTimeoutMs: number;
   /** A learner whose log is this close to the leader's counts as caught up. */
   caughtUpLagMax?: number;
@@ -92,7 +92,7 @@ interface Job {
   readonly mustReach: Map<number, number>;
   /** Too few new members caught up: the learners added are removed, then the error sent. */
   failed: boolean;
-  /** Time ran out and a quorum of the new voters is caught up: the others are promoted anyway. */
+  /** Step 2 found a caught-up quorum of the new voters: those still behind are promoted anyway. */
   promoteAnyway: boolean;
 }
 
@@ -278,8 +278,8 @@ export class ReconfigLeader {
   }
 
   /**
-   * Steps 1 and 2: the next learner to add or to promote, "wait" while a new participant
-   * catches up, "failed" when time ran out without a caught-up quorum, or null once every
+   * Steps 1 and 2: the next learner to add or to promote, "wait" while a new participant that
+   * answers catches up, "failed" when step 2 finds no caught-up quorum, or null once every
    * new member is in place.
    */
   private growStep(job: Job, conf: ConfState): ConfChange | "wait" | "failed" | null {
