@@ -110,6 +110,12 @@ export interface ServerConfig {
    * from SERVER_JVMFLAGS); Corral also takes it as a zoo.cfg key.
    */
   readOnlyModeEnabled: boolean;
+  /**
+   * zookeeper.skipACL: true turns every ACL check off (server/skip-acl.ts). As in ZooKeeper,
+   * only the exact value "yes" turns it on, from zoo.cfg's `skipACL` or else the system
+   * property -Dzookeeper.skipACL (cli/server-system-properties.ts); null when neither says.
+   */
+  skipAcl: boolean | null;
   adminEnableServer: boolean;
   adminServerAddress: string;
   adminServerPort: number;
@@ -205,6 +211,7 @@ export function defaultConfig(): ServerConfig {
     dynamicConfigFile: null,
     linearizableReads: false,
     readOnlyModeEnabled: false,
+    skipAcl: null,
     adminEnableServer: true,
     adminServerAddress: "0.0.0.0",
     adminServerPort: 8080,
@@ -300,6 +307,9 @@ const setters: ReadonlyMap<string, Setter> = new Map<string, Setter>([
   ["dynamicConfigFile", (c, v) => (c.dynamicConfigFile = nonEmpty(v))],
   ["linearizableReads", (c, v) => (c.linearizableReads = boolean(v))],
   ["readonlymode.enabled", (c, v) => (c.readOnlyModeEnabled = boolean(v))],
+  // ZooKeeper sets the system property zookeeper.skipACL from this key and compares it with
+  // "yes" as it is: "true" or "YES" leave the checks on.
+  ["skipACL", (c, v) => (c.skipAcl = v === "yes")],
   ["initLimit", (c, v) => (c.initLimit = integer(v, 1, int32Max))],
   ["syncLimit", (c, v) => (c.syncLimit = integer(v, 1, int32Max))],
   ["admin.enableServer", (c, v) => (c.adminEnableServer = boolean(v))],
@@ -361,7 +371,6 @@ const acceptedWithoutEffect: ReadonlySet<string> = new Set([
   "clientPortListenBacklog",
   "connectToLearnerMasterLimit",
   "cnxTimeout",
-  "skipACL",
   "serverCnxnFactory",
   "portUnification",
   "observerMasterPort",
@@ -426,6 +435,16 @@ export function parseZooCfg(text: string): { config: ServerConfig; warnings: Con
   const seenIds = new Set<number>();
   for (const { key, value, line } of parseProperties(text)) {
     const bare = key.startsWith("zookeeper.") ? key.slice("zookeeper.".length) : key;
+    if (key === "zookeeper.skipACL") {
+      // Corral takes `zookeeper.`-prefixed keys as the bare ones, but ZooKeeper would set the
+      // property zookeeper.zookeeper.skipACL from this line and keep its ACL checks; a switch
+      // that unprotects every node must not do more here than there.
+      warnings.push({
+        line,
+        message: `${key} ignored, as ZooKeeper ignores it: the key is skipACL`,
+      });
+      continue;
+    }
     try {
       const serverMatch = /^server\.(\d+)$/.exec(bare);
       if (serverMatch) {
