@@ -44,6 +44,10 @@ function outcome(reply: Promise<{ data: Buffer }>): Promise<number | string> {
     (r) => {
       const members = r.data.toString().match(/^server\.\d+=\S*?:(participant|observer)\b/gm);
       const shown = (members ?? []).map((l) => l.replace(/=\S*:/, ":").replace(":participant", ""));
+      // By id: ZooKeeper's order of the lines varies from run to run (seen: an observer
+      // server.10 listed before server.3 in one run, after server.5 in the next).
+      const id = (line: string): number => Number(/^server\.(\d+)/.exec(line)?.[1]);
+      shown.sort((a, b) => id(a) - id(b));
       return `ok ${shown.join(",")}`;
     },
     (e) => e.code ?? String(e),
