@@ -206,6 +206,17 @@ export function peerAuthSettings(auth: QuorumAuthConfig): PeerAuthSettings | nul
       `quorum.auth.learnerRequireSasl needs the JAAS section ${auth.learnerLoginContext} with username and password`,
     );
   }
+  // Checked here, at start, because the dialler's hello carries the name in one length byte:
+  // found only at the first challenge, it would throw inside a socket callback.
+  const name = auth.learnerRequireSasl ? auth.learnerCredentials?.username : undefined;
+  if (name !== undefined) {
+    const bytes = Buffer.byteLength(name, "utf8");
+    if (bytes < 1 || bytes > userBytesMax) {
+      throw new Error(
+        `the JAAS section ${auth.learnerLoginContext}'s username must be 1..${userBytesMax} bytes of UTF-8, not ${bytes}`,
+      );
+    }
+  }
   if (auth.serverUsers === null || auth.serverUsers.size === 0) {
     throw new Error(
       `quorum.auth.enableSasl needs the JAAS section ${auth.serverLoginContext} with user_<name> entries`,

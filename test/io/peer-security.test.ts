@@ -434,6 +434,11 @@ test("a member does not start less secure than configured", { skip }, () => {
   sasl.auth.serverUsers = new Map([["quorum", "pw"]]);
   sasl.auth.learnerRequireSasl = true;
   assert.throws(() => peerAuthSettings(sasl.auth), /needs the JAAS section QuorumLearner/);
+  // A name the hello's length byte cannot carry is refused at start, not at the first link.
+  sasl.auth.learnerCredentials = { username: "q".repeat(256), password: "pw" };
+  assert.throws(() => peerAuthSettings(sasl.auth), /username must be 1\.\.255 bytes/);
+  sasl.auth.learnerCredentials = { username: "", password: "pw" };
+  assert.throws(() => peerAuthSettings(sasl.auth), /not 0/);
   sasl.auth.learnerCredentials = { username: "quorum", password: "pw" };
   const logger = new MemoryLogger();
   const built = peerSecurity(sasl, logger);
