@@ -61,6 +61,8 @@ const caps: CpuCaps | null = opened;
 if (!args.includes("--clients")) args.push("--clients", "30");
 const layouts = [0, 1, 2];
 const ticks = clockTicksPerSecond();
+/** Seconds of the load that run uncapped before a capped measurement (see measure). */
+const warmUncappedSeconds = 10;
 
 interface Measured {
   result: WorkloadResult;
@@ -93,24 +95,33 @@ async function measure(system: System, observers: number): Promise<Measured> {
   const ensemble = await start(system, observers);
   try {
     const pids = ensemble.members.map((id) => ensemble.pid(id) as number);
-    if (caps !== null) for (const pid of pids) caps.cap(pid, memberCores);
+    const load = (extra: string[]): string =>
+      execFileSync(
+        process.execPath,
+        [
+          corralMain,
+          "bench",
+          "--server",
+          ensemble.connectString,
+          "--workloads",
+          "get",
+          "--spread",
+          "--json",
+          ...args,
+          ...extra,
+        ],
+        { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], maxBuffer: 16 * 1024 * 1024 },
+      );
+    if (caps !== null) {
+      // The same load first, unmeasured and uncapped, so that each member's JIT compiler has
+      // done its work before the budgets apply: a JVM's compiler threads, or V8's, would
+      // otherwise spend the budget of the measured run warming up.
+      load(["--duration", `${warmUncappedSeconds}`, "--warmup", "0"]);
+      for (const pid of pids) caps.cap(pid, memberCores);
+    }
     const cpuBefore = pids.map((pid) => processCpuSeconds(pid, ticks));
     const startMs = performance.now();
-    const out = execFileSync(
-      process.execPath,
-      [
-        corralMain,
-        "bench",
-        "--server",
-        ensemble.connectString,
-        "--workloads",
-        "get",
-        "--spread",
-        "--json",
-        ...args,
-      ],
-      { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], maxBuffer: 16 * 1024 * 1024 },
-    );
+    const out = load([]);
     const wallSeconds = (performance.now() - startMs) / 1000;
     const cpuSeconds = pids.reduce(
       (sum, pid, i) => sum + processCpuSeconds(pid, ticks) - cpuBefore[i],
