@@ -105,8 +105,10 @@ forEachServer((server) => {
         zk.create(`${p}/bad`, null, { mode: "persistentWithTTL" }),
         BadArgumentsError,
       );
-      // Ephemerals die with the session.
+      // Ephemerals die with the session. On an ensemble `other` may be on another member, which
+      // applies the session's close a moment later: sync first, as a ZooKeeper client must.
       await zk.close();
+      await other.sync(p);
       assert.equal(await other.exists(`${p}/e`), null);
       assert.ok(await other.exists(`${p}/container`));
     } finally {
