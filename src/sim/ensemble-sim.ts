@@ -26,10 +26,9 @@ import { Reader } from "../protocol/reader.js";
 import { encodeRequest } from "../protocol/request-codec.js";
 import { readReplyHeader } from "../protocol/response-codec.js";
 import { Writer } from "../protocol/writer.js";
-import type { ConfChange } from "../raft/conf-state.js";
 import type { ConfState } from "../raft/types.js";
 import type { ServerConfig } from "../server/config.js";
-import { type RunningMember, startMember } from "../server/start-member.js";
+import { startMember } from "../server/start-member.js";
 import type { State } from "../state/state.js";
 import {
   checkEphemeralFates,
@@ -39,7 +38,11 @@ import {
   writesByKey,
 } from "./ensemble-checks.js";
 import { EnsembleClient, type EnsembleClientHost } from "./ensemble-client.js";
+import { planConfChanges } from "./ensemble-conf-changes.js";
+import { planCrashes, planDiskFault } from "./ensemble-crashes.js";
+import type { FaultHost, FaultStats } from "./ensemble-fault-host.js";
 import { EnsembleHistory, registerInitial } from "./ensemble-history.js";
+import { planPartitions } from "./ensemble-partitions.js";
 import { type EnsemblePlantedBug, phantomAppendAcks, plantInMember } from "./ensemble-sim-bugs.js";
 import {
   describeProfile,
@@ -48,10 +51,11 @@ import {
   type EnsembleProfile,
   ensembleConfig,
 } from "./ensemble-sim-setup.js";
+import { Incarnation, Slot } from "./ensemble-slot.js";
+import { planTransfers } from "./ensemble-transfers.js";
 import type { EphemeralSession, ListedEphemeral } from "./ephemeral-check.js";
 import { Prng } from "./prng.js";
 import { type LinkClient, SimClientLink } from "./sim-client-link.js";
-import { SimClock } from "./sim-clock.js";
 import { SimDisk } from "./sim-disk.js";
 import { SimPeerNetwork } from "./sim-peer-network.js";
 import { Owner, Timeline } from "./timeline.js";
@@ -91,41 +95,13 @@ const eventsMax = 4_000_000;
 /** Simulated time the ensemble gets to heal, catch up and let every client finish. */
 const healBudgetMs = 40_000;
 
-class Incarnation {
-  readonly owner: Owner;
-  readonly clock: SimClock;
-  running: RunningMember | null = null;
-  restartPlanned = false;
-  readonly links: SimClientLink[] = [];
-  constructor(
-    readonly slot: number,
-    readonly number: number,
-    timeline: Timeline,
-  ) {
-    this.owner = new Owner(`m${slot}#${number}`);
-    this.clock = new SimClock(timeline, this.owner);
-  }
-}
-
-class Slot {
-  inc: Incarnation | null = null;
-  incarnations = 0;
-  /** The highest zxid whose state digest was sampled for this member's current state. */
-  sampledZxid = -1;
-  sampledAtMs = -1000;
-  constructor(
-    readonly id: number,
-    readonly disk: SimDisk,
-  ) {}
-}
-
-class EnsembleSim implements EnsembleClientHost {
+class EnsembleSim implements EnsembleClientHost, FaultHost {
   readonly timeline = new Timeline();
   readonly wire = new Owner("harness");
   readonly history = new EnsembleHistory();
   readonly keys: string[];
   private readonly random: Prng;
-  private readonly faults: Prng;
+  readonly faults: Prng;
   /**
    * Which member an operator's transfer request goes through: a stream of its own, so that
    * routing requests through followers did not change the other draws of a seed.
@@ -133,12 +109,12 @@ class EnsembleSim implements EnsembleClientHost {
   private readonly operator: Prng;
   private readonly clientNet: Prng;
   private readonly memberRandom: Prng;
-  private readonly profile: EnsembleProfile;
+  readonly profile: EnsembleProfile;
   private readonly config: ServerConfig;
-  private readonly net: SimPeerNetwork;
-  private readonly slots: Slot[] = [];
+  readonly net: SimPeerNetwork;
+  readonly slots: Slot[] = [];
   /** Every member, voters first, then observers, then spares. */
-  private readonly ids: number[] = [];
+  readonly ids: number[] = [];
   private readonly voters: number[] = [];
   private readonly observers: number[] = [];
   /** The configuration of the newest leader seen (membership changes move it). */
@@ -146,14 +122,14 @@ class EnsembleSim implements EnsembleClientHost {
   private readonly log: TraceLog;
   private readonly clients: EnsembleClient[] = [];
   private failure: string | null = null;
-  private healed = false;
+  healed = false;
   private healedAtMs = 0;
   private stage: "fault" | "converge" | "final" | "done" = "fault";
   private listing: ListedEphemeral[] = [];
   /** Each session's fate when the listing was read: a later expiry must not count. */
   private fatesAtListing = new Map<number, EphemeralSession>();
   private readonly digests = new Map<number, { digest: string; member: number }>();
-  private readonly stats = { crashes: 0, partitions: 0, diskFaults: 0 };
+  readonly stats: FaultStats = { crashes: 0, partitions: 0, diskFaults: 0 };
   private nextLinkId = 1;
 
   constructor(private readonly options: EnsembleSimOptions) {
@@ -219,10 +195,10 @@ class EnsembleSim implements EnsembleClientHost {
     this.timeline.at(this.options.durationMs ?? defaultEnsembleSimDurationMs, this.wire, () =>
       this.heal(),
     );
-    if (this.profile.crashGapMsMax > 0) this.planCrash();
-    if (this.profile.partitionGapMsMax > 0) this.planPartition();
-    if (this.profile.transferGapMsMax > 0) this.planTransfer();
-    if (this.profile.confChangeGapMsMax > 0) this.planConfChange();
+    if (this.profile.crashGapMsMax > 0) planCrashes(this);
+    if (this.profile.partitionGapMsMax > 0) planPartitions(this);
+    if (this.profile.transferGapMsMax > 0) planTransfers(this, this.operator);
+    if (this.profile.confChangeGapMsMax > 0) planConfChanges(this);
     this.timeline.at(10, this.wire, this.monitor);
     let events = 0;
     while (this.stage !== "done" && this.failure === null) {
@@ -423,12 +399,12 @@ class EnsembleSim implements EnsembleClientHost {
         inc.running = running;
         plantInMember(this.options.plantedBug, running, inc.clock.defer);
         this.trace(`m${slot.id} #${inc.number} running at zxid ${running.member.lastZxid}`);
-        this.planDiskFault(slot, inc);
+        planDiskFault(this, slot, inc);
       },
     );
   }
 
-  private crash(slot: Slot, why: string): void {
+  crash(slot: Slot, why: string): void {
     const inc = slot.inc;
     if (inc === null) return;
     inc.owner.alive = false;
@@ -446,186 +422,12 @@ class EnsembleSim implements EnsembleClientHost {
     });
   }
 
-  private planCrash(): void {
-    this.timeline.at(this.faults.between(500, this.profile.crashGapMsMax), this.wire, () => {
-      if (this.healed) return;
-      const up = this.slots.filter((s) => s.inc !== null);
-      if (up.length > 0) {
-        this.crash(this.faults.pick(up), "crash");
-        // Now and then a second member at once: a quorum may be lost for a while.
-        if (up.length > 1 && this.faults.chance(0.2)) {
-          const other = this.slots.filter((s) => s.inc !== null);
-          if (other.length > 0) this.crash(this.faults.pick(other), "crash (second)");
-        }
-      }
-      this.planCrash();
-    });
-  }
-
-  private planPartition(): void {
-    this.timeline.at(this.faults.between(100, this.profile.partitionGapMsMax), this.wire, () => {
-      if (this.healed) return;
-      const ids = this.ids;
-      const kind = this.faults.below(this.profile.oneWayPartitions ? 5 : 3);
-      if (kind === 0) {
-        const lone = this.faults.pick(ids);
-        for (const other of ids) if (other !== lone) this.net.cut(lone, other, false);
-        this.trace(`partition: m${lone} isolated`);
-      } else if (kind === 1) {
-        const minority = new Set<number>();
-        while (minority.size < Math.floor(ids.length / 2)) minority.add(this.faults.pick(ids));
-        for (const a of minority)
-          for (const b of ids) if (!minority.has(b)) this.net.cut(a, b, false);
-        this.trace(`partition: {${[...minority].join(",")}} split off`);
-      } else if (kind === 2) {
-        // Slow links rather than cut ones: messages on them fall behind the others.
-        const a = this.faults.pick(ids);
-        const b = this.faults.pick(ids.filter((x) => x !== a));
-        const ms = this.faults.between(50, 400);
-        this.net.setLatency(a, b, ms);
-        this.trace(`slow link m${a}->m${b}: ${ms}ms`);
-        this.timeline.at(this.faults.between(100, 2000), this.wire, () =>
-          this.net.setLatency(a, b, this.faults.below(this.profile.latencyMsMax + 1)),
-        );
-        this.planPartition();
-        return;
-      } else if (kind === 3) {
-        const a = this.faults.pick(ids);
-        const b = this.faults.pick(ids.filter((x) => x !== a));
-        this.net.cut(a, b, true);
-        this.trace(`partition: m${a}->m${b} cut one way`);
-      } else {
-        const lone = this.faults.pick(ids);
-        for (const other of ids) if (other !== lone) this.net.cut(lone, other, true);
-        this.trace(`partition: m${lone} cannot send`);
-      }
-      this.stats.partitions++;
-      this.timeline.at(this.faults.between(100, 2500), this.wire, () => {
-        this.net.healAll();
-        this.net.lossPerMille = 0;
-        this.trace("partitions healed");
-        this.planPartition();
-      });
-    });
-  }
-
-  /**
-   * Asks the leader to hand leadership over, as `corral leader transfer` and a graceful stop
-   * do: sometimes to the voter whose log matches furthest (handOver), sometimes to any other
-   * voter, caught up or not (the transfer must then catch it up first or give up). An
-   * observer is never a valid target; asking for one must be refused.
-   */
-  private planTransfer(): void {
-    this.timeline.at(this.faults.between(200, this.profile.transferGapMsMax), this.wire, () => {
-      if (this.healed) return;
-      const leader = this.slots.find((s) => s.inc?.running?.log.isLeader === true);
-      const running = leader?.inc?.running;
-      if (leader !== undefined && running != null) {
-        if (this.faults.chance(0.5)) {
-          this.trace(`m${leader.id} asked to hand leadership over`);
-          running.handOver(this.faults.between(200, 3000), () => {});
-        } else {
-          const target = this.faults.pick(this.ids.filter((id) => id !== leader.id));
-          if (this.operator.chance(0.5)) {
-            this.askThroughMember(target);
-            this.planTransfer();
-            return;
-          }
-          const why = running.raftLog.node.transferLeadership(target);
-          this.trace(`m${leader.id} asked to transfer to m${target}: ${why ?? "started"}`);
-          const conf = running.raftLog.node.status().conf;
-          if (why === null && !conf.voters.includes(target)) {
-            this.fail(`m${leader.id} started a leadership transfer to non-voter m${target}`);
-            return;
-          }
-          running.raftLog.kick();
-        }
-      }
-      this.planTransfer();
-    });
-  }
-
-  /**
-   * The operator's way (`corral leader transfer --to N` against any member's admin port): the
-   * request lands on a random running member, which refuses a target that is not a voter in
-   * its view, starts the transfer if it leads, or passes the request on to the leader.
-   */
-  private askThroughMember(target: number): void {
-    const up = this.slots.filter((s) => s.inc?.running != null);
-    const via = this.operator.pick(up);
-    this.trace(`m${via.id} asked by an operator to transfer to m${target}`);
-    via.inc!.running!.leadership.request(target, 3000, (o) =>
-      this.trace(
-        `m${via.id} transfer answer ${o.status}: ${o.error ?? `m${o.previousLeader} -> m${o.leader}`}`,
-      ),
-    );
-  }
-
   private isInitialMember(id: number): boolean {
     return id <= this.options.members + this.profile.observers;
   }
 
   private initialConf(): ConfState {
     return { voters: this.voters, learners: this.observers };
-  }
-
-  /**
-   * Asks the leader for one membership change, as a reconfig would: add a spare (or a removed
-   * member) as a learner, promote a learner once it has caught up, demote or remove a voter
-   * (the leader too) while at least three would remain, or remove a learner.
-   */
-  private planConfChange(): void {
-    this.timeline.at(this.faults.between(200, this.profile.confChangeGapMsMax), this.wire, () => {
-      if (this.healed) return;
-      const leader = this.slots.find((s) => s.inc?.running?.log.isLeader === true);
-      const node = leader?.inc?.running?.raftLog.node;
-      if (leader !== undefined && node !== undefined) {
-        const conf = node.status().conf;
-        const commit = node.status().commit;
-        const caughtUp = new Set(
-          node
-            .peers()
-            .filter((p) => p.match >= commit)
-            .map((p) => p.id),
-        );
-        const outside = this.ids.filter(
-          (id) => !conf.voters.includes(id) && !conf.learners.includes(id),
-        );
-        const choices: ConfChange[] = [];
-        for (const id of outside) choices.push({ op: "add-learner", id });
-        for (const id of conf.learners) {
-          if (caughtUp.has(id)) choices.push({ op: "add-voter", id });
-          choices.push({ op: "remove", id });
-        }
-        if (conf.voters.length > 3) {
-          for (const id of conf.voters) {
-            choices.push({ op: "remove", id });
-            choices.push({ op: "add-learner", id });
-          }
-        }
-        if (choices.length > 0) {
-          const change = this.faults.pick(choices);
-          const result = node.proposeConfChange(change);
-          this.trace(
-            `m${leader.id} asked to ${change.op} m${change.id}: ${result.ok ? `proposed at ${result.index}` : result.reason}`,
-          );
-          leader.inc!.running!.raftLog.kick();
-        }
-      }
-      this.planConfChange();
-    });
-  }
-
-  private planDiskFault(slot: Slot, inc: Incarnation): void {
-    if (!this.profile.diskFaults || this.healed || !this.faults.chance(0.3)) return;
-    this.timeline.at(this.faults.between(50, 3000), this.wire, () => {
-      if (slot.inc !== inc || this.healed) return;
-      const op = this.faults.pick(["write", "sync"] as const);
-      const code = this.faults.pick(["EIO", "ENOSPC"]);
-      this.stats.diskFaults++;
-      this.trace(`m${slot.id} disk: next ${op} fails with ${code}`);
-      slot.disk.failNext(op, code);
-    });
   }
 
   // ---- monitoring -------------------------------------------------------------------
