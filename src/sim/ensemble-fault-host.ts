@@ -1,7 +1,7 @@
 // What the ensemble simulator's fault planners (ensemble-crashes.ts, ensemble-partitions.ts,
-// ensemble-transfers.ts, ensemble-conf-changes.ts) see of the harness: the time line, the
-// seeded stream all faults draw from, the members and their network, and the harness's own
-// acts (a crash restarts a member on the same disk). Every planner draws from the one
+// ensemble-transfers.ts) see of the harness: the time line, the seeded stream all faults
+// draw from, the members and their network, and the harness's own acts (a crash restarts a
+// member on the same disk). Every planner draws from the one
 // `faults` stream, in the order its events run, so a seed decides every fault.
 import type { EnsembleProfile } from "./ensemble-sim-setup.js";
 import type { Slot } from "./ensemble-slot.js";

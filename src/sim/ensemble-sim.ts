@@ -9,7 +9,10 @@
 // at random moments (each disk keeps what was synced and maybe a torn tail) and restarts on
 // the same disk; partitions (one member isolated, a minority split off, one direction of
 // one link cut); slow links; message loss; disk faults that make a member read-only until it
-// is restarted; clients that drop connections, move, close their sessions or go silent.
+// is restarted; clients that drop connections, move, close their sessions or go silent;
+// leadership transfers; membership changes, asked by an operator through ZooKeeper's reconfig
+// request (ensemble-reconfig-client.ts), so the members' own reconfig path decides them. The
+// planners live in ensemble-crashes.ts, ensemble-partitions.ts and ensemble-transfers.ts.
 //
 // Checks while running: each client's replies (FIFO, zxids, expiry only after an absence in
 // profiles without partitions or loss); every member's state, sampled as it applies, must be
@@ -17,7 +20,9 @@
 // come back and catch up, every client become idle, and all states match; then, over the
 // whole history (ensemble-checks.ts): registers linearizable, reads never older than an
 // acknowledged write at their zxid, watch notifications before the replies that show their
-// change, ephemerals present exactly while their sessions live.
+// change, ephemerals present exactly while their sessions live. /zookeeper/config is checked
+// as members apply it and as reconfigs are answered, and must match the Raft configuration on
+// every member once the ensemble settled (membership-ledger.ts).
 import { Buffer } from "node:buffer";
 import type { LogFields, Logger } from "../base/logger.js";
 import { encodeConnectRequest, readConnectResponse } from "../protocol/connect-codec.js";
@@ -27,9 +32,10 @@ import { encodeRequest } from "../protocol/request-codec.js";
 import { readReplyHeader } from "../protocol/response-codec.js";
 import { Writer } from "../protocol/writer.js";
 import type { ConfState } from "../raft/types.js";
-import type { ServerConfig } from "../server/config.js";
+import type { ServerConfig, ServerSpec } from "../server/config.js";
 import { startMember } from "../server/start-member.js";
 import type { State } from "../state/state.js";
+import { configPath } from "../tree/path.js";
 import {
   checkEphemeralFates,
   checkReads,
@@ -38,11 +44,11 @@ import {
   writesByKey,
 } from "./ensemble-checks.js";
 import { EnsembleClient, type EnsembleClientHost } from "./ensemble-client.js";
-import { planConfChanges } from "./ensemble-conf-changes.js";
 import { planCrashes, planDiskFault } from "./ensemble-crashes.js";
 import type { FaultHost, FaultStats } from "./ensemble-fault-host.js";
 import { EnsembleHistory, registerInitial } from "./ensemble-history.js";
 import { planPartitions } from "./ensemble-partitions.js";
+import { ReconfigClient, type ReconfigClientHost } from "./ensemble-reconfig-client.js";
 import { type EnsemblePlantedBug, phantomAppendAcks, plantInMember } from "./ensemble-sim-bugs.js";
 import {
   describeProfile,
@@ -54,6 +60,7 @@ import {
 import { Incarnation, Slot } from "./ensemble-slot.js";
 import { planTransfers } from "./ensemble-transfers.js";
 import type { EphemeralSession, ListedEphemeral } from "./ephemeral-check.js";
+import { MembershipLedger, simServerSpec } from "./membership-ledger.js";
 import { Prng } from "./prng.js";
 import { type LinkClient, SimClientLink } from "./sim-client-link.js";
 import { SimDisk } from "./sim-disk.js";
@@ -87,6 +94,8 @@ export interface EnsembleSimResult {
     sessions: number;
     registerOps: number;
     lastZxid: number;
+    reconfigsOk: number;
+    reconfigsRefused: number;
   };
 }
 
@@ -95,7 +104,7 @@ const eventsMax = 4_000_000;
 /** Simulated time the ensemble gets to heal, catch up and let every client finish. */
 const healBudgetMs = 40_000;
 
-class EnsembleSim implements EnsembleClientHost, FaultHost {
+class EnsembleSim implements EnsembleClientHost, FaultHost, ReconfigClientHost {
   readonly timeline = new Timeline();
   readonly wire = new Owner("harness");
   readonly history = new EnsembleHistory();
@@ -131,6 +140,12 @@ class EnsembleSim implements EnsembleClientHost, FaultHost {
   private readonly digests = new Map<number, { digest: string; member: number }>();
   readonly stats: FaultStats = { crashes: 0, partitions: 0, diskFaults: 0 };
   private nextLinkId = 1;
+  /** /zookeeper/config as members applied it, and the reconfig checks (membership-ledger.ts). */
+  readonly ledger: MembershipLedger;
+  /** The server lines every member starts with: the voters and the observers. */
+  private readonly initialServers: ServerSpec[];
+  /** The operator who changes the membership, in profiles with membership changes. */
+  private readonly reconfigClient: ReconfigClient | null;
 
   constructor(private readonly options: EnsembleSimOptions) {
     this.random = new Prng(options.seed);
@@ -187,6 +202,15 @@ class EnsembleSim implements EnsembleClientHost, FaultHost {
         ),
       );
     }
+    this.initialServers = [
+      ...this.voters.map((id) => simServerSpec(id, "participant")),
+      ...this.observers.map((id) => simServerSpec(id, "observer")),
+    ];
+    this.ledger = new MembershipLedger(this.initialServers, (m) => this.fail(m));
+    this.reconfigClient =
+      this.profile.confChangeGapMsMax > 0
+        ? new ReconfigClient(this, this.random.fork(), this.profile.confChangeGapMsMax)
+        : null;
   }
 
   run(): EnsembleSimResult {
@@ -198,7 +222,7 @@ class EnsembleSim implements EnsembleClientHost, FaultHost {
     if (this.profile.crashGapMsMax > 0) planCrashes(this);
     if (this.profile.partitionGapMsMax > 0) planPartitions(this);
     if (this.profile.transferGapMsMax > 0) planTransfers(this, this.operator);
-    if (this.profile.confChangeGapMsMax > 0) planConfChanges(this);
+    this.reconfigClient?.start();
     this.timeline.at(10, this.wire, this.monitor);
     let events = 0;
     while (this.stage !== "done" && this.failure === null) {
@@ -214,6 +238,7 @@ class EnsembleSim implements EnsembleClientHost, FaultHost {
       }
     }
     for (const c of this.clients) c.stopped = true;
+    if (this.reconfigClient !== null) this.reconfigClient.stopped = true;
     let lastZxid = 0;
     for (const s of this.slots) lastZxid = Math.max(lastZxid, s.inc?.running?.member.lastZxid ?? 0);
     return {
@@ -231,6 +256,8 @@ class EnsembleSim implements EnsembleClientHost, FaultHost {
         sessions: this.history.sessions.size,
         registerOps: this.history.registerOps.length,
         lastZxid,
+        reconfigsOk: this.ledger.answeredOk,
+        reconfigsRefused: this.ledger.refused,
       },
     };
   }
@@ -247,6 +274,14 @@ class EnsembleSim implements EnsembleClientHost, FaultHost {
       slot = this.clientNet.pick(up);
     }
     return { link: this.openLink(slot, client, client.setup.number), member: slot.id };
+  }
+
+  connectOperator(client: LinkClient): { link: SimClientLink; member: number } | null {
+    const inConf = (id: number) => this.conf.voters.includes(id) || this.conf.learners.includes(id);
+    const up = this.slots.filter((s) => inConf(s.id) && s.inc?.running != null);
+    if (up.length === 0) return null;
+    const slot = this.clientNet.pick(up);
+    return { link: this.openLink(slot, client, 0), member: slot.id };
   }
 
   private openLink(slot: Slot, client: LinkClient, clientNumber: number): SimClientLink {
@@ -384,6 +419,10 @@ class EnsembleSim implements EnsembleClientHost, FaultHost {
           // A spare knows no configuration: it waits for a leader's log to add it.
           conf: this.isInitialMember(slot.id) ? this.initialConf() : { voters: [], learners: [] },
           network,
+          // A spare is started as ZooKeeper's joiners are: knowing the running members, and
+          // waiting for a reconfig to add it.
+          servers: this.initialServers,
+          membershipChanged: (text, version) => this.configApplied(slot, inc, text, version),
           raftPlantedBug:
             this.options.plantedBug === "removed-member-keeps-serving"
               ? "non-voter-keeps-leader"
@@ -402,6 +441,16 @@ class EnsembleSim implements EnsembleClientHost, FaultHost {
         planDiskFault(this, slot, inc);
       },
     );
+  }
+
+  /** Member `slot` applied a reconfiguration (from its log, or in a snapshot). */
+  private configApplied(slot: Slot, inc: Incarnation, text: string, version: number): void {
+    const log = inc.running?.raftLog.node.log;
+    // While recovering, or once a snapshot replaced that point, the log cannot tell the
+    // configuration in force at the entry.
+    const confAt =
+      log !== undefined && version >= log.firstIndex() - 1 ? log.conf.at(version) : null;
+    this.ledger.applied(slot.id, version, text, confAt);
   }
 
   crash(slot: Slot, why: string): void {
@@ -459,7 +508,7 @@ class EnsembleSim implements EnsembleClientHost, FaultHost {
         )
         .join(" ");
       this.fail(
-        `liveness (${this.stage}): not settled ${healBudgetMs}ms after faults stopped; busy clients: ${busy.join(", ") || "none"}; members ${members}`,
+        `liveness (${this.stage}): not settled ${healBudgetMs}ms after faults stopped; busy clients: ${busy.join(", ") || "none"}${this.reconfigClient?.idle === false ? " (and the operator)" : ""}; members ${members}; membership: ${this.configConverged() ?? "converged"}`,
       );
       return;
     }
@@ -494,6 +543,7 @@ class EnsembleSim implements EnsembleClientHost, FaultHost {
       s.disk.capacityBytes = Number.POSITIVE_INFINITY;
     }
     for (const c of this.clients) c.draining = true;
+    if (this.reconfigClient !== null) this.reconfigClient.draining = true;
     this.stage = "converge";
     this.trace("faults stop");
   }
@@ -501,6 +551,7 @@ class EnsembleSim implements EnsembleClientHost, FaultHost {
   private finishing(): void {
     if (this.stage === "converge") {
       if (!this.clients.every((c) => c.idle)) return;
+      if (this.reconfigClient !== null && !this.reconfigClient.idle) return;
       // Members outside the final configuration (removed, or spares never added) are not
       // expected to catch up; the ones inside must.
       const conf = this.conf;
@@ -512,6 +563,9 @@ class EnsembleSim implements EnsembleClientHost, FaultHost {
       const zxid = running[0]!.member.lastZxid;
       if (running.some((r) => r!.member.lastZxid !== zxid)) return;
       const leader = running.find((r) => r!.log.isLeader) ?? running[0]!;
+      // Reconfigurations must have finished too: removals and demotions happen after the
+      // reconfig entry, and a leader that left hands over before it goes.
+      if (this.configConverged() !== null) return;
       const states = running.map((r) => stateDigest(r!.member.state));
       if (states.some((d) => d !== states[0])) {
         this.fail(`members differ at zxid ${zxid} after healing`);
@@ -537,6 +591,17 @@ class EnsembleSim implements EnsembleClientHost, FaultHost {
       this.checkHistory();
       this.stage = "done";
     }
+  }
+
+  /** Null when every member of the configuration shows it as /zookeeper/config. */
+  private configConverged(): string | null {
+    const texts = new Map<number, string | null>();
+    for (const s of this.slots) {
+      if (!this.conf.voters.includes(s.id) && !this.conf.learners.includes(s.id)) continue;
+      const tree = s.inc?.running?.member.state.tree;
+      if (tree !== undefined) texts.set(s.id, tree.get(configPath)?.data ?? null);
+    }
+    return MembershipLedger.converged(this.conf, texts);
   }
 
   private checkHistory(): void {
