@@ -68,6 +68,18 @@ test("observers and leadership transfers: seeds that once hung a client pass", (
   assert.match(runEnsembleSeed(149, { members: 3 }).setup, /\+ 2 observers/);
 });
 
+test("a snapshot records the membership in force at its index: seed 459 passes", () => {
+  // Seed 459 (3 voters, 2 observers, snapCount 20) found that a member wrote the newest
+  // membership in its log into a snapshot's metadata, not the one at the snapshot's index:
+  // a member that took a snapshot at zxid 20 while its log already held the removals of two
+  // observers (indexes 38 and 42) recovered believing they were gone below 38 too, so it
+  // applied the reconfig entry at 32, which lists one of them, over a Raft group without it
+  // (a later change truncated away would have left it with a membership nobody committed).
+  const r = runEnsembleSeed(459, { members: 3 });
+  assert.ok(r.ok, formatEnsembleFailure(r, { members: 3 }));
+  assert.ok(r.stats.reconfigsOk >= 2, "the seed still commits reconfigs");
+});
+
 /** Sweeps from seed 1 until the planted bug is caught; returns the failing run. */
 function catchBug(plantedBug: EnsemblePlantedBug, seedsMax: number) {
   const options = { members: 3, plantedBug };
