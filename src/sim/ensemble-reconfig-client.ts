@@ -13,7 +13,9 @@
 // - mostly with the version it read as fromConfig, sometimes with -1 (no check), and
 //   sometimes with an older version it saw before, which is stale for certain (versions are
 //   zxids and only grow) and must be refused with BadVersion (or ReconfigInProgress, which
-//   ZooKeeper checks first).
+//   ZooKeeper checks first);
+// - now and then a second request right behind the first, on the same version, which the
+//   leader takes while the first one's job runs.
 //
 // Participants are never taken below three, as an operator keeps a tolerant ensemble. Replies
 // are checked as they arrive (membership-ledger.ts): OK only for a committed membership, the
@@ -22,7 +24,7 @@
 // connection is lost stays uncertain: it may still commit, and the ledger's other checks hold
 // either way.
 import { Buffer } from "node:buffer";
-import { encodeConnectRequest, readConnectResponse } from "../protocol/connect-codec.js";
+import { readConnectResponse } from "../protocol/connect-codec.js";
 import { ErrorCode, OpCode, Xid } from "../protocol/constants.js";
 import { Reader } from "../protocol/reader.js";
 import type { ReconfigRequest } from "../protocol/records.js";
@@ -32,6 +34,7 @@ import { Writer } from "../protocol/writer.js";
 import type { ServerSpec } from "../server/config.js";
 import { nextMembership, parseDynamicConfig, serverLine } from "../server/dynamic-config.js";
 import { configPath } from "../tree/path.js";
+import { encodeNewSession } from "./ensemble-client.js";
 import { type MembershipLedger, oneLine, simServerSpec } from "./membership-ledger.js";
 import type { Prng } from "./prng.js";
 import type { LinkClient, SimClientLink } from "./sim-client-link.js";
@@ -74,7 +77,8 @@ export class ReconfigClient implements LinkClient {
   private link: SimClientLink | null = null;
   private member = 0;
   private readonly outstanding: { xid: number; kind: Kind }[] = [];
-  private planned: Planned | null = null;
+  /** The reconfigs sent on this connection and not answered yet, oldest first. */
+  private readonly planned: Planned[] = [];
   private nextXid = 1;
   /** Every /zookeeper/config version this client read, oldest first. */
   private readonly seenVersions: number[] = [];
@@ -119,16 +123,7 @@ export class ReconfigClient implements LinkClient {
     this.member = got.member;
     this.phase = Phase.handshaking;
     this.host.trace(`${this.name} connect #${got.link.id} to m${got.member}`);
-    got.link.clientSend(
-      encodeConnectRequest(this.writer, {
-        protocolVersion: 0,
-        lastZxidSeen: 0,
-        timeOut: 4000,
-        sessionId: 0n,
-        passwd: new Uint8Array(16),
-        readOnly: false,
-      }),
-    );
+    got.link.clientSend(encodeNewSession(this.writer, 4000));
     this.outstanding.push({ xid: Xid.auth, kind: "auth" });
     got.link.clientSend(
       encodeRequest(this.writer, Xid.auth, OpCode.auth, {
@@ -179,11 +174,21 @@ export class ReconfigClient implements LinkClient {
     }
   }
 
-  /** Builds one request from the membership just read, and sends it. */
+  /**
+   * Builds a request from the membership just read, and sends it; now and then a second one
+   * right behind it, built on the same version, which the leader takes while the first one's
+   * job runs (ReconfigInProgress) or after it committed (BadVersion, unless -1): two requests
+   * on one version are never both OK with what each asked for.
+   */
   private plan(text: string): void {
     if (this.draining) return;
     const current = parseDynamicConfig(text);
     if (this.seenVersions.at(-1) !== current.version) this.seenVersions.push(current.version);
+    this.ask(current);
+    if (this.random.chance(0.2)) this.ask(current);
+  }
+
+  private ask(current: { servers: ServerSpec[]; version: number }): void {
     const change = this.drawChange(current.servers);
     if (change === null) return;
     const older = this.seenVersions.filter((v) => v < current.version);
@@ -207,13 +212,14 @@ export class ReconfigClient implements LinkClient {
       }
     }
     const expected = nextMembership(current.servers, request, true);
-    this.planned = {
+    const planned: Planned = {
       request,
       expected: !stale && !unchecked && expected.ok ? expected.servers : null,
       stale,
       what: `${change.what}${form} from ${stale ? `stale ${curConfigId.toString(16)}` : unchecked ? "any" : curConfigId.toString(16)}`,
     };
-    this.host.trace(`${this.name} asks m${this.member} to reconfig: ${this.planned.what}`);
+    this.planned.push(planned);
+    this.host.trace(`${this.name} asks m${this.member} to reconfig: ${planned.what}`);
     this.send("reconfig", encodeRequest(this.writer, this.nextXid, OpCode.reconfig, request));
   }
 
@@ -262,8 +268,7 @@ export class ReconfigClient implements LinkClient {
   }
 
   private answered(err: number, zxid: number, r: Reader): void {
-    const planned = this.planned!;
-    this.planned = null;
+    const planned = this.planned.shift()!;
     if (err === ErrorCode.ok) {
       const text = Buffer.from(readResponseBody(r, OpCode.reconfig).data ?? []).toString("utf8");
       this.host.trace(`${this.name} reconfig ${planned.what}: OK at ${zxid}: ${oneLine(text)}`);
@@ -296,8 +301,8 @@ export class ReconfigClient implements LinkClient {
 
   ended(link: SimClientLink): void {
     if (link !== this.link) return;
-    if (this.planned !== null) this.host.trace(`${this.name} reconfig uncertain: connection lost`);
-    this.planned = null;
+    for (const p of this.planned) this.host.trace(`${this.name} reconfig ${p.what} uncertain`);
+    this.planned.length = 0;
     this.outstanding.length = 0;
     this.link = null;
     this.phase = Phase.disconnected;

@@ -25,7 +25,7 @@
 // every member once the ensemble settled (membership-ledger.ts).
 import { Buffer } from "node:buffer";
 import type { LogFields, Logger } from "../base/logger.js";
-import { encodeConnectRequest, readConnectResponse } from "../protocol/connect-codec.js";
+import { readConnectResponse } from "../protocol/connect-codec.js";
 import { CreateMode, ErrorCode, OpCode } from "../protocol/constants.js";
 import { Reader } from "../protocol/reader.js";
 import { encodeRequest } from "../protocol/request-codec.js";
@@ -43,7 +43,7 @@ import {
   checkWatches,
   writesByKey,
 } from "./ensemble-checks.js";
-import { EnsembleClient, type EnsembleClientHost } from "./ensemble-client.js";
+import { EnsembleClient, type EnsembleClientHost, encodeNewSession } from "./ensemble-client.js";
 import { planCrashes, planDiskFault } from "./ensemble-crashes.js";
 import type { FaultHost, FaultStats } from "./ensemble-fault-host.js";
 import { EnsembleHistory, registerInitial } from "./ensemble-history.js";
@@ -369,16 +369,7 @@ class EnsembleSim implements EnsembleClientHost, FaultHost, ReconfigClientHost {
       ended: () => retry(),
     };
     const link = this.openLink(slot, client, 0);
-    link.clientSend(
-      encodeConnectRequest(writer, {
-        protocolVersion: 0,
-        lastZxidSeen: 0,
-        timeOut: 4000,
-        sessionId: 0n,
-        passwd: new Uint8Array(16),
-        readOnly: false,
-      }),
-    );
+    link.clientSend(encodeNewSession(writer, 4000));
     const create = (path: string, data: string | null) => ({
       type: 1 as const,
       request: {
