@@ -104,7 +104,10 @@ function catchBug(plantedBug: EnsemblePlantedBug, seedsMax: number) {
 
 test("teeth: a leader that commits before a quorum persisted is caught", () => {
   const f = catchBug("phantom-append-acks", 20);
-  assert.match(f.failure!, /not linearizable|differ at zxid|older than|did not start|exception|lost: .* acknowledged/);
+  assert.match(
+    f.failure!,
+    /not linearizable|differ at zxid|older than|did not start|exception|lost: .* acknowledged/,
+  );
 });
 
 test("teeth: followers that expire sessions are caught", () => {
