@@ -16,7 +16,7 @@ import type { ACL, Id } from "../protocol/records.js";
 import type { ServerConfig } from "../server/config.js";
 import { digestId } from "../server/digest.js";
 import type { Member } from "../server/member.js";
-import { hasPermission, maskDigests } from "../tree/acl.js";
+import { hasPermission, maskDigests, superId } from "../tree/acl.js";
 import { dataBytes, NodeKind, statOf, type Znode } from "../tree/znode.js";
 import type { AdminAuth, AdminPrincipal } from "./admin-auth.js";
 import type { AdminRequest, AdminServer } from "./admin-server.js";
@@ -82,8 +82,10 @@ export class ZnodeApi {
     if (who.credentials !== null) {
       const id = digestId(who.credentials);
       ids.push({ scheme: "digest", id });
-      if (this.options.config.superDigest === id) ids.push({ scheme: "super", id: "" });
+      if (this.options.config.superDigest === id) ids.push(superId);
     }
+    // skipACL unprotects every node for the admin API as for clients (server/skip-acl.ts).
+    if (this.options.config.skipAcl === true) ids.push(superId);
     return ids;
   }
 

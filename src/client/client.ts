@@ -38,9 +38,10 @@ import { encodeRequest } from "../protocol/request-codec.js";
 import { readResponseBody } from "../protocol/response-codec.js";
 import { Writer } from "../protocol/writer.js";
 import { type ClientEvents, nextConnection } from "./client-events.js";
-import { type HostAddress, parseConnectString, shuffleHosts } from "./connect-string.js";
+import { type HostAddress, parseConnectString } from "./connect-string.js";
 import { type Credential, Credentials } from "./credentials.js";
 import {
+  BadArgumentsError,
   ClientClosedError,
   ConnectionLossError,
   errorForCode,
@@ -49,8 +50,9 @@ import {
   type ZooKeeperError,
 } from "./errors.js";
 import { type FrameSink, FrameSplitter } from "./frame-splitter.js";
+import { HostList } from "./host-list.js";
 import { ClientOperations, type RemoveWatchesExtra } from "./operations.js";
-import { stripChroot } from "./paths.js";
+import { clientPathOf } from "./paths.js";
 import { shapeReply } from "./replies.js";
 import { Fifo, Request } from "./request.js";
 import { DigestMd5Client } from "./sasl-digest-client.js";
@@ -73,7 +75,9 @@ const Phase = {
 } as const;
 
 export class ZooKeeperClient extends ClientOperations {
-  readonly hosts: readonly HostAddress[];
+  private readonly hostList: HostList;
+  /** The server of the current connection or connection attempt. */
+  private host: HostAddress | null = null;
   private readonly options: Required<
     Pick<
       ClientOptions,
@@ -104,7 +108,6 @@ export class ZooKeeperClient extends ClientOperations {
   private seenRwServerBefore = false;
   private everConnected = false;
   private lastZxid = 0;
-  private hostIndex = 0;
   private attemptsSinceConnected = 0;
   private lastSentMs = 0;
   private lastReceivedMs = 0;
@@ -126,7 +129,7 @@ export class ZooKeeperClient extends ClientOperations {
     const parsed = parseConnectString(connectString);
     super(parsed.chroot);
     const random = options.random ?? Math.random;
-    this.hosts = options.shuffleHosts === false ? parsed.hosts : shuffleHosts(parsed.hosts, random);
+    this.hostList = new HostList(parsed.hosts, random, options.shuffleHosts !== false);
     this.options = {
       ...options,
       sessionTimeoutMs: options.sessionTimeoutMs ?? 30_000,
@@ -217,10 +220,15 @@ export class ZooKeeperClient extends ClientOperations {
     return this.lastZxid;
   }
 
+  /** The servers this client connects to, in the order it tries them. */
+  get hosts(): readonly HostAddress[] {
+    return this.hostList.hosts;
+  }
+
   /** The server currently connected to, or undefined. */
   get currentHost(): HostAddress | undefined {
     if (this.phase !== Phase.open) return undefined;
-    return this.hosts[(this.hostIndex + this.hosts.length - 1) % this.hosts.length];
+    return this.host ?? undefined;
   }
 
   /** Resolves once connected (connected, reconnected or readOnly). */
@@ -231,6 +239,43 @@ export class ZooKeeperClient extends ClientOperations {
   }
 
   // ---- calls on the session itself ---------------------------------------------------
+
+  /**
+   * Replaces the servers this client connects to, for an ensemble whose membership changed
+   * (Java's ZooKeeper.updateServerList; recipes/ensemble-tracker.ts calls it from
+   * /zookeeper/config). The session stays: when the client must change servers to keep the
+   * load even (host-list.ts has the rule), it drops its connection and resumes the session on
+   * a server of the new list, as after any connection loss (calls in flight fail with
+   * ConnectionLossError, watches are re-registered). Returns whether it moves.
+   *
+   * The connect string's chroot, if it has one, must be this client's own: paths cannot
+   * change meaning under a live session (Java ignores the chroot here; we refuse a different
+   * one with BadArgumentsError rather than drop it silently).
+   */
+  updateServerList(connectString: string): boolean {
+    if (this.phase === Phase.closed || this.closePromise !== null) throw new ClientClosedError();
+    const parsed = parseConnectString(connectString);
+    if (parsed.chroot !== "" && parsed.chroot !== this.chroot) {
+      throw new BadArgumentsError(
+        undefined,
+        `the new connect string's chroot ${parsed.chroot} is not this client's (${this.chroot || "none"})`,
+      );
+    }
+    // As Java: the server counts as current once the TCP connection stands, handshake or not.
+    const tcpUp =
+      this.phase === Phase.handshaking ||
+      this.phase === Phase.authenticating ||
+      this.phase === Phase.open;
+    const move = this.hostList.update(parsed.hosts, tcpUp ? (this.host ?? undefined) : undefined);
+    const socket = this.socket;
+    if (move && socket !== null) {
+      // Disconnected from now on, not when the socket's "close" event comes: a call made
+      // right after this one waits for the new server instead of going to the old one.
+      socket.destroy();
+      this.onSocketClosed(socket);
+    }
+    return move;
+  }
 
   /**
    * Adds a credential to the connection (e.g. "digest", "user:password"); it is sent again
@@ -373,8 +418,8 @@ export class ZooKeeperClient extends ClientOperations {
 
   private connectNext(): void {
     if (this.phase === Phase.closed || this.closePromise !== null) return;
-    const host = this.hosts[this.hostIndex % this.hosts.length];
-    this.hostIndex = (this.hostIndex + 1) % this.hosts.length;
+    const host = this.hostList.next();
+    this.host = host;
     this.attemptsSinceConnected++;
     this.phase = Phase.connecting;
     this.connectStartedMs = performance.now();
@@ -454,7 +499,7 @@ export class ZooKeeperClient extends ClientOperations {
     if (this.reconnectTimer !== null || this.closePromise !== null) return;
     // Every host once without delay; then a jittered pause of up to a second per attempt,
     // as the Java client does, so a dead ensemble is not hammered.
-    const cycle = this.attemptsSinceConnected >= this.hosts.length;
+    const cycle = this.attemptsSinceConnected >= this.hostList.size;
     const delay = cycle ? Math.floor(200 + 800 * this.options.random()) : 0;
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = null;
@@ -478,7 +523,7 @@ export class ZooKeeperClient extends ClientOperations {
     ) {
       const connectTimeout =
         this.options.connectTimeoutMs ??
-        Math.max(1000, Math.floor(this.options.sessionTimeoutMs / this.hosts.length));
+        Math.max(1000, Math.floor(this.options.sessionTimeoutMs / this.hostList.size));
       if (now - this.connectStartedMs > connectTimeout) this.dropConnection("connect timeout");
     }
     if (
@@ -552,6 +597,7 @@ export class ZooKeeperClient extends ClientOperations {
     this.sessionIdValue = res.sessionId;
     this.password = new Uint8Array(res.passwd);
     this.phase = Phase.open;
+    this.hostList.connected();
     this.attemptsSinceConnected = 0;
     this.disconnectedAtMs = 0;
     const readOnly = res.readOnly === true;
@@ -731,7 +777,14 @@ export class ZooKeeperClient extends ClientOperations {
 
   private onNotification(r: Reader): void {
     const event = readWatcherEvent(r);
-    const path = stripChroot(this.chroot, event.path);
+    const config = this.watches.takeConfig(event.type, event.path);
+    if (config !== null) {
+      const told = { type: event.type, state: event.state, path: event.path };
+      deliver(config, told, this.onWatcherError);
+    }
+    // Only getConfig's watch lies outside the chroot; nothing else is told of such a path.
+    const path = clientPathOf(this.chroot, event.path);
+    if (path === null) return;
     const watchers = this.watches.materialize(event.type, path);
     if (watchers.size === 0) return;
     deliver(watchers, { type: event.type, state: event.state, path }, this.onWatcherError);

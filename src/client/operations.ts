@@ -61,11 +61,12 @@ export abstract class ClientOperations
    * This client's watch callbacks. Replies fill them and notifications take from them (in
    * client.ts); the watch calls below consult and clear them.
    */
-  protected readonly watches = new WatchRegistry();
+  protected readonly watches: WatchRegistry;
 
   constructor(chroot: string) {
     super();
     this.chroot = chroot;
+    this.watches = new WatchRegistry(chroot);
   }
 
   /**
@@ -176,7 +177,7 @@ export abstract class ClientOperations
     );
     if (options.watch !== undefined) {
       req.watcher = options.watch;
-      req.watchTarget = WatchTarget.data;
+      req.watchTarget = WatchTarget.config;
     }
     return this.enqueue(req, options) as Promise<GetDataResult>;
   }

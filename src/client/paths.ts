@@ -56,6 +56,16 @@ export function prependChroot(chroot: string, path: string): string {
   return path === "/" ? chroot : chroot + path;
 }
 
+/** The client path of a server path under `chroot`, or null for a path outside it. */
+export function clientPathOf(chroot: string, serverPath: string): string | null {
+  if (chroot === "") return serverPath;
+  if (serverPath === chroot) return "/";
+  if (serverPath.startsWith(chroot) && serverPath.charCodeAt(chroot.length) === 0x2f) {
+    return serverPath.slice(chroot.length);
+  }
+  return null;
+}
+
 /** The client path of a server path under `chroot`; paths outside it come back unchanged. */
 export function stripChroot(chroot: string, serverPath: string): string {
   if (chroot === "") return serverPath;

@@ -17,6 +17,8 @@ export const WatchTarget = {
   child: 3,
   persistent: 4,
   persistentRecursive: 5,
+  /** getConfig: the server's /zookeeper/config, outside any chroot. */
+  config: 6,
 } as const;
 
 export interface RequestOwner {

@@ -8,8 +8,8 @@
 
 import { OpCode } from "../protocol/constants.js";
 import type { SetWatches, SetWatches2 } from "../protocol/records.js";
-import { prependChroot } from "./paths.js";
-import type { WatchRegistry } from "./watch-registry.js";
+import { clientPathOf, prependChroot } from "./paths.js";
+import { configPath, type WatchRegistry } from "./watch-registry.js";
 
 /** Java splits setWatches so that each frame carries at most ~128 KiB of path text. */
 const setWatchesCharsMax = 128 * 1024;
@@ -63,6 +63,12 @@ export function setWatchesRequests(
     lists = [[], [], [], [], []];
     chars = 0;
   };
+  // getConfig's watch is on the server's /zookeeper/config whatever the chroot; a data
+  // watch at the same server path (no chroot) already re-registers it.
+  if (watches.config.size > 0 && !watches.data.has(clientPathOf(chroot, configPath) ?? "")) {
+    lists[0].push(configPath);
+    chars += configPath.length;
+  }
   for (let t = 0; t < tables.length; t++) {
     for (const path of tables[t].keys()) {
       const serverPath = prependChroot(chroot, path);

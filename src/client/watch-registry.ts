@@ -12,10 +12,17 @@
 // persistent-recursive watches at the path and at every ancestor. Each callback runs at most
 // once per event, however many of its registrations match (the tables hold Sets).
 //
+// getConfig's watches have a table of their own. They watch the server's /zookeeper/config
+// whatever the client's chroot, where every other table holds paths under the chroot: kept
+// with the data watches, a chrooted client re-registered them at /<chroot>/zookeeper/config
+// after a reconnect, and a node of that client path fired them. ZooKeeper's Java client had
+// the same flaw until 3.9 (ZOOKEEPER-4601, ZOOKEEPER-838); this follows the fix.
+//
 // One-shot watches survive a reconnect (they are re-registered with setWatches) and end with
 // the session: on expiry or close every watch gets one terminal event and the tables empty.
 
 import { EventType } from "../protocol/constants.js";
+import { prependChroot } from "./paths.js";
 import { WatchTarget } from "./request.js";
 import type { WatchedEvent, Watcher, WatcherTypeName } from "./types.js";
 
@@ -24,12 +31,24 @@ type Table = Map<string, Set<Watcher>>;
 /** Callbacks taken out of the tables, with the event type that tells them so. */
 export type RemovedWatches = [watchers: Set<Watcher>, eventType: number][];
 
+/** The server path getConfig reads and watches, never under a chroot. */
+export const configPath = "/zookeeper/config";
+
 export class WatchRegistry {
+  /** getConfig's one-shot watches, on the server's /zookeeper/config. */
+  readonly config = new Set<Watcher>();
   readonly data: Table = new Map();
   readonly exist: Table = new Map();
   readonly child: Table = new Map();
   readonly persistent: Table = new Map();
   readonly persistentRecursive: Table = new Map();
+
+  constructor(private readonly chroot = "") {}
+
+  /** True when a client path names the server's /zookeeper/config under this chroot. */
+  private isConfig(path: string): boolean {
+    return prependChroot(this.chroot, path) === configPath;
+  }
 
   add(table: Table, path: string, watcher: Watcher): void {
     let set = table.get(path);
@@ -75,12 +94,16 @@ export class WatchRegistry {
       case WatchTarget.persistentRecursive:
         this.add(this.persistentRecursive, path, watcher);
         break;
+      case WatchTarget.config:
+        this.config.add(watcher);
+        break;
     }
   }
 
   /** True when any callback of any kind waits on `path`. */
   hasAnyAt(path: string): boolean {
     return (
+      (this.config.size > 0 && this.isConfig(path)) ||
       this.data.has(path) ||
       this.exist.has(path) ||
       this.child.has(path) ||
@@ -93,7 +116,11 @@ export class WatchRegistry {
   hasOfType(path: string, type: WatcherTypeName, watcher: Watcher): boolean {
     switch (type) {
       case "data":
-        return this.has(this.data, path, watcher) || this.has(this.exist, path, watcher);
+        return (
+          this.hasConfig(path, watcher) ||
+          this.has(this.data, path, watcher) ||
+          this.has(this.exist, path, watcher)
+        );
       case "children":
         return this.has(this.child, path, watcher);
       case "persistent":
@@ -102,6 +129,7 @@ export class WatchRegistry {
         return this.has(this.persistentRecursive, path, watcher);
       case "any":
         return (
+          this.hasConfig(path, watcher) ||
           this.has(this.data, path, watcher) ||
           this.has(this.exist, path, watcher) ||
           this.has(this.child, path, watcher) ||
@@ -111,6 +139,10 @@ export class WatchRegistry {
     }
   }
 
+  private hasConfig(path: string, watcher: Watcher): boolean {
+    return this.config.has(watcher) && this.isConfig(path);
+  }
+
   /**
    * Removes the watches of `type` on `path`, or only `watcher`'s when given, for
    * removeWatches. Returns what was removed, table by table, with the *WatchRemoved event
@@ -118,6 +150,14 @@ export class WatchRegistry {
    */
   removeOfType(path: string, type: WatcherTypeName, watcher?: Watcher): RemovedWatches {
     const removed: RemovedWatches = [];
+    if ((type === "data" || type === "any") && this.config.size > 0 && this.isConfig(path)) {
+      if (watcher === undefined) {
+        removed.push([new Set(this.config), EventType.dataWatchRemoved]);
+        this.config.clear();
+      } else if (this.config.delete(watcher)) {
+        removed.push([new Set([watcher]), EventType.dataWatchRemoved]);
+      }
+    }
     if (type === "data" || type === "any") {
       takeRemoved(this.data, path, watcher, EventType.dataWatchRemoved, removed);
       takeRemoved(this.exist, path, watcher, EventType.dataWatchRemoved, removed);
@@ -143,6 +183,7 @@ export class WatchRegistry {
   /** True when no watch of any kind is registered. */
   get empty(): boolean {
     return (
+      this.config.size === 0 &&
       this.data.size === 0 &&
       this.exist.size === 0 &&
       this.child.size === 0 &&
@@ -151,7 +192,19 @@ export class WatchRegistry {
     );
   }
 
-  /** The callbacks a server notification triggers, removing the one-shot ones. */
+  /**
+   * getConfig's callbacks a server notification triggers (all of them are one-shot): any
+   * event on /zookeeper/config but a children change. They are told the server path.
+   */
+  takeConfig(type: number, serverPath: string): Set<Watcher> | null {
+    if (this.config.size === 0 || serverPath !== configPath) return null;
+    if (type === EventType.nodeChildrenChanged) return null;
+    const result = new Set(this.config);
+    this.config.clear();
+    return result;
+  }
+
+  /** The callbacks a server notification triggers at a client path, removing the one-shot ones. */
   materialize(type: number, path: string): Set<Watcher> {
     const result = new Set<Watcher>();
     switch (type) {
@@ -184,7 +237,8 @@ export class WatchRegistry {
 
   /** Every registered callback, once each, emptying all tables (session end). */
   drainAll(): Set<Watcher> {
-    const result = new Set<Watcher>();
+    const result = new Set<Watcher>(this.config);
+    this.config.clear();
     for (const table of [this.data, this.exist, this.child, this.persistent]) {
       for (const set of table.values()) addInto(set, result);
       table.clear();

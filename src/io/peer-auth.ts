@@ -1,5 +1,5 @@
 // Member authentication on a peer link (quorum.auth.*), run inside Corral's own peer
-// handshake (io/peer-transport.ts) once the acceptor has checked the dialler's hello. Only
+// handshake (io/peer-handshake.ts) once the acceptor has checked the dialler's hello. Only
 // the configuration is ZooKeeper's (a JAAS QuorumServer section of `user_<name>` passwords,
 // a QuorumLearner section with `username` and `password`); the exchange is Corral's own, a
 // mutual challenge-response in which neither side ever sends the password:
@@ -205,6 +205,17 @@ export function peerAuthSettings(auth: QuorumAuthConfig): PeerAuthSettings | nul
     throw new Error(
       `quorum.auth.learnerRequireSasl needs the JAAS section ${auth.learnerLoginContext} with username and password`,
     );
+  }
+  // Checked here, at start, because the dialler's hello carries the name in one length byte:
+  // found only at the first challenge, it would throw inside a socket callback.
+  const name = auth.learnerRequireSasl ? auth.learnerCredentials?.username : undefined;
+  if (name !== undefined) {
+    const bytes = Buffer.byteLength(name, "utf8");
+    if (bytes < 1 || bytes > userBytesMax) {
+      throw new Error(
+        `the JAAS section ${auth.learnerLoginContext}'s username must be 1..${userBytesMax} bytes of UTF-8, not ${bytes}`,
+      );
+    }
   }
   if (auth.serverUsers === null || auth.serverUsers.size === 0) {
     throw new Error(

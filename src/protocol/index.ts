@@ -7,6 +7,7 @@ export * from "./connect-codec.js";
 export * from "./constants.js";
 export * from "./data-records.js";
 export * from "./decode-error.js";
+export * from "./membership-text.js";
 export * from "./multi-codec.js";
 export * from "./reader.js";
 export type * from "./records.js";

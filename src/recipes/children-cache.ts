@@ -5,11 +5,12 @@
 
 import { EventEmitter } from "node:events";
 import type { ZooKeeperClient } from "../client/client.js";
-import { isRetriable, NoNodeError } from "../client/errors.js";
+import { NoNodeError } from "../client/errors.js";
 import { EventType } from "../client/index.js";
 import { joinPath } from "../client/paths.js";
 import type { ConnectionState, WatchedEvent } from "../client/types.js";
 import type { CachedNode } from "./node-cache.js";
+import { reportFailures, retryAcrossReconnects } from "./support.js";
 
 export type ChildrenCacheEvents = {
   childAdded: [name: string, node: CachedNode];
@@ -61,45 +62,38 @@ export class ChildrenCache extends EventEmitter<ChildrenCacheEvents> {
   }
 
   private spawn(p: Promise<void>): void {
-    p.catch((e) => {
-      // A closed client ends the cache quietly; other failures go to "error" listeners.
-      if (!this.closed && !this.client.closed && this.listenerCount("error") > 0)
-        this.emit("error", e);
-    });
+    reportFailures(p, this, this.client, this.isClosed);
   }
 
-  private async refreshChildren(): Promise<void> {
-    for (let attempt = 0; !this.closed; attempt++) {
+  private readonly isClosed = (): boolean => this.closed;
+
+  private refreshChildren(): Promise<void> {
+    return retryAcrossReconnects(this.client, this.isClosed, async () => {
+      let names: string[];
       try {
-        let names: string[];
-        try {
-          names = await this.client.getChildren(this.path, { watch: this.parentWatcher });
-        } catch (e) {
-          if (!(e instanceof NoNodeError)) throw e;
-          if ((await this.client.exists(this.path, { watch: this.parentWatcher })) !== null)
-            continue;
-          names = [];
-        }
-        const present = new Set(names);
-        for (const [name, node] of this.children) {
-          if (!present.has(name)) {
-            this.children.delete(name);
-            this.emit("childRemoved", name, node);
-          }
-        }
-        await Promise.all(
-          names.filter((n) => !this.children.has(n)).map((n) => this.refreshChild(n)),
-        );
-        if (!this.initialized) {
-          this.initialized = true;
-          this.emit("initialized");
-        }
-        return;
+        names = await this.client.getChildren(this.path, { watch: this.parentWatcher });
       } catch (e) {
-        if (!isRetriable(e) || attempt > 10) throw e;
-        await this.client.waitConnected({ timeoutMs: 60000 });
+        if (!(e instanceof NoNodeError)) throw e;
+        if ((await this.client.exists(this.path, { watch: this.parentWatcher })) !== null)
+          return false;
+        names = [];
       }
-    }
+      const present = new Set(names);
+      for (const [name, node] of this.children) {
+        if (!present.has(name)) {
+          this.children.delete(name);
+          this.emit("childRemoved", name, node);
+        }
+      }
+      await Promise.all(
+        names.filter((n) => !this.children.has(n)).map((n) => this.refreshChild(n)),
+      );
+      if (!this.initialized) {
+        this.initialized = true;
+        this.emit("initialized");
+      }
+      return true;
+    });
   }
 
   private async refreshChild(name: string): Promise<void> {

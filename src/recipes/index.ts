@@ -3,6 +3,7 @@ export * from "./barrier.js";
 export * from "./children-cache.js";
 export * from "./contender.js";
 export * from "./counter.js";
+export * from "./ensemble-tracker.js";
 export * from "./group-membership.js";
 export * from "./id-generator.js";
 export * from "./leader-latch.js";

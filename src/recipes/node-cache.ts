@@ -5,9 +5,10 @@
 
 import { EventEmitter } from "node:events";
 import type { ZooKeeperClient } from "../client/client.js";
-import { isRetriable, NoNodeError } from "../client/errors.js";
+import { NoNodeError } from "../client/errors.js";
 import { EventType } from "../client/index.js";
 import type { ConnectionState, Stat, WatchedEvent } from "../client/types.js";
+import { reportFailures, retryAcrossReconnects } from "./support.js";
 
 export interface CachedNode {
   data: Buffer;
@@ -51,35 +52,28 @@ export class NodeCache extends EventEmitter<NodeCacheEvents> {
       .catch(() => {});
   }
 
+  private readonly isClosed = (): boolean => this.closed;
+
   private refreshSoon(): void {
-    this.refresh().catch((e) => {
-      // A closed client ends the cache quietly; other failures go to "error" listeners.
-      if (!this.closed && !this.client.closed && this.listenerCount("error") > 0)
-        this.emit("error", e);
-    });
+    reportFailures(this.refresh(), this, this.client, this.isClosed);
   }
 
-  private async refresh(): Promise<void> {
-    for (let attempt = 0; !this.closed; attempt++) {
+  private refresh(): Promise<void> {
+    return retryAcrossReconnects(this.client, this.isClosed, async () => {
+      let next: CachedNode | null;
       try {
-        let next: CachedNode | null;
-        try {
-          const r = await this.client.getData(this.path, { watch: this.watcher });
-          next = { data: r.data, stat: r.stat };
-        } catch (e) {
-          if (!(e instanceof NoNodeError)) throw e;
-          // Absent: an exists watch tells us when it appears (it may have appeared already).
-          const stat = await this.client.exists(this.path, { watch: this.watcher });
-          if (stat !== null) continue;
-          next = null;
-        }
-        this.set(next);
-        return;
+        const r = await this.client.getData(this.path, { watch: this.watcher });
+        next = { data: r.data, stat: r.stat };
       } catch (e) {
-        if (!isRetriable(e) || attempt > 10) throw e;
-        await this.client.waitConnected({ timeoutMs: 60000 });
+        if (!(e instanceof NoNodeError)) throw e;
+        // Absent: an exists watch tells us when it appears (it may have appeared already).
+        const stat = await this.client.exists(this.path, { watch: this.watcher });
+        if (stat !== null) return false;
+        next = null;
       }
-    }
+      this.set(next);
+      return true;
+    });
   }
 
   private set(next: CachedNode | null): void {

@@ -1,9 +1,10 @@
 // Helpers every recipe shares: making parent nodes, sorting sequential children, waiting for
-// a one-shot watch with abort and timeout, and turning the session's fate into an
-// AbortSignal (a lock, lease or leadership is lost when the session is).
+// a one-shot watch with abort and timeout, turning the session's fate into an AbortSignal (a
+// lock, lease or leadership is lost when the session is), and the re-reads of the recipes
+// that follow a node through watches (caches, the ensemble tracker).
 
 import type { ZooKeeperClient } from "../client/client.js";
-import { NodeExistsError, OperationTimeoutError } from "../client/errors.js";
+import { isRetriable, NodeExistsError, OperationTimeoutError } from "../client/errors.js";
 import { joinPath } from "../client/paths.js";
 import type { ConnectionState, CreateModeName } from "../client/types.js";
 
@@ -119,4 +120,46 @@ export function sessionLossSignal(
   if (client.closed || client.sessionId !== session) onState("closed");
   else client.on("state", onState);
   return { signal: controller.signal, dispose };
+}
+
+/**
+ * Runs a watching recipe's read until `attempt` returns true or `stopped()` says the recipe
+ * closed. A retriable failure (connection loss, timeout) waits for the client to reconnect
+ * and tries again, up to 10 times; any other failure is thrown. `attempt` returns false to go
+ * round again at once (say, the node it found missing was created meanwhile).
+ */
+export async function retryAcrossReconnects(
+  client: ZooKeeperClient,
+  stopped: () => boolean,
+  attempt: () => Promise<boolean>,
+): Promise<void> {
+  for (let n = 0; !stopped(); n++) {
+    try {
+      if (await attempt()) return;
+    } catch (e) {
+      if (!isRetriable(e) || n > 10) throw e;
+      await client.waitConnected({ timeoutMs: 60000 });
+    }
+  }
+}
+
+/** Where a watching recipe reports failures of its background reads. */
+export interface ErrorSink {
+  listenerCount(event: "error"): number;
+  emit(event: "error", error: unknown): boolean;
+}
+
+/**
+ * Lets a background read fail quietly once the recipe (`stopped()`) or its client has closed,
+ * as is then expected, and reports any other failure to the recipe's "error" listeners.
+ */
+export function reportFailures(
+  work: Promise<void>,
+  sink: ErrorSink,
+  client: ZooKeeperClient,
+  stopped: () => boolean,
+): void {
+  work.catch((e) => {
+    if (!stopped() && !client.closed && sink.listenerCount("error") > 0) sink.emit("error", e);
+  });
 }

@@ -6,6 +6,14 @@
 // accepted with a note, unknown keys are warned about, and wrong values are refused with the
 // line number.
 import {
+  ConfigError,
+  configInteger as integer,
+  parseProperties,
+  parseServerSpec,
+  portMax,
+  type ServerSpec,
+} from "../protocol/membership-text.js";
+import {
   type AuthConfig,
   AuthConfigError,
   applyAuthKey,
@@ -21,15 +29,10 @@ import {
 } from "./quorum-security-config.js";
 import { applySslKey, defaultSslConfig, type SslConfig, SslConfigError } from "./ssl-config.js";
 
-export interface ServerSpec {
-  id: number;
-  host: string;
-  peerPort: number;
-  electionPort: number;
-  role: "participant" | "observer";
-  clientHost: string | null;
-  clientPort: number | null;
-}
+// The member lines and the properties syntax are shared with the client, which reads them
+// from /zookeeper/config; they live in the protocol layer and are re-exported here for the
+// server's own modules.
+export { ConfigError, parseProperties, parseServerSpec, type ServerSpec };
 
 export interface ServerConfig {
   tickTimeMs: number;
@@ -107,6 +110,12 @@ export interface ServerConfig {
    * from SERVER_JVMFLAGS); Corral also takes it as a zoo.cfg key.
    */
   readOnlyModeEnabled: boolean;
+  /**
+   * zookeeper.skipACL: true turns every ACL check off (server/skip-acl.ts). As in ZooKeeper,
+   * only the exact value "yes" turns it on, from zoo.cfg's `skipACL` or else the system
+   * property -Dzookeeper.skipACL (cli/server-system-properties.ts); null when neither says.
+   */
+  skipAcl: boolean | null;
   adminEnableServer: boolean;
   adminServerAddress: string;
   adminServerPort: number;
@@ -172,10 +181,6 @@ export interface ConfigWarning {
   message: string;
 }
 
-export class ConfigError extends Error {
-  override readonly name = "ConfigError";
-}
-
 /** ZooKeeper's defaults, with client port 2181 and data under ./data. */
 export function defaultConfig(): ServerConfig {
   return {
@@ -206,6 +211,7 @@ export function defaultConfig(): ServerConfig {
     dynamicConfigFile: null,
     linearizableReads: false,
     readOnlyModeEnabled: false,
+    skipAcl: null,
     adminEnableServer: true,
     adminServerAddress: "0.0.0.0",
     adminServerPort: 8080,
@@ -258,13 +264,6 @@ export const knownFourLetterWords: ReadonlySet<string> = new Set([
 
 type Setter = (cfg: ServerConfig, value: string) => void;
 
-function integer(value: string, min: number, max: number): number {
-  if (!/^-?\d+$/.test(value)) throw new ConfigError(`expected an integer, got "${value}"`);
-  const n = Number(value);
-  if (n < min || n > max) throw new ConfigError(`expected an integer in ${min}..${max}, got ${n}`);
-  return n;
-}
-
 function boolean(value: string): boolean {
   const v = value.toLowerCase();
   if (v === "true" || v === "yes") return true;
@@ -277,7 +276,6 @@ function nonEmpty(value: string): string {
   return value;
 }
 
-const portMax = 65535;
 const int32Max = 2 ** 31 - 1;
 
 const setters: ReadonlyMap<string, Setter> = new Map<string, Setter>([
@@ -309,6 +307,9 @@ const setters: ReadonlyMap<string, Setter> = new Map<string, Setter>([
   ["dynamicConfigFile", (c, v) => (c.dynamicConfigFile = nonEmpty(v))],
   ["linearizableReads", (c, v) => (c.linearizableReads = boolean(v))],
   ["readonlymode.enabled", (c, v) => (c.readOnlyModeEnabled = boolean(v))],
+  // ZooKeeper sets the system property zookeeper.skipACL from this key and compares it with
+  // "yes" as it is: "true" or "YES" leave the checks on.
+  ["skipACL", (c, v) => (c.skipAcl = v === "yes")],
   ["initLimit", (c, v) => (c.initLimit = integer(v, 1, int32Max))],
   ["syncLimit", (c, v) => (c.syncLimit = integer(v, 1, int32Max))],
   ["admin.enableServer", (c, v) => (c.adminEnableServer = boolean(v))],
@@ -370,7 +371,6 @@ const acceptedWithoutEffect: ReadonlySet<string> = new Set([
   "clientPortListenBacklog",
   "connectToLearnerMasterLimit",
   "cnxTimeout",
-  "skipACL",
   "serverCnxnFactory",
   "portUnification",
   "observerMasterPort",
@@ -427,61 +427,6 @@ function parseSuperDigest(value: string): string {
   return value;
 }
 
-/**
- * `server.N=host:peerPort:electionPort[:participant|observer][;[clientHost:]clientPort]`
- * (zookeeperAdmin.md, "Clustered (Multi-Server) Setup" and dynamic reconfiguration).
- */
-export function parseServerSpec(id: number, value: string): ServerSpec {
-  const [peerPart, clientPart] = value.split(";", 2).map((s) => s.trim());
-  const pieces = peerPart.split(":");
-  if (pieces.length < 3 || pieces.length > 4) {
-    throw new ConfigError(
-      `server.${id}: expected host:peerPort:electionPort[:role], got "${value}"`,
-    );
-  }
-  const [host, peer, election, roleText] = pieces;
-  if (host === "") throw new ConfigError(`server.${id}: empty host`);
-  const role = roleText === undefined ? "participant" : roleText;
-  if (role !== "participant" && role !== "observer") {
-    throw new ConfigError(`server.${id}: role must be participant or observer, got "${role}"`);
-  }
-  let clientHost: string | null = null;
-  let clientPort: number | null = null;
-  if (clientPart !== undefined && clientPart !== "") {
-    const at = clientPart.lastIndexOf(":");
-    clientHost = at >= 0 ? clientPart.slice(0, at) : null;
-    clientPort = integer(at >= 0 ? clientPart.slice(at + 1) : clientPart, 1, portMax);
-  }
-  return {
-    id,
-    host,
-    peerPort: integer(peer, 1, portMax),
-    electionPort: integer(election, 1, portMax),
-    role,
-    clientHost,
-    clientPort,
-  };
-}
-
-/** Java Properties lines: `#`/`!` comments, `=`, `:` or blank separators, `\` continuations. */
-export function parseProperties(text: string): { key: string; value: string; line: number }[] {
-  const out: { key: string; value: string; line: number }[] = [];
-  const lines = text.split(/\r?\n/);
-  for (let i = 0; i < lines.length; i++) {
-    const startLine = i + 1;
-    let logical = lines[i].replace(/^\s+/, "");
-    if (logical === "" || logical.startsWith("#") || logical.startsWith("!")) continue;
-    while (/(^|[^\\])(\\\\)*\\$/.test(logical) && i + 1 < lines.length) {
-      logical = logical.slice(0, -1) + lines[++i].replace(/^\s+/, "");
-    }
-    const m = /^([^=:\s]+)\s*[=:\s]\s*(.*)$/.exec(logical);
-    const key = m ? m[1] : logical.trim();
-    const value = m ? m[2].trim() : "";
-    out.push({ key, value, line: startLine });
-  }
-  return out;
-}
-
 /** Parses zoo.cfg text into a validated configuration, with warnings for unknown keys. */
 export function parseZooCfg(text: string): { config: ServerConfig; warnings: ConfigWarning[] } {
   const config = defaultConfig();
@@ -490,6 +435,16 @@ export function parseZooCfg(text: string): { config: ServerConfig; warnings: Con
   const seenIds = new Set<number>();
   for (const { key, value, line } of parseProperties(text)) {
     const bare = key.startsWith("zookeeper.") ? key.slice("zookeeper.".length) : key;
+    if (key === "zookeeper.skipACL") {
+      // Corral takes `zookeeper.`-prefixed keys as the bare ones, but ZooKeeper would set the
+      // property zookeeper.zookeeper.skipACL from this line and keep its ACL checks; a switch
+      // that unprotects every node must not do more here than there.
+      warnings.push({
+        line,
+        message: `${key} ignored, as ZooKeeper ignores it: the key is skipACL`,
+      });
+      continue;
+    }
     try {
       const serverMatch = /^server\.(\d+)$/.exec(bare);
       if (serverMatch) {

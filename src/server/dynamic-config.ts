@@ -10,7 +10,11 @@
 // writes the files, server/reconfig-leader.ts decides.
 import { ErrorCode } from "../protocol/constants.js";
 import type { ReconfigRequest } from "../protocol/records.js";
-import { ConfigError, parseProperties, parseServerSpec, type ServerSpec } from "./config.js";
+import { parseServerSpec, type ServerSpec } from "./config.js";
+
+// Parsing the text is shared with the client (protocol/membership-text.ts); the server's
+// modules keep importing it from here.
+export { type DynamicConfig, parseDynamicConfig } from "../protocol/membership-text.js";
 
 /** One member's line, as ZooKeeper prints it (a client address only when one is known). */
 export function serverLine(s: ServerSpec): string {
@@ -31,37 +35,6 @@ export function configText(servers: readonly ServerSpec[], version: number): str
   const lines = serverLines(servers);
   const v = `version=${version.toString(16)}`;
   return lines === "" ? v : `${lines}\n${v}`;
-}
-
-export interface DynamicConfig {
-  servers: ServerSpec[];
-  /** The `version=` line's zxid; 0 when the text has none. */
-  version: number;
-}
-
-/**
- * Parses /zookeeper/config's text or a dynamic configuration file: `server.N` lines and an
- * optional `version=` line. Throws ConfigError on anything else.
- */
-export function parseDynamicConfig(text: string): DynamicConfig {
-  const servers: ServerSpec[] = [];
-  let version = 0;
-  for (const { key, value, line } of parseProperties(text)) {
-    const m = /^server\.(\d+)$/.exec(key);
-    if (m !== null) {
-      const id = Number(m[1]);
-      if (servers.some((s) => s.id === id)) {
-        throw new ConfigError(`dynamic config line ${line}: server.${id} appears twice`);
-      }
-      servers.push(parseServerSpec(id, value));
-    } else if (key === "version" && /^[0-9a-fA-F]{1,13}$/.test(value)) {
-      version = Number.parseInt(value, 16);
-    } else {
-      throw new ConfigError(`dynamic config line ${line}: unexpected key ${key}`);
-    }
-  }
-  servers.sort((a, b) => a.id - b.id);
-  return { servers, version };
 }
 
 export type NextMembership =

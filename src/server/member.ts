@@ -53,6 +53,12 @@ import type { CommitSink, ReplicatedLog } from "./replicated-log.js";
 import { SaslAuth } from "./sasl-auth.js";
 import type { FigureSource } from "./server-figures.js";
 import { SessionBindings } from "./session-bindings.js";
+import {
+  entryAuthIds,
+  skipAclCheckIds,
+  skipAclReconfigLine,
+  skipAclStartLine,
+} from "./skip-acl.js";
 
 export interface MemberOptions {
   config: ServerConfig;
@@ -130,6 +136,8 @@ export class Member implements ClientConnectionHandler, CommitSink {
   /** Reused for every read: the client being answered is set before each call. */
   private readClient: ClientState | null = null;
   private readonly readContext: ReadContext;
+  /** zookeeper.skipACL: every ACL check passes, for every client (skip-acl.ts). */
+  private readonly skipAcl: boolean;
   private appliedSinceSnapshot = 0;
   private stopped = false;
   /** Why this member is read-only (server/read-only.ts); null while it takes writes. */
@@ -183,6 +191,8 @@ export class Member implements ClientConnectionHandler, CommitSink {
         })
       : null;
     this.origin = { member: options.log.self, incarnation: options.random.uint32() };
+    this.skipAcl = options.config.skipAcl === true;
+    if (this.skipAcl) options.logger.warn(skipAclStartLine);
     this.readContext = {
       tree: this.state.tree,
       watches: this.watches,
@@ -191,6 +201,7 @@ export class Member implements ClientConnectionHandler, CommitSink {
       connection: 0,
       sessionId: 0,
       ids: [],
+      aclIds: [],
       notify: (d) => this.notify(this.readClient!, d.type, d.path, d.zxid),
     };
     this.sasl = new SaslAuth(options.config.auth, options.random);
@@ -268,7 +279,7 @@ export class Member implements ClientConnectionHandler, CommitSink {
     const client = new ClientState(connection, this.options.clock.nowMs());
     this.sasl.addCertificateIds(connection.certificateSubject ?? null, client.authIds);
     this.clients.set(connection.id, client);
-    this.watches.addConnection(connection.id, client.authIds);
+    this.watches.addConnection(connection.id, this.aclIds(client));
     this.handshake.startTimer(client);
   }
 
@@ -538,7 +549,7 @@ export class Member implements ClientConnectionHandler, CommitSink {
     }
     if (outcome.ids.length > 0) {
       for (const id of outcome.ids) addId(client.authIds, id);
-      this.watches.setAuthIds(client.connection.id, client.authIds);
+      this.watches.setAuthIds(client.connection.id, this.aclIds(client));
       this.options.logger.info("SASL authentication succeeded", {
         remote: client.remote,
         id: outcome.ids[0].id,
@@ -571,7 +582,7 @@ export class Member implements ClientConnectionHandler, CommitSink {
       if (this.options.config.superDigest !== null && id === this.options.config.superDigest) {
         addId(client.authIds, { scheme: "super", id: "" });
       }
-      this.watches.setAuthIds(client.connection.id, client.authIds);
+      this.watches.setAuthIds(client.connection.id, this.aclIds(client));
       this.reply(client, item, 0);
       return;
     }
@@ -664,7 +675,7 @@ export class Member implements ClientConnectionHandler, CommitSink {
       kind: EntryKind.write,
       timeMs: this.options.clock.nowMs(),
       sessionId: client.sessionId,
-      authIds: client.authIds.slice(),
+      authIds: entryAuthIds(client.authIds, this.skipAcl),
       op,
     };
     if (!this.propose(client, item, entry)) {
@@ -691,6 +702,7 @@ export class Member implements ClientConnectionHandler, CommitSink {
       return;
     }
     client.push(item);
+    if (this.skipAcl) this.options.logger.warn(skipAclReconfigLine);
     const tag = ++this.nextTag;
     const sent = this.options.log.reconfig!({
       member: this.origin.member,
@@ -698,7 +710,7 @@ export class Member implements ClientConnectionHandler, CommitSink {
       tag,
       sessionId: client.sessionId,
       timeMs: this.options.clock.nowMs(),
-      authIds: client.authIds.slice(),
+      authIds: entryAuthIds(client.authIds, this.skipAcl),
       request,
     });
     if (!sent) {
@@ -706,6 +718,11 @@ export class Member implements ClientConnectionHandler, CommitSink {
       return;
     }
     this.pendingWrites.set(tag, { client, item, epoch: this.options.log.epoch });
+  }
+
+  /** The ids ACL checks see for `client`: its own, or the super identity alone with skipACL. */
+  private aclIds(client: ClientState): readonly Id[] {
+    return this.skipAcl ? skipAclCheckIds : client.authIds;
   }
 
   private propose(client: ClientState, item: PendingItem, entry: Entry): boolean {
@@ -836,6 +853,7 @@ export class Member implements ClientConnectionHandler, CommitSink {
     rc.connection = client.connection.id;
     rc.sessionId = client.sessionId;
     rc.ids = client.authIds;
+    rc.aclIds = this.aclIds(client);
     this.readClient = client;
     try {
       return answerRead(rc, this.reader.reset(item.body!, 8), item.opcode, item.xid);

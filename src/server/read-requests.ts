@@ -24,6 +24,8 @@ export interface ReadContext {
   connection: number;
   sessionId: number;
   ids: readonly Id[];
+  /** The ids ACL checks see: `ids`, or with skipACL the super identity alone (skip-acl.ts). */
+  aclIds: readonly Id[];
   /** Sends a setWatches catch-up event before the reply. */
   notify(delivery: Delivery): void;
 }
@@ -40,11 +42,12 @@ function answer(
 }
 
 export function answerRead(c: ReadContext, r: Reader, opcode: number, xid: number): Uint8Array {
-  const { tree, ids, watches, connection } = c;
+  // Every check uses aclIds; whoami alone answers with the connection's own ids.
+  const { tree, aclIds, watches, connection } = c;
   switch (opcode) {
     case OpCode.exists: {
       const req = readRequestBody(r, OpCode.exists);
-      const res = reads.exists(tree, req.path, ids);
+      const res = reads.exists(tree, req.path, aclIds);
       if (req.watch && (typeof res !== "number" || res === ErrorCode.noNode)) {
         watches.addDataWatch(connection, req.path);
       }
@@ -56,10 +59,10 @@ export function answerRead(c: ReadContext, r: Reader, opcode: number, xid: numbe
       const req = readRequestBody(r, opcode);
       const res =
         opcode === OpCode.getData
-          ? reads.getData(tree, req.path, ids)
+          ? reads.getData(tree, req.path, aclIds)
           : opcode === OpCode.getChildren
-            ? reads.getChildren(tree, req.path, ids)
-            : reads.getChildren2(tree, req.path, ids);
+            ? reads.getChildren(tree, req.path, aclIds)
+            : reads.getChildren2(tree, req.path, aclIds);
       if (req.watch && typeof res !== "number") {
         if (opcode === OpCode.getData) watches.addDataWatch(connection, req.path);
         else watches.addChildWatch(connection, req.path);
@@ -67,22 +70,22 @@ export function answerRead(c: ReadContext, r: Reader, opcode: number, xid: numbe
       return answer(c, xid, opcode, res);
     }
     case OpCode.getACL:
-      return answer(c, xid, opcode, reads.getAcl(tree, readRequestBody(r, opcode).path, ids));
+      return answer(c, xid, opcode, reads.getAcl(tree, readRequestBody(r, opcode).path, aclIds));
     case OpCode.getAllChildrenNumber: {
       const path = readRequestBody(r, opcode).path;
-      return answer(c, xid, opcode, reads.getAllChildrenNumber(tree, path, ids));
+      return answer(c, xid, opcode, reads.getAllChildrenNumber(tree, path, aclIds));
     }
     case OpCode.getEphemerals: {
       const prefix = readRequestBody(r, opcode).prefixPath;
       return answer(c, xid, opcode, { ephemerals: reads.getEphemerals(tree, c.sessionId, prefix) });
     }
     case OpCode.multiRead:
-      return answer(c, xid, opcode, reads.multiRead(tree, readRequestBody(r, opcode), ids));
+      return answer(c, xid, opcode, reads.multiRead(tree, readRequestBody(r, opcode), aclIds));
     case OpCode.whoAmI: {
       // ZooKeeper keeps a set; it lists the address id last, and so do we.
       const ordered = [
-        ...ids.filter((id) => id.scheme !== "ip"),
-        ...ids.filter((id) => id.scheme === "ip"),
+        ...c.ids.filter((id) => id.scheme !== "ip"),
+        ...c.ids.filter((id) => id.scheme === "ip"),
       ];
       const clientInfo = ordered.map((id) => ({ authScheme: id.scheme, user: whoAmIUser(id) }));
       return answer(c, xid, opcode, { clientInfo });

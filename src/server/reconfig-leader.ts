@@ -9,13 +9,29 @@
 // entry, as in ZooKeeper, carrying the error to the client's member.
 //
 // An accepted one runs as a job, one Raft change committed before the next is proposed:
-//   1. every new member is added as a learner (its address goes to the transport first) and a
-//      new participant is promoted to voter only once it has acknowledged the entry that
-//      added it and its log is within `caughtUpLagMax` entries of ours; one that does not
-//      catch up within `catchUpTimeoutMs` (initLimit x tickTime) fails the request with
-//      NewConfigNoQuorum, after the learners the job added are removed again;
-//   2. the reconfig entry is proposed; the client is answered when it commits. Every member,
+//   1. every new member is added as a learner (its address goes to the transport first), all
+//      of them before any is promoted, so that they catch up side by side; a new participant
+//      is promoted to voter once it has acknowledged the entry that added it and its log is
+//      within `caughtUpLagMax` entries of ours;
+//   2. participants still behind are promoted all the same when the new voters that are caught
+//      up (this leader, voters in contact, learners that caught up) are a majority of the new
+//      voters, which is ZooKeeper's own test before it commits a new configuration
+//      (Leader.isQuorumSynced); otherwise the request fails with NewConfigNoQuorum, after the
+//      learners the job added are removed. That is decided once no participant still behind
+//      is in contact (the leader has not heard from it for a whole check-quorum window, as
+//      from a joiner that is not running: ZooKeeper counts only the members connected to it),
+//      or at the latest after `catchUpTimeoutMs` (initLimit x tickTime) for one that answers
+//      but is slow to catch up;
+//   3. the reconfig entry is proposed; the client is answered when it commits. Every member,
 //      the leaving ones included, applies it, so a client of a leaving member is answered.
+// Step 2 is safe in Raft: safety rests on each single-member change's old and new majorities
+// overlapping, whatever the new voter's log holds. What a voter that is not caught up costs
+// is availability: it counts in the quorum size without acknowledging anything yet, so the
+// ensemble tolerates one failure fewer until it catches up (a 3-member ensemble that adds an
+// absent 4th needs 3 of 4 acknowledgements, and stalls if one of the 3 fails). The learner
+// stage exists to avoid that cost (the Raft thesis, section 4.2.1) when the joiner is up; a
+// joiner that is not gets the same treatment as in ZooKeeper, where an ensemble of 3 adds a
+// 4th that is not running because 3 of the 4 new voters acknowledge.
 // After that, and after any change of leader, the comparison of the Raft configuration with
 // /zookeeper/config finishes what is left (`reconcile`): members that are not in
 // /zookeeper/config are removed one at a time (learners added by a job whose leader died
@@ -28,7 +44,7 @@ import type { Logger } from "../base/logger.js";
 import { ErrorCode, Perm } from "../protocol/constants.js";
 import type { ReconfigRequest } from "../protocol/records.js";
 import type { ConfChange } from "../raft/conf-state.js";
-import type { RaftNode } from "../raft/node.js";
+import type { PeerProgress, RaftNode } from "../raft/node.js";
 import { type ConfState, Role } from "../raft/types.js";
 import { ByteWriter } from "../state/bytes.js";
 import { EntryKind } from "../state/entry.js";
@@ -56,7 +72,7 @@ export interface ReconfigLeaderOptions {
   standaloneEnabled: boolean;
   /** Tells the peer transport where a member listens before the leader must reach it. */
   learnAddress: (spec: ServerSpec) => void;
-  /** How long a new member may take to catch up before the request fails. */
+  /** How long a new member that answers may take to catch up before step 2 decides without it. */
   catchUpTimeoutMs: number;
   /** A learner whose log is this close to the leader's counts as caught up. */
   caughtUpLagMax?: number;
@@ -74,8 +90,10 @@ interface Job {
    * for a learner from before the job, the commit index when the job first looked at it.
    */
   readonly mustReach: Map<number, number>;
-  /** A new member did not catch up: the learners added are removed, then the error sent. */
+  /** Too few new members caught up: the learners added are removed, then the error sent. */
   failed: boolean;
+  /** Step 2 found a caught-up quorum of the new voters: those still behind are promoted anyway. */
+  promoteAnyway: boolean;
 }
 
 export class ReconfigLeader {
@@ -127,6 +145,7 @@ export class ReconfigLeader {
       entryIndex: -1,
       mustReach: new Map(),
       failed: false,
+      promoteAnyway: false,
     };
     this.step();
   }
@@ -145,8 +164,9 @@ export class ReconfigLeader {
       o.logger.info("reconfig refused", { reason: next.reason });
       return next.err;
     }
-    // ZooKeeper asks for a connected, synced quorum of the new voters before it commits; the
-    // new members are counted here and must prove themselves by catching up in step 1.
+    // ZooKeeper asks for a connected, synced quorum of the new voters before it commits. The
+    // new members are counted here (a joiner serves nothing before it is added, so nothing
+    // tells yet whether it is up) and the question is asked again in step 2 without them.
     const contact = new Set([o.self]);
     for (const p of o.node.peers()) if (p.inContact) contact.add(p.id);
     const current = new Set(published.servers.map((s) => s.id));
@@ -212,9 +232,10 @@ export class ReconfigLeader {
     // a client connected to it would never get its answer.
     const change = this.growStep(job, conf);
     if (change === "failed") {
-      o.logger.warn("reconfiguration failed: a new member did not catch up in time", {
-        waitedMs: Math.round(o.clock.monotonicMs() - job.startedMs),
-      });
+      o.logger.warn(
+        "reconfiguration failed: the members caught up are no quorum of the new membership",
+        { waitedMs: Math.round(o.clock.monotonicMs() - job.startedMs) },
+      );
       job.failed = true;
       this.step();
       return;
@@ -256,28 +277,79 @@ export class ReconfigLeader {
     return result.index;
   }
 
-  /** Step 1: the next learner to add or promote, "wait" while one catches up, or null. */
+  /**
+   * Steps 1 and 2: the next learner to add or to promote, "wait" while a new participant that
+   * answers catches up, "failed" when step 2 finds no caught-up quorum, or null once every
+   * new member is in place.
+   */
   private growStep(job: Job, conf: ConfState): ConfChange | "wait" | "failed" | null {
     const o = this.options;
     for (const s of job.servers) {
-      const voter = conf.voters.includes(s.id);
-      const learner = conf.learners.includes(s.id);
-      if (!voter && !learner) {
+      if (!conf.voters.includes(s.id) && !conf.learners.includes(s.id)) {
         o.learnAddress(s);
         return { op: "add-learner", id: s.id };
       }
-      if (s.role === "participant" && learner) {
-        let mustReach = job.mustReach.get(s.id);
-        if (mustReach === undefined) {
-          mustReach = o.node.log.committed;
-          job.mustReach.set(s.id, mustReach);
-        }
-        if (this.caughtUp(s.id, mustReach)) return { op: "add-voter", id: s.id };
-        if (o.clock.monotonicMs() - job.startedMs > o.catchUpTimeoutMs) return "failed";
-        return "wait";
-      }
     }
-    return null;
+    let lagging = -1;
+    let answering = false;
+    for (const s of job.servers) {
+      if (s.role !== "participant" || !conf.learners.includes(s.id)) continue;
+      if (this.caughtUp(s.id, this.mustReachOf(job, s.id))) return { op: "add-voter", id: s.id };
+      if (lagging < 0) lagging = s.id;
+      // A new member's progress starts out in contact, so this is false only after a whole
+      // check-quorum window (about a second) without a word from it.
+      if (this.peer(s.id)?.inContact === true) answering = true;
+    }
+    if (lagging < 0) return null;
+    if (job.promoteAnyway) return { op: "add-voter", id: lagging };
+    const waitedMs = o.clock.monotonicMs() - job.startedMs;
+    if (answering && waitedMs <= o.catchUpTimeoutMs) return "wait";
+    // Decided once, as ZooKeeper decides once per request: the members promoted next are
+    // not asked about again, even if one of them answers meanwhile.
+    if (!this.caughtUpQuorum(job, conf)) return "failed";
+    job.promoteAnyway = true;
+    o.logger.warn(
+      "new members are not caught up; they become voters anyway, since a quorum of the new membership is",
+      {
+        members: job.servers
+          .filter((s) => s.role === "participant" && conf.learners.includes(s.id))
+          .map((s) => s.id)
+          .join(","),
+        waitedMs: Math.round(waitedMs),
+      },
+    );
+    return { op: "add-voter", id: lagging };
+  }
+
+  /** `job.mustReach` for a learner, the commit index now when none was set yet. */
+  private mustReachOf(job: Job, id: number): number {
+    let index = job.mustReach.get(id);
+    if (index === undefined) {
+      index = this.options.node.log.committed;
+      job.mustReach.set(id, index);
+    }
+    return index;
+  }
+
+  /**
+   * ZooKeeper's Leader.isQuorumSynced for the new voters: are the ones that are connected and
+   * synced a majority? This leader is; a member already voting is when it is in contact; a
+   * learner is once it has caught up.
+   */
+  private caughtUpQuorum(job: Job, conf: ConfState): boolean {
+    const o = this.options;
+    const inContact = new Set<number>();
+    for (const p of o.node.peers()) if (p.inContact) inContact.add(p.id);
+    let voters = 0;
+    let synced = 0;
+    for (const s of job.servers) {
+      if (s.role !== "participant") continue;
+      voters++;
+      if (s.id === o.self) synced++;
+      else if (conf.voters.includes(s.id)) synced += inContact.has(s.id) ? 1 : 0;
+      else if (this.caughtUp(s.id, this.mustReachOf(job, s.id))) synced++;
+    }
+    return synced > voters / 2;
   }
 
   /**
@@ -287,9 +359,14 @@ export class ReconfigLeader {
    */
   private caughtUp(id: number, mustReach: number): boolean {
     const node = this.options.node;
-    const p = node.peers().find((x) => x.id === id);
+    const p = this.peer(id);
     const lag = this.options.caughtUpLagMax ?? 64;
     return p !== undefined && p.match >= mustReach && p.match + lag >= node.log.lastIndex();
+  }
+
+  /** The leader's view of one member's replication, or undefined when it tracks none. */
+  private peer(id: number): PeerProgress | undefined {
+    return this.options.node.peers().find((p) => p.id === id);
   }
 
   /** Members not in `servers` leave, participants that became observers are demoted. */

@@ -8,6 +8,9 @@ import type { ACL, Id } from "../protocol/records.js";
 
 export const worldAnyone: Readonly<Id> = Object.freeze({ scheme: "world", id: "anyone" });
 
+/** The super identity: it passes every ACL check (the super user's, and skipACL's). */
+export const superId: Readonly<Id> = Object.freeze({ scheme: "super", id: "" });
+
 /**
  * Schemes whose ids match an ACL id only when equal: `sasl:<user>` (SASLAuthenticationProvider)
  * and `x509:<certificate subject>` (X509AuthenticationProvider). Both are "authenticated"

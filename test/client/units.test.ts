@@ -20,8 +20,9 @@ import {
 import { EventQueue } from "../../src/client/event-queue.js";
 import { FrameSplitter } from "../../src/client/frame-splitter.js";
 import { createOp, readOps, transactionOps } from "../../src/client/multi-ops.js";
-import { prependChroot, stripChroot, validatePath } from "../../src/client/paths.js";
+import { clientPathOf, prependChroot, stripChroot, validatePath } from "../../src/client/paths.js";
 import { shapeMulti } from "../../src/client/replies.js";
+import { WatchTarget } from "../../src/client/request.js";
 import { ExponentialBackoff, withRetry } from "../../src/client/retry.js";
 import { setWatchesRequests } from "../../src/client/set-watches.js";
 import type { Watcher } from "../../src/client/types.js";
@@ -209,6 +210,46 @@ test("watch registry materializes as the Java client does", () => {
   assert.deepEqual(names(reg.materialize(EventType.nodeDeleted, "/z")), ["pers", "rec"]);
   assert.deepEqual(names(reg.drainAll()), ["pers", "rec"]);
   assert.ok(reg.empty);
+});
+
+test("getConfig's watch stays on the server's /zookeeper/config under a chroot", () => {
+  const reg = new WatchRegistry("/app");
+  const config: Watcher = () => {};
+  const node: Watcher = () => {};
+  reg.register(WatchTarget.config, "/zookeeper/config", config);
+  // A data watch on the client path /zookeeper/config is the node /app/zookeeper/config.
+  reg.register(WatchTarget.data, "/zookeeper/config", node);
+  // A reconnect re-registers both, each at its own server path (3.8's Java client sent the
+  // config watch as /app/zookeeper/config, ZOOKEEPER-4601).
+  const [req] = setWatchesRequests(reg, "/app", 7);
+  assert.deepEqual(req.body.dataWatches, ["/zookeeper/config", "/app/zookeeper/config"]);
+  // The config node's change fires getConfig's watch only; a children change fires nothing.
+  assert.equal(reg.takeConfig(EventType.nodeChildrenChanged, "/zookeeper/config"), null);
+  assert.deepEqual(
+    [...(reg.takeConfig(EventType.nodeDataChanged, "/zookeeper/config") ?? [])],
+    [config],
+  );
+  assert.equal(reg.takeConfig(EventType.nodeDataChanged, "/zookeeper/config"), null);
+  assert.ok(reg.has(reg.data, "/zookeeper/config", node));
+  assert.equal(clientPathOf("/app", "/zookeeper/config"), null);
+  assert.equal(clientPathOf("/app", "/app/zookeeper/config"), "/zookeeper/config");
+
+  // Under the chroot /zookeeper the two name the same server node: one path in setWatches,
+  // and removeWatches of the client path /config takes getConfig's watch too.
+  const under = new WatchRegistry("/zookeeper");
+  under.register(WatchTarget.config, "/zookeeper/config", config);
+  under.register(WatchTarget.data, "/config", node);
+  assert.deepEqual(setWatchesRequests(under, "/zookeeper", 7)[0].body.dataWatches, [
+    "/zookeeper/config",
+  ]);
+  assert.ok(under.hasOfType("/config", "data", config));
+  assert.equal(under.removeOfType("/config", "data").length, 2);
+  assert.ok(under.empty);
+  // Without a chroot, the session's end tells getConfig's watch like every other.
+  const plain = new WatchRegistry();
+  plain.register(WatchTarget.config, "/zookeeper/config", config);
+  assert.ok(!plain.empty);
+  assert.deepEqual([...plain.drainAll()], [config]);
 });
 
 test("event queue buffers, ends and fails", async () => {

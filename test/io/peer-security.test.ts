@@ -26,20 +26,16 @@ import {
   type PeerAuthSettings,
   peerAuthSettings,
 } from "../../src/io/peer-auth.js";
+import { encodePeerHandshake, PeerRefusal } from "../../src/io/peer-handshake.js";
 import { peerSecurity } from "../../src/io/peer-security.js";
 import { PeerTls } from "../../src/io/peer-tls.js";
-import {
-  encodePeerHandshake,
-  type PeerAddress,
-  PeerRefusal,
-  PeerTransport,
-} from "../../src/io/peer-transport.js";
+import { type PeerAddress, PeerTransport } from "../../src/io/peer-transport.js";
 import { defaultQuorumSecurityConfig } from "../../src/server/quorum-security-config.js";
 import { defaultSslConfig, type SslConfig } from "../../src/server/ssl-config.js";
 import { waitFor } from "../client/helpers.js";
 import { createTestPki, pkiToolsAvailable, type TestPki } from "../support/certificates.js";
 import { loopbackMembers } from "../support/ports.js";
-import { serveUntrustedTls } from "../support/quorum-security.js";
+import { authSettings, serveUntrustedTls } from "../support/quorum-security.js";
 
 const ensembleId = "secure-ensemble";
 const skip = pkiToolsAvailable();
@@ -235,17 +231,6 @@ test("TLS: a member does not talk to an acceptor it does not trust", { skip }, a
     servers.delete(server);
   }
 });
-
-function authSettings(password: string, options: Partial<PeerAuthSettings> = {}): PeerAuthSettings {
-  return {
-    challenge: true,
-    requireDiallers: true,
-    authenticate: true,
-    users: new Map([["quorum", "right-password"]]),
-    credentials: { username: "quorum", password },
-    ...options,
-  };
-}
 
 /** Plays a dialler by hand: the hello, then `answer` built from the challenge. */
 async function rogueDialler(
@@ -449,6 +434,11 @@ test("a member does not start less secure than configured", { skip }, () => {
   sasl.auth.serverUsers = new Map([["quorum", "pw"]]);
   sasl.auth.learnerRequireSasl = true;
   assert.throws(() => peerAuthSettings(sasl.auth), /needs the JAAS section QuorumLearner/);
+  // A name the hello's length byte cannot carry is refused at start, not at the first link.
+  sasl.auth.learnerCredentials = { username: "q".repeat(256), password: "pw" };
+  assert.throws(() => peerAuthSettings(sasl.auth), /username must be 1\.\.255 bytes/);
+  sasl.auth.learnerCredentials = { username: "", password: "pw" };
+  assert.throws(() => peerAuthSettings(sasl.auth), /not 0/);
   sasl.auth.learnerCredentials = { username: "quorum", password: "pw" };
   const logger = new MemoryLogger();
   const built = peerSecurity(sasl, logger);

@@ -18,10 +18,9 @@ import { after, test } from "node:test";
 import { MemoryLogger } from "../../src/base/logger.js";
 import type { PeerHandler } from "../../src/base/peer-network.js";
 import { NodeRandom } from "../../src/io/node-random.js";
+import { encodePeerHandshake, PeerRefusal } from "../../src/io/peer-handshake.js";
 import {
-  encodePeerHandshake,
   type PeerAddress,
-  PeerRefusal,
   PeerTransport,
   type PeerTransportOptions,
 } from "../../src/io/peer-transport.js";

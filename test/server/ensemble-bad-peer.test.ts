@@ -10,7 +10,7 @@ import { connect, type Socket } from "node:net";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { ZooKeeperClient } from "../../src/client/index.js";
-import { encodePeerHandshake, PeerRefusal } from "../../src/io/peer-transport.js";
+import { encodePeerHandshake, PeerRefusal } from "../../src/io/peer-handshake.js";
 import { EntryKind, MessageType } from "../../src/raft/types.js";
 import { encodeRaftMessage, PeerWriter } from "../../src/server/peer-codec.js";
 import { waitFor } from "../client/helpers.js";

@@ -16,7 +16,7 @@ import { after, before, describe, test } from "node:test";
 import { createSecureContext, TLSSocket, connect as tlsConnect } from "node:tls";
 import { ZooKeeperClient } from "../../src/client/index.js";
 import { authenticateAnswer, DiallerAuth, nonceBytes } from "../../src/io/peer-auth.js";
-import { encodePeerHandshake, PeerRefusal } from "../../src/io/peer-transport.js";
+import { encodePeerHandshake, PeerRefusal } from "../../src/io/peer-handshake.js";
 import { waitFor } from "../client/helpers.js";
 import { createTestPki, pkiToolsAvailable, type TestPki } from "../support/certificates.js";
 import { CorralEnsemble } from "../support/corral-ensemble.js";

@@ -26,6 +26,11 @@ export interface CorralEnsembleOptions {
   extraConfig?: string[];
   /** Route member links through relays that tests can cut. */
   relays?: boolean;
+  /**
+   * Give every server.N line the member's client address (`;127.0.0.1:clientPort`), so that
+   * /zookeeper/config tells clients where each member serves.
+   */
+  clientAddresses?: boolean;
   logLevel?: "debug" | "info" | "warn" | "error";
   /** Run each member's admin HTTP port on a free loopback port (adminPort(id)). */
   admin?: boolean;
@@ -61,6 +66,11 @@ async function newSlot(root: string, id: number): Promise<MemberSlot> {
     server: null,
     paused: false,
   };
+}
+
+/** The `;host:port` a server line carries with the `clientAddresses` option, else "". */
+function clientSuffix(slot: MemberSlot, options: CorralEnsembleOptions): string {
+  return options.clientAddresses ? `;127.0.0.1:${slot.clientPort}` : "";
 }
 
 export class CorralEnsemble implements FaultCluster {
@@ -99,7 +109,9 @@ export class CorralEnsemble implements FaultCluster {
         const peer = direct ? other.peerPort : mesh.portFor(slot.id, other.id, 0);
         const election = direct ? other.electionPort : mesh.portFor(slot.id, other.id, 1);
         const role = other.id > voters ? ":observer" : "";
-        lines.push(`server.${other.id}=127.0.0.1:${peer}:${election}${role}`);
+        lines.push(
+          `server.${other.id}=127.0.0.1:${peer}:${election}${role}${clientSuffix(other, options)}`,
+        );
       }
       if (slot.id > voters) lines.push("peerType=observer");
       if (mesh !== null) lines.push(`ensembleId=test-${root.slice(-6)}`);
@@ -157,6 +169,11 @@ export class CorralEnsemble implements FaultCluster {
     for (const name of readdirSync(s.dir)) {
       if (name !== "myid") rmSync(join(s.dir, name), { recursive: true, force: true });
     }
+  }
+
+  /** A running member's process id (null when it is stopped). */
+  pid(id: number): number | null {
+    return this.slot(id).server?.process.pid ?? null;
   }
 
   running(id: number): boolean {
@@ -228,7 +245,7 @@ export class CorralEnsemble implements FaultCluster {
     this.slots.set(id, slot);
     const lines = [...members, id].map((m) => {
       const o = this.slot(m);
-      return `server.${m}=127.0.0.1:${o.peerPort}:${o.electionPort}`;
+      return `server.${m}=127.0.0.1:${o.peerPort}:${o.electionPort}${clientSuffix(o, this.options)}`;
     });
     slot.config = [...lines, ...(this.options.extraConfig ?? [])];
     await this.launch(id);

@@ -1,9 +1,11 @@
 // What the peer-security tests share: ZooKeeper 3.8's zoo.cfg lines and JAAS file for
-// sslQuorum and quorum SASL, built over the test PKI, and the bytes of a rogue member.
+// sslQuorum and quorum SASL, built over the test PKI, the settings a transport is given for
+// quorum SASL, and the bytes of a rogue member.
 import { readFileSync } from "node:fs";
 import type { Socket } from "node:net";
 import { createSecureContext, TLSSocket } from "node:tls";
-import { encodePeerHandshake } from "../../src/io/peer-transport.js";
+import type { PeerAuthSettings } from "../../src/io/peer-auth.js";
+import { encodePeerHandshake } from "../../src/io/peer-handshake.js";
 import { MessageType } from "../../src/raft/types.js";
 import { encodeRaftMessage, PeerWriter } from "../../src/server/peer-codec.js";
 import { storePassword, type TestPki } from "./certificates.js";
@@ -17,6 +19,24 @@ export function sslQuorumLines(pki: TestPki): string[] {
     `ssl.quorum.trustStore.location=${pki.trustJks}`,
     `ssl.quorum.trustStore.password=${storePassword}`,
   ];
+}
+
+/**
+ * A transport's quorum SASL settings with every switch on: user "quorum" whose password is
+ * "right-password", and `password` as this member's own credential.
+ */
+export function authSettings(
+  password: string,
+  options: Partial<PeerAuthSettings> = {},
+): PeerAuthSettings {
+  return {
+    challenge: true,
+    requireDiallers: true,
+    authenticate: true,
+    users: new Map([["quorum", "right-password"]]),
+    credentials: { username: "quorum", password },
+    ...options,
+  };
 }
 
 /** ZooKeeper's documented JAAS form for quorum DIGEST-MD5 credentials. */
