@@ -266,22 +266,28 @@ class EnsembleSim implements EnsembleClientHost, FaultHost, ReconfigClientHost {
 
   connect(client: EnsembleClient, prefer: number): { link: SimClientLink; member: number } | null {
     // Clients know the members of the configuration, as a refreshed connect string would.
-    const inConf = (id: number) => this.conf.voters.includes(id) || this.conf.learners.includes(id);
-    let slot = this.slots.find((s) => s.id === prefer && inConf(s.id) && s.inc?.running != null);
+    let slot = this.slots.find(
+      (s) => s.id === prefer && this.inConf(s.id) && s.inc?.running != null,
+    );
     if (slot === undefined) {
-      const up = this.slots.filter((s) => inConf(s.id) && s.inc?.running != null);
+      const up = this.slots.filter((s) => this.inConf(s.id) && s.inc?.running != null);
       if (up.length === 0) return null;
       slot = this.clientNet.pick(up);
     }
     return { link: this.openLink(slot, client, client.setup.number), member: slot.id };
   }
 
+  /** The operator, like the clients, talks to members of the configuration only. */
   connectOperator(client: LinkClient): { link: SimClientLink; member: number } | null {
-    const inConf = (id: number) => this.conf.voters.includes(id) || this.conf.learners.includes(id);
-    const up = this.slots.filter((s) => inConf(s.id) && s.inc?.running != null);
+    const up = this.slots.filter((s) => this.inConf(s.id) && s.inc?.running != null);
     if (up.length === 0) return null;
     const slot = this.clientNet.pick(up);
     return { link: this.openLink(slot, client, 0), member: slot.id };
+  }
+
+  /** Whether member `id` is in the newest leader's configuration. */
+  private inConf(id: number): boolean {
+    return this.conf.voters.includes(id) || this.conf.learners.includes(id);
   }
 
   private openLink(slot: Slot, client: LinkClient, clientNumber: number): SimClientLink {
@@ -588,7 +594,7 @@ class EnsembleSim implements EnsembleClientHost, FaultHost, ReconfigClientHost {
   private configConverged(): string | null {
     const texts = new Map<number, string | null>();
     for (const s of this.slots) {
-      if (!this.conf.voters.includes(s.id) && !this.conf.learners.includes(s.id)) continue;
+      if (!this.inConf(s.id)) continue;
       const tree = s.inc?.running?.member.state.tree;
       if (tree !== undefined) texts.set(s.id, tree.get(configPath)?.data ?? null);
     }
