@@ -272,11 +272,14 @@ export function startMember(
         snapshotDue: (index) => {
           if (snapshot !== null) return;
           logger.info("snapshot started", { zxid: index });
-          // Term and membership are read now: the image shows the state at this index.
+          // Term and membership are read now: the image shows the state at this index. The
+          // membership is the one in force at `index`, not the newest in the log: the log may
+          // already hold a later change (uncommitted, even), and a member recovering from this
+          // file takes the file's membership as its base below the entries that follow it.
           const meta = {
             lastIndex: index,
             lastTerm: node.log.term(index),
-            config: encodeConfState(node.log.currentConf()),
+            config: encodeConfState(node.log.conf.at(index)),
           };
           const startedMs = deps.clock.monotonicMs();
           snapshot = new SnapshotTask(state, deps.clock, deps.defer, (parts, stats) => {

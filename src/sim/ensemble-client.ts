@@ -33,6 +33,18 @@ import type { Owner, Timeline } from "./timeline.js";
 
 const openAcl: ACL[] = [{ perms: 31, id: { scheme: "world", id: "anyone" } }];
 
+/** The connect request of a new session (no id, no password, nothing seen yet). */
+export function encodeNewSession(writer: Writer, timeOutMs: number): Uint8Array {
+  return encodeConnectRequest(writer, {
+    protocolVersion: 0,
+    lastZxidSeen: 0,
+    timeOut: timeOutMs,
+    sessionId: 0n,
+    passwd: new Uint8Array(16),
+    readOnly: false,
+  });
+}
+
 export interface EnsembleClientHost {
   readonly timeline: Timeline;
   readonly wire: Owner;

@@ -5,7 +5,9 @@
 // that some runs hammer one mechanism and others another. The profile is printed in every
 // failure report.
 import { defaultConfig, type ServerConfig } from "../server/config.js";
+import { digestId } from "../server/digest.js";
 import type { EnsembleClientSetup } from "./ensemble-client.js";
+import { simSuperPassword } from "./ensemble-reconfig-client.js";
 import type { Prng } from "./prng.js";
 
 export interface EnsembleProfile {
@@ -33,7 +35,7 @@ export interface EnsembleProfile {
   transferGapMsMax: number;
   /** Members that run from the start outside the configuration, until a change adds them. */
   spares: number;
-  /** Longest gap between two membership changes asked of the leader; 0 for none. */
+  /** Longest gap between two reconfig requests of the operator; 0 for none. */
   confChangeGapMsMax: number;
 }
 
@@ -115,5 +117,9 @@ export function ensembleConfig(p: EnsembleProfile): ServerConfig {
   config.dataDir = "/data";
   config.dataLogDir = "/log";
   config.snapCount = p.snapCount;
+  // Membership changes go through ZooKeeper's reconfig request, which needs both: the switch,
+  // and a super user (nobody else may write /zookeeper/config).
+  config.reconfigEnabled = true;
+  config.superDigest = digestId(`super:${simSuperPassword}`);
   return config;
 }

@@ -9,7 +9,10 @@
 // at random moments (each disk keeps what was synced and maybe a torn tail) and restarts on
 // the same disk; partitions (one member isolated, a minority split off, one direction of
 // one link cut); slow links; message loss; disk faults that make a member read-only until it
-// is restarted; clients that drop connections, move, close their sessions or go silent.
+// is restarted; clients that drop connections, move, close their sessions or go silent;
+// leadership transfers; membership changes, asked by an operator through ZooKeeper's reconfig
+// request (ensemble-reconfig-client.ts), so the members' own reconfig path decides them. The
+// planners live in ensemble-crashes.ts, ensemble-partitions.ts and ensemble-transfers.ts.
 //
 // Checks while running: each client's replies (FIFO, zxids, expiry only after an absence in
 // profiles without partitions or loss); every member's state, sampled as it applies, must be
@@ -17,20 +20,22 @@
 // come back and catch up, every client become idle, and all states match; then, over the
 // whole history (ensemble-checks.ts): registers linearizable, reads never older than an
 // acknowledged write at their zxid, watch notifications before the replies that show their
-// change, ephemerals present exactly while their sessions live.
+// change, ephemerals present exactly while their sessions live. /zookeeper/config is checked
+// as members apply it and as reconfigs are answered, and must match the Raft configuration on
+// every member once the ensemble settled (membership-ledger.ts).
 import { Buffer } from "node:buffer";
 import type { LogFields, Logger } from "../base/logger.js";
-import { encodeConnectRequest, readConnectResponse } from "../protocol/connect-codec.js";
+import { readConnectResponse } from "../protocol/connect-codec.js";
 import { CreateMode, ErrorCode, OpCode } from "../protocol/constants.js";
 import { Reader } from "../protocol/reader.js";
 import { encodeRequest } from "../protocol/request-codec.js";
 import { readReplyHeader } from "../protocol/response-codec.js";
 import { Writer } from "../protocol/writer.js";
-import type { ConfChange } from "../raft/conf-state.js";
 import type { ConfState } from "../raft/types.js";
-import type { ServerConfig } from "../server/config.js";
-import { type RunningMember, startMember } from "../server/start-member.js";
+import type { ServerConfig, ServerSpec } from "../server/config.js";
+import { startMember } from "../server/start-member.js";
 import type { State } from "../state/state.js";
+import { configPath } from "../tree/path.js";
 import {
   checkEphemeralFates,
   checkReads,
@@ -38,8 +43,12 @@ import {
   checkWatches,
   writesByKey,
 } from "./ensemble-checks.js";
-import { EnsembleClient, type EnsembleClientHost } from "./ensemble-client.js";
+import { EnsembleClient, type EnsembleClientHost, encodeNewSession } from "./ensemble-client.js";
+import { planCrashes, planDiskFault } from "./ensemble-crashes.js";
+import type { FaultHost, FaultStats } from "./ensemble-fault-host.js";
 import { EnsembleHistory, registerInitial } from "./ensemble-history.js";
+import { planPartitions } from "./ensemble-partitions.js";
+import { ReconfigClient, type ReconfigClientHost } from "./ensemble-reconfig-client.js";
 import { type EnsemblePlantedBug, phantomAppendAcks, plantInMember } from "./ensemble-sim-bugs.js";
 import {
   describeProfile,
@@ -48,10 +57,12 @@ import {
   type EnsembleProfile,
   ensembleConfig,
 } from "./ensemble-sim-setup.js";
+import { Incarnation, Slot } from "./ensemble-slot.js";
+import { planTransfers } from "./ensemble-transfers.js";
 import type { EphemeralSession, ListedEphemeral } from "./ephemeral-check.js";
+import { MembershipLedger, simServerSpec } from "./membership-ledger.js";
 import { Prng } from "./prng.js";
 import { type LinkClient, SimClientLink } from "./sim-client-link.js";
-import { SimClock } from "./sim-clock.js";
 import { SimDisk } from "./sim-disk.js";
 import { SimPeerNetwork } from "./sim-peer-network.js";
 import { Owner, Timeline } from "./timeline.js";
@@ -83,6 +94,8 @@ export interface EnsembleSimResult {
     sessions: number;
     registerOps: number;
     lastZxid: number;
+    reconfigsOk: number;
+    reconfigsRefused: number;
   };
 }
 
@@ -91,41 +104,13 @@ const eventsMax = 4_000_000;
 /** Simulated time the ensemble gets to heal, catch up and let every client finish. */
 const healBudgetMs = 40_000;
 
-class Incarnation {
-  readonly owner: Owner;
-  readonly clock: SimClock;
-  running: RunningMember | null = null;
-  restartPlanned = false;
-  readonly links: SimClientLink[] = [];
-  constructor(
-    readonly slot: number,
-    readonly number: number,
-    timeline: Timeline,
-  ) {
-    this.owner = new Owner(`m${slot}#${number}`);
-    this.clock = new SimClock(timeline, this.owner);
-  }
-}
-
-class Slot {
-  inc: Incarnation | null = null;
-  incarnations = 0;
-  /** The highest zxid whose state digest was sampled for this member's current state. */
-  sampledZxid = -1;
-  sampledAtMs = -1000;
-  constructor(
-    readonly id: number,
-    readonly disk: SimDisk,
-  ) {}
-}
-
-class EnsembleSim implements EnsembleClientHost {
+class EnsembleSim implements EnsembleClientHost, FaultHost, ReconfigClientHost {
   readonly timeline = new Timeline();
   readonly wire = new Owner("harness");
   readonly history = new EnsembleHistory();
   readonly keys: string[];
   private readonly random: Prng;
-  private readonly faults: Prng;
+  readonly faults: Prng;
   /**
    * Which member an operator's transfer request goes through: a stream of its own, so that
    * routing requests through followers did not change the other draws of a seed.
@@ -133,12 +118,12 @@ class EnsembleSim implements EnsembleClientHost {
   private readonly operator: Prng;
   private readonly clientNet: Prng;
   private readonly memberRandom: Prng;
-  private readonly profile: EnsembleProfile;
+  readonly profile: EnsembleProfile;
   private readonly config: ServerConfig;
-  private readonly net: SimPeerNetwork;
-  private readonly slots: Slot[] = [];
+  readonly net: SimPeerNetwork;
+  readonly slots: Slot[] = [];
   /** Every member, voters first, then observers, then spares. */
-  private readonly ids: number[] = [];
+  readonly ids: number[] = [];
   private readonly voters: number[] = [];
   private readonly observers: number[] = [];
   /** The configuration of the newest leader seen (membership changes move it). */
@@ -146,15 +131,21 @@ class EnsembleSim implements EnsembleClientHost {
   private readonly log: TraceLog;
   private readonly clients: EnsembleClient[] = [];
   private failure: string | null = null;
-  private healed = false;
+  healed = false;
   private healedAtMs = 0;
   private stage: "fault" | "converge" | "final" | "done" = "fault";
   private listing: ListedEphemeral[] = [];
   /** Each session's fate when the listing was read: a later expiry must not count. */
   private fatesAtListing = new Map<number, EphemeralSession>();
   private readonly digests = new Map<number, { digest: string; member: number }>();
-  private readonly stats = { crashes: 0, partitions: 0, diskFaults: 0 };
+  readonly stats: FaultStats = { crashes: 0, partitions: 0, diskFaults: 0 };
   private nextLinkId = 1;
+  /** /zookeeper/config as members applied it, and the reconfig checks (membership-ledger.ts). */
+  readonly ledger: MembershipLedger;
+  /** The server lines every member starts with: the voters and the observers. */
+  private readonly initialServers: ServerSpec[];
+  /** The operator who changes the membership, in profiles with membership changes. */
+  private readonly reconfigClient: ReconfigClient | null;
 
   constructor(private readonly options: EnsembleSimOptions) {
     this.random = new Prng(options.seed);
@@ -211,6 +202,15 @@ class EnsembleSim implements EnsembleClientHost {
         ),
       );
     }
+    this.initialServers = [
+      ...this.voters.map((id) => simServerSpec(id, "participant")),
+      ...this.observers.map((id) => simServerSpec(id, "observer")),
+    ];
+    this.ledger = new MembershipLedger(this.initialServers, (m) => this.fail(m));
+    this.reconfigClient =
+      this.profile.confChangeGapMsMax > 0
+        ? new ReconfigClient(this, this.random.fork(), this.profile.confChangeGapMsMax)
+        : null;
   }
 
   run(): EnsembleSimResult {
@@ -219,10 +219,10 @@ class EnsembleSim implements EnsembleClientHost {
     this.timeline.at(this.options.durationMs ?? defaultEnsembleSimDurationMs, this.wire, () =>
       this.heal(),
     );
-    if (this.profile.crashGapMsMax > 0) this.planCrash();
-    if (this.profile.partitionGapMsMax > 0) this.planPartition();
-    if (this.profile.transferGapMsMax > 0) this.planTransfer();
-    if (this.profile.confChangeGapMsMax > 0) this.planConfChange();
+    if (this.profile.crashGapMsMax > 0) planCrashes(this);
+    if (this.profile.partitionGapMsMax > 0) planPartitions(this);
+    if (this.profile.transferGapMsMax > 0) planTransfers(this, this.operator);
+    this.reconfigClient?.start();
     this.timeline.at(10, this.wire, this.monitor);
     let events = 0;
     while (this.stage !== "done" && this.failure === null) {
@@ -238,6 +238,7 @@ class EnsembleSim implements EnsembleClientHost {
       }
     }
     for (const c of this.clients) c.stopped = true;
+    if (this.reconfigClient !== null) this.reconfigClient.stopped = true;
     let lastZxid = 0;
     for (const s of this.slots) lastZxid = Math.max(lastZxid, s.inc?.running?.member.lastZxid ?? 0);
     return {
@@ -255,6 +256,8 @@ class EnsembleSim implements EnsembleClientHost {
         sessions: this.history.sessions.size,
         registerOps: this.history.registerOps.length,
         lastZxid,
+        reconfigsOk: this.ledger.answeredOk,
+        reconfigsRefused: this.ledger.refused,
       },
     };
   }
@@ -263,14 +266,28 @@ class EnsembleSim implements EnsembleClientHost {
 
   connect(client: EnsembleClient, prefer: number): { link: SimClientLink; member: number } | null {
     // Clients know the members of the configuration, as a refreshed connect string would.
-    const inConf = (id: number) => this.conf.voters.includes(id) || this.conf.learners.includes(id);
-    let slot = this.slots.find((s) => s.id === prefer && inConf(s.id) && s.inc?.running != null);
+    let slot = this.slots.find(
+      (s) => s.id === prefer && this.inConf(s.id) && s.inc?.running != null,
+    );
     if (slot === undefined) {
-      const up = this.slots.filter((s) => inConf(s.id) && s.inc?.running != null);
+      const up = this.slots.filter((s) => this.inConf(s.id) && s.inc?.running != null);
       if (up.length === 0) return null;
       slot = this.clientNet.pick(up);
     }
     return { link: this.openLink(slot, client, client.setup.number), member: slot.id };
+  }
+
+  /** The operator, like the clients, talks to members of the configuration only. */
+  connectOperator(client: LinkClient): { link: SimClientLink; member: number } | null {
+    const up = this.slots.filter((s) => this.inConf(s.id) && s.inc?.running != null);
+    if (up.length === 0) return null;
+    const slot = this.clientNet.pick(up);
+    return { link: this.openLink(slot, client, 0), member: slot.id };
+  }
+
+  /** Whether member `id` is in the newest leader's configuration. */
+  private inConf(id: number): boolean {
+    return this.conf.voters.includes(id) || this.conf.learners.includes(id);
   }
 
   private openLink(slot: Slot, client: LinkClient, clientNumber: number): SimClientLink {
@@ -358,16 +375,7 @@ class EnsembleSim implements EnsembleClientHost {
       ended: () => retry(),
     };
     const link = this.openLink(slot, client, 0);
-    link.clientSend(
-      encodeConnectRequest(writer, {
-        protocolVersion: 0,
-        lastZxidSeen: 0,
-        timeOut: 4000,
-        sessionId: 0n,
-        passwd: new Uint8Array(16),
-        readOnly: false,
-      }),
-    );
+    link.clientSend(encodeNewSession(writer, 4000));
     const create = (path: string, data: string | null) => ({
       type: 1 as const,
       request: {
@@ -408,6 +416,10 @@ class EnsembleSim implements EnsembleClientHost {
           // A spare knows no configuration: it waits for a leader's log to add it.
           conf: this.isInitialMember(slot.id) ? this.initialConf() : { voters: [], learners: [] },
           network,
+          // A spare is started as ZooKeeper's joiners are: knowing the running members, and
+          // waiting for a reconfig to add it.
+          servers: this.initialServers,
+          membershipChanged: (text, version) => this.configApplied(slot, inc, text, version),
           raftPlantedBug:
             this.options.plantedBug === "removed-member-keeps-serving"
               ? "non-voter-keeps-leader"
@@ -423,12 +435,22 @@ class EnsembleSim implements EnsembleClientHost {
         inc.running = running;
         plantInMember(this.options.plantedBug, running, inc.clock.defer);
         this.trace(`m${slot.id} #${inc.number} running at zxid ${running.member.lastZxid}`);
-        this.planDiskFault(slot, inc);
+        planDiskFault(this, slot, inc);
       },
     );
   }
 
-  private crash(slot: Slot, why: string): void {
+  /** Member `slot` applied a reconfiguration (from its log, or in a snapshot). */
+  private configApplied(slot: Slot, inc: Incarnation, text: string, version: number): void {
+    const log = inc.running?.raftLog.node.log;
+    // While recovering, or once a snapshot replaced that point, the log cannot tell the
+    // configuration in force at the entry.
+    const confAt =
+      log !== undefined && version >= log.firstIndex() - 1 ? log.conf.at(version) : null;
+    this.ledger.applied(slot.id, version, text, confAt);
+  }
+
+  crash(slot: Slot, why: string): void {
     const inc = slot.inc;
     if (inc === null) return;
     inc.owner.alive = false;
@@ -446,186 +468,12 @@ class EnsembleSim implements EnsembleClientHost {
     });
   }
 
-  private planCrash(): void {
-    this.timeline.at(this.faults.between(500, this.profile.crashGapMsMax), this.wire, () => {
-      if (this.healed) return;
-      const up = this.slots.filter((s) => s.inc !== null);
-      if (up.length > 0) {
-        this.crash(this.faults.pick(up), "crash");
-        // Now and then a second member at once: a quorum may be lost for a while.
-        if (up.length > 1 && this.faults.chance(0.2)) {
-          const other = this.slots.filter((s) => s.inc !== null);
-          if (other.length > 0) this.crash(this.faults.pick(other), "crash (second)");
-        }
-      }
-      this.planCrash();
-    });
-  }
-
-  private planPartition(): void {
-    this.timeline.at(this.faults.between(100, this.profile.partitionGapMsMax), this.wire, () => {
-      if (this.healed) return;
-      const ids = this.ids;
-      const kind = this.faults.below(this.profile.oneWayPartitions ? 5 : 3);
-      if (kind === 0) {
-        const lone = this.faults.pick(ids);
-        for (const other of ids) if (other !== lone) this.net.cut(lone, other, false);
-        this.trace(`partition: m${lone} isolated`);
-      } else if (kind === 1) {
-        const minority = new Set<number>();
-        while (minority.size < Math.floor(ids.length / 2)) minority.add(this.faults.pick(ids));
-        for (const a of minority)
-          for (const b of ids) if (!minority.has(b)) this.net.cut(a, b, false);
-        this.trace(`partition: {${[...minority].join(",")}} split off`);
-      } else if (kind === 2) {
-        // Slow links rather than cut ones: messages on them fall behind the others.
-        const a = this.faults.pick(ids);
-        const b = this.faults.pick(ids.filter((x) => x !== a));
-        const ms = this.faults.between(50, 400);
-        this.net.setLatency(a, b, ms);
-        this.trace(`slow link m${a}->m${b}: ${ms}ms`);
-        this.timeline.at(this.faults.between(100, 2000), this.wire, () =>
-          this.net.setLatency(a, b, this.faults.below(this.profile.latencyMsMax + 1)),
-        );
-        this.planPartition();
-        return;
-      } else if (kind === 3) {
-        const a = this.faults.pick(ids);
-        const b = this.faults.pick(ids.filter((x) => x !== a));
-        this.net.cut(a, b, true);
-        this.trace(`partition: m${a}->m${b} cut one way`);
-      } else {
-        const lone = this.faults.pick(ids);
-        for (const other of ids) if (other !== lone) this.net.cut(lone, other, true);
-        this.trace(`partition: m${lone} cannot send`);
-      }
-      this.stats.partitions++;
-      this.timeline.at(this.faults.between(100, 2500), this.wire, () => {
-        this.net.healAll();
-        this.net.lossPerMille = 0;
-        this.trace("partitions healed");
-        this.planPartition();
-      });
-    });
-  }
-
-  /**
-   * Asks the leader to hand leadership over, as `corral leader transfer` and a graceful stop
-   * do: sometimes to the voter whose log matches furthest (handOver), sometimes to any other
-   * voter, caught up or not (the transfer must then catch it up first or give up). An
-   * observer is never a valid target; asking for one must be refused.
-   */
-  private planTransfer(): void {
-    this.timeline.at(this.faults.between(200, this.profile.transferGapMsMax), this.wire, () => {
-      if (this.healed) return;
-      const leader = this.slots.find((s) => s.inc?.running?.log.isLeader === true);
-      const running = leader?.inc?.running;
-      if (leader !== undefined && running != null) {
-        if (this.faults.chance(0.5)) {
-          this.trace(`m${leader.id} asked to hand leadership over`);
-          running.handOver(this.faults.between(200, 3000), () => {});
-        } else {
-          const target = this.faults.pick(this.ids.filter((id) => id !== leader.id));
-          if (this.operator.chance(0.5)) {
-            this.askThroughMember(target);
-            this.planTransfer();
-            return;
-          }
-          const why = running.raftLog.node.transferLeadership(target);
-          this.trace(`m${leader.id} asked to transfer to m${target}: ${why ?? "started"}`);
-          const conf = running.raftLog.node.status().conf;
-          if (why === null && !conf.voters.includes(target)) {
-            this.fail(`m${leader.id} started a leadership transfer to non-voter m${target}`);
-            return;
-          }
-          running.raftLog.kick();
-        }
-      }
-      this.planTransfer();
-    });
-  }
-
-  /**
-   * The operator's way (`corral leader transfer --to N` against any member's admin port): the
-   * request lands on a random running member, which refuses a target that is not a voter in
-   * its view, starts the transfer if it leads, or passes the request on to the leader.
-   */
-  private askThroughMember(target: number): void {
-    const up = this.slots.filter((s) => s.inc?.running != null);
-    const via = this.operator.pick(up);
-    this.trace(`m${via.id} asked by an operator to transfer to m${target}`);
-    via.inc!.running!.leadership.request(target, 3000, (o) =>
-      this.trace(
-        `m${via.id} transfer answer ${o.status}: ${o.error ?? `m${o.previousLeader} -> m${o.leader}`}`,
-      ),
-    );
-  }
-
   private isInitialMember(id: number): boolean {
     return id <= this.options.members + this.profile.observers;
   }
 
   private initialConf(): ConfState {
     return { voters: this.voters, learners: this.observers };
-  }
-
-  /**
-   * Asks the leader for one membership change, as a reconfig would: add a spare (or a removed
-   * member) as a learner, promote a learner once it has caught up, demote or remove a voter
-   * (the leader too) while at least three would remain, or remove a learner.
-   */
-  private planConfChange(): void {
-    this.timeline.at(this.faults.between(200, this.profile.confChangeGapMsMax), this.wire, () => {
-      if (this.healed) return;
-      const leader = this.slots.find((s) => s.inc?.running?.log.isLeader === true);
-      const node = leader?.inc?.running?.raftLog.node;
-      if (leader !== undefined && node !== undefined) {
-        const conf = node.status().conf;
-        const commit = node.status().commit;
-        const caughtUp = new Set(
-          node
-            .peers()
-            .filter((p) => p.match >= commit)
-            .map((p) => p.id),
-        );
-        const outside = this.ids.filter(
-          (id) => !conf.voters.includes(id) && !conf.learners.includes(id),
-        );
-        const choices: ConfChange[] = [];
-        for (const id of outside) choices.push({ op: "add-learner", id });
-        for (const id of conf.learners) {
-          if (caughtUp.has(id)) choices.push({ op: "add-voter", id });
-          choices.push({ op: "remove", id });
-        }
-        if (conf.voters.length > 3) {
-          for (const id of conf.voters) {
-            choices.push({ op: "remove", id });
-            choices.push({ op: "add-learner", id });
-          }
-        }
-        if (choices.length > 0) {
-          const change = this.faults.pick(choices);
-          const result = node.proposeConfChange(change);
-          this.trace(
-            `m${leader.id} asked to ${change.op} m${change.id}: ${result.ok ? `proposed at ${result.index}` : result.reason}`,
-          );
-          leader.inc!.running!.raftLog.kick();
-        }
-      }
-      this.planConfChange();
-    });
-  }
-
-  private planDiskFault(slot: Slot, inc: Incarnation): void {
-    if (!this.profile.diskFaults || this.healed || !this.faults.chance(0.3)) return;
-    this.timeline.at(this.faults.between(50, 3000), this.wire, () => {
-      if (slot.inc !== inc || this.healed) return;
-      const op = this.faults.pick(["write", "sync"] as const);
-      const code = this.faults.pick(["EIO", "ENOSPC"]);
-      this.stats.diskFaults++;
-      this.trace(`m${slot.id} disk: next ${op} fails with ${code}`);
-      slot.disk.failNext(op, code);
-    });
   }
 
   // ---- monitoring -------------------------------------------------------------------
@@ -657,7 +505,7 @@ class EnsembleSim implements EnsembleClientHost {
         )
         .join(" ");
       this.fail(
-        `liveness (${this.stage}): not settled ${healBudgetMs}ms after faults stopped; busy clients: ${busy.join(", ") || "none"}; members ${members}`,
+        `liveness (${this.stage}): not settled ${healBudgetMs}ms after faults stopped; busy clients: ${busy.join(", ") || "none"}${this.reconfigClient?.idle === false ? " (and the operator)" : ""}; members ${members}; membership: ${this.configConverged() ?? "converged"}`,
       );
       return;
     }
@@ -692,6 +540,7 @@ class EnsembleSim implements EnsembleClientHost {
       s.disk.capacityBytes = Number.POSITIVE_INFINITY;
     }
     for (const c of this.clients) c.draining = true;
+    if (this.reconfigClient !== null) this.reconfigClient.draining = true;
     this.stage = "converge";
     this.trace("faults stop");
   }
@@ -699,6 +548,7 @@ class EnsembleSim implements EnsembleClientHost {
   private finishing(): void {
     if (this.stage === "converge") {
       if (!this.clients.every((c) => c.idle)) return;
+      if (this.reconfigClient !== null && !this.reconfigClient.idle) return;
       // Members outside the final configuration (removed, or spares never added) are not
       // expected to catch up; the ones inside must.
       const conf = this.conf;
@@ -710,6 +560,9 @@ class EnsembleSim implements EnsembleClientHost {
       const zxid = running[0]!.member.lastZxid;
       if (running.some((r) => r!.member.lastZxid !== zxid)) return;
       const leader = running.find((r) => r!.log.isLeader) ?? running[0]!;
+      // Reconfigurations must have finished too: removals and demotions happen after the
+      // reconfig entry, and a leader that left hands over before it goes.
+      if (this.configConverged() !== null) return;
       const states = running.map((r) => stateDigest(r!.member.state));
       if (states.some((d) => d !== states[0])) {
         this.fail(`members differ at zxid ${zxid} after healing`);
@@ -735,6 +588,17 @@ class EnsembleSim implements EnsembleClientHost {
       this.checkHistory();
       this.stage = "done";
     }
+  }
+
+  /** Null when every member of the configuration shows it as /zookeeper/config. */
+  private configConverged(): string | null {
+    const texts = new Map<number, string | null>();
+    for (const s of this.slots) {
+      if (!this.inConf(s.id)) continue;
+      const tree = s.inc?.running?.member.state.tree;
+      if (tree !== undefined) texts.set(s.id, tree.get(configPath)?.data ?? null);
+    }
+    return MembershipLedger.converged(this.conf, texts);
   }
 
   private checkHistory(): void {
