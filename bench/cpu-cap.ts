@@ -14,7 +14,11 @@
 import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
-const periodUs = 20_000;
+// The kernel's smallest quota is 1 ms. The shortest period that allows it keeps the stalls
+// short: a process that spent its quota waits for the next period, and a request handed
+// between threads (a JVM's pipeline) can wait at every hand-off.
+const quotaUsMin = 1000;
+const periodUsMin = 2000;
 
 type Hierarchy = { kind: "v1" | "v2"; root: string };
 
@@ -55,6 +59,7 @@ export class CpuCaps {
     const dir = join(this.hierarchy.root, `corral-bench-${pid}`);
     mkdirSync(dir);
     this.groups.push(dir);
+    const periodUs = Math.max(periodUsMin, Math.ceil(quotaUsMin / cores));
     const quotaUs = Math.round(cores * periodUs);
     if (this.hierarchy.kind === "v1") {
       writeFileSync(join(dir, "cpu.cfs_period_us"), `${periodUs}`);

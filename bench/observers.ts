@@ -14,20 +14,15 @@
 // periods the kernel throttled them: near 100% and most periods mean the budgets, not the load
 // generator, bounded the figure. `--member-cores 0` runs uncapped.
 //
-// `--zookeeper` measures a ZooKeeper 3.8 ensemble with the same layouts, budgets and load in
-// the same rounds (one JVM per member, full JIT), alternating with Corral, so the budgets are
-// seen to model the same thing for both and the two can be read side by side.
-// Usage: npm run bench:observers -- [--rounds N] [--member-cores C] [--zookeeper]
-//        [corral bench options]
+// There is no ZooKeeper column: under the same budgets a ZooKeeper 3.8 ensemble gave erratic
+// figures (p99 of 1-2 s) that measure how throttling stalls a request at each of its pipeline's
+// thread hand-offs, not ZooKeeper (docs/ensemble.md). bench:compare is the side-by-side run.
+// Usage: npm run bench:observers -- [--rounds N] [--member-cores C] [corral bench options]
 import { execFileSync } from "node:child_process";
 import { availableParallelism } from "node:os";
 import type { WorkloadResult } from "../src/cli/load.js";
 import { CorralEnsemble } from "../test/support/corral-ensemble.js";
 import { corralMain } from "../test/support/corral-server.js";
-import {
-  fullJitJvmOptions,
-  RealZooKeeperEnsemble,
-} from "../test/support/real-zookeeper-ensemble.js";
 import { CpuCaps } from "./cpu-cap.js";
 import { clockTicksPerSecond, processCpuSeconds } from "./process-cpu.js";
 
@@ -37,10 +32,6 @@ function option(name: string, fallback: number): number {
   return at < 0 ? fallback : Number(args.splice(at, 2)[1]);
 }
 const rounds = option("--rounds", 2);
-const withZooKeeper = args.includes("--zookeeper");
-if (withZooKeeper) args.splice(args.indexOf("--zookeeper"), 1);
-type System = "Corral" | "ZooKeeper";
-const systems: System[] = withZooKeeper ? ["Corral", "ZooKeeper"] : ["Corral"];
 const memberCores = option("--member-cores", 0.1);
 if (!Number.isInteger(rounds) || rounds < 1) {
   console.error("--rounds wants a positive integer");
@@ -72,10 +63,7 @@ interface Measured {
   throttled: number;
 }
 
-async function start(system: System, observers: number) {
-  if (system === "ZooKeeper") {
-    return RealZooKeeperEnsemble.start({ members: 3, observers, jvmOptions: fullJitJvmOptions });
-  }
+async function start(observers: number): Promise<CorralEnsemble> {
   const ensemble = await CorralEnsemble.start({
     members: 3,
     observers,
@@ -91,8 +79,8 @@ async function start(system: System, observers: number) {
   return ensemble;
 }
 
-async function measure(system: System, observers: number): Promise<Measured> {
-  const ensemble = await start(system, observers);
+async function measure(observers: number): Promise<Measured> {
+  const ensemble = await start(observers);
   try {
     const pids = ensemble.members.map((id) => ensemble.pid(id) as number);
     const load = (extra: string[]): string =>
@@ -114,8 +102,8 @@ async function measure(system: System, observers: number): Promise<Measured> {
       );
     if (caps !== null) {
       // The same load first, unmeasured and uncapped, so that each member's JIT compiler has
-      // done its work before the budgets apply: a JVM's compiler threads, or V8's, would
-      // otherwise spend the budget of the measured run warming up.
+      // done its work before the budgets apply: V8's compiler threads would otherwise spend
+      // the budget of the measured run warming up.
       load(["--duration", `${warmUncappedSeconds}`, "--warmup", "0"]);
       for (const pid of pids) caps.cap(pid, memberCores);
     }
@@ -140,7 +128,7 @@ async function measure(system: System, observers: number): Promise<Measured> {
     }
     const [result] = JSON.parse(out.trim().split("\n").at(-1) ?? "[]") as WorkloadResult[];
     console.error(
-      `  ${system}, 3 voters + ${observers} observers: ${Math.round(result.opsPerSecond)}/s p99 ${result.latencyMs.p99.toFixed(2)} ms, members ${Math.round((100 * cpuSeconds) / budget)}% busy`,
+      `  3 voters + ${observers} observers: ${Math.round(result.opsPerSecond)}/s p99 ${result.latencyMs.p99.toFixed(2)} ms, members ${Math.round((100 * cpuSeconds) / budget)}% busy`,
     );
     return { result, busy: cpuSeconds / budget, throttled };
   } finally {
@@ -149,16 +137,10 @@ async function measure(system: System, observers: number): Promise<Measured> {
   }
 }
 
-const key = (system: System, observers: number): string => `${system} ${observers}`;
-const runs = new Map<string, Measured[]>();
-for (const system of systems) for (const n of layouts) runs.set(key(system, n), []);
+const runs = new Map<number, Measured[]>(layouts.map((n) => [n, []]));
 for (let round = 1; round <= rounds; round++) {
   console.error(`round ${round} of ${rounds}`);
-  for (const observers of layouts) {
-    for (const system of systems) {
-      runs.get(key(system, observers))!.push(await measure(system, observers));
-    }
-  }
+  for (const observers of layouts) runs.get(observers)!.push(await measure(observers));
 }
 
 function median(all: Measured[]): Measured {
@@ -175,24 +157,22 @@ console.log(
 const columns = ["members", "get/s", "ratio", "p99 ms", "busy", "throttled", "rounds' figures"];
 const row = (cells: string[]): string =>
   cells
-    .map((c, i) => (i === 0 ? c.padEnd(32) : c.padStart(i === cells.length - 1 ? 20 : 9)))
+    .map((c, i) => (i === 0 ? c.padEnd(22) : c.padStart(i === cells.length - 1 ? 26 : 9)))
     .join("  ");
 console.log(row(columns));
-for (const system of systems) {
-  const base = median(runs.get(key(system, 0))!).result.opsPerSecond;
-  for (const observers of layouts) {
-    const all = runs.get(key(system, observers))!;
-    const m = median(all);
-    console.log(
-      row([
-        `${system}, 3 voters + ${observers} observers`,
-        `${Math.round(m.result.opsPerSecond)}`,
-        `${(m.result.opsPerSecond / base).toFixed(2)}x`,
-        m.result.latencyMs.p99.toFixed(2),
-        percent(m.busy),
-        caps === null ? "-" : percent(m.throttled),
-        all.map((r) => Math.round(r.result.opsPerSecond)).join("/"),
-      ]),
-    );
-  }
+const base = median(runs.get(0)!).result.opsPerSecond;
+for (const observers of layouts) {
+  const all = runs.get(observers)!;
+  const m = median(all);
+  console.log(
+    row([
+      `3 voters + ${observers} observers`,
+      `${Math.round(m.result.opsPerSecond)}`,
+      `${(m.result.opsPerSecond / base).toFixed(2)}x`,
+      m.result.latencyMs.p99.toFixed(2),
+      percent(m.busy),
+      caps === null ? "-" : percent(m.throttled),
+      all.map((r) => Math.round(r.result.opsPerSecond)).join("/"),
+    ]),
+  );
 }

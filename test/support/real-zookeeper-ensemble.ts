@@ -133,12 +133,6 @@ export class RealZooKeeperEnsemble {
     return [...this.slots.keys()];
   }
 
-  /** A member's JVM process id (null once it has exited). */
-  pid(id: number): number | null {
-    const slot = this.slots.get(id);
-    return slot === undefined || slot.hasExited ? null : (slot.child.pid ?? null);
-  }
-
   get connectString(): string {
     return [...this.slots.values()].map((s) => `127.0.0.1:${s.clientPort}`).join(",");
   }
