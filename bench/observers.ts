@@ -15,7 +15,7 @@
 // generator, bounded the figure. `--member-cores 0` runs uncapped.
 //
 // There is no ZooKeeper column: under the same budgets a ZooKeeper 3.8 ensemble gave erratic
-// figures (p99 of 1-2 s) that measure how throttling stalls a request at each of its pipeline's
+// figures (p99 of 0.7-2 s) that measure how throttling stalls a request at each of its pipeline's
 // thread hand-offs, not ZooKeeper (docs/ensemble.md). bench:compare is the side-by-side run.
 // Usage: npm run bench:observers -- [--rounds N] [--member-cores C] [corral bench options]
 import { execFileSync } from "node:child_process";
