@@ -28,7 +28,18 @@ import { formatJavaDateUtc } from "./time-format.js";
 export interface FourLetterContext extends FigureSource {
   /** stmk's argument: the 8-byte big-endian trace mask that follows the word. */
   argument: Uint8Array | null;
+  /**
+   * False for an ensemble member with no leader, outside read-only mode: ZooKeeper has no
+   * running server then, and most words say so (notServing).
+   */
+  serving: boolean;
 }
+
+// What ZooKeeper 3.8 answers, as seen from a member of a 3-member ensemble started alone:
+// every word but ruok, envi, isro, gtmk and stmk prints this line (hash without the newline),
+// and isro prints "null" (it asks a server that does not exist).
+const notServing = "This ZooKeeper instance is not currently serving requests";
+const answeredWithoutServer = new Set(["ruok", "envi", "isro", "gtmk", "stmk"]);
 
 const hex = (n: number): string => `0x${n.toString(16)}`;
 /** Java's Long.toHexString: a negative long in two's complement (-1 after crst). */
@@ -210,6 +221,11 @@ function sessionOf(ctx: FourLetterContext, connection: number): number {
 }
 
 export function fourLetterWord(word: string, ctx: FourLetterContext): string {
+  if (!ctx.serving) {
+    if (word === "isro") return "null";
+    if (word === "hash") return notServing;
+    if (!answeredWithoutServer.has(word)) return `${notServing}\n`;
+  }
   const m = ctx.member;
   switch (word) {
     case "ruok":

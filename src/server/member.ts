@@ -310,7 +310,9 @@ export class Member implements ClientConnectionHandler, CommitSink {
     if (!always && allowed !== "*" && !allowed.has(word)) {
       return `${word} is not executed because it is not in the whitelist.\n`;
     }
-    const answer = fourLetterWord(word, { ...this.figureSource(), argument });
+    // A member with no leader (outside read-only mode) is a ZooKeeper with no running server.
+    const serving = this.options.log.serving || this.readOnlyCause !== null;
+    const answer = fourLetterWord(word, { ...this.figureSource(), argument, serving });
     this.packetsSent++;
     return answer;
   }

@@ -12,7 +12,7 @@ import { test } from "node:test";
 import { ZooKeeperClient } from "../../src/client/index.js";
 import { CorralEnsemble } from "../support/corral-ensemble.js";
 import { fourLetterWord } from "../support/four-letter.js";
-import { realZooKeeperAvailable } from "../support/real-zookeeper.js";
+import { realZooKeeperAvailable, startRealZooKeeper } from "../support/real-zookeeper.js";
 import { RealZooKeeperEnsemble } from "../support/real-zookeeper-ensemble.js";
 
 /** The mntr keys that describe a member's place in its ensemble. */
@@ -237,3 +237,54 @@ function sameRoleLines(role: string, r: RoleView, c: RoleView): void {
   assert.deepEqual(facts(c.mntr), facts(r.mntr), `${role} mntr facts`);
   assert.deepEqual(c.confKeys, r.confKeys, `${role} conf`);
 }
+
+/** Every word's answer on one member, but envi (its environment differs by nature). */
+async function leaderlessAnswers(port: number): Promise<Record<string, string>> {
+  const words = ["ruok", "srvr", "stat", "cons", "crst", "srst", "conf", "mntr", "dump"];
+  words.push("wchs", "wchc", "wchp", "isro", "dirs", "gtmk", "hash");
+  const answers: Record<string, string> = {};
+  for (const word of words) answers[word] = await fourLetterWord(port, word);
+  return answers;
+}
+
+test("a member without a leader answers the four-letter words as ZooKeeper 3.8's does", {
+  skip: !realZooKeeperAvailable() && "zookeeper not installed",
+  timeout: 180000,
+}, async () => {
+  const zk = await startRealZooKeeper({ leaderless: true });
+  let real: Record<string, string>;
+  let realEnvi: string;
+  try {
+    real = await leaderlessAnswers(zk.port);
+    realEnvi = await fourLetterWord(zk.port, "envi");
+  } finally {
+    await zk.stop();
+  }
+  const corral = await CorralEnsemble.start({
+    members: 3,
+    extraConfig: ["4lw.commands.whitelist=*"],
+  });
+  let ours: Record<string, string>;
+  let oursEnvi: string;
+  try {
+    await corral.waitForLeader();
+    const lone = corral.members[0];
+    for (const id of corral.members.slice(1)) await corral.kill(id);
+    // It serves until it gives up on its leader (an election timeout), then looks.
+    const deadline = performance.now() + 30000;
+    while (!(await fourLetterWord(corral.port(lone), "srvr")).startsWith("This ZooKeeper")) {
+      if (performance.now() > deadline) throw new Error("the lone member still serves");
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    ours = await leaderlessAnswers(corral.port(lone));
+    oursEnvi = await fourLetterWord(corral.port(lone), "envi");
+  } finally {
+    await corral.stop();
+  }
+  // The reference shows the refusal, so the comparison cannot pass on ordinary answers.
+  assert.equal(real.srvr, "This ZooKeeper instance is not currently serving requests\n");
+  assert.equal(real.isro, "null");
+  assert.deepEqual(ours, real);
+  assert.match(realEnvi, /^Environment:\n/);
+  assert.match(oursEnvi, /^Environment:\n/);
+});

@@ -64,6 +64,11 @@ export interface RealZooKeeperOptions {
    */
   readOnlyPartitioned?: boolean;
   /**
+   * Run member 1 of a three-member ensemble whose other members never start, without
+   * read-only mode: it listens but never serves (start() returns once it answers srvr).
+   */
+  leaderless?: boolean;
+  /**
    * Start ZooKeeper's Jetty AdminServer on this loopback port (0 = none). Debian's
    * zookeeper.jar names Jetty in its manifest but not the servlet API, without which
    * ZooKeeper quietly runs no AdminServer, so that jar is added to the class path.
@@ -77,7 +82,8 @@ export async function startRealZooKeeper(
   const dataDir = mkdtempSync(join(tmpdir(), "corral-realzk-"));
   const port = await freePort();
   const quorum: string[] = [];
-  if (options.readOnlyPartitioned === true) {
+  const alone = options.readOnlyPartitioned === true || options.leaderless === true;
+  if (alone) {
     writeFileSync(join(dataDir, "myid"), "1\n");
     quorum.push("initLimit=5", "syncLimit=2", "localSessionsEnabled=true");
     for (let id = 1; id <= 3; id++) {
@@ -119,7 +125,7 @@ export async function startRealZooKeeper(
         ...nettyRuntimeJars,
         ...(options.adminServerPort ? [servletApiJar] : []),
       ].join(":"),
-      options.readOnlyPartitioned === true
+      alone
         ? "org.apache.zookeeper.server.quorum.QuorumPeerMain"
         : "org.apache.zookeeper.server.ZooKeeperServerMain",
       cfgPath,
@@ -152,7 +158,10 @@ export async function startRealZooKeeper(
     }
     try {
       // ruok answers imok before the server serves; srvr tells the truth.
-      if ((await fourLetterWord(port, "srvr", 1000)).startsWith("Zookeeper version")) break;
+      const srvr = await fourLetterWord(port, "srvr", 1000);
+      if (srvr.startsWith(options.leaderless === true ? "This ZooKeeper" : "Zookeeper version")) {
+        break;
+      }
     } catch {
       // Not listening yet.
     }
