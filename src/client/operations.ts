@@ -39,7 +39,7 @@ import type {
   WatcherTypeName,
   WatchOptions,
 } from "./types.js";
-import { deliver, WatchRegistry } from "./watch-registry.js";
+import { configPath, deliver, WatchRegistry } from "./watch-registry.js";
 
 /**
  * What a removeWatches (or a checkWatches standing in for one) carries to its reply: the
@@ -172,8 +172,8 @@ export abstract class ClientOperations
     const req = new Request(
       this,
       OpCode.getData,
-      { path: "/zookeeper/config", watch: options.watch !== undefined },
-      "/zookeeper/config",
+      { path: configPath, watch: options.watch !== undefined },
+      configPath,
     );
     if (options.watch !== undefined) {
       req.watcher = options.watch;
@@ -195,7 +195,7 @@ export abstract class ClientOperations
         newMembers: change.newMembers ?? null,
         curConfigId: change.fromConfig ?? -1,
       },
-      "/zookeeper/config",
+      configPath,
       options,
     );
   }

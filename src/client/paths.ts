@@ -68,12 +68,7 @@ export function clientPathOf(chroot: string, serverPath: string): string | null 
 
 /** The client path of a server path under `chroot`; paths outside it come back unchanged. */
 export function stripChroot(chroot: string, serverPath: string): string {
-  if (chroot === "") return serverPath;
-  if (serverPath === chroot) return "/";
-  if (serverPath.startsWith(chroot) && serverPath.charCodeAt(chroot.length) === 0x2f) {
-    return serverPath.slice(chroot.length);
-  }
-  return serverPath;
+  return clientPathOf(chroot, serverPath) ?? serverPath;
 }
 
 /** Parent of an absolute path; "/" for a top-level node and for "/" itself. */
