@@ -9,14 +9,14 @@
 // answer keeps ZooKeeper's shape with what is true of Corral: an empty list, or the Node.js
 // fact that plays the same part. docs/admin.md lists each such case.
 
-import { hostname, release, tmpdir, userInfo } from "node:os";
+import { tmpdir, userInfo } from "node:os";
 import type { ClientState } from "../server/client-state.js";
 import { learnerCounts } from "../server/ensemble-four-letter.js";
 import { formatAvg, mntrEntries } from "../server/four-letter-words.js";
 import type { Member } from "../server/member.js";
 import type { MemberStatusSource } from "../server/member-status.js";
 import { currentMembership, listedObservers, serverLineValue } from "../server/membership-view.js";
-import { type FigureSource, versionOf } from "../server/server-figures.js";
+import { environmentFigures, type FigureSource, versionOf } from "../server/server-figures.js";
 import { configPath } from "../tree/path.js";
 
 /** What the commands read; the cli assembles it from the running member. */
@@ -149,24 +149,10 @@ function monitor(sources: AdminSources): CommandAnswer {
 }
 
 function environment(sources: AdminSources): CommandAnswer {
-  const mem = process.memoryUsage();
-  const mb = (n: number): string => `${Math.round(n / 1048576)}MB`;
-  const user = userInfo();
-  return {
-    "zookeeper.version": versionOf(context(sources)),
-    "host.name": hostname(),
-    "node.version": process.version,
-    "java.io.tmpdir": tmpdir(),
-    "os.name": process.platform,
-    "os.arch": process.arch,
-    "os.version": release(),
-    "user.name": user.username,
-    "user.home": user.homedir,
-    "user.dir": process.cwd(),
-    "os.memory.free": mb(mem.heapTotal - mem.heapUsed),
-    "os.memory.max": mb(mem.rss),
-    "os.memory.total": mb(mem.heapTotal),
-  };
+  // The same figures as envi's, so the two cannot drift (this copy once reported the resident
+  // set size as os.memory.max, where envi reports V8's heap limit, Java's maxMemory analogue).
+  const ctx = context(sources);
+  return { "zookeeper.version": versionOf(ctx), ...Object.fromEntries(environmentFigures(ctx)) };
 }
 
 function systemProperties(): CommandAnswer {
